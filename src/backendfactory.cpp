@@ -1,0 +1,47 @@
+// StorageBackend::create(): the one place that knows every backend.
+#include "csvbackend.h"
+#include "memorybackend.h"
+#include "sqlitebackend.h"
+#include "storagebackend.h"
+
+std::unique_ptr<StorageBackend> StorageBackend::create(const QString &spec, QString *errorString)
+{
+    auto fail = [errorString](const QString &why) {
+        if (errorString)
+            *errorString = why;
+        return std::unique_ptr<StorageBackend>();
+    };
+    const qsizetype colon = spec.indexOf(u':');
+    const QString scheme = colon > 1 ? spec.left(colon).toLower() : QString(); // not C:\ paths
+    const QString rest = colon > 1 ? spec.mid(colon + 1) : spec;
+
+    if (scheme == u"memory") {
+        if (!rest.isEmpty())
+            return fail(QStringLiteral("\"%1\": a memory store takes no path").arg(spec));
+        return std::make_unique<MemoryBackend>();
+    }
+    if (scheme.isEmpty() || scheme == u"sqlite" || scheme == u"csv") {
+        if (rest.isEmpty())
+            return fail(QStringLiteral("\"%1\": the path is missing").arg(spec));
+        QString kind = scheme;
+        if (kind.isEmpty()) {
+            const QString lower = rest.toLower();
+            if (lower.endsWith(u".csv"))
+                kind = QStringLiteral("csv");
+            else if (lower.endsWith(u".db") || lower.endsWith(u".sqlite")
+                     || lower.endsWith(u".sqlite3"))
+                kind = QStringLiteral("sqlite");
+            else
+                return fail(QStringLiteral("\"%1\": cannot tell the backend from the file name; "
+                                           "use sqlite:PATH, csv:PATH or memory:, or a name "
+                                           "ending in .db, .sqlite, .sqlite3 or .csv")
+                                    .arg(spec));
+        }
+        if (kind == u"csv")
+            return std::make_unique<CsvBackend>(rest);
+        return std::make_unique<SqliteBackend>(rest);
+    }
+    return fail(QStringLiteral("\"%1\": unknown backend \"%2\"; use sqlite:PATH, csv:PATH or "
+                               "memory:")
+                        .arg(spec, scheme));
+}

@@ -1,0 +1,39 @@
+// SqliteBackend: stores the map in one table of a SQLite database file through Qt's QSQLITE
+// driver. The file and its parent folders are created when missing (mode 0600). The table
+// (key TEXT PRIMARY KEY, type TEXT, value TEXT) holds readable text; docs/FORMAT.md describes it.
+//
+// Journal mode WAL, synchronous NORMAL: a committed batch survives a crash of the process;
+// flush() checkpoints the WAL with fsync so it also survives a power loss. Each apply() is one
+// transaction. Other connections (other processes) may use the same file; a busy timeout of
+// 5 seconds rides out their locks. The table name must match [A-Za-z_][A-Za-z0-9_]{0,63}.
+#ifndef SQLITEBACKEND_H
+#define SQLITEBACKEND_H
+
+#include "storagebackend.h"
+
+class SqliteBackendPrivate;
+
+class PERSISTENTMAP_EXPORT SqliteBackend : public StorageBackend
+{
+public:
+    explicit SqliteBackend(const QString &path,
+                           const QString &table = QStringLiteral("persistent_map"));
+    ~SqliteBackend() override;
+
+    QString path() const;
+    QString table() const;
+
+    QVariantHash loadAll() override;
+    void save(const QString &key, const QVariant &value) override;
+    void remove(const QString &key) override;
+    void flush() override;
+    void apply(const WriteBatch &batch) override;
+    void clear() override;
+
+    static bool isValidTableName(const QString &table);
+
+private:
+    std::unique_ptr<SqliteBackendPrivate> d;
+};
+
+#endif // SQLITEBACKEND_H

@@ -1,0 +1,136 @@
+#include "csvformat_p.h"
+
+namespace PersistentMapInternal {
+
+namespace {
+
+bool needsQuotes(const QByteArray &field)
+{
+    for (const char c : field) {
+        if (c == ',' || c == '"' || c == '\n' || c == '\r')
+            return true;
+    }
+    return false;
+}
+
+void appendField(QByteArray &out, QStringView field)
+{
+    const QByteArray utf8 = field.toUtf8();
+    if (!needsQuotes(utf8)) {
+        out.append(utf8);
+        return;
+    }
+    out.append('"');
+    for (const char c : utf8) {
+        if (c == '"')
+            out.append('"');
+        out.append(c);
+    }
+    out.append('"');
+}
+
+} // namespace
+
+void appendCsvRecord(QByteArray &out, QStringView f0, QStringView f1, QStringView f2)
+{
+    appendField(out, f0);
+    out.append(',');
+    appendField(out, f1);
+    out.append(',');
+    appendField(out, f2);
+    out.append('\n');
+}
+
+CsvReader::CsvReader(const QByteArray &data)
+    : m_data(data)
+    , m_decoder(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless)
+{
+    if (m_data.startsWith("\xEF\xBB\xBF")) // a byte order mark, as spreadsheets write it
+        m_pos = m_consumed = 3;
+}
+
+CsvReader::Result CsvReader::fail(qsizetype line, const QString &what)
+{
+    m_error = QStringLiteral("line %1: %2").arg(line).arg(what);
+    return Result::Error;
+}
+
+CsvReader::Result CsvReader::next(CsvRecord *record)
+{
+    const qsizetype size = m_data.size();
+    const char *data = m_data.constData();
+    if (m_pos >= size)
+        return Result::End;
+
+    const qsizetype startLine = m_line;
+    const qsizetype start = m_pos;
+    record->line = startLine;
+    record->fields.clear();
+    auto torn = [&] {
+        m_tornLine = startLine;
+        return Result::TornTail;
+    };
+
+    for (;;) {
+        QByteArray field;
+        if (data[m_pos] == '"') {
+            ++m_pos;
+            for (;;) {
+                const char *quote = static_cast<const char *>(memchr(data + m_pos, '"', size - m_pos));
+                if (!quote) {
+                    // The file ends inside quotes. A torn write leaves that only on the last
+                    // line; a quote left open further up swallows later lines, which is damage.
+                    if (m_data.indexOf('\n', start) >= 0)
+                        return fail(startLine, QStringLiteral("unterminated quoted field"));
+                    return torn();
+                }
+                const qsizetype end = quote - data;
+                field.append(data + m_pos, end - m_pos);
+                m_line += std::count(data + m_pos, quote, '\n');
+                m_pos = end + 1;
+                if (m_pos < size && data[m_pos] == '"') { // a doubled quote stands for one
+                    field.append('"');
+                    ++m_pos;
+                    continue;
+                }
+                break;
+            }
+            if (m_pos < size && data[m_pos] != ',' && data[m_pos] != '\n'
+                && !(data[m_pos] == '\r' && m_pos + 1 < size && data[m_pos + 1] == '\n')) {
+                return fail(m_line, QStringLiteral("unexpected text after a closing quote"));
+            }
+        } else {
+            qsizetype end = m_pos;
+            while (end < size && data[end] != ',' && data[end] != '\n') {
+                if (data[end] == '"')
+                    return fail(m_line, QStringLiteral("quote inside an unquoted field"));
+                ++end;
+            }
+            qsizetype fieldEnd = end;
+            if (end < size && data[end] == '\n' && fieldEnd > m_pos && data[fieldEnd - 1] == '\r')
+                --fieldEnd;
+            field = QByteArray(data + m_pos, fieldEnd - m_pos);
+            m_pos = end;
+        }
+        record->fields.append(m_decoder.decode(field));
+        if (m_decoder.hasError())
+            return fail(startLine, QStringLiteral("invalid UTF-8"));
+
+        if (m_pos >= size)
+            return torn(); // every record the writer makes ends with a line break
+        if (data[m_pos] == ',') {
+            ++m_pos;
+            if (m_pos >= size)
+                return torn();
+            continue;
+        }
+        if (data[m_pos] == '\r')
+            ++m_pos;
+        ++m_pos; // '\n'
+        ++m_line;
+        m_consumed = m_pos;
+        return Result::Record;
+    }
+}
+
+} // namespace PersistentMapInternal

@@ -1,0 +1,57 @@
+// RFC 4180 CSV records for CsvBackend: a writer that quotes only where needed and a reader that
+// reports errors with the line they are on and tells a record torn by a crash (the file ends
+// inside its last line) from a damaged file.
+#ifndef CSVFORMAT_P_H
+#define CSVFORMAT_P_H
+
+#include <QtCore/QByteArray>
+#include <QtCore/QStringConverter>
+#include <QtCore/QStringList>
+
+namespace PersistentMapInternal {
+
+// Appends one '\n'-terminated record in UTF-8. Fields containing a comma, quote, CR or LF are
+// quoted, with quotes doubled.
+void appendCsvRecord(QByteArray &out, QStringView f0, QStringView f1, QStringView f2);
+
+struct CsvRecord
+{
+    qsizetype line = 0; // 1-based line on which the record starts
+    QStringList fields;
+};
+
+class CsvReader
+{
+public:
+    enum class Result {
+        Record, // *record holds the next record
+        End, // no more data
+        TornTail, // the data ends inside a record that has no line break: a torn final write
+        Error // errorString() says what is wrong, starting with the line number
+    };
+
+    explicit CsvReader(const QByteArray &data);
+
+    Result next(CsvRecord *record);
+    QString errorString() const { return m_error; }
+    // Bytes up to and including the last complete record.
+    qsizetype consumed() const { return m_consumed; }
+    // The line on which the torn tail starts, and its text (for the warning).
+    qsizetype tornLine() const { return m_tornLine; }
+    QByteArray tornText() const { return m_data.mid(m_consumed); }
+
+private:
+    Result fail(qsizetype line, const QString &what);
+
+    const QByteArray m_data;
+    qsizetype m_pos = 0;
+    qsizetype m_line = 1;
+    qsizetype m_consumed = 0;
+    qsizetype m_tornLine = 0;
+    QString m_error;
+    QStringDecoder m_decoder;
+};
+
+} // namespace PersistentMapInternal
+
+#endif // CSVFORMAT_P_H

@@ -1,0 +1,85 @@
+// PersistentMapPrivate: the write queue, the storage thread and the ordered delivery of change
+// notifications behind PersistentMap. See docs/ARCHITECTURE.md for the data flow.
+//
+// Locking: `mutex` guards the queue, the notification list, the load bookkeeping and every cache
+// modification, so the cache and the queue see writes in the same order. Readers never take it.
+// The backend is touched only by tasks running on `storageThread` (one thread, never expires).
+#ifndef PERSISTENTMAP_P_H
+#define PERSISTENTMAP_P_H
+
+#include "persistentmap.h"
+#include "shardedcache_p.h"
+
+#include <QtCore/QMutex>
+#include <QtCore/QPromise>
+#include <QtCore/QThreadPool>
+
+#include <atomic>
+#include <memory>
+#include <optional>
+
+class PersistentMapPrivate
+{
+    Q_DECLARE_PUBLIC(PersistentMap)
+
+public:
+    // The writes made since the last drain, coalesced per key (the last one wins), and the
+    // promise that all their futures share.
+    struct Batch
+    {
+        QHash<QString, std::optional<QVariant>> ops; // std::nullopt: remove
+        bool clearFirst = false;
+        bool flushRequested = false;
+        std::shared_ptr<QPromise<void>> promise;
+    };
+
+    struct Notification
+    {
+        enum Kind { Changed, Removed, Count, Status, Error } kind;
+        QString key; // the message for Error
+        QVariant value;
+    };
+
+    PersistentMapPrivate(PersistentMap *q, std::unique_ptr<StorageBackend> backend);
+
+    // Runs mutate() under the mutex, schedules a drain, then delivers the notifications it
+    // queued. Returns the future of the batch the writes joined.
+    template <typename F>
+    QFuture<void> write(F &&mutate);
+    Batch &openBatchLocked();
+    void scheduleDrainLocked();
+    void insertLocked(const QString &key, const QVariant &value);
+    void removeLocked(const QString &key);
+    void clearLocked();
+    QFuture<void> rejectUnencodable(const QVariant &value); // invalid future if storable
+
+    void load(); // storage thread
+    void drain(); // storage thread
+    void restoreLocked(Batch &&failed);
+    void reportError(const QString &message); // any thread
+    void deliverNotifications(); // any thread: emits now on the owner thread, else posts
+    void shutdown(); // owner thread, from the destructor
+
+    PersistentMap *q_ptr;
+    std::unique_ptr<StorageBackend> backend;
+    PersistentMapInternal::ShardedCache cache;
+    QThreadPool storageThread;
+    QPromise<void> ready;
+    std::atomic<PersistentMap::Status> status{PersistentMap::Status::Loading};
+
+    mutable QMutex mutex;
+    std::optional<Batch> pending;
+    bool drainScheduled = false;
+    QFuture<void> lastTask; // the storage thread runs tasks in order: this one finishes last
+    bool loading = true;
+    bool clearedWhileLoading = false;
+    bool shuttingDown = false;
+    QSet<QString> touchedWhileLoading;
+    std::optional<PersistentMapError> loadError;
+    QString errorString;
+    QList<Notification> notifications;
+    bool deliveryPosted = false;
+    bool delivering = false; // owner thread only
+};
+
+#endif // PERSISTENTMAP_P_H

@@ -1,0 +1,21 @@
+// File helpers shared by the file-based backends.
+#ifndef STOREFILES_P_H
+#define STOREFILES_P_H
+
+#include <QtCore/QString>
+
+namespace PersistentMapInternal {
+
+// Creates the parent folders and, when missing, an empty file readable only by its owner
+// (mode 0600). Returns false and says why in *error.
+bool ensureStoreFile(const QString &path, QString *error, bool *created = nullptr);
+
+// fsync: the file's data reaches the disk. A missing file is not an error.
+bool syncFile(const QString &path, QString *error);
+
+// fsync of the folder holding path, so a rename into it is durable (no-op where unsupported).
+void syncParentFolder(const QString &path);
+
+} // namespace PersistentMapInternal
+
+#endif // STOREFILES_P_H

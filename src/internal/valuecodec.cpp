@@ -1,0 +1,343 @@
+#include "valuecodec_p.h"
+
+#include <QtCore/QDataStream>
+#include <QtCore/QIODevice>
+#include <QtCore/QDateTime>
+#include <QtCore/QJsonArray>
+#include <QtCore/QJsonDocument>
+#include <QtCore/QJsonObject>
+#include <QtCore/QUrl>
+#include <QtCore/QUuid>
+
+#include <algorithm>
+
+namespace PersistentMapInternal {
+
+namespace {
+
+constexpr QLatin1StringView variantTagPrefix("variant:");
+
+bool isNullValue(const QVariant &value)
+{
+    return !value.isValid() || value.metaType().id() == QMetaType::Nullptr;
+}
+
+QJsonArray encodeToJson(const QVariant &value)
+{
+    const EncodedValue encoded = encodeValue(value);
+    return QJsonArray{encoded.type, encoded.text};
+}
+
+bool decodeFromJson(const QJsonValue &json, QVariant *out, QString *error)
+{
+    const QJsonArray pair = json.toArray();
+    if (!json.isArray() || pair.size() != 2 || !pair.at(0).isString() || !pair.at(1).isString()) {
+        *error = QStringLiteral("a container element is not a [type, text] pair");
+        return false;
+    }
+    return decodeValue(pair.at(0).toString(), pair.at(1).toString(), out, error);
+}
+
+QString toJsonText(const QJsonDocument &document)
+{
+    return QString::fromUtf8(document.toJson(QJsonDocument::Compact));
+}
+
+template <typename Map>
+QString encodeMap(const Map &map)
+{
+    QJsonObject object;
+    for (auto it = map.cbegin(); it != map.cend(); ++it)
+        object.insert(it.key(), encodeToJson(it.value()));
+    return toJsonText(QJsonDocument(object));
+}
+
+template <typename Map>
+bool decodeMap(const QString &text, QVariant *out, QString *error)
+{
+    QJsonParseError parseError;
+    const QJsonDocument document = QJsonDocument::fromJson(text.toUtf8(), &parseError);
+    if (!document.isObject()) {
+        *error = QStringLiteral("not a JSON object (%1)").arg(parseError.errorString());
+        return false;
+    }
+    Map map;
+    const QJsonObject object = document.object();
+    for (auto it = object.constBegin(); it != object.constEnd(); ++it) {
+        QVariant element;
+        if (!decodeFromJson(it.value(), &element, error)) {
+            *error = QStringLiteral("element '%1': %2").arg(it.key(), *error);
+            return false;
+        }
+        map.insert(it.key(), element);
+    }
+    *out = map;
+    return true;
+}
+
+bool fail(QString *error, const QString &text, const char *what)
+{
+    *error = QStringLiteral("'%1' is not %2").arg(text.left(64), QLatin1StringView(what));
+    return false;
+}
+
+template <typename T>
+bool decodeNumber(const QString &text, QVariant *out, QString *error, const char *what,
+                  T (QString::*convert)(bool *, int) const)
+{
+    bool ok = false;
+    const T number = (text.*convert)(&ok, 10);
+    if (!ok)
+        return fail(error, text, what);
+    *out = QVariant::fromValue(number);
+    return true;
+}
+
+} // namespace
+
+bool isEncodable(const QVariant &value, QString *why)
+{
+    if (isNullValue(value))
+        return true;
+    switch (value.metaType().id()) {
+    case QMetaType::Bool:
+    case QMetaType::Int:
+    case QMetaType::UInt:
+    case QMetaType::LongLong:
+    case QMetaType::ULongLong:
+    case QMetaType::Double:
+    case QMetaType::Float:
+    case QMetaType::QString:
+    case QMetaType::QByteArray:
+    case QMetaType::QDate:
+    case QMetaType::QTime:
+    case QMetaType::QDateTime:
+    case QMetaType::QUrl:
+    case QMetaType::QUuid:
+    case QMetaType::QStringList:
+        return true;
+    case QMetaType::QVariantList: {
+        const QVariantList list = value.toList();
+        return std::all_of(list.cbegin(), list.cend(),
+                           [why](const QVariant &v) { return isEncodable(v, why); });
+    }
+    case QMetaType::QVariantMap: {
+        const QVariantMap map = value.toMap();
+        return std::all_of(map.cbegin(), map.cend(),
+                           [why](const QVariant &v) { return isEncodable(v, why); });
+    }
+    case QMetaType::QVariantHash: {
+        const QVariantHash hash = value.toHash();
+        return std::all_of(hash.cbegin(), hash.cend(),
+                           [why](const QVariant &v) { return isEncodable(v, why); });
+    }
+    default:
+        if (value.metaType().hasRegisteredDataStreamOperators())
+            return true;
+        if (why) {
+            *why = QStringLiteral("values of type %1 cannot be stored: it has no QDataStream "
+                                  "operators (see docs/FORMAT.md)")
+                           .arg(QLatin1StringView(value.metaType().name()));
+        }
+        return false;
+    }
+}
+
+EncodedValue encodeValue(const QVariant &value)
+{
+    if (isNullValue(value))
+        return {QStringLiteral("null"), QString()};
+    switch (value.metaType().id()) {
+    case QMetaType::Bool:
+        return {QStringLiteral("bool"),
+                value.toBool() ? QStringLiteral("true") : QStringLiteral("false")};
+    case QMetaType::Int:
+        return {QStringLiteral("int"), QString::number(value.toInt())};
+    case QMetaType::UInt:
+        return {QStringLiteral("uint"), QString::number(value.toUInt())};
+    case QMetaType::LongLong:
+        return {QStringLiteral("int64"), QString::number(value.toLongLong())};
+    case QMetaType::ULongLong:
+        return {QStringLiteral("uint64"), QString::number(value.toULongLong())};
+    case QMetaType::Double:
+        return {QStringLiteral("double"),
+                QString::number(value.toDouble(), 'g', QLocale::FloatingPointShortest)};
+    case QMetaType::Float:
+        return {QStringLiteral("float"),
+                QString::number(value.toFloat(), 'g', QLocale::FloatingPointShortest)};
+    case QMetaType::QString:
+        return {QStringLiteral("string"), value.toString()};
+    case QMetaType::QByteArray:
+        return {QStringLiteral("bytes"), QString::fromLatin1(value.toByteArray().toBase64())};
+    case QMetaType::QDate:
+        return {QStringLiteral("date"), value.toDate().toString(Qt::ISODate)};
+    case QMetaType::QTime:
+        return {QStringLiteral("time"), value.toTime().toString(Qt::ISODateWithMs)};
+    case QMetaType::QDateTime: {
+        // Local times are written with their offset so the text means one instant everywhere.
+        QDateTime dateTime = value.toDateTime();
+        if (dateTime.isValid() && dateTime.timeSpec() == Qt::LocalTime)
+            dateTime = dateTime.toOffsetFromUtc(dateTime.offsetFromUtc());
+        return {QStringLiteral("datetime"), dateTime.toString(Qt::ISODateWithMs)};
+    }
+    case QMetaType::QUrl:
+        return {QStringLiteral("url"), QString::fromUtf8(value.toUrl().toEncoded())};
+    case QMetaType::QUuid:
+        return {QStringLiteral("uuid"), value.toUuid().toString(QUuid::WithoutBraces)};
+    case QMetaType::QStringList:
+        return {QStringLiteral("stringlist"),
+                toJsonText(QJsonDocument(QJsonArray::fromStringList(value.toStringList())))};
+    case QMetaType::QVariantList: {
+        QJsonArray array;
+        const QVariantList list = value.toList();
+        for (const QVariant &element : list)
+            array.append(encodeToJson(element));
+        return {QStringLiteral("list"), toJsonText(QJsonDocument(array))};
+    }
+    case QMetaType::QVariantMap:
+        return {QStringLiteral("map"), encodeMap(value.toMap())};
+    case QMetaType::QVariantHash:
+        return {QStringLiteral("hash"), encodeMap(value.toHash())};
+    default: {
+        QByteArray bytes;
+        QDataStream stream(&bytes, QIODevice::WriteOnly);
+        stream.setVersion(QDataStream::Qt_6_0);
+        stream << value;
+        return {variantTagPrefix + QLatin1StringView(value.metaType().name()),
+                QString::fromLatin1(bytes.toBase64())};
+    }
+    }
+}
+
+bool decodeValue(const QString &type, const QString &text, QVariant *out, QString *error)
+{
+    // Ordered by how common the type is in settings and data stores.
+    if (type == u"string") {
+        *out = text;
+        return true;
+    }
+    if (type == u"int")
+        return decodeNumber<int>(text, out, error, "an int", &QString::toInt);
+    if (type == u"bool") {
+        if (text != u"true" && text != u"false")
+            return fail(error, text, "true or false");
+        *out = text == u"true";
+        return true;
+    }
+    if (type == u"double" || type == u"float") {
+        bool ok = false;
+        const double number = text.toDouble(&ok);
+        if (!ok)
+            return fail(error, text, "a floating-point number");
+        *out = type == u"double" ? QVariant(number) : QVariant(float(number));
+        return true;
+    }
+    if (type == u"int64")
+        return decodeNumber<qlonglong>(text, out, error, "a 64-bit integer", &QString::toLongLong);
+    if (type == u"uint")
+        return decodeNumber<uint>(text, out, error, "an unsigned int", &QString::toUInt);
+    if (type == u"uint64") {
+        return decodeNumber<qulonglong>(text, out, error, "an unsigned 64-bit integer",
+                                        &QString::toULongLong);
+    }
+    if (type == u"null") {
+        *out = QVariant();
+        return true;
+    }
+    if (type == u"bytes") {
+        const auto result = QByteArray::fromBase64Encoding(text.toLatin1(),
+                                                           QByteArray::AbortOnBase64DecodingErrors);
+        if (!result || text.size() % 4 != 0)
+            return fail(error, text, "valid base64");
+        *out = result.decoded;
+        return true;
+    }
+    if (type == u"date") {
+        const QDate date = QDate::fromString(text, Qt::ISODate);
+        if (!date.isValid() && !text.isEmpty())
+            return fail(error, text, "an ISO 8601 date");
+        *out = date;
+        return true;
+    }
+    if (type == u"time") {
+        const QTime time = QTime::fromString(text, Qt::ISODateWithMs);
+        if (!time.isValid() && !text.isEmpty())
+            return fail(error, text, "an ISO 8601 time");
+        *out = time;
+        return true;
+    }
+    if (type == u"datetime") {
+        const QDateTime dateTime = QDateTime::fromString(text, Qt::ISODateWithMs);
+        if (!dateTime.isValid() && !text.isEmpty())
+            return fail(error, text, "an ISO 8601 date and time");
+        *out = dateTime;
+        return true;
+    }
+    if (type == u"url") {
+        const QUrl url = QUrl::fromEncoded(text.toUtf8(), QUrl::StrictMode);
+        if (!url.isValid() && !text.isEmpty())
+            return fail(error, text, "a valid URL");
+        *out = url;
+        return true;
+    }
+    if (type == u"uuid") {
+        const QUuid uuid = QUuid::fromString(text);
+        if (uuid.isNull() && text != QUuid().toString(QUuid::WithoutBraces))
+            return fail(error, text, "a UUID");
+        *out = uuid;
+        return true;
+    }
+    if (type == u"stringlist") {
+        const QJsonDocument document = QJsonDocument::fromJson(text.toUtf8());
+        const QJsonArray array = document.array();
+        const bool allStrings = std::all_of(array.begin(), array.end(),
+                                            [](const QJsonValue &v) { return v.isString(); });
+        if (!document.isArray() || !allStrings)
+            return fail(error, text, "a JSON array of strings");
+        QStringList list;
+        list.reserve(array.size());
+        for (const QJsonValue &element : array)
+            list.append(element.toString());
+        *out = list;
+        return true;
+    }
+    if (type == u"list") {
+        const QJsonDocument document = QJsonDocument::fromJson(text.toUtf8());
+        if (!document.isArray())
+            return fail(error, text, "a JSON array");
+        QVariantList list;
+        const QJsonArray array = document.array();
+        list.reserve(array.size());
+        for (const QJsonValue &element : array) {
+            QVariant decoded;
+            if (!decodeFromJson(element, &decoded, error))
+                return false;
+            list.append(decoded);
+        }
+        *out = list;
+        return true;
+    }
+    if (type == u"map")
+        return decodeMap<QVariantMap>(text, out, error);
+    if (type == u"hash")
+        return decodeMap<QVariantHash>(text, out, error);
+    if (type.startsWith(variantTagPrefix)) {
+        const QByteArray bytes = QByteArray::fromBase64(text.toLatin1());
+        QDataStream stream(bytes);
+        stream.setVersion(QDataStream::Qt_6_0);
+        QVariant value;
+        stream >> value;
+        if (stream.status() != QDataStream::Ok || !value.isValid()) {
+            *error = QStringLiteral("cannot read a value of type %1 (is the type registered with "
+                                    "qRegisterMetaType and does it have QDataStream operators?)")
+                             .arg(type.mid(variantTagPrefix.size()));
+            return false;
+        }
+        *out = value;
+        return true;
+    }
+    *error = QStringLiteral("unknown type '%1'").arg(type.left(64));
+    return false;
+}
+
+} // namespace PersistentMapInternal

@@ -1,0 +1,34 @@
+// The value codec: turns a QVariant into a (type tag, text) pair that every text-based backend
+// stores, and back. The tags and texts are documented in docs/FORMAT.md; they are part of the
+// on-disk format, so a tag is never renamed.
+#ifndef VALUECODEC_P_H
+#define VALUECODEC_P_H
+
+#include <QtCore/QString>
+#include <QtCore/QVariant>
+
+namespace PersistentMapInternal {
+
+struct EncodedValue
+{
+    QString type;
+    QString text;
+};
+
+// True when encodeValue() can store the value; otherwise *why names the offending type.
+bool isEncodable(const QVariant &value, QString *why = nullptr);
+
+// Precondition: isEncodable(value).
+EncodedValue encodeValue(const QVariant &value);
+
+// Decodes what encodeValue() produced. On failure returns false and says why in *error (the
+// caller adds the file, line or key).
+bool decodeValue(const QString &type, const QString &text, QVariant *out, QString *error);
+
+// Tags that CsvBackend uses for its own rows; never a value type.
+inline QString removedTag() { return QStringLiteral("removed"); }
+inline QString batchTag() { return QStringLiteral("batch"); }
+
+} // namespace PersistentMapInternal
+
+#endif // VALUECODEC_P_H

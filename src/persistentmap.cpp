@@ -1,0 +1,443 @@
+#include "persistentmap.h"
+
+#include "persistentmap_p.h"
+#include "valuecodec_p.h"
+
+#include <QtConcurrent/QtConcurrentRun>
+#include <QtCore/QLoggingCategory>
+#include <QtCore/QPointer>
+#include <QtCore/QThread>
+
+Q_LOGGING_CATEGORY(lcPersistentMap, "persistentmap")
+
+using PersistentMapInternal::ShardedCache;
+
+namespace {
+
+PersistentMapError errorFrom(const std::exception &e, PersistentMapError::Code code)
+{
+    if (const auto *error = dynamic_cast<const PersistentMapError *>(&e))
+        return *error;
+    return PersistentMapError(code, QString::fromLocal8Bit(e.what()));
+}
+
+} // namespace
+
+PersistentMapPrivate::PersistentMapPrivate(PersistentMap *q, std::unique_ptr<StorageBackend> b)
+    : q_ptr(q)
+    , backend(std::move(b))
+{
+    // One thread that lives as long as the map: a QSqlDatabase connection must stay on the
+    // thread that opened it.
+    storageThread.setMaxThreadCount(1);
+    storageThread.setExpiryTimeout(-1);
+    storageThread.setObjectName(QStringLiteral("PersistentMap storage"));
+    ready.start();
+}
+
+template <typename F>
+QFuture<void> PersistentMapPrivate::write(F &&mutate)
+{
+    QFuture<void> future;
+    {
+        QMutexLocker locker(&mutex);
+        const qsizetype countBefore = cache.count();
+        mutate();
+        if (cache.count() != countBefore)
+            notifications.append({Notification::Count, {}, {}});
+        future = openBatchLocked().promise->future();
+        scheduleDrainLocked();
+    }
+    deliverNotifications();
+    return future;
+}
+
+void PersistentMapPrivate::scheduleDrainLocked()
+{
+    if (drainScheduled)
+        return;
+    drainScheduled = true;
+    lastTask = QtConcurrent::run(&storageThread, [this] { drain(); });
+}
+
+PersistentMapPrivate::Batch &PersistentMapPrivate::openBatchLocked()
+{
+    if (!pending) {
+        pending.emplace();
+        pending->promise = std::make_shared<QPromise<void>>();
+        pending->promise->start();
+    }
+    return *pending;
+}
+
+void PersistentMapPrivate::insertLocked(const QString &key, const QVariant &value)
+{
+    if (cache.insert(key, value) != ShardedCache::Change::None)
+        notifications.append({Notification::Changed, key, value});
+    openBatchLocked().ops.insert(key, value);
+    if (loading)
+        touchedWhileLoading.insert(key);
+}
+
+void PersistentMapPrivate::removeLocked(const QString &key)
+{
+    if (cache.remove(key))
+        notifications.append({Notification::Removed, key, {}});
+    openBatchLocked().ops.insert(key, std::nullopt);
+    if (loading)
+        touchedWhileLoading.insert(key);
+}
+
+void PersistentMapPrivate::clearLocked()
+{
+    const QStringList removed = cache.clear();
+    for (const QString &key : removed)
+        notifications.append({Notification::Removed, key, {}});
+    Batch &batch = openBatchLocked();
+    batch.ops.clear();
+    batch.clearFirst = true;
+    if (loading) {
+        clearedWhileLoading = true;
+        touchedWhileLoading.clear();
+    }
+}
+
+QFuture<void> PersistentMapPrivate::rejectUnencodable(const QVariant &value)
+{
+    QString why;
+    if (PersistentMapInternal::isEncodable(value, &why))
+        return {};
+    reportError(why);
+    return QtFuture::makeExceptionalFuture(
+            PersistentMapError(PersistentMapError::Code::Unsupported, why));
+}
+
+void PersistentMapPrivate::load()
+{
+    QVariantHash loaded;
+    std::optional<PersistentMapError> error;
+    try {
+        if (!backend)
+            throw PersistentMapError(PersistentMapError::Code::OpenFailed,
+                                     QStringLiteral("no storage backend was given"));
+        loaded = backend->loadAll();
+    } catch (const std::exception &e) {
+        error = errorFrom(e, PersistentMapError::Code::OpenFailed);
+    } catch (...) {
+        error = PersistentMapError(PersistentMapError::Code::OpenFailed,
+                                   QStringLiteral("the storage backend threw an unknown exception"));
+    }
+    {
+        QMutexLocker locker(&mutex);
+        loading = false;
+        if (error) {
+            loadError = error;
+            errorString = error->message();
+            status = PersistentMap::Status::Error;
+            notifications.append({Notification::Status, {}, {}});
+            notifications.append({Notification::Error, error->message(), {}});
+        } else {
+            const qsizetype before = cache.count();
+            if (!clearedWhileLoading)
+                cache.merge(loaded, touchedWhileLoading);
+            status = PersistentMap::Status::Ready;
+            if (cache.count() != before)
+                notifications.append({Notification::Count, {}, {}});
+            notifications.append({Notification::Status, {}, {}});
+        }
+        touchedWhileLoading.clear();
+    }
+    if (error) {
+        qCWarning(lcPersistentMap).noquote() << error->message();
+        ready.setException(*error);
+    }
+    ready.finish();
+    deliverNotifications();
+}
+
+void PersistentMapPrivate::drain()
+{
+    Batch batch;
+    {
+        QMutexLocker locker(&mutex);
+        drainScheduled = false;
+        if (!pending)
+            return;
+        batch = std::move(*pending);
+        pending.reset();
+    }
+
+    std::optional<PersistentMapError> error = loadError; // written only before drains run
+    if (!error) {
+        try {
+            if (batch.clearFirst)
+                backend->clear();
+            if (!batch.ops.isEmpty()) {
+                WriteBatch writes;
+                writes.reserve(batch.ops.size());
+                for (auto it = batch.ops.cbegin(); it != batch.ops.cend(); ++it) {
+                    if (*it)
+                        writes.insert(it.key(), **it);
+                    else
+                        writes.remove(it.key());
+                }
+                backend->apply(writes);
+            }
+            if (batch.flushRequested)
+                backend->flush();
+        } catch (const std::exception &e) {
+            error = errorFrom(e, PersistentMapError::Code::WriteFailed);
+        } catch (...) {
+            error = PersistentMapError(PersistentMapError::Code::WriteFailed,
+                                       QStringLiteral("the storage backend threw an unknown "
+                                                      "exception"));
+        }
+    }
+
+    const std::shared_ptr<QPromise<void>> promise = batch.promise;
+    if (error) {
+        if (!loadError) {
+            QMutexLocker locker(&mutex);
+            restoreLocked(std::move(batch));
+        }
+        promise->setException(*error);
+        reportError(error->message());
+    }
+    promise->finish();
+}
+
+// A failed batch goes back under the writes made since it was taken: those are newer and win.
+void PersistentMapPrivate::restoreLocked(Batch &&failed)
+{
+    Batch &current = openBatchLocked();
+    if (current.clearFirst)
+        return; // a newer clear() supersedes everything older
+    current.clearFirst = failed.clearFirst;
+    for (auto it = failed.ops.cbegin(); it != failed.ops.cend(); ++it) {
+        if (!current.ops.contains(it.key()))
+            current.ops.insert(it.key(), it.value());
+    }
+}
+
+void PersistentMapPrivate::reportError(const QString &message)
+{
+    {
+        QMutexLocker locker(&mutex);
+        errorString = message;
+        notifications.append({Notification::Status, {}, {}}); // errorString's NOTIFY signal
+        notifications.append({Notification::Error, message, {}});
+    }
+    deliverNotifications();
+}
+
+void PersistentMapPrivate::deliverNotifications()
+{
+    Q_Q(PersistentMap);
+    if (QThread::currentThread() != q->thread()) {
+        {
+            QMutexLocker locker(&mutex);
+            if (notifications.isEmpty() || deliveryPosted || shuttingDown)
+                return;
+            deliveryPosted = true;
+        }
+        QMetaObject::invokeMethod(q, [this] { deliverNotifications(); }, Qt::QueuedConnection);
+        return;
+    }
+    // A slot that writes to the map lands here again; the outer loop delivers its changes
+    // after the ones before them, so receivers always see changes in the order they happened.
+    if (delivering)
+        return;
+    delivering = true;
+    const QPointer<PersistentMap> guard(q);
+    for (;;) {
+        QList<Notification> batch;
+        {
+            QMutexLocker locker(&mutex);
+            batch.swap(notifications);
+            deliveryPosted = false;
+        }
+        if (batch.isEmpty())
+            break;
+        for (const Notification &n : std::as_const(batch)) {
+            switch (n.kind) {
+            case Notification::Changed:
+                Q_EMIT q->valueChanged(n.key, n.value);
+                break;
+            case Notification::Removed:
+                Q_EMIT q->valueRemoved(n.key);
+                break;
+            case Notification::Count:
+                Q_EMIT q->countChanged();
+                break;
+            case Notification::Status:
+                Q_EMIT q->statusChanged();
+                break;
+            case Notification::Error:
+                Q_EMIT q->errorOccurred(n.key);
+                break;
+            }
+            if (!guard)
+                return; // a receiver deleted the map
+        }
+    }
+    delivering = false;
+}
+
+void PersistentMapPrivate::shutdown()
+{
+    QFuture<void> flushed;
+    {
+        QMutexLocker locker(&mutex);
+        shuttingDown = true;
+        openBatchLocked().flushRequested = true;
+        flushed = pending->promise->future();
+        scheduleDrainLocked();
+    }
+    try {
+        flushed.waitForFinished();
+    } catch (const QException &e) {
+        QMutexLocker locker(&mutex);
+        if (!loadError && pending) { // a load error was reported when it happened
+            qCWarning(lcPersistentMap, "destroyed with %lld unsaved change(s): %s",
+                      qlonglong(pending->ops.size()), e.what());
+        }
+    }
+    // The backend is destroyed where it was used: it may own a thread-bound SQL connection.
+    QtConcurrent::run(&storageThread, [this] { backend.reset(); }).waitForFinished();
+    storageThread.waitForDone();
+}
+
+PersistentMap::PersistentMap(std::unique_ptr<StorageBackend> backend, QObject *parent)
+    : QObject(parent)
+    , d_ptr(std::make_unique<PersistentMapPrivate>(this, std::move(backend)))
+{
+    Q_D(PersistentMap);
+    QMutexLocker locker(&d->mutex);
+    d->lastTask = QtConcurrent::run(&d->storageThread, [d] { d->load(); });
+}
+
+PersistentMap::~PersistentMap()
+{
+    Q_D(PersistentMap);
+    d->shutdown();
+}
+
+PersistentMap::Status PersistentMap::status() const
+{
+    Q_D(const PersistentMap);
+    return d->status.load();
+}
+
+QString PersistentMap::errorString() const
+{
+    Q_D(const PersistentMap);
+    QMutexLocker locker(&d->mutex);
+    return d->errorString;
+}
+
+QFuture<void> PersistentMap::whenReady() const
+{
+    Q_D(const PersistentMap);
+    return d->ready.future();
+}
+
+QVariant PersistentMap::value(const QString &key, const QVariant &defaultValue) const
+{
+    Q_D(const PersistentMap);
+    return d->cache.value(key).value_or(defaultValue);
+}
+
+bool PersistentMap::contains(const QString &key) const
+{
+    Q_D(const PersistentMap);
+    return d->cache.contains(key);
+}
+
+qsizetype PersistentMap::count() const
+{
+    Q_D(const PersistentMap);
+    return d->cache.count();
+}
+
+bool PersistentMap::isEmpty() const
+{
+    return count() == 0;
+}
+
+QStringList PersistentMap::keys() const
+{
+    Q_D(const PersistentMap);
+    QMutexLocker locker(&d->mutex);
+    return d->cache.keys();
+}
+
+QVariantHash PersistentMap::toHash() const
+{
+    Q_D(const PersistentMap);
+    QMutexLocker locker(&d->mutex);
+    return d->cache.toHash();
+}
+
+QFuture<void> PersistentMap::insert(const QString &key, const QVariant &value)
+{
+    Q_D(PersistentMap);
+    if (QFuture<void> rejected = d->rejectUnencodable(value); rejected.isValid())
+        return rejected;
+    return d->write([&] { d->insertLocked(key, value); });
+}
+
+QFuture<void> PersistentMap::insert(const QVariantHash &entries)
+{
+    Q_D(PersistentMap);
+    for (const QVariant &value : entries) {
+        if (QFuture<void> rejected = d->rejectUnencodable(value); rejected.isValid())
+            return rejected;
+    }
+    return d->write([&] {
+        for (auto it = entries.cbegin(); it != entries.cend(); ++it)
+            d->insertLocked(it.key(), it.value());
+    });
+}
+
+QFuture<void> PersistentMap::remove(const QString &key)
+{
+    Q_D(PersistentMap);
+    return d->write([&] { d->removeLocked(key); });
+}
+
+QFuture<void> PersistentMap::apply(const WriteBatch &batch)
+{
+    Q_D(PersistentMap);
+    // Coalesce first so a key written twice in the batch is announced once, with its last value.
+    QHash<QString, const WriteBatch::Entry *> last;
+    last.reserve(batch.size());
+    for (const WriteBatch::Entry &entry : batch.entries()) {
+        if (!entry.isRemove) {
+            if (QFuture<void> rejected = d->rejectUnencodable(entry.value); rejected.isValid())
+                return rejected;
+        }
+        last.insert(entry.key, &entry);
+    }
+    return d->write([&] {
+        for (const WriteBatch::Entry &entry : batch.entries()) {
+            if (last.value(entry.key) != &entry)
+                continue;
+            if (entry.isRemove)
+                d->removeLocked(entry.key);
+            else
+                d->insertLocked(entry.key, entry.value);
+        }
+    });
+}
+
+QFuture<void> PersistentMap::clear()
+{
+    Q_D(PersistentMap);
+    return d->write([d] { d->clearLocked(); });
+}
+
+QFuture<void> PersistentMap::flush()
+{
+    Q_D(PersistentMap);
+    return d->write([d] { d->openBatchLocked().flushRequested = true; });
+}

@@ -1,0 +1,102 @@
+// PersistentMap: a key-value map held in memory and persisted asynchronously.
+//
+// Threading: every member function is safe to call from any thread. Reads (value, get, contains,
+// count, keys, toHash) are served from the in-memory cache and never wait for I/O. Writes update
+// the cache at once and return a QFuture that finishes when the backend has committed them
+// (acknowledged = committed); they never touch the disk on the caller's thread. Writes are
+// persisted in the order they were made: after flush() the store equals the cache.
+//
+// Signals are emitted on the thread that owns the object (its event loop delivers changes made
+// on other threads), only when a value really changed, and in the order the changes were made.
+// Entries loaded from the store at start-up do not emit valueChanged: statusChanged (Ready) and
+// countChanged announce them.
+//
+// Failure: a failed write keeps its changes queued, fails its future with PersistentMapError,
+// sets errorString and emits errorOccurred; the next write or flush() retries it. A store that
+// cannot be opened or parsed is left untouched: status becomes Error, whenReady() fails, and
+// the map keeps working in memory only (writes fail their futures with the same error).
+//
+// The destructor persists every pending write and closes the store before it returns.
+#ifndef PERSISTENTMAP_H
+#define PERSISTENTMAP_H
+
+#include "persistentmap_export.h"
+#include "persistentmaperror.h"
+#include "storagebackend.h"
+#include "writebatch.h"
+
+#include <QtCore/QFuture>
+#include <QtCore/QObject>
+#include <QtCore/QStringList>
+#include <QtCore/QVariant>
+#include <QtCore/QVariantHash>
+
+#include <memory>
+#include <optional>
+
+class PersistentMapPrivate;
+
+class PERSISTENTMAP_EXPORT PersistentMap : public QObject
+{
+    Q_OBJECT
+    Q_PROPERTY(Status status READ status NOTIFY statusChanged)
+    Q_PROPERTY(qsizetype count READ count NOTIFY countChanged)
+    Q_PROPERTY(QString errorString READ errorString NOTIFY statusChanged)
+
+public:
+    enum class Status { Loading, Ready, Error };
+    Q_ENUM(Status)
+
+    // Takes ownership of the backend and starts loading it in the background. A null backend
+    // gives a map in status Error.
+    explicit PersistentMap(std::unique_ptr<StorageBackend> backend, QObject *parent = nullptr);
+    ~PersistentMap() override;
+
+    Status status() const;
+    QString errorString() const;
+    QFuture<void> whenReady() const; // finishes when loaded; fails with PersistentMapError
+
+    QVariant value(const QString &key, const QVariant &defaultValue = {}) const;
+    // std::nullopt when the key is absent or its value does not convert to T.
+    template <typename T>
+    std::optional<T> get(const QString &key) const;
+    bool contains(const QString &key) const;
+    qsizetype count() const;
+    bool isEmpty() const;
+    QStringList keys() const;
+    QVariantHash toHash() const; // a consistent copy: never half of an atomic batch
+
+    QFuture<void> insert(const QString &key, const QVariant &value);
+    QFuture<void> insert(const QVariantHash &entries); // atomic
+    QFuture<void> remove(const QString &key);
+    QFuture<void> apply(const WriteBatch &batch); // atomic; the last entry for a key wins
+    QFuture<void> clear(); // persisted, not only in memory
+    QFuture<void> flush(); // every earlier write committed and durable on disk
+
+Q_SIGNALS:
+    void valueChanged(const QString &key, const QVariant &value);
+    void valueRemoved(const QString &key);
+    void countChanged();
+    void statusChanged();
+    void errorOccurred(const QString &message);
+
+private:
+    Q_DISABLE_COPY(PersistentMap)
+    Q_DECLARE_PRIVATE(PersistentMap)
+    std::unique_ptr<PersistentMapPrivate> d_ptr;
+};
+
+template <typename T>
+std::optional<T> PersistentMap::get(const QString &key) const
+{
+    QVariant v = value(key);
+    if (!v.isValid())
+        return std::nullopt;
+    if (v.metaType() == QMetaType::fromType<T>())
+        return v.value<T>();
+    if (!v.canConvert(QMetaType::fromType<T>()) || !v.convert(QMetaType::fromType<T>()))
+        return std::nullopt;
+    return v.value<T>();
+}
+
+#endif // PERSISTENTMAP_H

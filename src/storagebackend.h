@@ -1,0 +1,48 @@
+// StorageBackend: where a PersistentMap keeps its data. Implement it for a custom store.
+//
+// Contract for implementers:
+// - The constructor does no I/O; a PersistentMap takes ownership and from then on calls every
+//   member, including the destructor, one call at a time from the map's own storage thread.
+//   A backend therefore needs no locking of its own, and may keep thread-bound resources such
+//   as a QSqlDatabase connection, created in loadAll() and released in the destructor.
+// - loadAll() is called once, first: it opens the store (creating it when missing, with its
+//   parent folders) and returns everything in it. A store that exists but cannot be parsed must
+//   be left untouched and reported by throwing PersistentMapError (Code::Corrupt).
+// - Report every failure by throwing PersistentMapError with a message naming the file, the
+//   line or key, and the cause. A failed apply() must leave the store as it was before the call.
+// - apply() receives the map's coalesced pending writes (each key at most once); override it to
+//   commit them in one transaction. flush() makes every earlier write durable on disk.
+#ifndef STORAGEBACKEND_H
+#define STORAGEBACKEND_H
+
+#include "persistentmap_export.h"
+#include "writebatch.h"
+
+#include <QtCore/QString>
+#include <QtCore/QVariantHash>
+
+#include <memory>
+
+class PERSISTENTMAP_EXPORT StorageBackend
+{
+public:
+    StorageBackend() = default;
+    virtual ~StorageBackend();
+    StorageBackend(const StorageBackend &) = delete;
+    StorageBackend &operator=(const StorageBackend &) = delete;
+
+    virtual QVariantHash loadAll() = 0;
+    virtual void save(const QString &key, const QVariant &value) = 0;
+    virtual void remove(const QString &key) = 0;
+    virtual void flush(); // default: nothing to do
+    virtual void apply(const WriteBatch &batch); // default: save()/remove() each entry in order
+    virtual void clear(); // default: remove() every key that loadAll() returns
+
+    // "sqlite:PATH", "csv:PATH", "memory:"; a bare PATH picks by suffix (.db, .sqlite,
+    // .sqlite3, .csv). Returns nullptr for a spec it does not understand and, when errorString
+    // is given, says why there. Does no I/O.
+    static std::unique_ptr<StorageBackend> create(const QString &spec,
+                                                  QString *errorString = nullptr);
+};
+
+#endif // STORAGEBACKEND_H

@@ -1,0 +1,11 @@
+#include "writebatch.h"
+
+void WriteBatch::insert(const QString &key, const QVariant &value)
+{
+    m_entries.append(Entry{key, value, false});
+}
+
+void WriteBatch::remove(const QString &key)
+{
+    m_entries.append(Entry{key, QVariant(), true});
+}
