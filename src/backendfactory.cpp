@@ -28,8 +28,8 @@ std::unique_ptr<StorageBackend> StorageBackend::create(const QString &spec, QStr
             const QString lower = rest.toLower();
             if (lower.endsWith(u".csv"))
                 kind = QStringLiteral("csv");
-            else if (lower.endsWith(u".db") || lower.endsWith(u".sqlite")
-                     || lower.endsWith(u".sqlite3"))
+            else if (lower.endsWith(u".db") || lower.endsWith(u".sqlite") ||
+                     lower.endsWith(u".sqlite3"))
                 kind = QStringLiteral("sqlite");
             else
                 return fail(QStringLiteral("\"%1\": cannot tell the backend from the file name; "

@@ -35,7 +35,7 @@ PersistentMapPrivate::PersistentMapPrivate(PersistentMap *q, std::unique_ptr<Sto
     ready.start();
 }
 
-template <typename F>
+template<typename F>
 QFuture<void> PersistentMapPrivate::write(F &&mutate)
 {
     QFuture<void> future;
@@ -124,8 +124,9 @@ void PersistentMapPrivate::load()
     } catch (const std::exception &e) {
         error = errorFrom(e, PersistentMapError::Code::OpenFailed);
     } catch (...) {
-        error = PersistentMapError(PersistentMapError::Code::OpenFailed,
-                                   QStringLiteral("the storage backend threw an unknown exception"));
+        error = PersistentMapError(
+                PersistentMapError::Code::OpenFailed,
+                QStringLiteral("the storage backend threw an unknown exception"));
     }
     {
         QMutexLocker locker(&mutex);
@@ -240,7 +241,8 @@ void PersistentMapPrivate::deliverNotifications()
                 return;
             deliveryPosted = true;
         }
-        QMetaObject::invokeMethod(q, [this] { deliverNotifications(); }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+                q, [this] { deliverNotifications(); }, Qt::QueuedConnection);
         return;
     }
     // A slot that writes to the map lands here again; the outer loop delivers its changes

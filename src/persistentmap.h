@@ -58,7 +58,7 @@ public:
 
     QVariant value(const QString &key, const QVariant &defaultValue = {}) const;
     // std::nullopt when the key is absent or its value does not convert to T.
-    template <typename T>
+    template<typename T>
     std::optional<T> get(const QString &key) const;
     bool contains(const QString &key) const;
     qsizetype count() const;
@@ -86,7 +86,7 @@ private:
     std::unique_ptr<PersistentMapPrivate> d_ptr;
 };
 
-template <typename T>
+template<typename T>
 std::optional<T> PersistentMap::get(const QString &key) const
 {
     QVariant v = value(key);

@@ -21,8 +21,8 @@ int main(int argc, char *argv[])
     const QStringList args = app.arguments();
     const QString path = args.size() > 1
             ? args.at(1)
-            : QStandardPaths::writableLocation(QStandardPaths::AppDataLocation)
-                    + QStringLiteral("/quickstart.db");
+            : QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) +
+                    QStringLiteral("/quickstart.db");
 
     // Open (or create) the store. Loading runs in the background; wait for it here because a
     // console program has nothing else to do. A GUI would connect to statusChanged instead.
@@ -39,8 +39,8 @@ int main(int argc, char *argv[])
     // Reads come from memory and never block. Numbers come back as numbers.
     const int runs = map.get<int>(QStringLiteral("runs")).value_or(0) + 1;
     if (runs > 1) {
-        out << "Last run: " << map.value(QStringLiteral("lastRun")).toDateTime().toString(Qt::ISODate)
-            << Qt::endl;
+        out << "Last run: "
+            << map.value(QStringLiteral("lastRun")).toDateTime().toString(Qt::ISODate) << Qt::endl;
     }
     out << "This is run number " << runs << Qt::endl;
 

@@ -73,8 +73,8 @@ Replay CsvBackendPrivate::replay(const QByteArray &data) const
     };
     CsvReader::Result next = reader.next(&record);
     if (next == CsvReader::Result::Record) {
-        if (record.fields != QStringList{QStringLiteral("key"), QStringLiteral("type"),
-                                         QStringLiteral("value")}) {
+        if (record.fields !=
+            QStringList{QStringLiteral("key"), QStringLiteral("type"), QStringLiteral("value")}) {
             fail(Code::Corrupt,
                  QStringLiteral("line 1: the header is not key,type,value; this file was not "
                                 "written by PersistentMap"));
@@ -95,7 +95,9 @@ Replay CsvBackendPrivate::replay(const QByteArray &data) const
             QString error;
             if (!decodeValue(type, row.fields.at(2), &value, &error)) {
                 fail(Code::Corrupt,
-                     QStringLiteral("line %1: key '%2': %3").arg(row.line).arg(key.left(200), error));
+                     QStringLiteral("line %1: key '%2': %3")
+                             .arg(row.line)
+                             .arg(key.left(200), error));
             }
             result.entries.insert(key, value);
         }
@@ -242,7 +244,8 @@ QVariantHash CsvBackend::loadAll()
                             .arg(pid)
                             .arg(app, host));
         }
-        d->fail(Code::OpenFailed, QStringLiteral("cannot create the lock file %1.lock").arg(d->path));
+        d->fail(Code::OpenFailed,
+                QStringLiteral("cannot create the lock file %1.lock").arg(d->path));
     }
 
     try {
@@ -252,7 +255,8 @@ QVariantHash CsvBackend::loadAll()
         d->needsRepair = replay.torn;
         d->openForAppend();
         if (d->goodSize == 0 && d->file.write(header) != header.size())
-            d->fail(Code::WriteFailed, QStringLiteral("cannot write the header: ") + d->file.errorString());
+            d->fail(Code::WriteFailed,
+                    QStringLiteral("cannot write the header: ") + d->file.errorString());
         d->goodSize = d->file.size();
         return replay.entries;
     } catch (...) {
@@ -300,8 +304,9 @@ void CsvBackend::apply(const WriteBatch &batch)
     // A failed write may have left part of the batch behind; cut back to the last complete
     // write so the file never holds half a batch followed by later rows.
     if (d->file.size() != d->goodSize && !d->file.resize(d->goodSize))
-        d->fail(Code::WriteFailed, QStringLiteral("cannot repair the file after a failed write: ")
-                                           + d->file.errorString());
+        d->fail(Code::WriteFailed,
+                QStringLiteral("cannot repair the file after a failed write: ") +
+                        d->file.errorString());
     if (d->file.write(data) != data.size()) {
         const QString error = d->file.errorString();
         d->file.resize(d->goodSize);

@@ -49,8 +49,9 @@ QSqlQuery SqliteBackendPrivate::exec(const QString &sql, PersistentMapError::Cod
 
 void SqliteBackendPrivate::checkTableColumns()
 {
-    QSqlQuery info = exec(QStringLiteral("PRAGMA table_info(\"%1\")").arg(table),
-                          PersistentMapError::Code::Corrupt, QStringLiteral("cannot read the schema"));
+    QSqlQuery info =
+            exec(QStringLiteral("PRAGMA table_info(\"%1\")").arg(table),
+                 PersistentMapError::Code::Corrupt, QStringLiteral("cannot read the schema"));
     QStringList columns;
     while (info.next())
         columns.append(info.value(1).toString());

@@ -76,7 +76,8 @@ CsvReader::Result CsvReader::next(CsvRecord *record)
         if (data[m_pos] == '"') {
             ++m_pos;
             for (;;) {
-                const char *quote = static_cast<const char *>(memchr(data + m_pos, '"', size - m_pos));
+                const char *quote =
+                        static_cast<const char *>(memchr(data + m_pos, '"', size - m_pos));
                 if (!quote) {
                     // The file ends inside quotes. A torn write leaves that only on the last
                     // line; a quote left open further up swallows later lines, which is damage.
@@ -95,8 +96,8 @@ CsvReader::Result CsvReader::next(CsvRecord *record)
                 }
                 break;
             }
-            if (m_pos < size && data[m_pos] != ',' && data[m_pos] != '\n'
-                && !(data[m_pos] == '\r' && m_pos + 1 < size && data[m_pos + 1] == '\n')) {
+            if (m_pos < size && data[m_pos] != ',' && data[m_pos] != '\n' &&
+                !(data[m_pos] == '\r' && m_pos + 1 < size && data[m_pos + 1] == '\n')) {
                 return fail(m_line, QStringLiteral("unexpected text after a closing quote"));
             }
         } else {

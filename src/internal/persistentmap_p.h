@@ -44,7 +44,7 @@ public:
 
     // Runs mutate() under the mutex, schedules a drain, then delivers the notifications it
     // queued. Returns the future of the batch the writes joined.
-    template <typename F>
+    template<typename F>
     QFuture<void> write(F &&mutate);
     Batch &openBatchLocked();
     void scheduleDrainLocked();

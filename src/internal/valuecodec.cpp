@@ -1,8 +1,8 @@
 #include "valuecodec_p.h"
 
 #include <QtCore/QDataStream>
-#include <QtCore/QIODevice>
 #include <QtCore/QDateTime>
+#include <QtCore/QIODevice>
 #include <QtCore/QJsonArray>
 #include <QtCore/QJsonDocument>
 #include <QtCore/QJsonObject>
@@ -43,7 +43,7 @@ QString toJsonText(const QJsonDocument &document)
     return QString::fromUtf8(document.toJson(QJsonDocument::Compact));
 }
 
-template <typename Map>
+template<typename Map>
 QString encodeMap(const Map &map)
 {
     QJsonObject object;
@@ -52,7 +52,7 @@ QString encodeMap(const Map &map)
     return toJsonText(QJsonDocument(object));
 }
 
-template <typename Map>
+template<typename Map>
 bool decodeMap(const QString &text, QVariant *out, QString *error)
 {
     QJsonParseError parseError;
@@ -81,7 +81,7 @@ bool fail(QString *error, const QString &text, const char *what)
     return false;
 }
 
-template <typename T>
+template<typename T>
 bool decodeNumber(const QString &text, QVariant *out, QString *error, const char *what,
                   T (QString::*convert)(bool *, int) const)
 {

@@ -26,8 +26,14 @@ EncodedValue encodeValue(const QVariant &value);
 bool decodeValue(const QString &type, const QString &text, QVariant *out, QString *error);
 
 // Tags that CsvBackend uses for its own rows; never a value type.
-inline QString removedTag() { return QStringLiteral("removed"); }
-inline QString batchTag() { return QStringLiteral("batch"); }
+inline QString removedTag()
+{
+    return QStringLiteral("removed");
+}
+inline QString batchTag()
+{
+    return QStringLiteral("batch");
+}
 
 } // namespace PersistentMapInternal
 

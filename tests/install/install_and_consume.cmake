@@ -1,0 +1,42 @@
+# cmake -P script; see CMakeLists.txt next to it.
+function(run)
+    execute_process(COMMAND ${ARGN} RESULT_VARIABLE result OUTPUT_VARIABLE output
+        ERROR_VARIABLE output)
+    if(NOT result EQUAL 0)
+        message(FATAL_ERROR "failed (${result}): ${ARGN}\n${output}")
+    endif()
+    set(last_output "${output}" PARENT_SCOPE)
+endfunction()
+
+file(REMOVE_RECURSE ${WORK_DIR})
+set(prefix ${WORK_DIR}/prefix)
+run(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix})
+foreach(file include/PersistentMap/PersistentMap include/PersistentMap/persistentmap.h
+        include/PersistentMap/persistentmap_export.h lib/cmake/PersistentMap/PersistentMapConfig.cmake)
+    if(NOT EXISTS ${prefix}/${file})
+        message(FATAL_ERROR "not installed: ${file}")
+    endif()
+endforeach()
+
+foreach(project quickstart consumer)
+    if(project STREQUAL quickstart)
+        set(source ${SOURCE_DIR}/examples/quickstart)
+    else()
+        set(source ${SOURCE_DIR}/tests/install/consumer)
+    endif()
+    run(${CMAKE_COMMAND} -S ${source} -B ${WORK_DIR}/${project} -G ${GENERATOR}
+        -DCMAKE_PREFIX_PATH=${prefix} -DQt6_DIR=${Qt6_DIR}
+        -DCMAKE_CXX_FLAGS=-Wall\ -Wextra\ -Werror)
+    run(${CMAKE_COMMAND} --build ${WORK_DIR}/${project})
+endforeach()
+
+# The example persists between runs.
+set(store ${WORK_DIR}/data/quickstart.db)
+run(${WORK_DIR}/quickstart/quickstart ${store})
+run(${WORK_DIR}/quickstart/quickstart ${store})
+if(NOT last_output MATCHES "This is run number 2")
+    message(FATAL_ERROR "the second run of quickstart did not see the first:\n${last_output}")
+endif()
+
+run(${WORK_DIR}/consumer/consumer ${WORK_DIR}/data)
+message(STATUS "${last_output}")
