@@ -20,3 +20,9 @@ ensure_packages() {
 
 # What the core library, its tests and the console examples need.
 CORE_PACKAGES=(cmake ninja-build g++ qt6-base-dev libqt6sql6-sqlite)
+# The QML module, Qt Quick Test and the Qt Quick examples (QT-NOTES.md: without
+# qml6-module-qtquick-window every Qt Quick Test file fails to load TestCase).
+QML_PACKAGES=(qt6-declarative-dev qml6-module-qtqml qml6-module-qtqml-models
+    qml6-module-qtqml-workerscript qml6-module-qtquick qml6-module-qtquick-window
+    qml6-module-qttest qml6-module-qtquick-controls qml6-module-qtquick-layouts
+    qml6-module-qtquick-templates libgl-dev)

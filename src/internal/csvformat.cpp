@@ -96,8 +96,9 @@ CsvReader::Result CsvReader::next(CsvRecord *record)
                 }
                 break;
             }
+            // A CR at the very end is half of a CRLF cut off by a torn write.
             if (m_pos < size && data[m_pos] != ',' && data[m_pos] != '\n' &&
-                !(data[m_pos] == '\r' && m_pos + 1 < size && data[m_pos + 1] == '\n')) {
+                !(data[m_pos] == '\r' && (m_pos + 1 == size || data[m_pos + 1] == '\n'))) {
                 return fail(m_line, QStringLiteral("unexpected text after a closing quote"));
             }
         } else {
@@ -113,12 +114,13 @@ CsvReader::Result CsvReader::next(CsvRecord *record)
             field = QByteArray(data + m_pos, fieldEnd - m_pos);
             m_pos = end;
         }
+        // Before decoding: a torn write may have cut the last character in half.
+        if (m_pos >= size || (data[m_pos] == '\r' && m_pos + 1 == size))
+            return torn(); // every record the writer makes ends with a line break
         record->fields.append(m_decoder.decode(field));
         if (m_decoder.hasError())
             return fail(startLine, QStringLiteral("invalid UTF-8"));
 
-        if (m_pos >= size)
-            return torn(); // every record the writer makes ends with a line break
         if (data[m_pos] == ',') {
             ++m_pos;
             if (m_pos >= size)

@@ -1,0 +1,190 @@
+#include "qmlpersistentmap.h"
+
+#include "qmlvaluemap_p.h"
+
+#include <PersistentMap/PersistentMap>
+
+#include <QtCore/QDir>
+#include <QtCore/QStandardPaths>
+
+QmlPersistentMap::QmlPersistentMap(QObject *parent)
+    : QObject(parent)
+    , m_values(new QmlValueMap(
+              [this](const QString &key, const QVariant &value) { insert(key, value); }, this))
+{
+}
+
+QmlPersistentMap::~QmlPersistentMap() = default;
+
+QString QmlPersistentMap::source() const
+{
+    return m_source;
+}
+
+void QmlPersistentMap::setSource(const QString &source)
+{
+    if (m_source == source)
+        return;
+    m_source = source;
+    Q_EMIT sourceChanged();
+    if (m_complete)
+        open();
+}
+
+QString QmlPersistentMap::resolveSource(const QString &source)
+{
+    const qsizetype colon = source.indexOf(u':');
+    const bool hasScheme = colon > 1; // "C:\..." is a path
+    const QString scheme = hasScheme ? source.left(colon + 1) : QString();
+    const QString path = hasScheme ? source.mid(colon + 1) : source;
+    if (path.isEmpty() || !QDir::isRelativePath(path))
+        return source;
+    const QString base = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+    return scheme + QDir::cleanPath(base + u'/' + path);
+}
+
+void QmlPersistentMap::componentComplete()
+{
+    m_complete = true;
+    open();
+}
+
+void QmlPersistentMap::open()
+{
+    const Status oldStatus = status();
+    const int oldCount = count();
+    // The old store's destructor waits for its pending writes and closes it.
+    m_map.reset();
+    m_loaded = false;
+    m_ownError.clear();
+    const QStringList shown = m_values->keys();
+    for (const QString &key : shown)
+        m_values->clear(key);
+
+    if (!m_source.isEmpty()) {
+        QString error;
+        std::unique_ptr<StorageBackend> backend =
+                StorageBackend::create(resolveSource(m_source), &error);
+        if (backend) {
+            m_map = std::make_unique<PersistentMap>(std::move(backend));
+            PersistentMap *map = m_map.get();
+            connect(map, &PersistentMap::valueChanged, this,
+                    [this](const QString &key, const QVariant &value) {
+                        m_values->insert(key, value);
+                        Q_EMIT valueChanged(key, value);
+                    });
+            connect(map, &PersistentMap::valueRemoved, this, [this](const QString &key) {
+                m_values->clear(key);
+                Q_EMIT valueRemoved(key);
+            });
+            connect(map, &PersistentMap::countChanged, this, &QmlPersistentMap::countChanged);
+            connect(map, &PersistentMap::statusChanged, this,
+                    &QmlPersistentMap::onMapStatusChanged);
+            connect(map, &PersistentMap::errorOccurred, this, &QmlPersistentMap::errorOccurred);
+        } else {
+            setOwnError(error);
+        }
+    }
+    Q_EMIT mapChanged();
+    if (status() != oldStatus || !m_ownError.isEmpty())
+        Q_EMIT statusChanged();
+    if (count() != oldCount)
+        Q_EMIT countChanged();
+}
+
+void QmlPersistentMap::onMapStatusChanged()
+{
+    // Loaded entries come without valueChanged signals: show them all at once. (statusChanged
+    // also announces a new errorString after a failed write; that needs no copy.)
+    if (!m_loaded && m_map->status() == PersistentMap::Status::Ready) {
+        m_loaded = true;
+        m_values->insert(m_map->toHash());
+    }
+    Q_EMIT statusChanged();
+}
+
+void QmlPersistentMap::setOwnError(const QString &message)
+{
+    m_ownError = message;
+    qWarning("PersistentMap: %s", qUtf8Printable(message));
+    Q_EMIT errorOccurred(message);
+}
+
+QmlPersistentMap::Status QmlPersistentMap::status() const
+{
+    if (!m_ownError.isEmpty())
+        return Error;
+    if (!m_map)
+        return Null;
+    switch (m_map->status()) {
+    case PersistentMap::Status::Loading:
+        return Loading;
+    case PersistentMap::Status::Ready:
+        return Ready;
+    case PersistentMap::Status::Error:
+        break;
+    }
+    return Error;
+}
+
+QString QmlPersistentMap::errorString() const
+{
+    return m_map ? m_map->errorString() : m_ownError;
+}
+
+int QmlPersistentMap::count() const
+{
+    return m_map ? int(m_map->count()) : 0;
+}
+
+QQmlPropertyMap *QmlPersistentMap::values() const
+{
+    return m_values;
+}
+
+PersistentMap *QmlPersistentMap::map() const
+{
+    return m_map.get();
+}
+
+void QmlPersistentMap::insert(const QString &key, const QVariant &value)
+{
+    if (!m_map) {
+        qWarning("PersistentMap: cannot insert \"%s\": no source is open", qUtf8Printable(key));
+        return;
+    }
+    m_map->insert(key, QmlValueMap::toStorable(value));
+}
+
+QVariant QmlPersistentMap::value(const QString &key, const QVariant &defaultValue) const
+{
+    return m_map ? m_map->value(key, defaultValue) : defaultValue;
+}
+
+void QmlPersistentMap::remove(const QString &key)
+{
+    if (m_map)
+        m_map->remove(key);
+}
+
+bool QmlPersistentMap::contains(const QString &key) const
+{
+    return m_map && m_map->contains(key);
+}
+
+QStringList QmlPersistentMap::keys() const
+{
+    return m_map ? m_map->keys() : QStringList();
+}
+
+void QmlPersistentMap::flush()
+{
+    if (m_map)
+        m_map->flush();
+}
+
+void QmlPersistentMap::clear()
+{
+    if (m_map)
+        m_map->clear();
+}
