@@ -35,7 +35,11 @@ void PersistentMapModel::setMap(PersistentMap *map)
         connect(m_map, &PersistentMap::valueRemoved, this,
                 [this](const QString &key) { onValueRemoved(key); });
         connect(m_map, &PersistentMap::statusChanged, this, [this] { onStatusChanged(); });
-        connect(m_map, &QObject::destroyed, this, [this] { setMap(nullptr); });
+        // m_map (a QPointer) is already null when destroyed() arrives: empty the model here.
+        connect(m_map, &QObject::destroyed, this, [this] {
+            reload();
+            Q_EMIT mapChanged();
+        });
         m_lastStatus = int(m_map->status());
     }
     reload();

@@ -18,11 +18,15 @@ foreach(file include/PersistentMap/PersistentMap include/PersistentMap/persisten
     endif()
 endforeach()
 
-foreach(project quickstart consumer)
+set(projects quickstart consumer)
+if(WITH_QML)
+    list(APPEND projects qmlconsumer)
+endif()
+foreach(project IN LISTS projects)
     if(project STREQUAL quickstart)
         set(source ${SOURCE_DIR}/examples/quickstart)
     else()
-        set(source ${SOURCE_DIR}/tests/install/consumer)
+        set(source ${SOURCE_DIR}/tests/install/${project})
     endif()
     run(${CMAKE_COMMAND} -S ${source} -B ${WORK_DIR}/${project} -G ${GENERATOR}
         -DCMAKE_PREFIX_PATH=${prefix} -DQt6_DIR=${Qt6_DIR}
@@ -40,3 +44,11 @@ endif()
 
 run(${WORK_DIR}/consumer/consumer ${WORK_DIR}/data)
 message(STATUS "${last_output}")
+
+if(WITH_QML)
+    # The QML file lives outside the repository, as an application's would.
+    configure_file(${SOURCE_DIR}/tests/install/qmlconsumer/main.qml ${WORK_DIR}/app/main.qml COPYONLY)
+    run(${CMAKE_COMMAND} -E env QT_QPA_PLATFORM=offscreen
+        ${WORK_DIR}/qmlconsumer/qmlconsumer ${WORK_DIR}/app/main.qml ${WORK_DIR}/data/qml.db)
+    message(STATUS "${last_output}")
+endif()

@@ -1,0 +1,82 @@
+import QtQuick
+import QtTest
+import PersistentMap
+
+// Switching `source` flushes the old store and loads the new one; errors show in status.
+TestCase {
+    name: "Source"
+
+    Component {
+        id: storeComponent
+        PersistentMap { }
+    }
+
+    function test_switchingSource() {
+        const a = "csv:" + tempDir + "/a.csv"
+        const b = "sqlite:" + tempDir + "/b.db"
+        const store = createTemporaryObject(storeComponent, this, { source: a })
+        tryCompare(store, "status", PersistentMap.Ready)
+        store.values.name = "in a"
+        store.source = b
+        tryCompare(store, "status", PersistentMap.Ready)
+        compare(store.values.name, undefined)
+        store.values.name = "in b"
+        store.source = a // the CSV lock of the first store was released when it closed
+        tryCompare(store, "status", PersistentMap.Ready)
+        compare(store.values.name, "in a")
+        store.source = b
+        tryCompare(store, "status", PersistentMap.Ready)
+        compare(store.values.name, "in b")
+        store.source = ""
+        compare(store.status, PersistentMap.Null)
+        compare(store.count, 0)
+    }
+
+    function test_relativePathUsesAppData() {
+        const relative = "tst_qml/relative-" + Date.now() + ".csv"
+        const store = createTemporaryObject(storeComponent, this, { source: relative })
+        tryCompare(store, "status", PersistentMap.Ready)
+        store.values.where = "app data"
+        store.source = ""
+        const text = Qt.atob(cpp.readFile(cpp.appDataLocation() + "/" + relative))
+        verify(text.indexOf("where,string,app data") >= 0, text)
+    }
+
+    function test_errors_data() {
+        return [
+            { tag: "not a database", file: "/bad.db", content: "this is plain text, not SQLite\n",
+              source: "sqlite:", expected: "not a SQLite database" },
+            { tag: "bad CSV line", file: "/bad.csv", content: "key,type,value\na,int,1\nb,int\n",
+              source: "csv:", expected: "line 3" },
+        ]
+    }
+
+    function test_errors(data) {
+        const path = tempDir + data.file
+        verify(cpp.writeFile(path, data.content))
+        const before = cpp.readFile(path)
+        const errors = createTemporaryObject(spyComponent, this, { signalName: "errorOccurred" })
+        const store = createTemporaryObject(storeComponent, this)
+        errors.target = store
+        store.source = data.source + path
+        tryCompare(store, "status", PersistentMap.Error)
+        verify(store.errorString.indexOf(path) >= 0, store.errorString)
+        verify(store.errorString.indexOf(data.expected) >= 0, store.errorString)
+        tryCompare(errors, "count", 1)
+        store.destroy()
+        compare(cpp.readFile(path), before)
+    }
+
+    function test_unknownSpec() {
+        const store = createTemporaryObject(storeComponent, this)
+        ignoreWarning(/unknown backend/)
+        store.source = "nosuch:thing"
+        compare(store.status, PersistentMap.Error)
+        verify(store.errorString.indexOf("unknown backend") >= 0, store.errorString)
+    }
+
+    Component {
+        id: spyComponent
+        SignalSpy { }
+    }
+}
