@@ -11,9 +11,17 @@ std::unique_ptr<StorageBackend> StorageBackend::create(const QString &spec, QStr
             *errorString = why;
         return std::unique_ptr<StorageBackend>();
     };
+    // A scheme is a word of two or more letters before the first colon: not "C:\" and not a
+    // colon inside a bare path such as /data/run:2/store.db.
     const qsizetype colon = spec.indexOf(u':');
-    const QString scheme = colon > 1 ? spec.left(colon).toLower() : QString(); // not C:\ paths
-    const QString rest = colon > 1 ? spec.mid(colon + 1) : spec;
+    bool hasScheme = colon > 1;
+    for (qsizetype i = 0; hasScheme && i < colon; ++i) {
+        const QChar c = spec.at(i);
+        hasScheme = (c >= u'a' && c <= u'z') || (c >= u'A' && c <= u'Z') ||
+                (i > 0 && ((c >= u'0' && c <= u'9') || c == u'+' || c == u'-' || c == u'.'));
+    }
+    const QString scheme = hasScheme ? spec.left(colon).toLower() : QString();
+    const QString rest = hasScheme ? spec.mid(colon + 1) : spec;
 
     if (scheme == u"memory") {
         if (!rest.isEmpty())

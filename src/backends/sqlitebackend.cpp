@@ -4,7 +4,9 @@
 #include "storefiles_p.h"
 #include "valuecodec_p.h"
 
+#include <QtCore/QElapsedTimer>
 #include <QtCore/QRegularExpression>
+#include <QtCore/QThread>
 #include <QtSql/QSqlDatabase>
 #include <QtSql/QSqlError>
 #include <QtSql/QSqlQuery>
@@ -13,6 +15,17 @@
 #include <optional>
 
 using namespace PersistentMapInternal;
+
+namespace {
+
+// QSQLITE binds a null QString as SQL NULL, which the NOT NULL columns refuse: an empty key or
+// an empty text (an empty string, a null QVariant) must be bound as ''.
+QString nonNull(const QString &text)
+{
+    return text.isNull() ? QStringLiteral("") : text;
+}
+
+} // namespace
 
 class SqliteBackendPrivate
 {
@@ -102,7 +115,8 @@ QString SqliteBackend::table() const
 
 bool SqliteBackend::isValidTableName(const QString &table)
 {
-    static const QRegularExpression pattern(QStringLiteral("^[A-Za-z_][A-Za-z0-9_]{0,63}$"));
+    // \z, not $: $ also matches before a final line break.
+    static const QRegularExpression pattern(QStringLiteral("\\A[A-Za-z_][A-Za-z0-9_]{0,63}\\z"));
     return pattern.match(table).hasMatch();
 }
 
@@ -133,8 +147,23 @@ QVariantHash SqliteBackend::loadAll()
     d->exec(QStringLiteral("SELECT count(*) FROM sqlite_master"), Code::Corrupt,
             QStringLiteral("not a SQLite database"));
     d->checkTableColumns();
-    d->exec(QStringLiteral("PRAGMA journal_mode=WAL"), Code::OpenFailed,
-            QStringLiteral("cannot switch to WAL mode"));
+    // Switching to WAL needs the file to itself for a moment and SQLite does not wait for that
+    // with the busy timeout: retry while another connection (another map opening the same new
+    // file) holds it, for as long as the busy timeout.
+    QElapsedTimer waited;
+    waited.start();
+    for (;;) {
+        QSqlQuery wal(d->db);
+        if (wal.exec(QStringLiteral("PRAGMA journal_mode=WAL")))
+            break;
+        const QString code = wal.lastError().nativeErrorCode();
+        const bool busy = code == QLatin1String("5") || code == QLatin1String("6");
+        if (!busy || waited.hasExpired(5000)) {
+            d->fail(busy ? Code::Locked : Code::OpenFailed,
+                    QStringLiteral("cannot switch to WAL mode"), wal.lastError());
+        }
+        QThread::msleep(2);
+    }
     d->exec(QStringLiteral("PRAGMA synchronous=NORMAL"), Code::OpenFailed,
             QStringLiteral("cannot set synchronous mode"));
     d->exec(QStringLiteral("CREATE TABLE IF NOT EXISTS \"%1\" (key TEXT PRIMARY KEY NOT NULL, "
@@ -200,11 +229,11 @@ void SqliteBackend::apply(const WriteBatch &batch)
     };
     for (const WriteBatch::Entry &entry : batch.entries()) {
         QSqlQuery &query = entry.isRemove ? *d->erase : *d->upsert;
-        query.bindValue(0, entry.key);
+        query.bindValue(0, nonNull(entry.key));
         if (!entry.isRemove) {
             EncodedValue encoded = encodeValue(entry.value);
-            query.bindValue(1, encoded.type);
-            query.bindValue(2, encoded.text);
+            query.bindValue(1, nonNull(encoded.type));
+            query.bindValue(2, nonNull(encoded.text));
         }
         if (!query.exec())
             rollbackAndFail(QStringLiteral("cannot write key '%1'").arg(entry.key.left(200)),

@@ -43,7 +43,10 @@ void appendCsvRecord(QByteArray &out, QStringView f0, QStringView f1, QStringVie
 
 CsvReader::CsvReader(const QByteArray &data)
     : m_data(data)
-    , m_decoder(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless)
+    // ConvertInitialBom: a field that starts with U+FEFF keeps it; only the file's BOM is
+    // skipped, below.
+    , m_decoder(QStringDecoder::Utf8,
+                QStringDecoder::Flag::Stateless | QStringDecoder::Flag::ConvertInitialBom)
 {
     if (m_data.startsWith("\xEF\xBB\xBF")) // a byte order mark, as spreadsheets write it
         m_pos = m_consumed = 3;

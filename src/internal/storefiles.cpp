@@ -30,6 +30,9 @@ bool ensureStoreFile(const QString &path, QString *error, bool *created)
     QFile file(path);
     if (!file.open(QIODevice::WriteOnly | QIODevice::NewOnly,
                    QFileDevice::ReadOwner | QFileDevice::WriteOwner)) {
+        // Another store (another map on another table, another process) created it meanwhile.
+        if (QFileInfo(path).isFile())
+            return true;
         *error = QStringLiteral("cannot create %1: %2").arg(path, file.errorString());
         return false;
     }

@@ -1,0 +1,33 @@
+// csvlockholder PATH: opens a PersistentMap on the CSV store PATH, prints "ready" (or "error:
+// MESSAGE") and holds the store until its standard input closes. tst_csvbackend runs it as the
+// second process that owns the store's lock.
+#include <PersistentMap/CsvBackend>
+#include <PersistentMap/PersistentMap>
+
+#include <QtCore/QCoreApplication>
+
+#include <cstdio>
+
+int main(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    const QStringList args = QCoreApplication::arguments();
+    if (args.size() != 2) {
+        std::fprintf(stderr, "usage: csvlockholder PATH\n");
+        return 2;
+    }
+    PersistentMap map(std::make_unique<CsvBackend>(args.at(1)));
+    try {
+        map.whenReady().waitForFinished();
+    } catch (const PersistentMapError &e) {
+        std::printf("error: %s\n", qUtf8Printable(e.message()));
+        std::fflush(stdout);
+        return 1;
+    }
+    map.insert(QStringLiteral("holder"), QCoreApplication::applicationPid()).waitForFinished();
+    std::printf("ready\n");
+    std::fflush(stdout);
+    char buffer[256];
+    while (std::fread(buffer, 1, sizeof buffer, stdin) > 0) { }
+    return 0;
+}

@@ -1,0 +1,511 @@
+// CsvBackend: the file a person reads, tombstones and batches, compaction by replacing the file,
+// damaged files left untouched, torn tails repaired, a lock held by a second process, mode 0600.
+#include "csvformat_p.h"
+
+#include <PersistentMap/CsvBackend>
+#include <PersistentMap/PersistentMap>
+
+#include <QtCore/QFile>
+#include <QtCore/QFileInfo>
+#include <QtCore/QProcess>
+#include <QtCore/QRegularExpression>
+#include <QtCore/QTemporaryDir>
+#include <QtTest/QSignalSpy>
+#include <QtTest/QTest>
+
+#include <optional>
+
+#include <sys/stat.h>
+
+using PersistentMapInternal::CsvReader;
+using PersistentMapInternal::CsvRecord;
+
+namespace {
+
+const QByteArray header("key,type,value\n");
+
+QByteArray readBytes(const QString &path)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return QByteArray("<cannot read ") + path.toUtf8() + '>';
+    return file.readAll();
+}
+
+void writeBytes(const QString &path, const QByteArray &bytes)
+{
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    QCOMPARE(file.write(bytes), bytes.size());
+}
+
+ino_t inode(const QString &path)
+{
+    struct stat st;
+    if (::stat(QFile::encodeName(path).constData(), &st) != 0)
+        return 0;
+    return st.st_ino;
+}
+
+std::optional<PersistentMapError> loadError(const PersistentMap &map)
+{
+    try {
+        map.whenReady().waitForFinished();
+    } catch (const PersistentMapError &e) {
+        return e;
+    }
+    return std::nullopt;
+}
+
+std::optional<PersistentMapError> futureError(QFuture<void> future)
+{
+    try {
+        future.waitForFinished();
+    } catch (const PersistentMapError &e) {
+        return e;
+    }
+    return std::nullopt;
+}
+
+// True when every line parses as a complete record of three fields under the header.
+bool fullyParseable(const QByteArray &data, QString *why)
+{
+    CsvReader reader(data);
+    CsvRecord record;
+    int records = 0;
+    for (;;) {
+        switch (reader.next(&record)) {
+        case CsvReader::Result::Record:
+            if (record.fields.size() != 3) {
+                *why = QStringLiteral("line %1 has %2 fields")
+                               .arg(record.line)
+                               .arg(record.fields.size());
+                return false;
+            }
+            if (records++ == 0 && record.fields.join(u',') != QStringLiteral("key,type,value")) {
+                *why = QStringLiteral("no header");
+                return false;
+            }
+            continue;
+        case CsvReader::Result::End:
+            return records > 0;
+        case CsvReader::Result::TornTail:
+            *why = QStringLiteral("torn tail on line %1").arg(reader.tornLine());
+            return false;
+        case CsvReader::Result::Error:
+            *why = reader.errorString();
+            return false;
+        }
+    }
+}
+
+const QFile::Permissions groupOrOther = QFile::ReadGroup | QFile::WriteGroup | QFile::ExeGroup |
+        QFile::ReadOther | QFile::WriteOther | QFile::ExeOther;
+
+} // namespace
+
+class tst_CsvBackend : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void init();
+    void newStoreHasHeader();
+    void readableContent();
+    void removalAppendsTombstone();
+    void batches();
+    void tornBatchIsDroppedWhole();
+    void clearRewrites();
+    void compactionReplacesTheFile();
+    void corruptFileIsLeftUntouched_data();
+    void corruptFileIsLeftUntouched();
+    void tornFinalLine_data();
+    void tornFinalLine();
+    void lockedBySecondProcess();
+    void lockedInSameProcess();
+    void fileModeIsOwnerOnly();
+
+private:
+    std::unique_ptr<QTemporaryDir> m_dir;
+    QString m_path;
+};
+
+void tst_CsvBackend::init()
+{
+    m_dir = std::make_unique<QTemporaryDir>();
+    QVERIFY(m_dir->isValid());
+    m_path = m_dir->filePath(QStringLiteral("store.csv"));
+}
+
+void tst_CsvBackend::newStoreHasHeader()
+{
+    const QString path = m_dir->filePath(QStringLiteral("sub/folder/new.csv"));
+    {
+        PersistentMap map(std::make_unique<CsvBackend>(path));
+        QVERIFY2(!loadError(map), qPrintable(map.errorString()));
+        QCOMPARE(readBytes(path), header);
+        QVERIFY(QFile::exists(path + QStringLiteral(".lock")));
+    }
+    QCOMPARE(readBytes(path), header);
+    QVERIFY(!QFile::exists(path + QStringLiteral(".lock"))); // released with the map
+}
+
+void tst_CsvBackend::readableContent()
+{
+    {
+        PersistentMap map(std::make_unique<CsvBackend>(m_path));
+        QVERIFY(!loadError(map));
+        QVERIFY(!futureError(map.insert(QStringLiteral("greeting"), QStringLiteral("hello"))));
+        QVERIFY(!futureError(map.insert(QStringLiteral("count"), 3)));
+        // Acknowledged means appended: readable before any flush.
+        QCOMPARE(readBytes(m_path), header + "greeting,string,hello\ncount,int,3\n");
+        QVERIFY(!futureError(map.insert(QStringLiteral("note"), QStringLiteral("a, \"b\"\nc"))));
+        QVERIFY(!futureError(map.insert(QStringLiteral("ratio"), 0.25)));
+        QVERIFY(!futureError(map.insert(QStringLiteral("raw"), QByteArray("hi"))));
+        QVERIFY(!futureError(map.flush()));
+    }
+    QCOMPARE(readBytes(m_path),
+             header +
+                     "greeting,string,hello\ncount,int,3\nnote,string,\"a, \"\"b\"\"\nc\"\n"
+                     "ratio,double,0.25\nraw,bytes,aGk=\n");
+
+    PersistentMap reopened(std::make_unique<CsvBackend>(m_path));
+    QVERIFY(!loadError(reopened));
+    QCOMPARE(reopened.toHash(),
+             (QVariantHash{{QStringLiteral("greeting"), QStringLiteral("hello")},
+                           {QStringLiteral("count"), 3},
+                           {QStringLiteral("note"), QStringLiteral("a, \"b\"\nc")},
+                           {QStringLiteral("ratio"), 0.25},
+                           {QStringLiteral("raw"), QByteArray("hi")}}));
+    QCOMPARE(reopened.value(QStringLiteral("count")).metaType(), QMetaType::fromType<int>());
+}
+
+void tst_CsvBackend::removalAppendsTombstone()
+{
+    {
+        PersistentMap map(std::make_unique<CsvBackend>(m_path));
+        QVERIFY(!loadError(map));
+        QVERIFY(!futureError(map.insert(QStringLiteral("a"), 1)));
+        QVERIFY(!futureError(map.insert(QStringLiteral("b"), 2)));
+        QVERIFY(!futureError(map.remove(QStringLiteral("a"))));
+        QCOMPARE(readBytes(m_path), header + "a,int,1\nb,int,2\na,removed,\n");
+    }
+    {
+        PersistentMap map(std::make_unique<CsvBackend>(m_path));
+        QVERIFY(!loadError(map));
+        QCOMPARE(map.toHash(), (QVariantHash{{QStringLiteral("b"), 2}}));
+        // A key can come back after its tombstone.
+        QVERIFY(!futureError(map.insert(QStringLiteral("a"), QStringLiteral("again"))));
+    }
+    PersistentMap map(std::make_unique<CsvBackend>(m_path));
+    QVERIFY(!loadError(map));
+    QCOMPARE(map.value(QStringLiteral("a")), QVariant(QStringLiteral("again")));
+    QCOMPARE(map.count(), 2);
+}
+
+void tst_CsvBackend::batches()
+{
+    {
+        PersistentMap map(std::make_unique<CsvBackend>(m_path));
+        QVERIFY(!loadError(map));
+        QVERIFY(!futureError(map.insert(QStringLiteral("solo"), 0)));
+        QVERIFY(!futureError(map.insert(QVariantHash{
+                {QStringLiteral("x"), 1}, {QStringLiteral("y"), 2}, {QStringLiteral("z"), 3}})));
+        WriteBatch batch;
+        batch.insert(QStringLiteral("w"), 4);
+        batch.remove(QStringLiteral("solo"));
+        QVERIFY(!futureError(map.apply(batch)));
+    }
+    const QByteArray data = readBytes(m_path);
+    QList<QByteArray> lines = data.split('\n');
+    QCOMPARE(lines.takeLast(), QByteArray()); // ends with a line break
+    QCOMPARE(lines.size(), 1 + 1 + 4 + 3);
+    QCOMPARE(lines.at(0) + '\n', header);
+    QCOMPARE(lines.at(1), QByteArray("solo,int,0"));
+    QCOMPARE(lines.at(2), QByteArray(",batch,3"));
+    QList<QByteArray> first = lines.mid(3, 3);
+    std::sort(first.begin(), first.end());
+    QCOMPARE(first, (QList<QByteArray>{"x,int,1", "y,int,2", "z,int,3"}));
+    QCOMPARE(lines.at(6), QByteArray(",batch,2"));
+    QList<QByteArray> second = lines.mid(7, 2);
+    std::sort(second.begin(), second.end());
+    QCOMPARE(second, (QList<QByteArray>{"solo,removed,", "w,int,4"}));
+
+    PersistentMap map(std::make_unique<CsvBackend>(m_path));
+    QVERIFY(!loadError(map));
+    QCOMPARE(map.toHash(),
+             (QVariantHash{{QStringLiteral("x"), 1},
+                           {QStringLiteral("y"), 2},
+                           {QStringLiteral("z"), 3},
+                           {QStringLiteral("w"), 4}}));
+}
+
+void tst_CsvBackend::tornBatchIsDroppedWhole()
+{
+    // A crash after two of three rows of a batch: the whole batch is dropped.
+    const QByteArray content = header + "keep,int,1\n,batch,3\na,int,1\nb,int,2\n";
+    writeBytes(m_path, content);
+    QTest::ignoreMessage(QtWarningMsg,
+                         QRegularExpression(QStringLiteral("batch that starts on line 3 is "
+                                                           "incomplete.*2 row")));
+    {
+        PersistentMap map(std::make_unique<CsvBackend>(m_path));
+        QVERIFY(!loadError(map));
+        QCOMPARE(map.toHash(), (QVariantHash{{QStringLiteral("keep"), 1}}));
+        QCOMPARE(readBytes(m_path), content); // loading alone changes nothing
+        QVERIFY(!futureError(map.insert(QStringLiteral("c"), 3)));
+    }
+    // The next write repaired the file first, so the new row is not swallowed by the batch.
+    const QByteArray repaired = readBytes(m_path);
+    QString why;
+    QVERIFY2(fullyParseable(repaired, &why), qPrintable(why));
+    QVERIFY(!repaired.contains("a,int,1"));
+    QTest::failOnWarning(QRegularExpression(QStringLiteral(".")));
+    PersistentMap map(std::make_unique<CsvBackend>(m_path));
+    QVERIFY(!loadError(map));
+    QCOMPARE(map.toHash(), (QVariantHash{{QStringLiteral("keep"), 1}, {QStringLiteral("c"), 3}}));
+}
+
+void tst_CsvBackend::clearRewrites()
+{
+    {
+        PersistentMap map(std::make_unique<CsvBackend>(m_path));
+        QVERIFY(!loadError(map));
+        QVERIFY(!futureError(map.insert(QStringLiteral("a"), 1)));
+        QVERIFY(!futureError(map.clear()));
+        QCOMPARE(readBytes(m_path), header);
+        QVERIFY(!futureError(map.insert(QStringLiteral("b"), 2)));
+    }
+    QCOMPARE(readBytes(m_path), header + "b,int,2\n");
+}
+
+void tst_CsvBackend::compactionReplacesTheFile()
+{
+    CsvBackend backend(m_path);
+    QVERIFY(backend.loadAll().isEmpty());
+    backend.save(QStringLiteral("other"), QStringLiteral("stays"));
+    const ino_t before = inode(m_path);
+    QVERIFY(before != 0);
+    // A handle on the original file: if it were truncated and rewritten in place, this handle
+    // would see the rewritten content; replaced by a rename, it keeps every appended row.
+    QFile original(m_path);
+    QVERIFY(original.open(QIODevice::ReadOnly));
+
+    const int writes = 1200;
+    qint64 largest = 0;
+    for (int i = 0; i < writes; ++i) {
+        backend.save(QStringLiteral("counter"), i);
+        largest = qMax(largest, QFileInfo(m_path).size());
+    }
+    const ino_t after = inode(m_path);
+    QVERIFY(after != 0);
+    QVERIFY2(after != before, "compaction must replace the file, not rewrite it in place");
+
+    const QByteArray old = original.readAll();
+    QVERIFY(old.startsWith(header + "other,string,stays\ncounter,int,0\ncounter,int,1\n"));
+    QVERIFY2(old.count('\n') > 1024, QByteArray::number(old.count('\n')).constData());
+
+    const QByteArray now = readBytes(m_path);
+    QVERIFY2(now.size() < largest / 4, QByteArray::number(now.size()).constData());
+    QVERIFY(now.endsWith(QByteArray("counter,int,") + QByteArray::number(writes - 1) + '\n'));
+    QString why;
+    QVERIFY2(fullyParseable(now, &why), qPrintable(why));
+    QCOMPARE(QFile::permissions(m_path) & groupOrOther, QFile::Permissions());
+
+    // Appends continue on the new file, and another reader sees the same map.
+    backend.save(QStringLiteral("last"), true);
+    QVERIFY(readBytes(m_path).endsWith("last,bool,true\n"));
+    backend.flush();
+}
+
+void tst_CsvBackend::corruptFileIsLeftUntouched_data()
+{
+    QTest::addColumn<QByteArray>("content");
+    QTest::addColumn<int>("line");
+    QTest::addColumn<QString>("cause");
+
+    const QByteArray good = header + "a,string,x\n";
+    const QByteArray after = "c,int,1\n";
+    QTest::newRow("too few fields")
+            << good + "b,string\n" + after << 3 << QStringLiteral("2 fields instead of 3");
+    QTest::newRow("too many fields")
+            << good + "b,string,x,y\n" + after << 3 << QStringLiteral("4 fields instead of 3");
+    QTest::newRow("empty line") << good + "\n" + after << 3
+                                << QStringLiteral("1 fields instead of 3");
+    QTest::newRow("unknown type tag")
+            << good + "b,complex,1+i\n" + after << 3 << QStringLiteral("unknown type 'complex'");
+    QTest::newRow("bad base64") << good + "b,bytes,!!!!\n" + after << 3 << QStringLiteral("base64");
+    QTest::newRow("bad int") << good + "b,int,abc\n" + after << 3
+                             << QStringLiteral("'abc' is not an int");
+    QTest::newRow("unterminated quote") << good + "b,string,\"abc\n" + after + "d,int,2\n"
+                                        << 3 << QStringLiteral("unterminated quoted field");
+    QTest::newRow("quote in unquoted field") << good + "b,str\"ing,x\n" + after << 3
+                                             << QStringLiteral("quote inside an unquoted field");
+    QTest::newRow("invalid utf-8")
+            << good + "b,string,\xff\xfe\n" + after << 3 << QStringLiteral("invalid UTF-8");
+    QTest::newRow("bad header") << QByteArray("name,value\na,b\n") << 1
+                                << QStringLiteral("header is not key,type,value");
+    QTest::newRow("header with different columns")
+            << QByteArray("key,value,type\na,x,string\n") << 1
+            << QStringLiteral("header is not key,type,value");
+    QTest::newRow("bad batch row")
+            << good + ",batch,zero\n" + after << 3 << QStringLiteral("batch row");
+    QTest::newRow("bad row inside a batch") << good + ",batch,2\nb,int,1\nc,int,x\n" + after << 5
+                                            << QStringLiteral("'x' is not an int");
+    QTest::newRow("bad line after many good ones") << good + QByteArray("k,int,1\n").repeated(500) +
+                    "k,bool,maybe\n" << 503 << QStringLiteral("'maybe' is not true or false");
+}
+
+void tst_CsvBackend::corruptFileIsLeftUntouched()
+{
+    QFETCH(QByteArray, content);
+    QFETCH(int, line);
+    QFETCH(QString, cause);
+    writeBytes(m_path, content);
+    const ino_t inodeBefore = inode(m_path);
+    {
+        PersistentMap map(std::make_unique<CsvBackend>(m_path));
+        QSignalSpy errors(&map, &PersistentMap::errorOccurred);
+        const std::optional<PersistentMapError> error = loadError(map);
+        QVERIFY(error);
+        QCOMPARE(error->code(), PersistentMapError::Code::Corrupt);
+        QCOMPARE(map.status(), PersistentMap::Status::Error);
+        const QString prefix = QStringLiteral("CSV store %1: line %2: ").arg(m_path).arg(line);
+        QVERIFY2(error->message().startsWith(prefix), qPrintable(error->message()));
+        QVERIFY2(error->message().contains(cause), qPrintable(error->message()));
+        QCOMPARE(map.errorString(), error->message());
+        QTRY_VERIFY(!errors.isEmpty());
+        QCOMPARE(errors.first().first().toString(), error->message());
+        QCOMPARE(readBytes(m_path), content);
+
+        // The map works in memory, but nothing it does reaches the file.
+        const std::optional<PersistentMapError> writeError =
+                futureError(map.insert(QStringLiteral("a"), QStringLiteral("overwritten?")));
+        QVERIFY(writeError);
+        QCOMPARE(writeError->message(), error->message());
+        QCOMPARE(map.value(QStringLiteral("a")), QVariant(QStringLiteral("overwritten?")));
+        QVERIFY(futureError(map.remove(QStringLiteral("c"))));
+        QVERIFY(futureError(map.clear()));
+        QVERIFY(futureError(map.flush()));
+        QCOMPARE(readBytes(m_path), content);
+        // The lock is given up at once, so a repaired file can be opened by another process.
+        QVERIFY(!QFile::exists(m_path + QStringLiteral(".lock")));
+    }
+    QCOMPARE(readBytes(m_path), content);
+    QCOMPARE(inode(m_path), inodeBefore);
+}
+
+void tst_CsvBackend::tornFinalLine_data()
+{
+    QTest::addColumn<QByteArray>("tail");
+    QTest::newRow("no newline") << QByteArray("b,int,12");
+    QTest::newRow("cut after the type") << QByteArray("b,int,");
+    QTest::newRow("cut inside quotes") << QByteArray("b,string,\"unfinished, value");
+    QTest::newRow("cut inside a character") << QByteArray("b,string,\xe6\x97");
+    QTest::newRow("cut between CR and LF") << QByteArray("b,int,12\r");
+}
+
+void tst_CsvBackend::tornFinalLine()
+{
+    QFETCH(QByteArray, tail);
+    const QByteArray content = header + "a,string,x\n" + tail;
+    writeBytes(m_path, content);
+    const QFile::Permissions mode = QFile::permissions(m_path);
+    QTest::ignoreMessage(QtWarningMsg,
+                         QRegularExpression(QStringLiteral("line 3 is incomplete.*dropping it")));
+    {
+        PersistentMap map(std::make_unique<CsvBackend>(m_path));
+        QVERIFY2(!loadError(map), qPrintable(map.errorString()));
+        QCOMPARE(map.status(), PersistentMap::Status::Ready);
+        QCOMPARE(map.toHash(), (QVariantHash{{QStringLiteral("a"), QStringLiteral("x")}}));
+        QCOMPARE(readBytes(m_path), content); // nothing is written until there is something to
+        QVERIFY(!futureError(map.insert(QStringLiteral("c"), 3)));
+        const QByteArray repaired = readBytes(m_path);
+        QString why;
+        QVERIFY2(fullyParseable(repaired, &why), qPrintable(why));
+        QVERIFY(repaired.endsWith("c,int,3\n"));
+        QVERIFY(!futureError(map.insert(QStringLiteral("d"), 4)));
+    }
+    QString why;
+    QVERIFY2(fullyParseable(readBytes(m_path), &why), qPrintable(why));
+    QCOMPARE(QFile::permissions(m_path), mode); // the repair keeps the file's mode
+    QTest::failOnWarning(QRegularExpression(QStringLiteral(".")));
+    PersistentMap map(std::make_unique<CsvBackend>(m_path));
+    QVERIFY(!loadError(map));
+    QCOMPARE(map.toHash(),
+             (QVariantHash{{QStringLiteral("a"), QStringLiteral("x")},
+                           {QStringLiteral("c"), 3},
+                           {QStringLiteral("d"), 4}}));
+}
+
+void tst_CsvBackend::lockedBySecondProcess()
+{
+    QProcess holder;
+    holder.setProgram(QStringLiteral(CSVLOCKHOLDER_PATH));
+    holder.setArguments({m_path});
+    holder.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    holder.start();
+    QVERIFY2(holder.waitForStarted(), qPrintable(holder.errorString()));
+    QByteArray out;
+    while (!out.contains('\n') && holder.waitForReadyRead(20000))
+        out += holder.readAll();
+    QCOMPARE(out, QByteArray("ready\n"));
+    const qint64 pid = holder.processId();
+    QVERIFY(pid > 0);
+    const QByteArray content = readBytes(m_path);
+    QCOMPARE(content, header + "holder,int64," + QByteArray::number(pid) + '\n');
+
+    {
+        PersistentMap map(std::make_unique<CsvBackend>(m_path));
+        const std::optional<PersistentMapError> error = loadError(map);
+        QVERIFY(error);
+        QCOMPARE(error->code(), PersistentMapError::Code::Locked);
+        QCOMPARE(map.status(), PersistentMap::Status::Error);
+        QVERIFY2(error->message().startsWith(QStringLiteral("CSV store %1: ").arg(m_path)),
+                 qPrintable(error->message()));
+        QVERIFY2(error->message().contains(QStringLiteral("process %1").arg(pid)),
+                 qPrintable(error->message()));
+        QVERIFY(futureError(map.insert(QStringLiteral("intruder"), 1)));
+        QVERIFY(futureError(map.flush()));
+    }
+    QCOMPARE(readBytes(m_path), content);
+    QVERIFY(QFile::exists(m_path + QStringLiteral(".lock"))); // still the holder's
+
+    holder.closeWriteChannel();
+    QVERIFY(holder.waitForFinished(20000));
+    QCOMPARE(holder.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(holder.exitCode(), 0);
+
+    PersistentMap map(std::make_unique<CsvBackend>(m_path));
+    QVERIFY2(!loadError(map), qPrintable(map.errorString()));
+    QCOMPARE(map.value(QStringLiteral("holder")), QVariant(pid));
+    QVERIFY(!futureError(map.insert(QStringLiteral("after"), 1)));
+}
+
+void tst_CsvBackend::lockedInSameProcess()
+{
+    PersistentMap first(std::make_unique<CsvBackend>(m_path));
+    QVERIFY(!loadError(first));
+    PersistentMap second(std::make_unique<CsvBackend>(m_path));
+    const std::optional<PersistentMapError> error = loadError(second);
+    QVERIFY(error);
+    QCOMPARE(error->code(), PersistentMapError::Code::Locked);
+    QVERIFY2(error->message().contains(
+                     QStringLiteral("process %1").arg(QCoreApplication::applicationPid())),
+             qPrintable(error->message()));
+    QVERIFY(!futureError(first.insert(QStringLiteral("k"), 1)));
+}
+
+void tst_CsvBackend::fileModeIsOwnerOnly()
+{
+    PersistentMap map(std::make_unique<CsvBackend>(m_path));
+    QVERIFY(!loadError(map));
+    QVERIFY(!futureError(map.insert(QStringLiteral("secret"), QStringLiteral("token"))));
+    QCOMPARE(QFile::permissions(m_path) & groupOrOther, QFile::Permissions());
+    QVERIFY(QFile::permissions(m_path) & QFile::ReadOwner);
+    QVERIFY(!futureError(map.clear())); // a rewrite keeps the mode
+    QCOMPARE(QFile::permissions(m_path) & groupOrOther, QFile::Permissions());
+}
+
+QTEST_GUILESS_MAIN(tst_CsvBackend)
+#include "tst_csvbackend.moc"

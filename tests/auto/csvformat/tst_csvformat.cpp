@@ -1,0 +1,269 @@
+// The CSV record writer and reader: RFC 4180 quoting round-trips any text, damage is reported
+// with its line number, and a file that ends inside its last record is a torn tail, not damage.
+#include "csvformat_p.h"
+
+#include <QtTest/QTest>
+
+using namespace PersistentMapInternal;
+using Result = CsvReader::Result;
+
+namespace {
+
+QByteArray record(const QString &a, const QString &b, const QString &c)
+{
+    QByteArray out;
+    appendCsvRecord(out, a, b, c);
+    return out;
+}
+
+// Reads every record; returns the result that ended the loop.
+Result readAll(CsvReader &reader, QList<CsvRecord> *records)
+{
+    for (;;) {
+        CsvRecord r;
+        const Result result = reader.next(&r);
+        if (result != Result::Record)
+            return result;
+        records->append(r);
+    }
+}
+
+} // namespace
+
+class tst_CsvFormat : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void roundTrip_data();
+    void roundTrip();
+    void manyRecordsKeepLineNumbers();
+    void quotesOnlyWhereNeeded_data();
+    void quotesOnlyWhereNeeded();
+    void errors_data();
+    void errors();
+    void tornTail_data();
+    void tornTail();
+    void crlfAccepted();
+    void bomSkipped();
+    void emptyInput();
+};
+
+void tst_CsvFormat::roundTrip_data()
+{
+    QTest::addColumn<QString>("field");
+    QTest::newRow("empty") << QString();
+    QTest::newRow("plain") << QStringLiteral("hello");
+    QTest::newRow("spaces") << QStringLiteral("  padded  ");
+    QTest::newRow("comma") << QStringLiteral("a,b,,c");
+    QTest::newRow("quote") << QStringLiteral("say \"hi\"");
+    QTest::newRow("only quotes") << QStringLiteral("\"\"\"");
+    QTest::newRow("lf") << QStringLiteral("line1\nline2\n");
+    QTest::newRow("cr") << QStringLiteral("a\rb\r");
+    QTest::newRow("crlf") << QStringLiteral("a\r\nb");
+    QTest::newRow("nul") << QString(QStringLiteral("a") + QChar(0) + QStringLiteral("b"));
+    QTest::newRow("non-BMP") << QString::fromUcs4(U"smile \U0001F600 and \U00010348");
+    QTest::newRow("bmp unicode") << QStringLiteral(u"grüße 日本語");
+    QTest::newRow("leading BOM") << QString(QChar(0xFEFF) + QStringLiteral("after a BOM"));
+    QTest::newRow("only a BOM") << QString(QChar(0xFEFF));
+    QTest::newRow("everything") << QString::fromUcs4(U"\",\r\n\U0001F600\"\"x,");
+}
+
+void tst_CsvFormat::roundTrip()
+{
+    QFETCH(QString, field);
+    // The field in every position, so quoting works next to separators and line ends.
+    const QByteArray data =
+            record(QStringLiteral("key"), QStringLiteral("type"), QStringLiteral("value")) +
+            record(field, QStringLiteral("t"), QStringLiteral("v")) +
+            record(QStringLiteral("k"), field, QStringLiteral("v")) +
+            record(QStringLiteral("k"), QStringLiteral("t"), field) + record(field, field, field) +
+            record(QStringLiteral("after"), QString(), QString());
+    QVERIFY(data.endsWith('\n'));
+
+    CsvReader reader(data);
+    QList<CsvRecord> records;
+    QCOMPARE(readAll(reader, &records), Result::End);
+    QCOMPARE(records.size(), 6);
+    QCOMPARE(records.at(1).fields, (QStringList{field, QStringLiteral("t"), QStringLiteral("v")}));
+    QCOMPARE(records.at(2).fields, (QStringList{QStringLiteral("k"), field, QStringLiteral("v")}));
+    QCOMPARE(records.at(3).fields, (QStringList{QStringLiteral("k"), QStringLiteral("t"), field}));
+    QCOMPARE(records.at(4).fields, (QStringList{field, field, field}));
+    QCOMPARE(records.at(5).fields, (QStringList{QStringLiteral("after"), QString(), QString()}));
+    QCOMPARE(reader.consumed(), data.size());
+
+    // Line numbers count the line breaks inside quoted fields.
+    const qsizetype breaks = field.count(u'\n');
+    QCOMPARE(records.at(0).line, 1);
+    QCOMPARE(records.at(1).line, 2);
+    QCOMPARE(records.at(2).line, 3 + breaks);
+    QCOMPARE(records.at(5).line, 6 + 6 * breaks);
+}
+
+void tst_CsvFormat::manyRecordsKeepLineNumbers()
+{
+    QByteArray data;
+    for (int i = 0; i < 100; ++i)
+        appendCsvRecord(data, QString::number(i), QStringLiteral("int"), QString::number(i * i));
+    CsvReader reader(data);
+    QList<CsvRecord> records;
+    QCOMPARE(readAll(reader, &records), Result::End);
+    QCOMPARE(records.size(), 100);
+    for (int i = 0; i < 100; ++i) {
+        QCOMPARE(records.at(i).line, i + 1);
+        QCOMPARE(records.at(i).fields.at(2), QString::number(i * i));
+    }
+}
+
+void tst_CsvFormat::quotesOnlyWhereNeeded_data()
+{
+    QTest::addColumn<QString>("field");
+    QTest::addColumn<QByteArray>("written");
+    QTest::newRow("plain") << QStringLiteral("hello world") << QByteArray("hello world");
+    QTest::newRow("comma") << QStringLiteral("a,b") << QByteArray("\"a,b\"");
+    QTest::newRow("quote") << QStringLiteral("say \"hi\"") << QByteArray("\"say \"\"hi\"\"\"");
+    QTest::newRow("lf") << QStringLiteral("a\nb") << QByteArray("\"a\nb\"");
+    QTest::newRow("cr") << QStringLiteral("a\rb") << QByteArray("\"a\rb\"");
+    QTest::newRow("utf8") << QStringLiteral(u"ü") << QByteArray("\xc3\xbc");
+}
+
+void tst_CsvFormat::quotesOnlyWhereNeeded()
+{
+    QFETCH(QString, field);
+    QFETCH(QByteArray, written);
+    QCOMPARE(record(field, QStringLiteral("string"), QStringLiteral("x")),
+             written + QByteArray(",string,x\n"));
+}
+
+void tst_CsvFormat::errors_data()
+{
+    QTest::addColumn<QByteArray>("data");
+    QTest::addColumn<int>("goodRecords"); // records read before the error
+    QTest::addColumn<int>("line");
+    QTest::addColumn<QString>("cause");
+
+    QTest::newRow("unterminated quote in the middle")
+            << QByteArray("key,type,value\na,string,\"abc\nb,string,x\nc,string,y\n") << 1 << 2
+            << QStringLiteral("unterminated quoted field");
+    QTest::newRow("unterminated quote after a multi-line field")
+            << QByteArray("key,type,value\na,string,\"x\ny\"\nb,string,\"oops\nc,int,1\n") << 2 << 4
+            << QStringLiteral("unterminated quoted field");
+    QTest::newRow("quote inside unquoted field")
+            << QByteArray("key,type,value\na,string,x\nb,str\"ing,y\n") << 2 << 3
+            << QStringLiteral("quote inside an unquoted field");
+    QTest::newRow("text after closing quote") << QByteArray("key,type,value\n\"a\"b,string,x\n")
+                                              << 1 << 2 << QStringLiteral("after a closing quote");
+    QTest::newRow("invalid utf-8")
+            << QByteArray("key,type,value\na,string,x\nb,string,\xff\xfe\nc,string,y\n") << 2 << 3
+            << QStringLiteral("invalid UTF-8");
+    QTest::newRow("invalid utf-8 in a quoted field")
+            << QByteArray("key,type,value\n\"a\nb\",string,\"\xc3\"\n") << 1 << 2
+            << QStringLiteral("invalid UTF-8");
+    QTest::newRow("truncated utf-8 sequence") << QByteArray("key,type,value\nk,string,\xe6\x97\n")
+                                              << 1 << 2 << QStringLiteral("invalid UTF-8");
+    QTest::newRow("invalid utf-8 on line 1")
+            << QByteArray("ke\xc0y,type,value\n") << 0 << 1 << QStringLiteral("invalid UTF-8");
+}
+
+void tst_CsvFormat::errors()
+{
+    QFETCH(QByteArray, data);
+    QFETCH(int, goodRecords);
+    QFETCH(int, line);
+    QFETCH(QString, cause);
+
+    CsvReader reader(data);
+    QList<CsvRecord> records;
+    QCOMPARE(readAll(reader, &records), Result::Error);
+    QCOMPARE(records.size(), goodRecords);
+    const QString error = reader.errorString();
+    QVERIFY2(error.startsWith(QStringLiteral("line %1: ").arg(line)), qPrintable(error));
+    QVERIFY2(error.contains(cause), qPrintable(error));
+}
+
+void tst_CsvFormat::tornTail_data()
+{
+    QTest::addColumn<QByteArray>("data");
+    QTest::addColumn<int>("goodRecords");
+    QTest::addColumn<int>("tornLine");
+
+    const QByteArray head("key,type,value\na,string,x\n");
+    QTest::newRow("no final newline") << head + "b,string,y" << 2 << 3;
+    QTest::newRow("ends after a comma") << head + "b,string," << 2 << 3;
+    QTest::newRow("ends after the key") << head + "b" << 2 << 3;
+    QTest::newRow("eof inside quotes") << head + "b,string,\"hello, wor" << 2 << 3;
+    QTest::newRow("eof after doubled quote") << head + "b,string,\"say \"\"hi" << 2 << 3;
+    QTest::newRow("eof after closing quote") << head + "b,string,\"done\"" << 2 << 3;
+    QTest::newRow("eof between CR and LF") << head + "b,string,y\r" << 2 << 3;
+    QTest::newRow("eof between CR and LF after a quote") << head + "b,string,\"y\"\r" << 2 << 3;
+    QTest::newRow("eof inside multibyte char") << head + "b,string,\xe6\x97" << 2 << 3;
+    QTest::newRow("after a multi-line field")
+            << QByteArray("key,type,value\na,string,\"1\n2\n3\"\nb,int,4") << 2 << 5;
+}
+
+void tst_CsvFormat::tornTail()
+{
+    QFETCH(QByteArray, data);
+    QFETCH(int, goodRecords);
+    QFETCH(int, tornLine);
+
+    CsvReader reader(data);
+    QList<CsvRecord> records;
+    QCOMPARE(readAll(reader, &records), Result::TornTail);
+    QCOMPARE(records.size(), goodRecords);
+    QCOMPARE(reader.tornLine(), tornLine);
+    // consumed() ends right after the last complete record; the rest is the torn text.
+    QCOMPARE(data.at(reader.consumed() - 1), '\n');
+    QCOMPARE(data.left(reader.consumed()) + reader.tornText(), data);
+}
+
+void tst_CsvFormat::crlfAccepted()
+{
+    const QByteArray data("key,type,value\r\na,string,\"x\"\r\nb,\"string\",\"two\r\nlines\"\r\n"
+                          "c,int,3\r\n");
+    CsvReader reader(data);
+    QList<CsvRecord> records;
+    QCOMPARE(readAll(reader, &records), Result::End);
+    QCOMPARE(records.size(), 4);
+    QCOMPARE(records.at(0).fields,
+             (QStringList{QStringLiteral("key"), QStringLiteral("type"), QStringLiteral("value")}));
+    QCOMPARE(records.at(1).fields,
+             (QStringList{QStringLiteral("a"), QStringLiteral("string"), QStringLiteral("x")}));
+    QCOMPARE(records.at(2).fields,
+             (QStringList{QStringLiteral("b"), QStringLiteral("string"),
+                          QStringLiteral("two\r\nlines")}));
+    QCOMPARE(records.at(3).fields,
+             (QStringList{QStringLiteral("c"), QStringLiteral("int"), QStringLiteral("3")}));
+    QCOMPARE(records.at(3).line, 5);
+}
+
+void tst_CsvFormat::bomSkipped()
+{
+    const QByteArray data("\xEF\xBB\xBFkey,type,value\nk,string,v\n");
+    CsvReader reader(data);
+    QList<CsvRecord> records;
+    QCOMPARE(readAll(reader, &records), Result::End);
+    QCOMPARE(records.size(), 2);
+    QCOMPARE(records.at(0).fields.first(), QStringLiteral("key"));
+    QCOMPARE(records.at(0).line, 1);
+    QCOMPARE(records.at(1).fields.last(), QStringLiteral("v"));
+
+    // Only a leading BOM is skipped: elsewhere it is part of the field.
+    CsvReader inner(QByteArray("a,\xEF\xBB\xBF"
+                               "b,c\n"));
+    CsvRecord r;
+    QCOMPARE(inner.next(&r), Result::Record);
+    QCOMPARE(r.fields.at(1), QString(QChar(0xFEFF)) + QStringLiteral("b"));
+}
+
+void tst_CsvFormat::emptyInput()
+{
+    CsvRecord r;
+    CsvReader empty{QByteArray()};
+    QCOMPARE(empty.next(&r), Result::End);
+    CsvReader bomOnly(QByteArray("\xEF\xBB\xBF"));
+    QCOMPARE(bomOnly.next(&r), Result::End);
+}
+
+QTEST_GUILESS_MAIN(tst_CsvFormat)
+#include "tst_csvformat.moc"

@@ -1,0 +1,341 @@
+// What PersistentMap does when its backend fails: injected with FaultyBackend around the memory,
+// SQLite and CSV backends. A failed write is reported and kept for a retry, never lost; a store
+// that failed to load is never written; the destructor returns even if every write fails.
+#include "faultybackend.h"
+
+#include <PersistentMap/CsvBackend>
+#include <PersistentMap/MemoryBackend>
+#include <PersistentMap/PersistentMap>
+#include <PersistentMap/SqliteBackend>
+
+#include <QtCore/QFile>
+#include <QtCore/QRegularExpression>
+#include <QtCore/QTemporaryDir>
+#include <QtTest/QSignalSpy>
+#include <QtTest/QTest>
+
+#include <optional>
+
+namespace {
+
+enum class Kind { Memory, Sqlite, Csv };
+
+std::unique_ptr<StorageBackend> makeBackend(Kind kind, const QString &path)
+{
+    switch (kind) {
+    case Kind::Memory:
+        return std::make_unique<MemoryBackend>();
+    case Kind::Sqlite:
+        return std::make_unique<SqliteBackend>(path);
+    case Kind::Csv:
+        return std::make_unique<CsvBackend>(path);
+    }
+    return {};
+}
+
+std::optional<PersistentMapError> futureError(QFuture<void> future)
+{
+    try {
+        future.waitForFinished();
+    } catch (const PersistentMapError &e) {
+        return e;
+    }
+    return std::nullopt;
+}
+
+QByteArray readBytes(const QString &path)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return QByteArray("<cannot read ") + path.toUtf8() + '>';
+    return file.readAll();
+}
+
+// What the real store holds, read by a fresh map without faults.
+QVariantHash reopen(Kind kind, const QString &path)
+{
+    PersistentMap map(makeBackend(kind, path));
+    map.whenReady().waitForFinished();
+    return map.toHash();
+}
+
+} // namespace
+
+Q_DECLARE_METATYPE(Kind)
+
+class tst_Faults : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void init();
+    void applyFailure_data() { addKinds(); }
+    void applyFailure();
+    void nthApplyFails_data() { addKinds(); }
+    void nthApplyFails();
+    void newerWriteWinsOverRetry_data() { addKinds(); }
+    void newerWriteWinsOverRetry();
+    void clearFailure_data() { addKinds(); }
+    void clearFailure();
+    void loadFailure_data();
+    void loadFailure();
+    void flushFailure_data() { addKinds(); }
+    void flushFailure();
+    void destructorWithPermanentFailure_data() { addKinds(); }
+    void destructorWithPermanentFailure();
+
+private:
+    void addKinds();
+    std::unique_ptr<PersistentMap> makeMap(Kind kind);
+
+    std::unique_ptr<QTemporaryDir> m_dir;
+    QString m_path;
+    std::shared_ptr<FaultControl> m_control;
+};
+
+void tst_Faults::addKinds()
+{
+    QTest::addColumn<Kind>("kind");
+    QTest::newRow("memory") << Kind::Memory;
+    QTest::newRow("sqlite") << Kind::Sqlite;
+    QTest::newRow("csv") << Kind::Csv;
+}
+
+void tst_Faults::init()
+{
+    m_dir = std::make_unique<QTemporaryDir>();
+    QVERIFY(m_dir->isValid());
+    m_control = std::make_shared<FaultControl>();
+}
+
+std::unique_ptr<PersistentMap> tst_Faults::makeMap(Kind kind)
+{
+    m_path = m_dir->filePath(kind == Kind::Csv ? QStringLiteral("store.csv")
+                                               : QStringLiteral("store.db"));
+    return std::make_unique<PersistentMap>(
+            std::make_unique<FaultyBackend>(makeBackend(kind, m_path), m_control));
+}
+
+void tst_Faults::applyFailure()
+{
+    QFETCH(Kind, kind);
+    {
+        std::unique_ptr<PersistentMap> map = makeMap(kind);
+        map->whenReady().waitForFinished();
+        QVERIFY(!futureError(map->insert(QStringLiteral("acknowledged"), 1)));
+        QCOMPARE(m_control->apply.calls.load(), 1);
+
+        QSignalSpy errors(map.get(), &PersistentMap::errorOccurred);
+        m_control->apply.failNext();
+        const std::optional<PersistentMapError> error =
+                futureError(map->insert(QStringLiteral("failed"), QStringLiteral("kept")));
+        QVERIFY(error);
+        QCOMPARE(error->code(), PersistentMapError::Code::WriteFailed);
+        QCOMPARE(error->message(), FaultyBackend::messageFor("apply", 2));
+        QTRY_COMPARE(errors.count(), 1);
+        QCOMPARE(errors.first().first().toString(), error->message());
+        QCOMPARE(map->errorString(), error->message());
+        QCOMPARE(map->status(), PersistentMap::Status::Ready); // a failed write is not a load error
+
+        // The cache keeps both the failed value and what was acknowledged before.
+        QCOMPARE(map->value(QStringLiteral("failed")), QVariant(QStringLiteral("kept")));
+        QCOMPARE(map->value(QStringLiteral("acknowledged")), QVariant(1));
+
+        // The fault has passed: flush() retries the failed write and succeeds.
+        QVERIFY(!futureError(map->flush()));
+        QCOMPARE(m_control->apply.calls.load(), 3);
+        QCOMPARE(m_control->apply.failures.load(), 1);
+        QCOMPARE(errors.count(), 1);
+        QCOMPARE(map->count(), 2);
+    }
+    if (kind != Kind::Memory) {
+        QCOMPARE(reopen(kind, m_path),
+                 (QVariantHash{{QStringLiteral("acknowledged"), 1},
+                               {QStringLiteral("failed"), QStringLiteral("kept")}}));
+    }
+}
+
+void tst_Faults::nthApplyFails()
+{
+    QFETCH(Kind, kind);
+    m_control->apply.failNth(3);
+    {
+        std::unique_ptr<PersistentMap> map = makeMap(kind);
+        map->whenReady().waitForFinished();
+        QSignalSpy errors(map.get(), &PersistentMap::errorOccurred);
+        QVERIFY(!futureError(map->insert(QStringLiteral("one"), 1)));
+        QVERIFY(!futureError(map->insert(QStringLiteral("two"), 2)));
+        const std::optional<PersistentMapError> error =
+                futureError(map->insert(QStringLiteral("three"), 3));
+        QVERIFY(error);
+        QCOMPARE(error->message(), FaultyBackend::messageFor("apply", 3));
+        // The next write carries the failed one with it.
+        QVERIFY(!futureError(map->insert(QStringLiteral("four"), 4)));
+        QTRY_COMPARE(errors.count(), 1);
+        QCOMPARE(m_control->apply.calls.load(), 4);
+        QVERIFY(!futureError(map->flush()));
+    }
+    if (kind != Kind::Memory) {
+        QCOMPARE(reopen(kind, m_path),
+                 (QVariantHash{{QStringLiteral("one"), 1},
+                               {QStringLiteral("two"), 2},
+                               {QStringLiteral("three"), 3},
+                               {QStringLiteral("four"), 4}}));
+    }
+}
+
+void tst_Faults::newerWriteWinsOverRetry()
+{
+    QFETCH(Kind, kind);
+    {
+        std::unique_ptr<PersistentMap> map = makeMap(kind);
+        map->whenReady().waitForFinished();
+        m_control->apply.failNext();
+        QVERIFY(futureError(map->insert(QStringLiteral("k"), QStringLiteral("old"))));
+        QVERIFY(!futureError(map->insert(QStringLiteral("k"), QStringLiteral("new"))));
+        QVERIFY(!futureError(map->insert(QStringLiteral("gone"), 1)));
+        m_control->apply.failNext();
+        QVERIFY(futureError(map->remove(QStringLiteral("gone"))));
+        QVERIFY(!futureError(map->flush()));
+        QCOMPARE(map->toHash(), (QVariantHash{{QStringLiteral("k"), QStringLiteral("new")}}));
+    }
+    if (kind != Kind::Memory)
+        QCOMPARE(reopen(kind, m_path),
+                 (QVariantHash{{QStringLiteral("k"), QStringLiteral("new")}}));
+}
+
+void tst_Faults::clearFailure()
+{
+    QFETCH(Kind, kind);
+    {
+        std::unique_ptr<PersistentMap> map = makeMap(kind);
+        map->whenReady().waitForFinished();
+        QVERIFY(!futureError(
+                map->insert(QVariantHash{{QStringLiteral("a"), 1}, {QStringLiteral("b"), 2}})));
+        m_control->clear.failNext();
+        const std::optional<PersistentMapError> error = futureError(map->clear());
+        QVERIFY(error);
+        QCOMPARE(error->code(), PersistentMapError::Code::WriteFailed);
+        QVERIFY(map->isEmpty());
+        QVERIFY(!futureError(map->insert(QStringLiteral("c"), 3))); // retries the clear first
+        QCOMPARE(m_control->clear.calls.load(), 2);
+        QVERIFY(!futureError(map->flush()));
+    }
+    if (kind != Kind::Memory)
+        QCOMPARE(reopen(kind, m_path), (QVariantHash{{QStringLiteral("c"), 3}}));
+}
+
+void tst_Faults::loadFailure_data()
+{
+    QTest::addColumn<Kind>("kind");
+    QTest::addColumn<bool>("existing"); // the store exists before the failing map opens it
+    QTest::newRow("memory") << Kind::Memory << false;
+    QTest::newRow("sqlite, missing") << Kind::Sqlite << false;
+    QTest::newRow("sqlite, existing") << Kind::Sqlite << true;
+    QTest::newRow("csv, missing") << Kind::Csv << false;
+    QTest::newRow("csv, existing") << Kind::Csv << true;
+}
+
+void tst_Faults::loadFailure()
+{
+    QFETCH(Kind, kind);
+    QFETCH(bool, existing);
+    QByteArray before;
+    if (existing) {
+        {
+            std::unique_ptr<PersistentMap> map = makeMap(kind);
+            QVERIFY(!futureError(map->insert(QStringLiteral("stored"), 1)));
+        }
+        before = readBytes(m_path);
+        QVERIFY(!before.isEmpty());
+        m_control = std::make_shared<FaultControl>();
+    }
+    m_control->loadAll.failNext();
+    {
+        std::unique_ptr<PersistentMap> map = makeMap(kind);
+        QSignalSpy status(map.get(), &PersistentMap::statusChanged);
+        QSignalSpy errors(map.get(), &PersistentMap::errorOccurred);
+        const std::optional<PersistentMapError> error = futureError(map->whenReady());
+        QVERIFY(error);
+        QCOMPARE(error->code(), PersistentMapError::Code::OpenFailed);
+        QCOMPARE(error->message(), FaultyBackend::messageFor("loadAll", 1));
+        QCOMPARE(map->status(), PersistentMap::Status::Error);
+        QCOMPARE(map->errorString(), error->message());
+        QTRY_COMPARE(errors.count(), 1);
+        QCOMPARE(errors.first().first().toString(), error->message());
+        QVERIFY(status.count() >= 1);
+
+        // Writes keep working in memory and fail their futures with the load error.
+        const std::optional<PersistentMapError> writeError =
+                futureError(map->insert(QStringLiteral("k"), 1));
+        QVERIFY(writeError);
+        QCOMPARE(writeError->message(), error->message());
+        QCOMPARE(map->value(QStringLiteral("k")), QVariant(1));
+        QVERIFY(futureError(map->remove(QStringLiteral("stored"))));
+        QVERIFY(futureError(map->clear()));
+        QVERIFY(futureError(map->flush()));
+        QCOMPARE(m_control->loadAll.calls.load(), 1);
+    }
+    // The backend was never asked to write, and the store was never touched.
+    QCOMPARE(m_control->apply.calls.load(), 0);
+    QCOMPARE(m_control->clear.calls.load(), 0);
+    QCOMPARE(m_control->flush.calls.load(), 0);
+    if (kind != Kind::Memory) {
+        if (existing)
+            QCOMPARE(readBytes(m_path), before);
+        else
+            QVERIFY(!QFile::exists(m_path));
+    }
+}
+
+void tst_Faults::flushFailure()
+{
+    QFETCH(Kind, kind);
+    {
+        std::unique_ptr<PersistentMap> map = makeMap(kind);
+        map->whenReady().waitForFinished();
+        QSignalSpy errors(map.get(), &PersistentMap::errorOccurred);
+        QVERIFY(!futureError(map->insert(QStringLiteral("a"), 1)));
+        m_control->flush.failNext();
+        map->insert(QStringLiteral("b"), 2);
+        const std::optional<PersistentMapError> error = futureError(map->flush());
+        QVERIFY(error);
+        QCOMPARE(error->code(), PersistentMapError::Code::WriteFailed);
+        QCOMPARE(error->message(), FaultyBackend::messageFor("flush", 1));
+        QTRY_COMPARE(errors.count(), 1);
+        QCOMPARE(map->errorString(), error->message());
+
+        QVERIFY(!futureError(map->flush())); // the next flush retries
+        QCOMPARE(m_control->flush.calls.load(), 2);
+        QCOMPARE(m_control->flush.failures.load(), 1);
+        QCOMPARE(errors.count(), 1);
+    }
+    if (kind != Kind::Memory) {
+        QCOMPARE(reopen(kind, m_path),
+                 (QVariantHash{{QStringLiteral("a"), 1}, {QStringLiteral("b"), 2}}));
+    }
+}
+
+void tst_Faults::destructorWithPermanentFailure()
+{
+    QFETCH(Kind, kind);
+    {
+        std::unique_ptr<PersistentMap> map = makeMap(kind);
+        map->whenReady().waitForFinished();
+        QVERIFY(!futureError(map->insert(QStringLiteral("saved"), 1)));
+        m_control->apply.failAlways = true;
+        m_control->flush.failAlways = true;
+        QVERIFY(futureError(map->insert(QStringLiteral("lost"), 2)));
+        QVERIFY(futureError(map->flush()));
+        const int callsBefore = m_control->apply.calls.load();
+        QTest::ignoreMessage(QtWarningMsg,
+                             QRegularExpression(QStringLiteral("destroyed with 1 unsaved change")));
+        map.reset(); // returns: the final attempt fails and is reported, not retried forever
+        QCOMPARE(m_control->apply.calls.load(), callsBefore + 1);
+    }
+    if (kind != Kind::Memory)
+        QCOMPARE(reopen(kind, m_path), (QVariantHash{{QStringLiteral("saved"), 1}}));
+}
+
+QTEST_GUILESS_MAIN(tst_Faults)
+#include "tst_faults.moc"

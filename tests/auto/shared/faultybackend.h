@@ -1,0 +1,121 @@
+// FaultyBackend: a StorageBackend that forwards every call to a real one and fails chosen calls
+// on demand, the way LevelDB's fault-injecting Env wraps EnvWrapper. The map owns the backend, so
+// the test steers it through a shared FaultControl whose members are atomics: they may be
+// changed from the test thread while the map's storage thread calls the backend.
+//
+//     auto control = std::make_shared<FaultControl>();
+//     PersistentMap map(std::make_unique<FaultyBackend>(std::make_unique<MemoryBackend>(),
+//     control)); control->apply.failNext();          // the next apply() throws WriteFailed
+//     control->flush.failAlways = true;   // every flush() throws until reset
+#ifndef FAULTYBACKEND_H
+#define FAULTYBACKEND_H
+
+#include <PersistentMap/persistentmaperror.h>
+#include <PersistentMap/storagebackend.h>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+
+// When one kind of call fails. Calls are numbered from 1 in the order the backend receives them.
+struct FaultPlan
+{
+    std::atomic<int> calls{0}; // calls received so far, failed ones included
+    std::atomic<int> failures{0}; // calls that were made to fail
+    std::atomic<int> failAt{0}; // the call with this number fails; 0: none
+    std::atomic<bool> failAlways{false};
+
+    void failNext() { failAt = calls.load() + 1; }
+    void failNth(int n) { failAt = n; }
+    void reset()
+    {
+        failAt = 0;
+        failAlways = false;
+    }
+
+    // Counts the call; true when it must fail.
+    bool hit()
+    {
+        const int n = ++calls;
+        const bool fail = failAlways.load() || n == failAt.load();
+        if (fail)
+            ++failures;
+        return fail;
+    }
+};
+
+struct FaultControl
+{
+    FaultPlan loadAll;
+    FaultPlan apply; // apply(), save() and remove()
+    FaultPlan flush;
+    FaultPlan clear;
+
+    // Runs on the storage thread before each forwarded apply(): lets a test act on thread-bound
+    // resources of the real backend (its QSqlDatabase connection). Set it before the map exists.
+    std::function<void()> beforeApply;
+};
+
+class FaultyBackend : public StorageBackend
+{
+public:
+    FaultyBackend(std::unique_ptr<StorageBackend> inner, std::shared_ptr<FaultControl> control)
+        : m_inner(std::move(inner))
+        , m_control(std::move(control))
+    {
+    }
+
+    StorageBackend *inner() const { return m_inner.get(); }
+
+    QVariantHash loadAll() override
+    {
+        check(m_control->loadAll, PersistentMapError::Code::OpenFailed, "loadAll");
+        return m_inner->loadAll();
+    }
+    void save(const QString &key, const QVariant &value) override
+    {
+        check(m_control->apply, PersistentMapError::Code::WriteFailed, "save");
+        m_inner->save(key, value);
+    }
+    void remove(const QString &key) override
+    {
+        check(m_control->apply, PersistentMapError::Code::WriteFailed, "remove");
+        m_inner->remove(key);
+    }
+    void apply(const WriteBatch &batch) override
+    {
+        check(m_control->apply, PersistentMapError::Code::WriteFailed, "apply");
+        if (m_control->beforeApply)
+            m_control->beforeApply();
+        m_inner->apply(batch);
+    }
+    void flush() override
+    {
+        check(m_control->flush, PersistentMapError::Code::WriteFailed, "flush");
+        m_inner->flush();
+    }
+    void clear() override
+    {
+        check(m_control->clear, PersistentMapError::Code::WriteFailed, "clear");
+        m_inner->clear();
+    }
+
+    static QString messageFor(const char *what, int call)
+    {
+        return QStringLiteral("FaultyBackend: injected failure of %1() call %2")
+                .arg(QLatin1StringView(what))
+                .arg(call);
+    }
+
+private:
+    static void check(FaultPlan &plan, PersistentMapError::Code code, const char *what)
+    {
+        if (plan.hit())
+            throw PersistentMapError(code, messageFor(what, plan.calls.load()));
+    }
+
+    std::unique_ptr<StorageBackend> m_inner;
+    std::shared_ptr<FaultControl> m_control;
+};
+
+#endif // FAULTYBACKEND_H

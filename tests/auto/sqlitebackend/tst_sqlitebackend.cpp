@@ -1,0 +1,521 @@
+// SqliteBackend, directly and behind a PersistentMap: readable rows, files it must not touch,
+// table names, hostile keys, folders and permissions, and a real "database or disk is full".
+#include "faultybackend.h"
+
+#include <PersistentMap/PersistentMap>
+#include <PersistentMap/SqliteBackend>
+
+#include <QtCore/QAtomicInteger>
+#include <QtCore/QFile>
+#include <QtCore/QRandomGenerator>
+#include <QtCore/QTemporaryDir>
+#include <QtSql/QSqlDatabase>
+#include <QtSql/QSqlError>
+#include <QtSql/QSqlQuery>
+#include <QtSql/QSqlRecord>
+#include <QtTest/QSignalSpy>
+#include <QtTest/QTest>
+
+#include <optional>
+
+namespace {
+
+QByteArray readBytes(const QString &path)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return QByteArray("<cannot read ") + path.toUtf8() + '>';
+    return file.readAll();
+}
+
+void writeBytes(const QString &path, const QByteArray &bytes)
+{
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    QCOMPARE(file.write(bytes), bytes.size());
+}
+
+// The error whenReady() failed with, or nullopt when the map loaded.
+std::optional<PersistentMapError> loadError(const PersistentMap &map)
+{
+    try {
+        map.whenReady().waitForFinished();
+    } catch (const PersistentMapError &e) {
+        return e;
+    }
+    return std::nullopt;
+}
+
+std::optional<PersistentMapError> futureError(QFuture<void> future)
+{
+    try {
+        future.waitForFinished();
+    } catch (const PersistentMapError &e) {
+        return e;
+    }
+    return std::nullopt;
+}
+
+// Runs a query on a separate QSQLITE connection of this thread; each row as strings.
+QList<QStringList> query(const QString &path, const QString &sql)
+{
+    static int counter = 0;
+    const QString name = QStringLiteral("tst_sqlitebackend-%1").arg(++counter);
+    QList<QStringList> rows;
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
+        db.setDatabaseName(path);
+        db.setConnectOptions(QStringLiteral("QSQLITE_OPEN_READONLY"));
+        if (db.open()) {
+            QSqlQuery q(db);
+            if (q.exec(sql)) {
+                while (q.next()) {
+                    QStringList row;
+                    for (int i = 0; i < q.record().count(); ++i)
+                        row.append(q.value(i).toString());
+                    rows.append(row);
+                }
+            } else {
+                rows.append({QStringLiteral("ERROR"), q.lastError().text()});
+            }
+        } else {
+            rows.append({QStringLiteral("ERROR"), db.lastError().text()});
+        }
+    }
+    QSqlDatabase::removeDatabase(name);
+    return rows;
+}
+
+// Creates a database with a separate connection, for files the map did not write.
+void execOnNewDatabase(const QString &path, const QStringList &statements)
+{
+    const QString name = QStringLiteral("tst_sqlitebackend-setup");
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
+        db.setDatabaseName(path);
+        QVERIFY(db.open());
+        for (const QString &sql : statements) {
+            QSqlQuery q(db);
+            QVERIFY2(q.exec(sql), qPrintable(q.lastError().text()));
+        }
+    }
+    QSqlDatabase::removeDatabase(name);
+}
+
+QString sqlString(const QString &text)
+{
+    return QStringLiteral("'") + QString(text).replace(u'\'', QStringLiteral("''")) +
+            QStringLiteral("'");
+}
+
+} // namespace
+
+class tst_SqliteBackend : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void storedTextIsReadable();
+    void directUse();
+    void notADatabase_data();
+    void notADatabase();
+    void wrongColumns();
+    void tableNames_data();
+    void tableNames();
+    void customTablesAreIndependent();
+    void concurrentCreationOfOneFile();
+    void hostileKeys();
+    void emptyKeyAndEmptyValues();
+    void createsParentFolders();
+    void fileModeIsOwnerOnly();
+    void fullDatabase();
+
+private:
+    QTemporaryDir m_dir;
+};
+
+void tst_SqliteBackend::storedTextIsReadable()
+{
+    QVERIFY(m_dir.isValid());
+    const QString path = m_dir.filePath(QStringLiteral("readable.db"));
+    PersistentMap map(std::make_unique<SqliteBackend>(path));
+    QVERIFY(!loadError(map));
+    map.insert(QStringLiteral("greeting"), QStringLiteral("hello, world"));
+    map.insert(QStringLiteral("count"), 3);
+    map.insert(QStringLiteral("ratio"), 2.5);
+    map.insert(QStringLiteral("enabled"), true);
+    map.insert(QStringLiteral("day"), QDate(2024, 2, 29));
+    map.insert(QStringLiteral("tags"), QStringList{QStringLiteral("a"), QStringLiteral("b")});
+    QVERIFY(!futureError(map.flush()));
+
+    // Read while the map still has the file open: another connection sees the committed rows.
+    const QList<QStringList> rows =
+            query(path, QStringLiteral("SELECT key, type, value FROM persistent_map ORDER BY key"));
+    const QList<QStringList> expected{
+            {QStringLiteral("count"), QStringLiteral("int"), QStringLiteral("3")},
+            {QStringLiteral("day"), QStringLiteral("date"), QStringLiteral("2024-02-29")},
+            {QStringLiteral("enabled"), QStringLiteral("bool"), QStringLiteral("true")},
+            {QStringLiteral("greeting"), QStringLiteral("string"), QStringLiteral("hello, world")},
+            {QStringLiteral("ratio"), QStringLiteral("double"), QStringLiteral("2.5")},
+            {QStringLiteral("tags"), QStringLiteral("stringlist"), QStringLiteral(R"(["a","b"])")},
+    };
+    QCOMPARE(rows, expected);
+    // Stored as SQLite text, so other tools read them as text too.
+    QCOMPARE(query(path, QStringLiteral("SELECT DISTINCT typeof(value) FROM persistent_map")),
+             (QList<QStringList>{{QStringLiteral("text")}}));
+    QCOMPARE(query(path, QStringLiteral("PRAGMA journal_mode")),
+             (QList<QStringList>{{QStringLiteral("wal")}}));
+}
+
+void tst_SqliteBackend::directUse()
+{
+    const QString path = m_dir.filePath(QStringLiteral("direct.db"));
+    {
+        SqliteBackend backend(path);
+        QCOMPARE(backend.path(), path);
+        QCOMPARE(backend.table(), QStringLiteral("persistent_map"));
+        QVERIFY(!QFile::exists(path)); // the constructor does no I/O
+        QVERIFY(backend.loadAll().isEmpty());
+        QVERIFY(QFile::exists(path));
+        WriteBatch batch;
+        batch.insert(QStringLiteral("a"), 1);
+        batch.insert(QStringLiteral("b"), QByteArray("\x00\x01", 2));
+        batch.insert(QStringLiteral("c"), QStringLiteral("gone soon"));
+        backend.apply(batch);
+        backend.remove(QStringLiteral("c"));
+        backend.save(QStringLiteral("d"), QVariantMap{{QStringLiteral("x"), 1.5}});
+        backend.flush();
+    }
+    {
+        SqliteBackend backend(path);
+        const QVariantHash all = backend.loadAll();
+        const QVariantHash expected{{QStringLiteral("a"), 1},
+                                    {QStringLiteral("b"), QByteArray("\x00\x01", 2)},
+                                    {QStringLiteral("d"), QVariantMap{{QStringLiteral("x"), 1.5}}}};
+        QCOMPARE(all, expected);
+        QCOMPARE(all.value(QStringLiteral("a")).metaType(), QMetaType::fromType<int>());
+        backend.clear();
+        backend.flush();
+    }
+    SqliteBackend backend(path);
+    QVERIFY(backend.loadAll().isEmpty());
+
+    // Writing before loadAll() opened the store is an error, not a crash.
+    SqliteBackend unopened(m_dir.filePath(QStringLiteral("unopened.db")));
+    QVERIFY_THROWS_EXCEPTION(PersistentMapError, unopened.save(QStringLiteral("k"), 1));
+}
+
+void tst_SqliteBackend::notADatabase_data()
+{
+    QTest::addColumn<QByteArray>("content");
+    QByteArray random(8192, Qt::Uninitialized);
+    QRandomGenerator generator(42);
+    for (char &c : random)
+        c = char(generator.bounded(256));
+    QTest::newRow("random bytes") << random;
+    QTest::newRow("text file") << QByteArray("key,type,value\nhello,string,world\n");
+    QTest::newRow("sqlite header then garbage")
+            << QByteArray("SQLite format 3\0", 16) + QByteArray(4080, '\x7f');
+}
+
+void tst_SqliteBackend::notADatabase()
+{
+    QFETCH(QByteArray, content);
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("notadb.db"));
+    writeBytes(path, content);
+    {
+        PersistentMap map(std::make_unique<SqliteBackend>(path));
+        const std::optional<PersistentMapError> error = loadError(map);
+        QVERIFY(error);
+        QCOMPARE(error->code(), PersistentMapError::Code::Corrupt);
+        QCOMPARE(map.status(), PersistentMap::Status::Error);
+        QCOMPARE(map.errorString(), error->message());
+        QVERIFY2(map.errorString().contains(path), qPrintable(map.errorString()));
+        QVERIFY2(map.errorString().contains(QStringLiteral("not a SQLite database")),
+                 qPrintable(map.errorString()));
+        QCOMPARE(readBytes(path), content);
+
+        // Writes stay in memory and fail; nothing reaches the file.
+        QVERIFY(futureError(map.insert(QStringLiteral("k"), 1)));
+        QCOMPARE(map.value(QStringLiteral("k")), QVariant(1));
+        QVERIFY(futureError(map.flush()));
+    }
+    QCOMPARE(readBytes(path), content);
+    QVERIFY(!QFile::exists(path + QStringLiteral("-wal")));
+    QVERIFY(!QFile::exists(path + QStringLiteral("-journal")));
+}
+
+void tst_SqliteBackend::wrongColumns()
+{
+    const QString path = m_dir.filePath(QStringLiteral("foreign.db"));
+    execOnNewDatabase(path,
+                      {QStringLiteral("CREATE TABLE persistent_map (id INTEGER, name TEXT)"),
+                       QStringLiteral("INSERT INTO persistent_map VALUES (1, 'precious')")});
+    const QByteArray before = readBytes(path);
+    {
+        PersistentMap map(std::make_unique<SqliteBackend>(path));
+        const std::optional<PersistentMapError> error = loadError(map);
+        QVERIFY(error);
+        QCOMPARE(error->code(), PersistentMapError::Code::Corrupt);
+        const QString message = map.errorString();
+        QVERIFY2(message.startsWith(
+                         QStringLiteral("SQLite store %1 (table persistent_map): ").arg(path)),
+                 qPrintable(message));
+        QVERIFY2(message.contains(QStringLiteral("(id, name)")), qPrintable(message));
+        QVERIFY2(message.contains(QStringLiteral("(key, type, value)")), qPrintable(message));
+        map.insert(QStringLiteral("name"), QStringLiteral("overwrite?"));
+        QVERIFY(futureError(map.flush()));
+    }
+    QCOMPARE(readBytes(path), before);
+    QCOMPARE(query(path, QStringLiteral("SELECT id, name FROM persistent_map")),
+             (QList<QStringList>{{QStringLiteral("1"), QStringLiteral("precious")}}));
+}
+
+void tst_SqliteBackend::tableNames_data()
+{
+    QTest::addColumn<QString>("table");
+    QTest::addColumn<bool>("valid");
+    QTest::newRow("injection") << QStringLiteral("x; DROP") << false;
+    QTest::newRow("leading digit") << QStringLiteral("1abc") << false;
+    QTest::newRow("empty") << QString() << false;
+    QTest::newRow("space") << QStringLiteral("a b") << false;
+    QTest::newRow("quote") << QStringLiteral("a\"b") << false;
+    QTest::newRow("non-ascii") << QStringLiteral(u"tä") << false;
+    QTest::newRow("65 chars") << QString(65, u'a') << false;
+    QTest::newRow("trailing newline") << QStringLiteral("abc\n") << false;
+    QTest::newRow("underscore") << QStringLiteral("_") << true;
+    QTest::newRow("mixed") << QStringLiteral("Settings_v2") << true;
+    QTest::newRow("64 chars") << QString(64, u'z') << true;
+}
+
+void tst_SqliteBackend::tableNames()
+{
+    QFETCH(QString, table);
+    QFETCH(bool, valid);
+    QCOMPARE(SqliteBackend::isValidTableName(table), valid);
+
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("names.db"));
+    PersistentMap map(std::make_unique<SqliteBackend>(path, table));
+    const std::optional<PersistentMapError> error = loadError(map);
+    if (valid) {
+        QVERIFY2(!error, qPrintable(map.errorString()));
+        QVERIFY(!futureError(map.insert(QStringLiteral("k"), QStringLiteral("v"))));
+        QCOMPARE(query(path, QStringLiteral("SELECT value FROM \"%1\"").arg(table)),
+                 (QList<QStringList>{{QStringLiteral("v")}}));
+    } else {
+        QVERIFY(error);
+        QCOMPARE(error->code(), PersistentMapError::Code::OpenFailed);
+        QVERIFY2(error->message().contains(QStringLiteral("invalid table name")),
+                 qPrintable(error->message()));
+        QVERIFY(error->message().contains(path));
+        QVERIFY(!QFile::exists(path)); // refused before any I/O
+    }
+}
+
+void tst_SqliteBackend::customTablesAreIndependent()
+{
+    const QString path = m_dir.filePath(QStringLiteral("shared.db"));
+    {
+        PersistentMap alpha(std::make_unique<SqliteBackend>(path, QStringLiteral("alpha")));
+        PersistentMap beta(std::make_unique<SqliteBackend>(path, QStringLiteral("beta")));
+        QVERIFY(!loadError(alpha));
+        QVERIFY(!loadError(beta));
+        alpha.insert(QStringLiteral("k"), QStringLiteral("from alpha"));
+        alpha.insert(QStringLiteral("only-alpha"), 1);
+        beta.insert(QStringLiteral("k"), QStringLiteral("from beta"));
+        QVERIFY(!futureError(alpha.flush()));
+        QVERIFY(!futureError(beta.remove(QStringLiteral("only-alpha"))));
+        QVERIFY(!futureError(beta.flush()));
+    }
+    PersistentMap alpha(std::make_unique<SqliteBackend>(path, QStringLiteral("alpha")));
+    PersistentMap beta(std::make_unique<SqliteBackend>(path, QStringLiteral("beta")));
+    QVERIFY(!loadError(alpha));
+    QVERIFY(!loadError(beta));
+    QCOMPARE(alpha.toHash(),
+             (QVariantHash{{QStringLiteral("k"), QStringLiteral("from alpha")},
+                           {QStringLiteral("only-alpha"), 1}}));
+    QCOMPARE(beta.toHash(), (QVariantHash{{QStringLiteral("k"), QStringLiteral("from beta")}}));
+    QCOMPARE(query(path,
+                   QStringLiteral("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                  "ORDER BY name")),
+             (QList<QStringList>{{QStringLiteral("alpha")}, {QStringLiteral("beta")}}));
+}
+
+// Regression: two maps creating the same missing file at once; the one that lost the race got
+// "cannot create ...: File exists" and status Error.
+void tst_SqliteBackend::concurrentCreationOfOneFile()
+{
+    for (int round = 0; round < 20; ++round) {
+        const QString path = m_dir.filePath(QStringLiteral("race-%1.db").arg(round));
+        std::vector<std::unique_ptr<PersistentMap>> maps;
+        for (int i = 0; i < 4; ++i) {
+            maps.push_back(std::make_unique<PersistentMap>(
+                    std::make_unique<SqliteBackend>(path, QStringLiteral("t%1").arg(i))));
+        }
+        for (const auto &map : maps) {
+            const std::optional<PersistentMapError> error = loadError(*map);
+            QVERIFY2(!error, qPrintable(error ? error->message() : QString()));
+        }
+    }
+}
+
+void tst_SqliteBackend::hostileKeys()
+{
+    const QString path = m_dir.filePath(QStringLiteral("hostile.db"));
+    const QStringList keys{QStringLiteral("'); DROP TABLE persistent_map; --"),
+                           QStringLiteral("\"; DELETE FROM persistent_map; --"),
+                           QStringLiteral("'"),
+                           QString(),
+                           QStringLiteral("%"),
+                           QStringLiteral("_"),
+                           QStringLiteral("line\nbreak"),
+                           QString(QStringLiteral("nul") + QChar(0) + QStringLiteral("inside")),
+                           QString::fromUcs4(U"emoji \U0001F600")};
+    {
+        PersistentMap map(std::make_unique<SqliteBackend>(path));
+        QVERIFY(!loadError(map));
+        for (int i = 0; i < keys.size(); ++i)
+            map.insert(keys.at(i), i);
+        QVERIFY(!futureError(map.flush()));
+        QCOMPARE(map.count(), keys.size());
+    }
+    PersistentMap map(std::make_unique<SqliteBackend>(path));
+    QVERIFY(!loadError(map));
+    QCOMPARE(map.count(), keys.size());
+    for (int i = 0; i < keys.size(); ++i)
+        QCOMPARE(map.value(keys.at(i)), QVariant(i));
+    QCOMPARE(query(path,
+                   QStringLiteral("SELECT value FROM persistent_map WHERE key = %1")
+                           .arg(sqlString(keys.first()))),
+             (QList<QStringList>{{QStringLiteral("0")}}));
+    // A removal of a hostile key removes exactly that key.
+    QVERIFY(!futureError(map.remove(keys.first())));
+    QCOMPARE(query(path, QStringLiteral("SELECT count(*) FROM persistent_map")),
+             (QList<QStringList>{{QString::number(keys.size() - 1)}}));
+}
+
+// Regression: QSQLITE binds a null QString as NULL, so an empty key or a value stored as empty
+// text (an empty string, an invalid QVariant) failed the NOT NULL constraint, and the failed
+// batch then blocked every later write of the map.
+void tst_SqliteBackend::emptyKeyAndEmptyValues()
+{
+    const QString path = m_dir.filePath(QStringLiteral("empty.db"));
+    const QVariantHash values{{QString(), QStringLiteral("empty key")},
+                              {QStringLiteral("null string"), QString()},
+                              {QStringLiteral("empty string"), QStringLiteral("")},
+                              {QStringLiteral("invalid"), QVariant()},
+                              {QStringLiteral("empty bytes"), QByteArray()},
+                              {QStringLiteral("empty list"), QVariantList()},
+                              {QStringLiteral("null date"), QDate()}};
+    {
+        PersistentMap map(std::make_unique<SqliteBackend>(path));
+        QVERIFY(!loadError(map));
+        for (auto it = values.cbegin(); it != values.cend(); ++it) {
+            const std::optional<PersistentMapError> error =
+                    futureError(map.insert(it.key(), it.value()));
+            QVERIFY2(!error, qPrintable(error ? error->message() : QString()));
+        }
+        QVERIFY(!futureError(map.insert(QStringLiteral("after"), 1)));
+    }
+    PersistentMap map(std::make_unique<SqliteBackend>(path));
+    QVERIFY(!loadError(map));
+    QCOMPARE(map.count(), values.size() + 1);
+    for (auto it = values.cbegin(); it != values.cend(); ++it) {
+        QVERIFY2(map.contains(it.key()), qPrintable(it.key()));
+        QCOMPARE(map.value(it.key()).metaType(), it.value().metaType());
+        QCOMPARE(map.value(it.key()), it.value());
+    }
+    QVERIFY(!futureError(map.remove(QString())));
+    QCOMPARE(query(path, QStringLiteral("SELECT count(*) FROM persistent_map WHERE key = ''")),
+             (QList<QStringList>{{QStringLiteral("0")}}));
+}
+
+void tst_SqliteBackend::createsParentFolders()
+{
+    const QString path = m_dir.filePath(QStringLiteral("deep/er/still/store.sqlite3"));
+    PersistentMap map(std::make_unique<SqliteBackend>(path));
+    QVERIFY2(!loadError(map), qPrintable(map.errorString()));
+    QVERIFY(!futureError(map.insert(QStringLiteral("k"), 1)));
+    QVERIFY(QFileInfo(path).isFile());
+    QCOMPARE(query(path, QStringLiteral("SELECT key FROM persistent_map")),
+             (QList<QStringList>{{QStringLiteral("k")}}));
+}
+
+void tst_SqliteBackend::fileModeIsOwnerOnly()
+{
+    const QString path = m_dir.filePath(QStringLiteral("mode.db"));
+    const QFile::Permissions others = QFile::ReadGroup | QFile::WriteGroup | QFile::ExeGroup |
+            QFile::ReadOther | QFile::WriteOther | QFile::ExeOther;
+    PersistentMap map(std::make_unique<SqliteBackend>(path));
+    QVERIFY(!loadError(map));
+    QVERIFY(!futureError(map.insert(QStringLiteral("secret"), QStringLiteral("token"))));
+    QCOMPARE(QFile::permissions(path) & others, QFile::Permissions());
+    QVERIFY(QFile::permissions(path) & QFile::ReadOwner);
+    QVERIFY(QFile::permissions(path) & QFile::WriteOwner);
+    // SQLite gives its WAL the database file's mode: the secret is not readable there either.
+    QVERIFY(QFile::exists(path + QStringLiteral("-wal")));
+    QCOMPARE(QFile::permissions(path + QStringLiteral("-wal")) & others, QFile::Permissions());
+}
+
+// A real SQLITE_FULL on the map's own connection: max_page_count is per connection, so the
+// fault backend's hook sets it on the storage thread, where that connection lives.
+void tst_SqliteBackend::fullDatabase()
+{
+    const QString path = m_dir.filePath(QStringLiteral("full.db"));
+    enum Mode { Normal, Full, Lift };
+    auto mode = std::make_shared<QAtomicInteger<int>>(Normal);
+    auto control = std::make_shared<FaultControl>();
+    control->beforeApply = [mode] {
+        const int m = mode->loadAcquire();
+        if (m == Normal)
+            return;
+        const QStringList names = QSqlDatabase::connectionNames();
+        for (const QString &name : names) {
+            if (!name.startsWith(QStringLiteral("PersistentMap-sqlite-")))
+                continue;
+            QSqlDatabase db = QSqlDatabase::database(name, false);
+            QSqlQuery q(db);
+            // Lower than the current size pins the limit at the current size.
+            q.exec(m == Full ? QStringLiteral("PRAGMA max_page_count = 1")
+                             : QStringLiteral("PRAGMA max_page_count = 1000000"));
+        }
+    };
+    const QString big(200000, u'x');
+    {
+        PersistentMap map(
+                std::make_unique<FaultyBackend>(std::make_unique<SqliteBackend>(path), control));
+        QVERIFY(!loadError(map));
+        QVERIFY(!futureError(map.insert(QStringLiteral("before"), QStringLiteral("kept"))));
+
+        QSignalSpy errors(&map, &PersistentMap::errorOccurred);
+        mode->storeRelease(Full);
+        const std::optional<PersistentMapError> error =
+                futureError(map.insert(QStringLiteral("big"), big));
+        QVERIFY(error);
+        QCOMPARE(error->code(), PersistentMapError::Code::WriteFailed);
+        QVERIFY2(error->message().contains(QStringLiteral("full")), qPrintable(error->message()));
+        QVERIFY(error->message().contains(path));
+        QTRY_COMPARE(errors.count(), 1);
+        QCOMPARE(errors.first().first().toString(), error->message());
+        QCOMPARE(map.errorString(), error->message());
+        QCOMPARE(map.value(QStringLiteral("big")).toString(), big); // the cache keeps it
+        QCOMPARE(query(path, QStringLiteral("SELECT key FROM persistent_map")),
+                 (QList<QStringList>{{QStringLiteral("before")}}));
+
+        // Still full: the retry fails again and the change stays queued.
+        QVERIFY(futureError(map.flush()));
+        mode->storeRelease(Lift);
+        QVERIFY(!futureError(map.flush()));
+        QCOMPARE(query(path, QStringLiteral("SELECT key FROM persistent_map ORDER BY key")),
+                 (QList<QStringList>{{QStringLiteral("before")}, {QStringLiteral("big")}}));
+    }
+    PersistentMap reopened(std::make_unique<SqliteBackend>(path));
+    QVERIFY(!loadError(reopened));
+    QCOMPARE(reopened.value(QStringLiteral("big")).toString(), big);
+    QCOMPARE(reopened.value(QStringLiteral("before")).toString(), QStringLiteral("kept"));
+}
+
+QTEST_GUILESS_MAIN(tst_SqliteBackend)
+#include "tst_sqlitebackend.moc"
