@@ -1,0 +1,46 @@
+// JsonFileBackend: a StorageBackend that keeps the map in one JSON file, {"key": value, ...}.
+//
+// What a backend has to do (storagebackend.h has the contract):
+// - loadAll() opens the store, creating it with its parent folders when missing, and returns
+//   everything in it. A file that cannot be parsed is reported as Code::Corrupt and left as it is.
+// - apply() commits a batch of the map's pending writes. Here: the whole object is written once
+//   per batch with QSaveFile, which replaces the file atomically when it commits, so a crash or
+//   a failed write leaves the previous file in place and the batch is all-or-nothing.
+// - save() and remove() are single-entry batches; flush() has nothing left to do, because
+//   QSaveFile::commit() has already synced the file to disk.
+// - Failures are thrown as PersistentMapError naming the file and the cause.
+//
+// The map calls these functions one at a time on its storage thread, so no locking is needed.
+//
+// Values are stored as JSON: strings, numbers, booleans, null, and lists and maps of them.
+// JSON has no type tags, so an int comes back as a qlonglong and a QDateTime as a string;
+// values JSON cannot hold at all (a QByteArray, a QPoint) are refused with Code::Unsupported.
+// The built-in SQLite and CSV backends keep every type: use them when that matters.
+#ifndef JSONFILEBACKEND_H
+#define JSONFILEBACKEND_H
+
+#include <PersistentMap/StorageBackend>
+
+#include <QJsonObject>
+
+class JsonFileBackend : public StorageBackend
+{
+public:
+    explicit JsonFileBackend(const QString &path); // no I/O here: the map calls loadAll()
+
+    QString path() const { return m_path; }
+
+    QVariantHash loadAll() override;
+    void save(const QString &key, const QVariant &value) override;
+    void remove(const QString &key) override;
+    void apply(const WriteBatch &batch) override;
+    void clear() override;
+
+private:
+    void write(const QJsonObject &object);
+
+    QString m_path;
+    QJsonObject m_object; // what the file holds
+};
+
+#endif // JSONFILEBACKEND_H

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Builds the two GUI examples and takes a picture of each, offscreen, on a fresh store (so the
+# example data they seed on a first run shows): docs/images/widgets-editor.png and
+# docs/images/qml-notes.png.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/deps.sh
+ensure_packages "${CORE_PACKAGES[@]}" "${QML_PACKAGES[@]}"
+
+build=${BUILD_DIR:-build}
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPERSISTENTMAP_DEVELOPER_MODE=ON
+cmake --build "$build" --target widgets-editor qml-notes
+
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+export QT_QPA_PLATFORM=offscreen
+# Qt warns without a runtime folder, and the examples fail on any warning.
+export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-$scratch}
+
+mkdir -p docs/images
+"$build/examples/widgets-editor/widgets-editor" --screenshot docs/images/widgets-editor.png \
+    "$scratch/widgets-editor/editor.db"
+"$build/examples/qml-notes/qml-notes" --screenshot docs/images/qml-notes.png \
+    "$scratch/qml-notes/notes.db"
+echo docs/images/widgets-editor.png
+echo docs/images/qml-notes.png
