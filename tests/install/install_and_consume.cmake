@@ -18,13 +18,14 @@ foreach(file include/PersistentMap/PersistentMap include/PersistentMap/persisten
     endif()
 endforeach()
 
-set(projects quickstart consumer)
+# Every example builds on its own against the installed package, as it does in Qt Creator.
+set(projects quickstart backends custom-backend widgets-editor consumer)
 if(WITH_QML)
-    list(APPEND projects qmlconsumer)
+    list(APPEND projects qml-notes qmlconsumer)
 endif()
 foreach(project IN LISTS projects)
-    if(project STREQUAL quickstart)
-        set(source ${SOURCE_DIR}/examples/quickstart)
+    if(EXISTS ${SOURCE_DIR}/examples/${project})
+        set(source ${SOURCE_DIR}/examples/${project})
     else()
         set(source ${SOURCE_DIR}/tests/install/${project})
     endif()
@@ -43,6 +44,18 @@ if(NOT last_output MATCHES "This is run number 2")
 endif()
 
 run(${WORK_DIR}/consumer/consumer ${WORK_DIR}/data)
+message(STATUS "${last_output}")
+
+# The GUI examples start offscreen from the installed package and fail on any warning.
+file(MAKE_DIRECTORY ${WORK_DIR}/xdg-runtime)
+file(CHMOD ${WORK_DIR}/xdg-runtime DIRECTORY_PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE)
+set(gui_env ${CMAKE_COMMAND} -E env QT_QPA_PLATFORM=offscreen XDG_RUNTIME_DIR=${WORK_DIR}/xdg-runtime)
+run(${gui_env} ${WORK_DIR}/widgets-editor/widgets-editor --smoke ${WORK_DIR}/data/editor.db)
+if(WITH_QML)
+    run(${gui_env} ${WORK_DIR}/qml-notes/qml-notes --smoke ${WORK_DIR}/data/notes.db)
+endif()
+run(${WORK_DIR}/backends/backends ${WORK_DIR}/data/backends)
+run(${WORK_DIR}/custom-backend/custom-backend ${WORK_DIR}/data/custom/store.json)
 message(STATUS "${last_output}")
 
 if(WITH_QML)
