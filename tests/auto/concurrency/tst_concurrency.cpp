@@ -6,6 +6,8 @@
 #include <PersistentMap/PersistentMap>
 #include <PersistentMap/SqliteBackend>
 
+#include "testhelpers.h"
+
 #include <QtCore/QDebug>
 #include <QtCore/QMutex>
 #include <QtCore/QRandomGenerator>
@@ -44,48 +46,6 @@ private:
     MemoryBackend m_inner;
     std::shared_ptr<QVariantHash> m_snapshot;
 };
-
-std::optional<PersistentMapError> failureOf(QFuture<void> future)
-{
-    try {
-        future.waitForFinished();
-    } catch (const PersistentMapError &e) {
-        return e;
-    } catch (const std::exception &e) {
-        return PersistentMapError(PersistentMapError::Code::WriteFailed,
-                                  QStringLiteral("not a PersistentMapError: ") +
-                                          QString::fromLocal8Bit(e.what()));
-    }
-    return std::nullopt;
-}
-
-QString describe(const QVariant &value)
-{
-    QString text;
-    QDebug(&text).nospace() << value;
-    return text;
-}
-
-// Empty when both hold the same keys with values of the same type that compare equal.
-QString contentDiff(const QVariantHash &actual, const QVariantHash &expected)
-{
-    QStringList problems;
-    for (auto it = expected.cbegin(); it != expected.cend(); ++it) {
-        const auto found = actual.constFind(it.key());
-        if (found == actual.cend())
-            problems << QStringLiteral("missing '%1'").arg(it.key());
-        else if (found->metaType() != it->metaType() || *found != *it)
-            problems << QStringLiteral("'%1' is %2, expected %3")
-                                .arg(it.key(), describe(*found), describe(*it));
-    }
-    for (auto it = actual.cbegin(); it != actual.cend(); ++it) {
-        if (!expected.contains(it.key()))
-            problems << QStringLiteral("unexpected '%1' = %2").arg(it.key(), describe(*it));
-    }
-    if (problems.size() > 12)
-        problems = problems.mid(0, 12) << QStringLiteral("...");
-    return problems.join(QStringLiteral("; "));
-}
 
 // Runs each function on its own QThread, all released at once, and waits for them.
 bool runTogether(const std::vector<std::function<void()>> &functions)

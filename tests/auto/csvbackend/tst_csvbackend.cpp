@@ -5,6 +5,8 @@
 #include <PersistentMap/CsvBackend>
 #include <PersistentMap/PersistentMap>
 
+#include "testhelpers.h"
+
 #include <QtCore/QFile>
 #include <QtCore/QFileInfo>
 #include <QtCore/QProcess>
@@ -45,26 +47,6 @@ ino_t inode(const QString &path)
     if (::stat(QFile::encodeName(path).constData(), &st) != 0)
         return 0;
     return st.st_ino;
-}
-
-std::optional<PersistentMapError> loadError(const PersistentMap &map)
-{
-    try {
-        map.whenReady().waitForFinished();
-    } catch (const PersistentMapError &e) {
-        return e;
-    }
-    return std::nullopt;
-}
-
-std::optional<PersistentMapError> futureError(QFuture<void> future)
-{
-    try {
-        future.waitForFinished();
-    } catch (const PersistentMapError &e) {
-        return e;
-    }
-    return std::nullopt;
 }
 
 // True when every line parses as a complete record of three fields under the header.
@@ -155,14 +137,14 @@ void tst_CsvBackend::readableContent()
     {
         PersistentMap map(std::make_unique<CsvBackend>(m_path));
         QVERIFY(!loadError(map));
-        QVERIFY(!futureError(map.insert(QStringLiteral("greeting"), QStringLiteral("hello"))));
-        QVERIFY(!futureError(map.insert(QStringLiteral("count"), 3)));
+        QVERIFY(!failureOf(map.insert(QStringLiteral("greeting"), QStringLiteral("hello"))));
+        QVERIFY(!failureOf(map.insert(QStringLiteral("count"), 3)));
         // Acknowledged means appended: readable before any flush.
         QCOMPARE(readBytes(m_path), header + "greeting,string,hello\ncount,int,3\n");
-        QVERIFY(!futureError(map.insert(QStringLiteral("note"), QStringLiteral("a, \"b\"\nc"))));
-        QVERIFY(!futureError(map.insert(QStringLiteral("ratio"), 0.25)));
-        QVERIFY(!futureError(map.insert(QStringLiteral("raw"), QByteArray("hi"))));
-        QVERIFY(!futureError(map.flush()));
+        QVERIFY(!failureOf(map.insert(QStringLiteral("note"), QStringLiteral("a, \"b\"\nc"))));
+        QVERIFY(!failureOf(map.insert(QStringLiteral("ratio"), 0.25)));
+        QVERIFY(!failureOf(map.insert(QStringLiteral("raw"), QByteArray("hi"))));
+        QVERIFY(!failureOf(map.flush()));
     }
     QCOMPARE(readBytes(m_path),
              header +
@@ -185,9 +167,9 @@ void tst_CsvBackend::removalAppendsTombstone()
     {
         PersistentMap map(std::make_unique<CsvBackend>(m_path));
         QVERIFY(!loadError(map));
-        QVERIFY(!futureError(map.insert(QStringLiteral("a"), 1)));
-        QVERIFY(!futureError(map.insert(QStringLiteral("b"), 2)));
-        QVERIFY(!futureError(map.remove(QStringLiteral("a"))));
+        QVERIFY(!failureOf(map.insert(QStringLiteral("a"), 1)));
+        QVERIFY(!failureOf(map.insert(QStringLiteral("b"), 2)));
+        QVERIFY(!failureOf(map.remove(QStringLiteral("a"))));
         QCOMPARE(readBytes(m_path), header + "a,int,1\nb,int,2\na,removed,\n");
     }
     {
@@ -195,7 +177,7 @@ void tst_CsvBackend::removalAppendsTombstone()
         QVERIFY(!loadError(map));
         QCOMPARE(map.toHash(), (QVariantHash{{QStringLiteral("b"), 2}}));
         // A key can come back after its tombstone.
-        QVERIFY(!futureError(map.insert(QStringLiteral("a"), QStringLiteral("again"))));
+        QVERIFY(!failureOf(map.insert(QStringLiteral("a"), QStringLiteral("again"))));
     }
     PersistentMap map(std::make_unique<CsvBackend>(m_path));
     QVERIFY(!loadError(map));
@@ -208,13 +190,13 @@ void tst_CsvBackend::batches()
     {
         PersistentMap map(std::make_unique<CsvBackend>(m_path));
         QVERIFY(!loadError(map));
-        QVERIFY(!futureError(map.insert(QStringLiteral("solo"), 0)));
-        QVERIFY(!futureError(map.insert(QVariantHash{
+        QVERIFY(!failureOf(map.insert(QStringLiteral("solo"), 0)));
+        QVERIFY(!failureOf(map.insert(QVariantHash{
                 {QStringLiteral("x"), 1}, {QStringLiteral("y"), 2}, {QStringLiteral("z"), 3}})));
         WriteBatch batch;
         batch.insert(QStringLiteral("w"), 4);
         batch.remove(QStringLiteral("solo"));
-        QVERIFY(!futureError(map.apply(batch)));
+        QVERIFY(!failureOf(map.apply(batch)));
     }
     const QByteArray data = readBytes(m_path);
     QList<QByteArray> lines = data.split('\n');
@@ -253,7 +235,7 @@ void tst_CsvBackend::tornBatchIsDroppedWhole()
         QVERIFY(!loadError(map));
         QCOMPARE(map.toHash(), (QVariantHash{{QStringLiteral("keep"), 1}}));
         QCOMPARE(readBytes(m_path), content); // loading alone changes nothing
-        QVERIFY(!futureError(map.insert(QStringLiteral("c"), 3)));
+        QVERIFY(!failureOf(map.insert(QStringLiteral("c"), 3)));
     }
     // The next write repaired the file first, so the new row is not swallowed by the batch.
     const QByteArray repaired = readBytes(m_path);
@@ -271,10 +253,10 @@ void tst_CsvBackend::clearRewrites()
     {
         PersistentMap map(std::make_unique<CsvBackend>(m_path));
         QVERIFY(!loadError(map));
-        QVERIFY(!futureError(map.insert(QStringLiteral("a"), 1)));
-        QVERIFY(!futureError(map.clear()));
+        QVERIFY(!failureOf(map.insert(QStringLiteral("a"), 1)));
+        QVERIFY(!failureOf(map.clear()));
         QCOMPARE(readBytes(m_path), header);
-        QVERIFY(!futureError(map.insert(QStringLiteral("b"), 2)));
+        QVERIFY(!failureOf(map.insert(QStringLiteral("b"), 2)));
     }
     QCOMPARE(readBytes(m_path), header + "b,int,2\n");
 }
@@ -380,13 +362,13 @@ void tst_CsvBackend::corruptFileIsLeftUntouched()
 
         // The map works in memory, but nothing it does reaches the file.
         const std::optional<PersistentMapError> writeError =
-                futureError(map.insert(QStringLiteral("a"), QStringLiteral("overwritten?")));
+                failureOf(map.insert(QStringLiteral("a"), QStringLiteral("overwritten?")));
         QVERIFY(writeError);
         QCOMPARE(writeError->message(), error->message());
         QCOMPARE(map.value(QStringLiteral("a")), QVariant(QStringLiteral("overwritten?")));
-        QVERIFY(futureError(map.remove(QStringLiteral("c"))));
-        QVERIFY(futureError(map.clear()));
-        QVERIFY(futureError(map.flush()));
+        QVERIFY(failureOf(map.remove(QStringLiteral("c"))));
+        QVERIFY(failureOf(map.clear()));
+        QVERIFY(failureOf(map.flush()));
         QCOMPARE(readBytes(m_path), content);
         // The lock is given up at once, so a repaired file can be opened by another process.
         QVERIFY(!QFile::exists(m_path + QStringLiteral(".lock")));
@@ -419,12 +401,12 @@ void tst_CsvBackend::tornFinalLine()
         QCOMPARE(map.status(), PersistentMap::Status::Ready);
         QCOMPARE(map.toHash(), (QVariantHash{{QStringLiteral("a"), QStringLiteral("x")}}));
         QCOMPARE(readBytes(m_path), content); // nothing is written until there is something to
-        QVERIFY(!futureError(map.insert(QStringLiteral("c"), 3)));
+        QVERIFY(!failureOf(map.insert(QStringLiteral("c"), 3)));
         const QByteArray repaired = readBytes(m_path);
         QString why;
         QVERIFY2(fullyParseable(repaired, &why), qPrintable(why));
         QVERIFY(repaired.endsWith("c,int,3\n"));
-        QVERIFY(!futureError(map.insert(QStringLiteral("d"), 4)));
+        QVERIFY(!failureOf(map.insert(QStringLiteral("d"), 4)));
     }
     QString why;
     QVERIFY2(fullyParseable(readBytes(m_path), &why), qPrintable(why));
@@ -465,8 +447,8 @@ void tst_CsvBackend::lockedBySecondProcess()
                  qPrintable(error->message()));
         QVERIFY2(error->message().contains(QStringLiteral("process %1").arg(pid)),
                  qPrintable(error->message()));
-        QVERIFY(futureError(map.insert(QStringLiteral("intruder"), 1)));
-        QVERIFY(futureError(map.flush()));
+        QVERIFY(failureOf(map.insert(QStringLiteral("intruder"), 1)));
+        QVERIFY(failureOf(map.flush()));
     }
     QCOMPARE(readBytes(m_path), content);
     QVERIFY(QFile::exists(m_path + QStringLiteral(".lock"))); // still the holder's
@@ -479,7 +461,7 @@ void tst_CsvBackend::lockedBySecondProcess()
     PersistentMap map(std::make_unique<CsvBackend>(m_path));
     QVERIFY2(!loadError(map), qPrintable(map.errorString()));
     QCOMPARE(map.value(QStringLiteral("holder")), QVariant(pid));
-    QVERIFY(!futureError(map.insert(QStringLiteral("after"), 1)));
+    QVERIFY(!failureOf(map.insert(QStringLiteral("after"), 1)));
 }
 
 void tst_CsvBackend::lockedInSameProcess()
@@ -493,17 +475,17 @@ void tst_CsvBackend::lockedInSameProcess()
     QVERIFY2(error->message().contains(
                      QStringLiteral("process %1").arg(QCoreApplication::applicationPid())),
              qPrintable(error->message()));
-    QVERIFY(!futureError(first.insert(QStringLiteral("k"), 1)));
+    QVERIFY(!failureOf(first.insert(QStringLiteral("k"), 1)));
 }
 
 void tst_CsvBackend::fileModeIsOwnerOnly()
 {
     PersistentMap map(std::make_unique<CsvBackend>(m_path));
     QVERIFY(!loadError(map));
-    QVERIFY(!futureError(map.insert(QStringLiteral("secret"), QStringLiteral("token"))));
+    QVERIFY(!failureOf(map.insert(QStringLiteral("secret"), QStringLiteral("token"))));
     QCOMPARE(QFile::permissions(m_path) & groupOrOther, QFile::Permissions());
     QVERIFY(QFile::permissions(m_path) & QFile::ReadOwner);
-    QVERIFY(!futureError(map.clear())); // a rewrite keeps the mode
+    QVERIFY(!failureOf(map.clear())); // a rewrite keeps the mode
     QCOMPARE(QFile::permissions(m_path) & groupOrOther, QFile::Permissions());
 }
 

@@ -8,6 +8,8 @@
 #include <PersistentMap/PersistentMap>
 #include <PersistentMap/SqliteBackend>
 
+#include "testhelpers.h"
+
 #include <QtCore/QFile>
 #include <QtCore/QRegularExpression>
 #include <QtCore/QTemporaryDir>
@@ -31,16 +33,6 @@ std::unique_ptr<StorageBackend> makeBackend(Kind kind, const QString &path)
         return std::make_unique<CsvBackend>(path);
     }
     return {};
-}
-
-std::optional<PersistentMapError> futureError(QFuture<void> future)
-{
-    try {
-        future.waitForFinished();
-    } catch (const PersistentMapError &e) {
-        return e;
-    }
-    return std::nullopt;
 }
 
 QByteArray readBytes(const QString &path)
@@ -122,13 +114,13 @@ void tst_Faults::applyFailure()
     {
         std::unique_ptr<PersistentMap> map = makeMap(kind);
         map->whenReady().waitForFinished();
-        QVERIFY(!futureError(map->insert(QStringLiteral("acknowledged"), 1)));
+        QVERIFY(!failureOf(map->insert(QStringLiteral("acknowledged"), 1)));
         QCOMPARE(m_control->apply.calls.load(), 1);
 
         QSignalSpy errors(map.get(), &PersistentMap::errorOccurred);
         m_control->apply.failNext();
         const std::optional<PersistentMapError> error =
-                futureError(map->insert(QStringLiteral("failed"), QStringLiteral("kept")));
+                failureOf(map->insert(QStringLiteral("failed"), QStringLiteral("kept")));
         QVERIFY(error);
         QCOMPARE(error->code(), PersistentMapError::Code::WriteFailed);
         QCOMPARE(error->message(), FaultyBackend::messageFor("apply", 2));
@@ -142,7 +134,7 @@ void tst_Faults::applyFailure()
         QCOMPARE(map->value(QStringLiteral("acknowledged")), QVariant(1));
 
         // The fault has passed: flush() retries the failed write and succeeds.
-        QVERIFY(!futureError(map->flush()));
+        QVERIFY(!failureOf(map->flush()));
         QCOMPARE(m_control->apply.calls.load(), 3);
         QCOMPARE(m_control->apply.failures.load(), 1);
         QCOMPARE(errors.count(), 1);
@@ -163,17 +155,17 @@ void tst_Faults::nthApplyFails()
         std::unique_ptr<PersistentMap> map = makeMap(kind);
         map->whenReady().waitForFinished();
         QSignalSpy errors(map.get(), &PersistentMap::errorOccurred);
-        QVERIFY(!futureError(map->insert(QStringLiteral("one"), 1)));
-        QVERIFY(!futureError(map->insert(QStringLiteral("two"), 2)));
+        QVERIFY(!failureOf(map->insert(QStringLiteral("one"), 1)));
+        QVERIFY(!failureOf(map->insert(QStringLiteral("two"), 2)));
         const std::optional<PersistentMapError> error =
-                futureError(map->insert(QStringLiteral("three"), 3));
+                failureOf(map->insert(QStringLiteral("three"), 3));
         QVERIFY(error);
         QCOMPARE(error->message(), FaultyBackend::messageFor("apply", 3));
         // The next write carries the failed one with it.
-        QVERIFY(!futureError(map->insert(QStringLiteral("four"), 4)));
+        QVERIFY(!failureOf(map->insert(QStringLiteral("four"), 4)));
         QTRY_COMPARE(errors.count(), 1);
         QCOMPARE(m_control->apply.calls.load(), 4);
-        QVERIFY(!futureError(map->flush()));
+        QVERIFY(!failureOf(map->flush()));
     }
     if (kind != Kind::Memory) {
         QCOMPARE(reopen(kind, m_path),
@@ -191,12 +183,12 @@ void tst_Faults::newerWriteWinsOverRetry()
         std::unique_ptr<PersistentMap> map = makeMap(kind);
         map->whenReady().waitForFinished();
         m_control->apply.failNext();
-        QVERIFY(futureError(map->insert(QStringLiteral("k"), QStringLiteral("old"))));
-        QVERIFY(!futureError(map->insert(QStringLiteral("k"), QStringLiteral("new"))));
-        QVERIFY(!futureError(map->insert(QStringLiteral("gone"), 1)));
+        QVERIFY(failureOf(map->insert(QStringLiteral("k"), QStringLiteral("old"))));
+        QVERIFY(!failureOf(map->insert(QStringLiteral("k"), QStringLiteral("new"))));
+        QVERIFY(!failureOf(map->insert(QStringLiteral("gone"), 1)));
         m_control->apply.failNext();
-        QVERIFY(futureError(map->remove(QStringLiteral("gone"))));
-        QVERIFY(!futureError(map->flush()));
+        QVERIFY(failureOf(map->remove(QStringLiteral("gone"))));
+        QVERIFY(!failureOf(map->flush()));
         QCOMPARE(map->toHash(), (QVariantHash{{QStringLiteral("k"), QStringLiteral("new")}}));
     }
     if (kind != Kind::Memory)
@@ -210,16 +202,16 @@ void tst_Faults::clearFailure()
     {
         std::unique_ptr<PersistentMap> map = makeMap(kind);
         map->whenReady().waitForFinished();
-        QVERIFY(!futureError(
+        QVERIFY(!failureOf(
                 map->insert(QVariantHash{{QStringLiteral("a"), 1}, {QStringLiteral("b"), 2}})));
         m_control->clear.failNext();
-        const std::optional<PersistentMapError> error = futureError(map->clear());
+        const std::optional<PersistentMapError> error = failureOf(map->clear());
         QVERIFY(error);
         QCOMPARE(error->code(), PersistentMapError::Code::WriteFailed);
         QVERIFY(map->isEmpty());
-        QVERIFY(!futureError(map->insert(QStringLiteral("c"), 3))); // retries the clear first
+        QVERIFY(!failureOf(map->insert(QStringLiteral("c"), 3))); // retries the clear first
         QCOMPARE(m_control->clear.calls.load(), 2);
-        QVERIFY(!futureError(map->flush()));
+        QVERIFY(!failureOf(map->flush()));
     }
     if (kind != Kind::Memory)
         QCOMPARE(reopen(kind, m_path), (QVariantHash{{QStringLiteral("c"), 3}}));
@@ -244,7 +236,7 @@ void tst_Faults::loadFailure()
     if (existing) {
         {
             std::unique_ptr<PersistentMap> map = makeMap(kind);
-            QVERIFY(!futureError(map->insert(QStringLiteral("stored"), 1)));
+            QVERIFY(!failureOf(map->insert(QStringLiteral("stored"), 1)));
         }
         before = readBytes(m_path);
         QVERIFY(!before.isEmpty());
@@ -255,7 +247,7 @@ void tst_Faults::loadFailure()
         std::unique_ptr<PersistentMap> map = makeMap(kind);
         QSignalSpy status(map.get(), &PersistentMap::statusChanged);
         QSignalSpy errors(map.get(), &PersistentMap::errorOccurred);
-        const std::optional<PersistentMapError> error = futureError(map->whenReady());
+        const std::optional<PersistentMapError> error = failureOf(map->whenReady());
         QVERIFY(error);
         QCOMPARE(error->code(), PersistentMapError::Code::OpenFailed);
         QCOMPARE(error->message(), FaultyBackend::messageFor("loadAll", 1));
@@ -267,13 +259,13 @@ void tst_Faults::loadFailure()
 
         // Writes keep working in memory and fail their futures with the load error.
         const std::optional<PersistentMapError> writeError =
-                futureError(map->insert(QStringLiteral("k"), 1));
+                failureOf(map->insert(QStringLiteral("k"), 1));
         QVERIFY(writeError);
         QCOMPARE(writeError->message(), error->message());
         QCOMPARE(map->value(QStringLiteral("k")), QVariant(1));
-        QVERIFY(futureError(map->remove(QStringLiteral("stored"))));
-        QVERIFY(futureError(map->clear()));
-        QVERIFY(futureError(map->flush()));
+        QVERIFY(failureOf(map->remove(QStringLiteral("stored"))));
+        QVERIFY(failureOf(map->clear()));
+        QVERIFY(failureOf(map->flush()));
         QCOMPARE(m_control->loadAll.calls.load(), 1);
     }
     // The backend was never asked to write, and the store was never touched.
@@ -295,17 +287,17 @@ void tst_Faults::flushFailure()
         std::unique_ptr<PersistentMap> map = makeMap(kind);
         map->whenReady().waitForFinished();
         QSignalSpy errors(map.get(), &PersistentMap::errorOccurred);
-        QVERIFY(!futureError(map->insert(QStringLiteral("a"), 1)));
+        QVERIFY(!failureOf(map->insert(QStringLiteral("a"), 1)));
         m_control->flush.failNext();
         map->insert(QStringLiteral("b"), 2);
-        const std::optional<PersistentMapError> error = futureError(map->flush());
+        const std::optional<PersistentMapError> error = failureOf(map->flush());
         QVERIFY(error);
         QCOMPARE(error->code(), PersistentMapError::Code::WriteFailed);
         QCOMPARE(error->message(), FaultyBackend::messageFor("flush", 1));
         QTRY_COMPARE(errors.count(), 1);
         QCOMPARE(map->errorString(), error->message());
 
-        QVERIFY(!futureError(map->flush())); // the next flush retries
+        QVERIFY(!failureOf(map->flush())); // the next flush retries
         QCOMPARE(m_control->flush.calls.load(), 2);
         QCOMPARE(m_control->flush.failures.load(), 1);
         QCOMPARE(errors.count(), 1);
@@ -322,11 +314,11 @@ void tst_Faults::destructorWithPermanentFailure()
     {
         std::unique_ptr<PersistentMap> map = makeMap(kind);
         map->whenReady().waitForFinished();
-        QVERIFY(!futureError(map->insert(QStringLiteral("saved"), 1)));
+        QVERIFY(!failureOf(map->insert(QStringLiteral("saved"), 1)));
         m_control->apply.failAlways = true;
         m_control->flush.failAlways = true;
-        QVERIFY(futureError(map->insert(QStringLiteral("lost"), 2)));
-        QVERIFY(futureError(map->flush()));
+        QVERIFY(failureOf(map->insert(QStringLiteral("lost"), 2)));
+        QVERIFY(failureOf(map->flush()));
         const int callsBefore = m_control->apply.calls.load();
         QTest::ignoreMessage(QtWarningMsg,
                              QRegularExpression(QStringLiteral("destroyed with 1 unsaved change")));

@@ -6,6 +6,8 @@
 #include <PersistentMap/PersistentMap>
 #include <PersistentMap/SqliteBackend>
 
+#include "testhelpers.h"
+
 #include <QtConcurrent/QtConcurrentRun>
 #include <QtCore/QDataStream>
 #include <QtCore/QDateTime>
@@ -246,62 +248,6 @@ private:
     std::shared_ptr<Gate> m_applyGate;
     std::shared_ptr<CommitLog> m_log;
 };
-
-// Waits for the future; returns the error it failed with, if any.
-std::optional<PersistentMapError> failureOf(QFuture<void> future)
-{
-    try {
-        future.waitForFinished();
-    } catch (const PersistentMapError &e) {
-        return e;
-    } catch (const std::exception &e) {
-        return PersistentMapError(PersistentMapError::Code::WriteFailed,
-                                  QStringLiteral("not a PersistentMapError: ") +
-                                          QString::fromLocal8Bit(e.what()));
-    }
-    return std::nullopt;
-}
-
-QString describe(const QVariant &value)
-{
-    QString text;
-    QDebug(&text).nospace() << value;
-    return text;
-}
-
-bool sameValue(const QVariant &a, const QVariant &b)
-{
-    if (a.metaType() != b.metaType())
-        return false;
-    if (a.metaType() == QMetaType::fromType<double>()) {
-        const double x = a.toDouble();
-        const double y = b.toDouble();
-        return x == y || (std::isnan(x) && std::isnan(y));
-    }
-    return a == b;
-}
-
-// Empty when both hashes hold the same keys with values of the same type that compare equal.
-QString contentDiff(const QVariantHash &actual, const QVariantHash &expected)
-{
-    QStringList problems;
-    for (auto it = expected.cbegin(); it != expected.cend(); ++it) {
-        const auto found = actual.constFind(it.key());
-        if (found == actual.cend()) {
-            problems << QStringLiteral("missing '%1'").arg(it.key());
-        } else if (!sameValue(*found, *it)) {
-            problems << QStringLiteral("'%1' is %2, expected %3")
-                                .arg(it.key(), describe(*found), describe(*it));
-        }
-    }
-    for (auto it = actual.cbegin(); it != actual.cend(); ++it) {
-        if (!expected.contains(it.key()))
-            problems << QStringLiteral("unexpected '%1' = %2").arg(it.key(), describe(*it));
-    }
-    if (problems.size() > 12)
-        problems = problems.mid(0, 12) << QStringLiteral("...");
-    return problems.join(QStringLiteral("; "));
-}
 
 } // namespace
 

@@ -5,6 +5,8 @@
 #include <PersistentMap/PersistentMap>
 #include <PersistentMap/SqliteBackend>
 
+#include "testhelpers.h"
+
 #include <QtCore/QAtomicInteger>
 #include <QtCore/QFile>
 #include <QtCore/QRandomGenerator>
@@ -33,27 +35,6 @@ void writeBytes(const QString &path, const QByteArray &bytes)
     QFile file(path);
     QVERIFY(file.open(QIODevice::WriteOnly));
     QCOMPARE(file.write(bytes), bytes.size());
-}
-
-// The error whenReady() failed with, or nullopt when the map loaded.
-std::optional<PersistentMapError> loadError(const PersistentMap &map)
-{
-    try {
-        map.whenReady().waitForFinished();
-    } catch (const PersistentMapError &e) {
-        return e;
-    }
-    return std::nullopt;
-}
-
-std::optional<PersistentMapError> futureError(QFuture<void> future)
-{
-    try {
-        future.waitForFinished();
-    } catch (const PersistentMapError &e) {
-        return e;
-    }
-    return std::nullopt;
 }
 
 // Runs a query on a separate QSQLITE connection of this thread; each row as strings.
@@ -146,7 +127,7 @@ void tst_SqliteBackend::storedTextIsReadable()
     map.insert(QStringLiteral("enabled"), true);
     map.insert(QStringLiteral("day"), QDate(2024, 2, 29));
     map.insert(QStringLiteral("tags"), QStringList{QStringLiteral("a"), QStringLiteral("b")});
-    QVERIFY(!futureError(map.flush()));
+    QVERIFY(!failureOf(map.flush()));
 
     // Read while the map still has the file open: another connection sees the committed rows.
     const QList<QStringList> rows =
@@ -237,9 +218,9 @@ void tst_SqliteBackend::notADatabase()
         QCOMPARE(readBytes(path), content);
 
         // Writes stay in memory and fail; nothing reaches the file.
-        QVERIFY(futureError(map.insert(QStringLiteral("k"), 1)));
+        QVERIFY(failureOf(map.insert(QStringLiteral("k"), 1)));
         QCOMPARE(map.value(QStringLiteral("k")), QVariant(1));
-        QVERIFY(futureError(map.flush()));
+        QVERIFY(failureOf(map.flush()));
     }
     QCOMPARE(readBytes(path), content);
     QVERIFY(!QFile::exists(path + QStringLiteral("-wal")));
@@ -265,7 +246,7 @@ void tst_SqliteBackend::wrongColumns()
         QVERIFY2(message.contains(QStringLiteral("(id, name)")), qPrintable(message));
         QVERIFY2(message.contains(QStringLiteral("(key, type, value)")), qPrintable(message));
         map.insert(QStringLiteral("name"), QStringLiteral("overwrite?"));
-        QVERIFY(futureError(map.flush()));
+        QVERIFY(failureOf(map.flush()));
     }
     QCOMPARE(readBytes(path), before);
     QCOMPARE(query(path, QStringLiteral("SELECT id, name FROM persistent_map")),
@@ -301,7 +282,7 @@ void tst_SqliteBackend::tableNames()
     const std::optional<PersistentMapError> error = loadError(map);
     if (valid) {
         QVERIFY2(!error, qPrintable(map.errorString()));
-        QVERIFY(!futureError(map.insert(QStringLiteral("k"), QStringLiteral("v"))));
+        QVERIFY(!failureOf(map.insert(QStringLiteral("k"), QStringLiteral("v"))));
         QCOMPARE(query(path, QStringLiteral("SELECT value FROM \"%1\"").arg(table)),
                  (QList<QStringList>{{QStringLiteral("v")}}));
     } else {
@@ -325,9 +306,9 @@ void tst_SqliteBackend::customTablesAreIndependent()
         alpha.insert(QStringLiteral("k"), QStringLiteral("from alpha"));
         alpha.insert(QStringLiteral("only-alpha"), 1);
         beta.insert(QStringLiteral("k"), QStringLiteral("from beta"));
-        QVERIFY(!futureError(alpha.flush()));
-        QVERIFY(!futureError(beta.remove(QStringLiteral("only-alpha"))));
-        QVERIFY(!futureError(beta.flush()));
+        QVERIFY(!failureOf(alpha.flush()));
+        QVERIFY(!failureOf(beta.remove(QStringLiteral("only-alpha"))));
+        QVERIFY(!failureOf(beta.flush()));
     }
     PersistentMap alpha(std::make_unique<SqliteBackend>(path, QStringLiteral("alpha")));
     PersistentMap beta(std::make_unique<SqliteBackend>(path, QStringLiteral("beta")));
@@ -378,7 +359,7 @@ void tst_SqliteBackend::hostileKeys()
         QVERIFY(!loadError(map));
         for (int i = 0; i < keys.size(); ++i)
             map.insert(keys.at(i), i);
-        QVERIFY(!futureError(map.flush()));
+        QVERIFY(!failureOf(map.flush()));
         QCOMPARE(map.count(), keys.size());
     }
     PersistentMap map(std::make_unique<SqliteBackend>(path));
@@ -391,7 +372,7 @@ void tst_SqliteBackend::hostileKeys()
                            .arg(sqlString(keys.first()))),
              (QList<QStringList>{{QStringLiteral("0")}}));
     // A removal of a hostile key removes exactly that key.
-    QVERIFY(!futureError(map.remove(keys.first())));
+    QVERIFY(!failureOf(map.remove(keys.first())));
     QCOMPARE(query(path, QStringLiteral("SELECT count(*) FROM persistent_map")),
              (QList<QStringList>{{QString::number(keys.size() - 1)}}));
 }
@@ -414,10 +395,10 @@ void tst_SqliteBackend::emptyKeyAndEmptyValues()
         QVERIFY(!loadError(map));
         for (auto it = values.cbegin(); it != values.cend(); ++it) {
             const std::optional<PersistentMapError> error =
-                    futureError(map.insert(it.key(), it.value()));
+                    failureOf(map.insert(it.key(), it.value()));
             QVERIFY2(!error, qPrintable(error ? error->message() : QString()));
         }
-        QVERIFY(!futureError(map.insert(QStringLiteral("after"), 1)));
+        QVERIFY(!failureOf(map.insert(QStringLiteral("after"), 1)));
     }
     PersistentMap map(std::make_unique<SqliteBackend>(path));
     QVERIFY(!loadError(map));
@@ -427,7 +408,7 @@ void tst_SqliteBackend::emptyKeyAndEmptyValues()
         QCOMPARE(map.value(it.key()).metaType(), it.value().metaType());
         QCOMPARE(map.value(it.key()), it.value());
     }
-    QVERIFY(!futureError(map.remove(QString())));
+    QVERIFY(!failureOf(map.remove(QString())));
     QCOMPARE(query(path, QStringLiteral("SELECT count(*) FROM persistent_map WHERE key = ''")),
              (QList<QStringList>{{QStringLiteral("0")}}));
 }
@@ -437,7 +418,7 @@ void tst_SqliteBackend::createsParentFolders()
     const QString path = m_dir.filePath(QStringLiteral("deep/er/still/store.sqlite3"));
     PersistentMap map(std::make_unique<SqliteBackend>(path));
     QVERIFY2(!loadError(map), qPrintable(map.errorString()));
-    QVERIFY(!futureError(map.insert(QStringLiteral("k"), 1)));
+    QVERIFY(!failureOf(map.insert(QStringLiteral("k"), 1)));
     QVERIFY(QFileInfo(path).isFile());
     QCOMPARE(query(path, QStringLiteral("SELECT key FROM persistent_map")),
              (QList<QStringList>{{QStringLiteral("k")}}));
@@ -450,7 +431,7 @@ void tst_SqliteBackend::fileModeIsOwnerOnly()
             QFile::ReadOther | QFile::WriteOther | QFile::ExeOther;
     PersistentMap map(std::make_unique<SqliteBackend>(path));
     QVERIFY(!loadError(map));
-    QVERIFY(!futureError(map.insert(QStringLiteral("secret"), QStringLiteral("token"))));
+    QVERIFY(!failureOf(map.insert(QStringLiteral("secret"), QStringLiteral("token"))));
     QCOMPARE(QFile::permissions(path) & others, QFile::Permissions());
     QVERIFY(QFile::permissions(path) & QFile::ReadOwner);
     QVERIFY(QFile::permissions(path) & QFile::WriteOwner);
@@ -487,12 +468,12 @@ void tst_SqliteBackend::fullDatabase()
         PersistentMap map(
                 std::make_unique<FaultyBackend>(std::make_unique<SqliteBackend>(path), control));
         QVERIFY(!loadError(map));
-        QVERIFY(!futureError(map.insert(QStringLiteral("before"), QStringLiteral("kept"))));
+        QVERIFY(!failureOf(map.insert(QStringLiteral("before"), QStringLiteral("kept"))));
 
         QSignalSpy errors(&map, &PersistentMap::errorOccurred);
         mode->storeRelease(Full);
         const std::optional<PersistentMapError> error =
-                futureError(map.insert(QStringLiteral("big"), big));
+                failureOf(map.insert(QStringLiteral("big"), big));
         QVERIFY(error);
         QCOMPARE(error->code(), PersistentMapError::Code::WriteFailed);
         QVERIFY2(error->message().contains(QStringLiteral("full")), qPrintable(error->message()));
@@ -505,9 +486,9 @@ void tst_SqliteBackend::fullDatabase()
                  (QList<QStringList>{{QStringLiteral("before")}}));
 
         // Still full: the retry fails again and the change stays queued.
-        QVERIFY(futureError(map.flush()));
+        QVERIFY(failureOf(map.flush()));
         mode->storeRelease(Lift);
-        QVERIFY(!futureError(map.flush()));
+        QVERIFY(!failureOf(map.flush()));
         QCOMPARE(query(path, QStringLiteral("SELECT key FROM persistent_map ORDER BY key")),
                  (QList<QStringList>{{QStringLiteral("before")}, {QStringLiteral("big")}}));
     }

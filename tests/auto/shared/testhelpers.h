@@ -1,0 +1,80 @@
+// Helpers shared by the test suites: the error a future failed with, and a readable
+// comparison of two stores' contents.
+#ifndef TESTHELPERS_H
+#define TESTHELPERS_H
+
+#include <PersistentMap/PersistentMap>
+
+#include <QtCore/QDebug>
+#include <QtCore/QFuture>
+#include <QtCore/QStringList>
+#include <QtCore/QVariantHash>
+
+#include <cmath>
+#include <optional>
+
+// Waits for the future; returns the error it failed with, if any.
+inline std::optional<PersistentMapError> failureOf(QFuture<void> future)
+{
+    try {
+        future.waitForFinished();
+    } catch (const PersistentMapError &e) {
+        return e;
+    } catch (const std::exception &e) {
+        return PersistentMapError(PersistentMapError::Code::WriteFailed,
+                                  QStringLiteral("not a PersistentMapError: ") +
+                                          QString::fromLocal8Bit(e.what()));
+    }
+    return std::nullopt;
+}
+
+// The error whenReady() failed with, or nullopt when the map loaded.
+inline std::optional<PersistentMapError> loadError(const PersistentMap &map)
+{
+    return failureOf(map.whenReady());
+}
+
+inline QString describe(const QVariant &value)
+{
+    QString text;
+    QDebug(&text).nospace() << value;
+    return text;
+}
+
+// Same type and equal value (NaN equals NaN: a stored NaN must read back as NaN).
+inline bool sameValue(const QVariant &a, const QVariant &b)
+{
+    if (a.metaType() != b.metaType())
+        return false;
+    if (a.metaType() == QMetaType::fromType<double>()) {
+        const double x = a.toDouble();
+        const double y = b.toDouble();
+        return x == y || (std::isnan(x) && std::isnan(y));
+    }
+    return a == b;
+}
+
+// Empty when both hashes hold the same keys with values of the same type that compare equal;
+// otherwise the first differences, for the failure message.
+inline QString contentDiff(const QVariantHash &actual, const QVariantHash &expected)
+{
+    QStringList problems;
+    for (auto it = expected.cbegin(); it != expected.cend(); ++it) {
+        const auto found = actual.constFind(it.key());
+        if (found == actual.cend()) {
+            problems << QStringLiteral("missing '%1'").arg(it.key());
+        } else if (!sameValue(*found, *it)) {
+            problems << QStringLiteral("'%1' is %2, expected %3")
+                                .arg(it.key(), describe(*found), describe(*it));
+        }
+    }
+    for (auto it = actual.cbegin(); it != actual.cend(); ++it) {
+        if (!expected.contains(it.key()))
+            problems << QStringLiteral("unexpected '%1' = %2").arg(it.key(), describe(*it));
+    }
+    if (problems.size() > 12)
+        problems = problems.mid(0, 12) << QStringLiteral("...");
+    return problems.join(QStringLiteral("; "));
+}
+
+#endif // TESTHELPERS_H
