@@ -5,6 +5,7 @@
 
 #include <QtConcurrent/QtConcurrentRun>
 #include <QtCore/QLoggingCategory>
+#include <QtCore/QMetaMethod>
 #include <QtCore/QPointer>
 #include <QtCore/QThread>
 
@@ -43,13 +44,32 @@ QFuture<void> PersistentMapPrivate::write(F &&mutate)
         QMutexLocker locker(&mutex);
         const qsizetype countBefore = cache.count();
         mutate();
-        if (cache.count() != countBefore)
+        if (cache.count() != countBefore && isConnected(Notification::Count))
             notifications.append({Notification::Count, {}, {}});
         future = openBatchLocked().promise->future();
         scheduleDrainLocked();
     }
     deliverNotifications();
     return future;
+}
+
+// A change nobody listens to needs no notification: that keeps writes cheap for maps without
+// receivers (a receiver connected later sees only later changes, as with any signal).
+bool PersistentMapPrivate::isConnected(Notification::Kind kind) const
+{
+    static const QMetaMethod changed = QMetaMethod::fromSignal(&PersistentMap::valueChanged);
+    static const QMetaMethod removed = QMetaMethod::fromSignal(&PersistentMap::valueRemoved);
+    static const QMetaMethod counted = QMetaMethod::fromSignal(&PersistentMap::countChanged);
+    switch (kind) {
+    case Notification::Changed:
+        return q_ptr->isSignalConnected(changed);
+    case Notification::Removed:
+        return q_ptr->isSignalConnected(removed);
+    case Notification::Count:
+        return q_ptr->isSignalConnected(counted);
+    default:
+        return true;
+    }
 }
 
 void PersistentMapPrivate::scheduleDrainLocked()
@@ -72,7 +92,8 @@ PersistentMapPrivate::Batch &PersistentMapPrivate::openBatchLocked()
 
 void PersistentMapPrivate::insertLocked(const QString &key, const QVariant &value)
 {
-    if (cache.insert(key, value) != ShardedCache::Change::None)
+    if (cache.insert(key, value) != ShardedCache::Change::None &&
+        isConnected(Notification::Changed))
         notifications.append({Notification::Changed, key, value});
     openBatchLocked().ops.insert(key, value);
     if (loading)
@@ -81,7 +102,7 @@ void PersistentMapPrivate::insertLocked(const QString &key, const QVariant &valu
 
 void PersistentMapPrivate::removeLocked(const QString &key)
 {
-    if (cache.remove(key))
+    if (cache.remove(key) && isConnected(Notification::Removed))
         notifications.append({Notification::Removed, key, {}});
     openBatchLocked().ops.insert(key, std::nullopt);
     if (loading)
@@ -91,8 +112,10 @@ void PersistentMapPrivate::removeLocked(const QString &key)
 void PersistentMapPrivate::clearLocked()
 {
     const QStringList removed = cache.clear();
-    for (const QString &key : removed)
-        notifications.append({Notification::Removed, key, {}});
+    if (isConnected(Notification::Removed)) {
+        for (const QString &key : removed)
+            notifications.append({Notification::Removed, key, {}});
+    }
     Batch &batch = openBatchLocked();
     batch.ops.clear();
     batch.clearFirst = true;

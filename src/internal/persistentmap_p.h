@@ -46,6 +46,7 @@ public:
     // queued. Returns the future of the batch the writes joined.
     template<typename F>
     QFuture<void> write(F &&mutate);
+    bool isConnected(Notification::Kind kind) const;
     Batch &openBatchLocked();
     void scheduleDrainLocked();
     void insertLocked(const QString &key, const QVariant &value);

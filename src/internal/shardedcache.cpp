@@ -67,6 +67,9 @@ void ShardedCache::merge(const QVariantHash &entries, const QSet<QString> &skip)
     // Lock every shard once instead of once per entry: a load may bring millions.
     for (Shard &shard : m_shards)
         shard.lock.lockForWrite();
+    // Grow each shard once, to its share, rather than rehashing it again and again.
+    for (Shard &shard : m_shards)
+        shard.hash.reserve(shard.hash.size() + entries.size() / qsizetype(ShardCount) + 16);
     qsizetype added = 0;
     for (auto it = entries.cbegin(); it != entries.cend(); ++it) {
         if (skip.contains(it.key()))
