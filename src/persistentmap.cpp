@@ -9,6 +9,8 @@
 #include <QtCore/QPointer>
 #include <QtCore/QThread>
 
+#include <chrono>
+
 Q_LOGGING_CATEGORY(lcPersistentMap, "persistentmap")
 
 using PersistentMapInternal::ShardedCache;
@@ -46,7 +48,12 @@ QFuture<void> PersistentMapPrivate::write(F &&mutate)
         mutate();
         if (cache.count() != countBefore && isConnected(Notification::Count))
             notifications.append({Notification::Count, {}, {}});
-        future = openBatchLocked().promise->future();
+        Batch &batch = openBatchLocked();
+        future = batch.promise->future();
+        ++writeCount;
+        if (drainLingering &&
+            (batch.ops.size() >= GroupCommitEntries || batch.flushRequested || batch.clearFirst))
+            batchGrew.wakeOne();
         scheduleDrainLocked();
     }
     deliverNotifications();
@@ -184,6 +191,8 @@ void PersistentMapPrivate::drain()
     Batch batch;
     {
         QMutexLocker locker(&mutex);
+        if (pending && !loadError)
+            lingerForGroupCommitLocked();
         drainScheduled = false;
         if (!pending)
             return;
@@ -228,6 +237,26 @@ void PersistentMapPrivate::drain()
         reportError(error->message());
     }
     promise->finish();
+}
+
+// Group commit. A commit costs about the same for one entry as for hundreds (SQLite rewrites
+// the same B-tree pages into the WAL), so committing whatever trickled in since the last commit
+// multiplies the bytes written under a stream of writes. While writes keep arriving and the
+// batch is small, wait for more: until it holds GroupCommitEntries, a flush() or clear() asks
+// for it, no write came during the last slice (a lone write waits one slice), or the bound.
+void PersistentMapPrivate::lingerForGroupCommitLocked()
+{
+    constexpr std::chrono::microseconds Slice(200);
+    const QDeadlineTimer bound(std::chrono::milliseconds(2), Qt::PreciseTimer);
+    while (pending->ops.size() < GroupCommitEntries && !pending->flushRequested &&
+           !pending->clearFirst && !shuttingDown && !bound.hasExpired()) {
+        const quint64 writesBefore = writeCount;
+        drainLingering = true;
+        batchGrew.wait(&mutex, QDeadlineTimer(Slice, Qt::PreciseTimer));
+        drainLingering = false;
+        if (writeCount == writesBefore)
+            break;
+    }
 }
 
 // A failed batch goes back under the writes made since it was taken: those are newer and win.
@@ -314,6 +343,7 @@ void PersistentMapPrivate::shutdown()
     {
         QMutexLocker locker(&mutex);
         shuttingDown = true;
+        batchGrew.wakeAll();
         openBatchLocked().flushRequested = true;
         flushed = pending->promise->future();
         scheduleDrainLocked();

@@ -13,6 +13,7 @@
 #include <QtCore/QMutex>
 #include <QtCore/QPromise>
 #include <QtCore/QThreadPool>
+#include <QtCore/QWaitCondition>
 
 #include <atomic>
 #include <memory>
@@ -40,6 +41,9 @@ public:
         QVariant value;
     };
 
+    // A drain waits for a batch of this many entries while writes keep arriving.
+    static constexpr qsizetype GroupCommitEntries = 4096;
+
     PersistentMapPrivate(PersistentMap *q, std::unique_ptr<StorageBackend> backend);
 
     // Runs mutate() under the mutex, schedules a drain, then delivers the notifications it
@@ -56,6 +60,7 @@ public:
 
     void load(); // storage thread
     void drain(); // storage thread
+    void lingerForGroupCommitLocked(); // storage thread
     void restoreLocked(Batch &&failed);
     void reportError(const QString &message); // any thread
     void deliverNotifications(); // any thread: emits now on the owner thread, else posts
@@ -71,6 +76,9 @@ public:
     mutable QMutex mutex;
     std::optional<Batch> pending;
     bool drainScheduled = false;
+    bool drainLingering = false; // the drain waits on batchGrew for more writes
+    quint64 writeCount = 0;
+    QWaitCondition batchGrew;
     QFuture<void> lastTask; // the storage thread runs tasks in order: this one finishes last
     bool loading = true;
     bool clearedWhileLoading = false;

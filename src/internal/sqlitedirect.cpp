@@ -9,6 +9,8 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+
 namespace PersistentMapInternal {
 
 namespace {
@@ -133,7 +135,19 @@ bool SqliteDirect::apply(const WriteBatch &batch, Error *error)
     // IMMEDIATE takes the write lock up front, so the busy timeout covers other writers.
     if (!exec("BEGIN IMMEDIATE", error))
         return false;
-    for (const WriteBatch::Entry &entry : batch.entries()) {
+    // In key order: a B-tree written in order touches each page once, while the map's batches
+    // come in hash order, which scatters writes over the whole table (measured: 1M entries, 86k
+    // page writes and 75k page reads in hash order). Stable, so repeated keys keep their order.
+    const QList<WriteBatch::Entry> &entries = batch.entries();
+    QList<const WriteBatch::Entry *> ordered;
+    ordered.reserve(entries.size());
+    for (const WriteBatch::Entry &entry : entries)
+        ordered.append(&entry);
+    std::stable_sort(
+            ordered.begin(), ordered.end(),
+            [](const WriteBatch::Entry *a, const WriteBatch::Entry *b) { return a->key < b->key; });
+    for (const WriteBatch::Entry *item : std::as_const(ordered)) {
+        const WriteBatch::Entry &entry = *item;
         sqlite3_stmt *statement = entry.isRemove ? m_erase : m_upsert;
         EncodedValue encoded;
         bool bound = bindText(statement, 1, entry.key);
