@@ -9,6 +9,7 @@
 #include <QtCore/QPointer>
 #include <QtCore/QThread>
 
+#include <algorithm>
 #include <chrono>
 
 Q_LOGGING_CATEGORY(lcPersistentMap, "persistentmap")
@@ -22,6 +23,31 @@ PersistentMapError errorFrom(const std::exception &e, PersistentMapError::Code c
     if (const auto *error = dynamic_cast<const PersistentMapError *>(&e))
         return *error;
     return PersistentMapError(code, QString::fromLocal8Bit(e.what()));
+}
+
+// The last entry for each key, in key order (which is also the order a B-tree writes best).
+// The sort is stable, so a key's entries keep the order they were made in.
+WriteBatch coalesce(const QList<WriteBatch::Entry> &ops)
+{
+    QList<const WriteBatch::Entry *> order;
+    order.reserve(ops.size());
+    for (const WriteBatch::Entry &entry : ops)
+        order.append(&entry);
+    std::stable_sort(
+            order.begin(), order.end(),
+            [](const WriteBatch::Entry *a, const WriteBatch::Entry *b) { return a->key < b->key; });
+    WriteBatch batch;
+    batch.reserve(order.size());
+    for (qsizetype i = 0; i < order.size(); ++i) {
+        if (i + 1 < order.size() && order.at(i + 1)->key == order.at(i)->key)
+            continue; // a later entry for this key wins
+        const WriteBatch::Entry &entry = *order.at(i);
+        if (entry.isRemove)
+            batch.remove(entry.key);
+        else
+            batch.insert(entry.key, entry.value);
+    }
+    return batch;
 }
 
 } // namespace
@@ -42,6 +68,7 @@ template<typename F>
 QFuture<void> PersistentMapPrivate::write(F &&mutate)
 {
     QFuture<void> future;
+    bool notify;
     {
         QMutexLocker locker(&mutex);
         const qsizetype countBefore = cache.count();
@@ -55,8 +82,10 @@ QFuture<void> PersistentMapPrivate::write(F &&mutate)
             (batch.ops.size() >= GroupCommitEntries || batch.flushRequested || batch.clearFirst))
             batchGrew.wakeOne();
         scheduleDrainLocked();
+        notify = !notifications.isEmpty();
     }
-    deliverNotifications();
+    if (notify)
+        deliverNotifications();
     return future;
 }
 
@@ -102,7 +131,7 @@ void PersistentMapPrivate::insertLocked(const QString &key, const QVariant &valu
     if (cache.insert(key, value) != ShardedCache::Change::None &&
         isConnected(Notification::Changed))
         notifications.append({Notification::Changed, key, value});
-    openBatchLocked().ops.insert(key, value);
+    openBatchLocked().ops.append(WriteBatch::Entry{key, value, false});
     if (loading)
         touchedWhileLoading.insert(key);
 }
@@ -111,7 +140,7 @@ void PersistentMapPrivate::removeLocked(const QString &key)
 {
     if (cache.remove(key) && isConnected(Notification::Removed))
         notifications.append({Notification::Removed, key, {}});
-    openBatchLocked().ops.insert(key, std::nullopt);
+    openBatchLocked().ops.append(WriteBatch::Entry{key, QVariant(), true});
     if (loading)
         touchedWhileLoading.insert(key);
 }
@@ -205,17 +234,8 @@ void PersistentMapPrivate::drain()
         try {
             if (batch.clearFirst)
                 backend->clear();
-            if (!batch.ops.isEmpty()) {
-                WriteBatch writes;
-                writes.reserve(batch.ops.size());
-                for (auto it = batch.ops.cbegin(); it != batch.ops.cend(); ++it) {
-                    if (*it)
-                        writes.insert(it.key(), **it);
-                    else
-                        writes.remove(it.key());
-                }
-                backend->apply(writes);
-            }
+            if (!batch.ops.isEmpty())
+                backend->apply(coalesce(batch.ops));
             if (batch.flushRequested)
                 backend->flush();
         } catch (const std::exception &e) {
@@ -266,10 +286,8 @@ void PersistentMapPrivate::restoreLocked(Batch &&failed)
     if (current.clearFirst)
         return; // a newer clear() supersedes everything older
     current.clearFirst = failed.clearFirst;
-    for (auto it = failed.ops.cbegin(); it != failed.ops.cend(); ++it) {
-        if (!current.ops.contains(it.key()))
-            current.ops.insert(it.key(), it.value());
-    }
+    failed.ops.append(current.ops); // older first: the drain keeps a key's last entry
+    current.ops = std::move(failed.ops);
 }
 
 void PersistentMapPrivate::reportError(const QString &message)

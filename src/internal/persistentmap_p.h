@@ -24,11 +24,11 @@ class PersistentMapPrivate
     Q_DECLARE_PUBLIC(PersistentMap)
 
 public:
-    // The writes made since the last drain, coalesced per key (the last one wins), and the
-    // promise that all their futures share.
+    // The writes made since the last drain, in order (the drain coalesces them per key: the
+    // last one wins), and the promise that all their futures share.
     struct Batch
     {
-        QHash<QString, std::optional<QVariant>> ops; // std::nullopt: remove
+        QList<WriteBatch::Entry> ops;
         bool clearFirst = false;
         bool flushRequested = false;
         std::shared_ptr<QPromise<void>> promise;
