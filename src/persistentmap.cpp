@@ -199,7 +199,7 @@ void PersistentMapPrivate::load()
         } else {
             const qsizetype before = cache.count();
             if (!clearedWhileLoading)
-                cache.merge(loaded, touchedWhileLoading);
+                cache.merge(std::move(loaded), touchedWhileLoading);
             status = PersistentMap::Status::Ready;
             if (cache.count() != before)
                 notifications.append({Notification::Count, {}, {}});
@@ -220,13 +220,14 @@ void PersistentMapPrivate::drain()
     Batch batch;
     {
         QMutexLocker locker(&mutex);
-        if (pending && !loadError)
+        if (pending && !loadError && streaming)
             lingerForGroupCommitLocked();
         drainScheduled = false;
         if (!pending)
             return;
         batch = std::move(*pending);
         pending.reset();
+        writesAtTake = writeCount;
     }
 
     std::optional<PersistentMapError> error = loadError; // written only before drains run
@@ -247,6 +248,13 @@ void PersistentMapPrivate::drain()
         }
     }
 
+    {
+        // Writes that arrived while this batch was committed mark a stream: the next drain may
+        // wait for more. A writer that waits for each future before writing again never does,
+        // so it is not slowed down.
+        QMutexLocker locker(&mutex);
+        streaming = writeCount != writesAtTake;
+    }
     const std::shared_ptr<QPromise<void>> promise = batch.promise;
     if (error) {
         if (!loadError) {
@@ -261,9 +269,10 @@ void PersistentMapPrivate::drain()
 
 // Group commit. A commit costs about the same for one entry as for hundreds (SQLite rewrites
 // the same B-tree pages into the WAL), so committing whatever trickled in since the last commit
-// multiplies the bytes written under a stream of writes. While writes keep arriving and the
-// batch is small, wait for more: until it holds GroupCommitEntries, a flush() or clear() asks
-// for it, no write came during the last slice (a lone write waits one slice), or the bound.
+// multiplies the bytes written under a stream of writes. During a stream (writes arrived while
+// the last batch committed) and while the batch is small, wait for more: until it holds
+// GroupCommitEntries, a flush() or clear() asks for it, no write came during the last slice,
+// or the bound.
 void PersistentMapPrivate::lingerForGroupCommitLocked()
 {
     constexpr std::chrono::microseconds Slice(200);

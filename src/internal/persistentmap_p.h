@@ -78,6 +78,8 @@ public:
     bool drainScheduled = false;
     bool drainLingering = false; // the drain waits on batchGrew for more writes
     quint64 writeCount = 0;
+    quint64 writesAtTake = 0; // writeCount when the drain took its batch (storage thread)
+    bool streaming = false; // writes arrived during the last commit
     QWaitCondition batchGrew;
     QFuture<void> lastTask; // the storage thread runs tasks in order: this one finishes last
     bool loading = true;

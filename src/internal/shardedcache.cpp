@@ -62,7 +62,7 @@ QStringList ShardedCache::clear()
     return removed;
 }
 
-void ShardedCache::merge(const QVariantHash &entries, const QSet<QString> &skip)
+void ShardedCache::merge(QVariantHash &&entries, const QSet<QString> &skip)
 {
     // Lock every shard once instead of once per entry: a load may bring millions.
     for (Shard &shard : m_shards)
@@ -71,12 +71,13 @@ void ShardedCache::merge(const QVariantHash &entries, const QSet<QString> &skip)
     for (Shard &shard : m_shards)
         shard.hash.reserve(shard.hash.size() + entries.size() / qsizetype(ShardCount) + 16);
     qsizetype added = 0;
-    for (auto it = entries.cbegin(); it != entries.cend(); ++it) {
-        if (skip.contains(it.key()))
+    const bool skipNone = skip.isEmpty();
+    for (auto it = entries.begin(); it != entries.end(); ++it) {
+        if (!skipNone && skip.contains(it.key()))
             continue;
         QHash<QString, QVariant> &hash = shardFor(it.key()).hash;
         const qsizetype before = hash.size();
-        hash.insert(it.key(), it.value());
+        hash.insert(it.key(), std::move(it.value())); // entries is ours: no reference counting
         added += hash.size() - before;
     }
     m_count.fetch_add(added, std::memory_order_relaxed);

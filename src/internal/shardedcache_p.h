@@ -32,7 +32,7 @@ public:
     bool remove(const QString &key);
     QStringList clear(); // returns the keys that were removed
     // Adds entries whose keys are not in skip, without reporting changes (the initial load).
-    void merge(const QVariantHash &entries, const QSet<QString> &skip);
+    void merge(QVariantHash &&entries, const QSet<QString> &skip);
     // Consistent only while the caller holds the map's write mutex.
     QVariantHash toHash() const;
     QStringList keys() const;
