@@ -1,5 +1,5 @@
-# Sourced by demo.sh and test.sh: installs the Debian packages the project needs, only those
-# that are missing, so a second run does not touch apt at all.
+# Sourced by demo.sh, test.sh and benchmark.sh: installs the Debian packages the project needs,
+# only those that are missing, so a second run does not touch apt at all.
 #
 #   ensure_packages PKG...
 ensure_packages() {
@@ -19,10 +19,14 @@ ensure_packages() {
 }
 
 # What the core library, its tests and the console examples need.
-CORE_PACKAGES=(cmake ninja-build g++ qt6-base-dev libqt6sql6-sqlite)
+# libsqlite3-dev: the library drives QSQLITE's connection through the SQLite C API, and
+# pm-bench measures that API as its baseline.
+CORE_PACKAGES=(cmake ninja-build g++ qt6-base-dev libqt6sql6-sqlite libsqlite3-dev)
 # The QML module, Qt Quick Test and the Qt Quick examples (QT-NOTES.md: without
 # qml6-module-qtquick-window every Qt Quick Test file fails to load TestCase).
 QML_PACKAGES=(qt6-declarative-dev qml6-module-qtqml qml6-module-qtqml-models
     qml6-module-qtqml-workerscript qml6-module-qtquick qml6-module-qtquick-window
     qml6-module-qttest qml6-module-qtquick-controls qml6-module-qtquick-layouts
     qml6-module-qtquick-templates libgl-dev)
+# scripts/benchmark.sh draws docs/images/performance.png with gnuplot.
+BENCHMARK_PACKAGES=(gnuplot-nox)

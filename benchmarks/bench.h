@@ -1,0 +1,150 @@
+// pm-bench: the workloads of issue 4, each measured against its baselines in the same run.
+// Shared declarations of the benchmark program: options, test data, the baselines and the report.
+#ifndef PMBENCH_BENCH_H
+#define PMBENCH_BENCH_H
+
+#include <QtCore/QElapsedTimer>
+#include <QtCore/QHash>
+#include <QtCore/QJsonObject>
+#include <QtCore/QList>
+#include <QtCore/QReadWriteLock>
+#include <QtCore/QString>
+#include <QtCore/QStringList>
+#include <QtCore/QVariant>
+
+#include <functional>
+#include <vector>
+
+namespace Bench {
+
+struct Options
+{
+    QList<qint64> sizes{10000, 100000, 1000000}; // W1, W4, W5, W6
+    int valueSize = 100;
+    bool quick = false;
+    QStringList only; // empty: every workload
+    QString jsonPath;
+    QString datPath;
+    int repeat = 3; // best of, for N <= repeatUpTo
+    qint64 repeatUpTo = 100000;
+    qint64 commitPerWriteCap = 10000; // one fsync-free commit per insert: minutes at 1 000 000
+    qint64 settingsCap = 100000; // QSettings rewrites one INI file: slow at 1 000 000
+    qint64 readKeys = 100000; // W3
+    qint64 readsPerThread = 2000000; // W3
+    qint64 latencyBacklog = 300000; // W2: inserts queued before the timed ones
+    qint64 latencySamples = 100000; // W2
+    int removes = 1000; // W5
+    QString workDir; // temporary stores go here (the disk being measured)
+
+    bool runs(const QString &workload) const { return only.isEmpty() || only.contains(workload); }
+    int repeatsFor(qint64 n) const { return n <= repeatUpTo ? repeat : 1; }
+    qint64 targetSize() const; // 1 000 000 if measured, else the largest size
+};
+
+// The rows every contender writes: keys "key" + 13 digits (16 bytes), string values of
+// valueSize ASCII characters that differ per key. Shared (implicitly) by all contenders.
+struct Data
+{
+    QStringList keys;
+    QStringList values;
+};
+QString makeKey(qint64 i);
+Data makeData(qint64 first, qint64 count, int valueSize);
+
+inline double secondsOf(const QElapsedTimer &timer)
+{
+    return double(timer.nsecsElapsed()) / 1e9;
+}
+qint64 residentBytes(); // this process, from /proc/self/statm
+std::vector<qint64> shuffledIndexes(qint64 count, qint64 length, quint32 seed);
+
+// The baselines.
+namespace Raw {
+QString libraryVersion();
+// Same schema as SqliteBackend, WAL. Times one transaction of prepared INSERT OR REPLACE with
+// synchronous=FULL, so its commit syncs the WAL: as durable as PersistentMap::flush().
+double insertAll(const QString &path, const Data &data);
+// Times opening the store and reading every row into the hash; returns seconds.
+double scanIntoHash(const QString &path, QHash<QString, QVariant> *hash);
+} // namespace Raw
+
+namespace Settings {
+double insertAll(const QString &path, const Data &data); // setValue each row, then sync()
+} // namespace Settings
+
+// The cache limit: one QHash behind one QReadWriteLock, returning a copy.
+class LockedHash
+{
+public:
+    void insert(const QString &key, const QVariant &value);
+    QVariant value(const QString &key) const;
+
+private:
+    mutable QReadWriteLock m_lock;
+    QHash<QString, QVariant> m_hash;
+};
+
+// Runs lookup(key) readsPerThread times on each of `threads` threads, keys in a random order;
+// returns lookups per second over all threads.
+double readRate(int threads, qint64 readsPerThread, const QStringList &keys,
+                const std::function<QVariant(const QString &)> &lookup);
+
+// What the run found: every figure goes to the JSON file; targets end in the summary.
+class Report
+{
+public:
+    void add(const QString &workload, qint64 n, const QString &subject, const QString &metric,
+             double value, const QString &unit, const QString &note = {});
+    double find(const QString &workload, qint64 n, const QString &subject,
+                const QString &metric) const; // NaN when absent
+    // Prints "line ... (target >= 0.8) PASS" and records the target for the summary.
+    void target(const QString &id, const QString &line, double value, const QString &valueText,
+                bool atLeast, double threshold, const QString &thresholdText);
+    void printSummary() const;
+    int missed() const;
+    bool writeJson(const QString &path, const QJsonObject &header) const;
+    bool writeDat(const QString &path) const; // W1 and W4 against N, for gnuplot
+
+private:
+    struct Row
+    {
+        QString workload;
+        qint64 n;
+        QString subject;
+        QString metric;
+        double value;
+        QString unit;
+        QString note;
+    };
+    struct Target
+    {
+        QString id;
+        QString line;
+        double value;
+        QString valueText;
+        bool atLeast;
+        double threshold;
+        QString thresholdText;
+        bool pass;
+    };
+    QList<Row> m_rows;
+    QList<Target> m_targets;
+};
+
+// The workloads (workloads.cpp). Each prints its table and adds its targets.
+void runW1(const Options &options, Report &report);
+void runW2(const Options &options, Report &report);
+void runW3(const Options &options, Report &report);
+void runW4(const Options &options, Report &report);
+void runW5(const Options &options, Report &report);
+void runW6(const Options &options, Report &report);
+// `pm-bench --child w6 map|hash PATH`: loads the store and prints the growth of its RSS.
+int runW6Child(const QStringList &arguments);
+
+// printf that flushes, so a piped run shows its progress.
+void out(const char *format, ...) Q_ATTRIBUTE_FORMAT_PRINTF(1, 2);
+QString rate(double perSecond); // "1.23 M/s"
+
+} // namespace Bench
+
+#endif // PMBENCH_BENCH_H

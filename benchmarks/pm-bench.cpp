@@ -1,0 +1,231 @@
+// pm-bench: measures PersistentMap against the SQLite C API, QSettings and a locked QHash on the
+// workloads of issue 4 and prints the ratios its targets use. docs/PERFORMANCE.md has a run.
+//
+//   pm-bench [--quick] [--sizes 10000,100000,1000000] [--value-size 100] [--only W1,W4]
+//            [--repeat 3] [--json FILE] [--dat FILE] [--dir FOLDER]
+#include "bench.h"
+
+#include <QtCore/QCommandLineParser>
+#include <QtCore/QCoreApplication>
+#include <QtCore/QDateTime>
+#include <QtCore/QDir>
+#include <QtCore/QFile>
+#include <QtCore/QJsonArray>
+#include <QtCore/QSysInfo>
+#include <QtCore/QThread>
+#include <QtSql/QSqlDatabase>
+#include <QtSql/QSqlQuery>
+
+#include <exception>
+
+using namespace Bench;
+
+namespace {
+
+QString firstMatch(const QString &file, const QString &prefix)
+{
+    QFile f(file);
+    if (!f.open(QIODevice::ReadOnly))
+        return {};
+    const QStringList lines = QString::fromUtf8(f.readAll()).split(QLatin1Char('\n'));
+    for (const QString &line : lines) {
+        if (line.startsWith(prefix))
+            return line.mid(line.indexOf(QLatin1Char(':')) + 1).trimmed();
+    }
+    return {};
+}
+
+QString loadAverage()
+{
+    QFile f(QStringLiteral("/proc/loadavg"));
+    return f.open(QIODevice::ReadOnly)
+            ? QString::fromUtf8(f.readAll()).section(QLatin1Char(' '), 0, 2)
+            : QString();
+}
+
+// The SQLite version Qt's QSQLITE driver runs on: the raw baseline must use the same library.
+QString driverSqliteVersion()
+{
+    QString version;
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"),
+                                                    QStringLiteral("pm-bench-version"));
+        db.setDatabaseName(QStringLiteral(":memory:"));
+        if (db.open()) {
+            QSqlQuery query(QStringLiteral("SELECT sqlite_version()"), db);
+            if (query.next())
+                version = query.value(0).toString();
+        }
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("pm-bench-version"));
+    return version;
+}
+
+QList<qint64> parseSizes(const QString &text, bool *ok)
+{
+    QList<qint64> sizes;
+    *ok = true;
+    for (const QString &part : text.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+        const qint64 n = part.trimmed().toLongLong(ok);
+        if (!*ok || n <= 0) {
+            *ok = false;
+            return {};
+        }
+        sizes.append(n);
+    }
+    *ok = !sizes.isEmpty();
+    return sizes;
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("pm-bench"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(PMBENCH_VERSION));
+
+    const QStringList arguments = QCoreApplication::arguments();
+    if (arguments.size() > 2 && arguments.at(1) == QLatin1String("--child") &&
+        arguments.at(2) == QLatin1String("w6")) {
+        try {
+            return runW6Child(arguments.mid(3));
+        } catch (const std::exception &e) {
+            std::fprintf(stderr, "pm-bench child: %s\n", e.what());
+            return 1;
+        }
+    }
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+            "Measures PersistentMap against the SQLite C API, QSettings and a locked QHash "
+            "(issue 4) and prints the ratios of its targets."));
+    parser.addHelpOption();
+    const QCommandLineOption quick(QStringLiteral("quick"),
+                                   QStringLiteral("Tiny sizes: a smoke run of a few seconds."));
+    const QCommandLineOption sizes(QStringLiteral("sizes"),
+                                   QStringLiteral("Entry counts for W1, W4, W5 and W6."),
+                                   QStringLiteral("N,N,..."));
+    const QCommandLineOption valueSize(QStringLiteral("value-size"),
+                                       QStringLiteral("Characters per value (default 100)."),
+                                       QStringLiteral("bytes"));
+    const QCommandLineOption only(QStringLiteral("only"),
+                                  QStringLiteral("Run these workloads only, e.g. W1,W4."),
+                                  QStringLiteral("list"));
+    const QCommandLineOption repeat(QStringLiteral("repeat"),
+                                    QStringLiteral("Best of this many runs up to N=100000 "
+                                                   "(default 3)."),
+                                    QStringLiteral("count"));
+    const QCommandLineOption json(QStringLiteral("json"),
+                                  QStringLiteral("Write every figure to this JSON file."),
+                                  QStringLiteral("file"));
+    const QCommandLineOption dat(QStringLiteral("dat"),
+                                 QStringLiteral("Write W1 and W4 against N for gnuplot."),
+                                 QStringLiteral("file"));
+    const QCommandLineOption dir(QStringLiteral("dir"),
+                                 QStringLiteral("Folder for the temporary stores (default: the "
+                                                "system temporary folder)."),
+                                 QStringLiteral("folder"));
+    parser.addOptions({quick, sizes, valueSize, only, repeat, json, dat, dir});
+    parser.process(app);
+
+    Options options;
+    options.workDir = parser.isSet(dir) ? parser.value(dir) : QDir::tempPath();
+    if (parser.isSet(quick)) {
+        options.quick = true;
+        options.sizes = {1000, 2000};
+        options.repeat = 1;
+        options.commitPerWriteCap = 200;
+        options.settingsCap = 2000;
+        options.readKeys = 2000;
+        options.readsPerThread = 20000;
+        options.latencyBacklog = 2000;
+        options.latencySamples = 2000;
+        options.removes = 50;
+    }
+    bool ok = true;
+    if (parser.isSet(sizes))
+        options.sizes = parseSizes(parser.value(sizes), &ok);
+    if (ok && parser.isSet(valueSize))
+        options.valueSize = parser.value(valueSize).toInt(&ok);
+    if (ok && parser.isSet(repeat))
+        options.repeat = parser.value(repeat).toInt(&ok);
+    if (!ok || options.valueSize < 1 || options.repeat < 1) {
+        std::fprintf(stderr, "pm-bench: invalid --sizes, --value-size or --repeat\n");
+        return 2;
+    }
+    const QStringList workloads{QStringLiteral("W1"), QStringLiteral("W2"), QStringLiteral("W3"),
+                                QStringLiteral("W4"), QStringLiteral("W5"), QStringLiteral("W6")};
+    if (parser.isSet(only)) {
+        options.only = parser.value(only).toUpper().split(QLatin1Char(','), Qt::SkipEmptyParts);
+        for (const QString &w : std::as_const(options.only)) {
+            if (!workloads.contains(w)) {
+                std::fprintf(stderr, "pm-bench: unknown workload %s (W1 to W6)\n", qPrintable(w));
+                return 2;
+            }
+        }
+    }
+
+    const QString cpu = firstMatch(QStringLiteral("/proc/cpuinfo"), QStringLiteral("model name"));
+    const QString memory = firstMatch(QStringLiteral("/proc/meminfo"), QStringLiteral("MemTotal"));
+    const QString driverSqlite = driverSqliteVersion();
+    const QString startLoad = loadAverage();
+    out("pm-bench: persistent-map %s, Qt %s, SQLite %s (C API) / %s (QSQLITE driver)\n",
+        qPrintable(QCoreApplication::applicationVersion()), qVersion(),
+        qPrintable(Raw::libraryVersion()), qPrintable(driverSqlite));
+    out("machine: %d CPUs (%s), %s RAM, %s; stores in %s\n", QThread::idealThreadCount(),
+        qPrintable(cpu), qPrintable(memory), qPrintable(QSysInfo::prettyProductName()),
+        qPrintable(options.workDir));
+    out("keys: 16 bytes (\"key\" + 13 digits), values: %d-character strings; load average at "
+        "start %s%s\n",
+        options.valueSize, qPrintable(startLoad),
+        options.quick ? "; --quick: a smoke run, its figures mean nothing" : "");
+
+    Report report;
+    QElapsedTimer total;
+    total.start();
+    const QList<void (*)(const Options &, Report &)> runs{runW1, runW2, runW3, runW4, runW5, runW6};
+    try {
+        for (qsizetype i = 0; i < workloads.size(); ++i) {
+            if (options.runs(workloads.at(i)))
+                runs.at(i)(options, report);
+        }
+    } catch (const std::exception &e) {
+        std::fprintf(stderr, "pm-bench: %s\n", e.what());
+        return 1;
+    }
+    report.printSummary();
+    const QString endLoad = loadAverage();
+    out("finished in %.1f s; load average at the end %s\n", secondsOf(total), qPrintable(endLoad));
+
+    QJsonArray sizeList;
+    for (const qint64 n : std::as_const(options.sizes))
+        sizeList.append(n);
+    const QJsonObject header{
+            {QStringLiteral("date"), QDateTime::currentDateTimeUtc().toString(Qt::ISODate)},
+            {QStringLiteral("qt"), QString::fromLatin1(qVersion())},
+            {QStringLiteral("sqlite"), Raw::libraryVersion()},
+            {QStringLiteral("sqliteDriver"), driverSqlite},
+            {QStringLiteral("cpus"), QThread::idealThreadCount()},
+            {QStringLiteral("cpu"), cpu},
+            {QStringLiteral("memory"), memory},
+            {QStringLiteral("os"), QSysInfo::prettyProductName()},
+            {QStringLiteral("loadAverageStart"), startLoad},
+            {QStringLiteral("loadAverageEnd"), endLoad},
+            {QStringLiteral("quick"), options.quick},
+            {QStringLiteral("sizes"), sizeList},
+            {QStringLiteral("valueSize"), options.valueSize},
+            {QStringLiteral("seconds"), secondsOf(total)},
+    };
+    if (parser.isSet(json) && !report.writeJson(parser.value(json), header)) {
+        std::fprintf(stderr, "pm-bench: cannot write %s\n", qPrintable(parser.value(json)));
+        return 1;
+    }
+    if (parser.isSet(dat) && !report.writeDat(parser.value(dat))) {
+        std::fprintf(stderr, "pm-bench: cannot write %s\n", qPrintable(parser.value(dat)));
+        return 1;
+    }
+    // Missed targets are reported, not failures: the smoke run in ctest asserts nothing about
+    // speed.
+    return 0;
+}
