@@ -173,13 +173,22 @@ QFuture<void> PersistentMapPrivate::rejectUnencodable(const QVariant &value)
 
 void PersistentMapPrivate::load()
 {
-    QVariantHash loaded;
+    // Filled without locks: nothing else touches it until adopt().
+    struct CacheLoader : StorageBackend::Loader
+    {
+        ShardedCache::Staging staging;
+        void reserve(qsizetype count) override { staging.reserve(count); }
+        void add(QString &&key, QVariant &&value) override
+        {
+            staging.insert(std::move(key), std::move(value));
+        }
+    } loader;
     std::optional<PersistentMapError> error;
     try {
         if (!backend)
             throw PersistentMapError(PersistentMapError::Code::OpenFailed,
                                      QStringLiteral("no storage backend was given"));
-        loaded = backend->loadAll();
+        backend->loadInto(loader);
     } catch (const std::exception &e) {
         error = errorFrom(e, PersistentMapError::Code::OpenFailed);
     } catch (...) {
@@ -199,7 +208,7 @@ void PersistentMapPrivate::load()
         } else {
             const qsizetype before = cache.count();
             if (!clearedWhileLoading)
-                cache.merge(std::move(loaded), touchedWhileLoading);
+                cache.adopt(std::move(loader.staging), touchedWhileLoading);
             status = PersistentMap::Status::Ready;
             if (cache.count() != before)
                 notifications.append({Notification::Count, {}, {}});
@@ -426,7 +435,7 @@ QFuture<void> PersistentMap::whenReady() const
 QVariant PersistentMap::value(const QString &key, const QVariant &defaultValue) const
 {
     Q_D(const PersistentMap);
-    return d->cache.value(key).value_or(defaultValue);
+    return d->cache.value(key, defaultValue);
 }
 
 bool PersistentMap::contains(const QString &key) const

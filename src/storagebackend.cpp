@@ -2,6 +2,21 @@
 
 StorageBackend::~StorageBackend() = default;
 
+StorageBackend::Loader::~Loader() = default;
+
+void StorageBackend::Loader::reserve(qsizetype count)
+{
+    Q_UNUSED(count);
+}
+
+void StorageBackend::loadInto(Loader &loader)
+{
+    QVariantHash all = loadAll();
+    loader.reserve(all.size());
+    for (auto it = all.begin(); it != all.end(); ++it)
+        loader.add(QString(it.key()), std::move(it.value()));
+}
+
 void StorageBackend::flush() { }
 
 void StorageBackend::apply(const WriteBatch &batch)

@@ -5,9 +5,10 @@
 //   member, including the destructor, one call at a time from the map's own storage thread.
 //   A backend therefore needs no locking of its own, and may keep thread-bound resources such
 //   as a QSqlDatabase connection, created in loadAll() and released in the destructor.
-// - loadAll() is called once, first: it opens the store (creating it when missing, with its
-//   parent folders) and returns everything in it. A store that exists but cannot be parsed must
-//   be left untouched and reported by throwing PersistentMapError (Code::Corrupt).
+// - loadInto() is called once, first (its default calls loadAll()): it opens the store
+//   (creating it when missing, with its parent folders) and reads everything in it. A store that
+//   exists but cannot be parsed must be left untouched and reported by throwing PersistentMapError
+//   (Code::Corrupt).
 // - Report every failure by throwing PersistentMapError with a message naming the file, the
 //   line or key, and the cause. A failed apply() must leave the store as it was before the call.
 // - apply() receives the map's coalesced pending writes (each key at most once); override it to
@@ -31,7 +32,20 @@ public:
     StorageBackend(const StorageBackend &) = delete;
     StorageBackend &operator=(const StorageBackend &) = delete;
 
+    // Receives the entries that loadInto() reads.
+    class PERSISTENTMAP_EXPORT Loader
+    {
+    public:
+        virtual ~Loader();
+        virtual void reserve(qsizetype count); // a hint, before the entries; default: ignored
+        virtual void add(QString &&key, QVariant &&value) = 0; // each key at most once
+    };
+
     virtual QVariantHash loadAll() = 0;
+    // Like loadAll(), but hands the entries over one by one, so a large store is never held
+    // twice in memory while the map builds its cache. PersistentMap calls this one. The default
+    // calls loadAll() and passes each entry on; a backend that can stream overrides it too.
+    virtual void loadInto(Loader &loader);
     virtual void save(const QString &key, const QVariant &value) = 0;
     virtual void remove(const QString &key) = 0;
     virtual void flush(); // default: nothing to do

@@ -134,6 +134,21 @@ bool SqliteBackend::isValidTableName(const QString &table)
 
 QVariantHash SqliteBackend::loadAll()
 {
+    struct HashLoader : Loader
+    {
+        QVariantHash entries;
+        void reserve(qsizetype count) override { entries.reserve(count); }
+        void add(QString &&key, QVariant &&value) override
+        {
+            entries.insert(std::move(key), std::move(value));
+        }
+    } loader;
+    loadInto(loader);
+    return std::move(loader.entries);
+}
+
+void SqliteBackend::loadInto(Loader &loader)
+{
     using Code = PersistentMapError::Code;
     if (!isValidTableName(d->table)) {
         d->fail(Code::OpenFailed,
@@ -188,16 +203,17 @@ QVariantHash SqliteBackend::loadAll()
             Code::OpenFailed, QStringLiteral("cannot create the table"));
 
     d->direct = SqliteDirect::attach(d->db, d->table);
-    QVariantHash result;
     if (d->direct) {
         SqliteDirect::Error error;
-        if (!d->direct->loadAll(&result, &error))
+        if (!d->direct->loadInto(loader, &error))
             d->fail(Code::Corrupt, error.message);
     } else {
-        result = d->loadWithQuery();
+        QVariantHash entries = d->loadWithQuery();
+        loader.reserve(entries.size());
+        for (auto it = entries.begin(); it != entries.end(); ++it)
+            loader.add(QString(it.key()), std::move(it.value()));
     }
     d->open = true;
-    return result;
 }
 
 // The QSqlQuery path, for a QSQLITE driver that runs a SQLite library other than ours.

@@ -24,6 +24,7 @@ public:
     QString table() const;
 
     QVariantHash loadAll() override;
+    void loadInto(Loader &loader) override;
     void save(const QString &key, const QVariant &value) override;
     void remove(const QString &key) override;
     void flush() override;

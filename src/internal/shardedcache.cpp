@@ -2,14 +2,12 @@
 
 namespace PersistentMapInternal {
 
-std::optional<QVariant> ShardedCache::value(const QString &key) const
+QVariant ShardedCache::value(const QString &key, const QVariant &defaultValue) const
 {
     const Shard &shard = shardFor(key);
     QReadLocker locker(&shard.lock);
     const auto it = shard.hash.constFind(key);
-    if (it == shard.hash.cend())
-        return std::nullopt;
-    return *it;
+    return it == shard.hash.cend() ? defaultValue : *it;
 }
 
 bool ShardedCache::contains(const QString &key) const
@@ -62,23 +60,34 @@ QStringList ShardedCache::clear()
     return removed;
 }
 
-void ShardedCache::merge(QVariantHash &&entries, const QSet<QString> &skip)
+void ShardedCache::Staging::reserve(qsizetype count)
 {
-    // Lock every shard once instead of once per entry: a load may bring millions.
+    for (QHash<QString, QVariant> &hash : m_hashes)
+        hash.reserve(count / qsizetype(ShardCount) + 16);
+}
+
+void ShardedCache::adopt(Staging &&staging, const QSet<QString> &skip)
+{
+    for (const QString &key : skip)
+        staging.m_hashes[indexOf(key)].remove(key);
+    // All shards at once, so no reader sees part of the load in one shard and none in another.
     for (Shard &shard : m_shards)
         shard.lock.lockForWrite();
-    // Grow each shard once, to its share, rather than rehashing it again and again.
-    for (Shard &shard : m_shards)
-        shard.hash.reserve(shard.hash.size() + entries.size() / qsizetype(ShardCount) + 16);
     qsizetype added = 0;
-    const bool skipNone = skip.isEmpty();
-    for (auto it = entries.begin(); it != entries.end(); ++it) {
-        if (!skipNone && skip.contains(it.key()))
+    for (size_t i = 0; i < ShardCount; ++i) {
+        QHash<QString, QVariant> &loaded = staging.m_hashes[i];
+        QHash<QString, QVariant> &hash = m_shards[i].hash;
+        if (hash.isEmpty()) {
+            added += loaded.size();
+            hash.swap(loaded);
             continue;
-        QHash<QString, QVariant> &hash = shardFor(it.key()).hash;
-        const qsizetype before = hash.size();
-        hash.insert(it.key(), std::move(it.value())); // entries is ours: no reference counting
-        added += hash.size() - before;
+        }
+        // Keys written while loading were removed above, so nothing here overwrites them.
+        for (auto it = loaded.begin(); it != loaded.end(); ++it) {
+            const qsizetype before = hash.size();
+            hash.insert(it.key(), std::move(it.value()));
+            added += hash.size() - before;
+        }
     }
     m_count.fetch_add(added, std::memory_order_relaxed);
     for (Shard &shard : m_shards)

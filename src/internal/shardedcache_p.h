@@ -15,6 +15,7 @@
 #include <array>
 #include <atomic>
 #include <optional>
+#include <tuple>
 
 namespace PersistentMapInternal {
 
@@ -23,7 +24,7 @@ class ShardedCache
 public:
     enum class Change { None, Updated, Added };
 
-    std::optional<QVariant> value(const QString &key) const;
+    QVariant value(const QString &key, const QVariant &defaultValue) const;
     bool contains(const QString &key) const;
     qsizetype count() const { return m_count.load(std::memory_order_relaxed); }
 
@@ -31,8 +32,23 @@ public:
     Change insert(const QString &key, const QVariant &value);
     bool remove(const QString &key);
     QStringList clear(); // returns the keys that were removed
-    // Adds entries whose keys are not in skip, without reporting changes (the initial load).
-    void merge(QVariantHash &&entries, const QSet<QString> &skip);
+    // The initial load, built without locks on the storage thread, already split by shard.
+    class Staging
+    {
+    public:
+        void reserve(qsizetype count);
+        void insert(QString &&key, QVariant &&value)
+        {
+            m_hashes[indexOf(key)].emplace(std::move(key), std::move(value));
+        }
+
+    private:
+        friend class ShardedCache;
+        std::array<QHash<QString, QVariant>, 32> m_hashes;
+    };
+    // Takes the loaded entries, except the keys in skip (written while loading: the writes win),
+    // without reporting changes. A shard that is still empty takes its part whole, in O(1).
+    void adopt(Staging &&staging, const QSet<QString> &skip);
     // Consistent only while the caller holds the map's write mutex.
     QVariantHash toHash() const;
     QStringList keys() const;
@@ -46,6 +62,7 @@ public:
 
 private:
     static constexpr size_t ShardCount = 32;
+    static_assert(ShardCount == std::tuple_size_v<decltype(Staging::m_hashes)>);
     struct alignas(64) Shard
     {
         mutable QReadWriteLock lock;

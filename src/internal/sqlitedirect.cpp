@@ -96,7 +96,7 @@ bool SqliteDirect::exec(const char *sql, Error *error)
     return false;
 }
 
-bool SqliteDirect::loadAll(QVariantHash *out, Error *error)
+bool SqliteDirect::loadInto(StorageBackend::Loader &loader, Error *error)
 {
     // Counting first (about 40 ms per million rows) lets the hash be allocated once instead of
     // growing through twenty rehashes.
@@ -104,7 +104,7 @@ bool SqliteDirect::loadAll(QVariantHash *out, Error *error)
     sqlite3_stmt *counter = nullptr;
     if (sqlite3_prepare_v2(m_handle, count.constData(), -1, &counter, nullptr) == SQLITE_OK &&
         sqlite3_step(counter) == SQLITE_ROW) {
-        out->reserve(out->size() + sqlite3_column_int64(counter, 0));
+        loader.reserve(qsizetype(sqlite3_column_int64(counter, 0)));
     }
     sqlite3_finalize(counter);
 
@@ -125,7 +125,7 @@ bool SqliteDirect::loadAll(QVariantHash *out, Error *error)
         const int tagSize = sqlite3_column_bytes(statement, 1);
         // Strings are the common case: no tag string, no trip through the codec.
         if (tagSize == 6 && memcmp(tag, "string", 6) == 0) {
-            out->insert(std::move(key), fromUtf8Column(statement, 2));
+            loader.add(std::move(key), fromUtf8Column(statement, 2));
             continue;
         }
         type = QString::fromUtf8(tag, tagSize);
@@ -135,12 +135,13 @@ bool SqliteDirect::loadAll(QVariantHash *out, Error *error)
             *error = {QStringLiteral("key '%1': %2").arg(key.left(200), why), false};
             return false;
         }
-        out->insert(std::move(key), std::move(value));
+        loader.add(std::move(key), std::move(value));
     }
     if (rc != SQLITE_DONE) {
         *error = lastError(QStringLiteral("cannot read the table"));
         return false;
     }
+    sqlite3_db_release_memory(m_handle);
     return true;
 }
 

@@ -8,6 +8,7 @@
 #ifndef SQLITEDIRECT_P_H
 #define SQLITEDIRECT_P_H
 
+#include "storagebackend.h"
 #include "writebatch.h"
 
 #include <QtCore/QVariantHash>
@@ -33,8 +34,9 @@ public:
     static std::unique_ptr<SqliteDirect> attach(const QSqlDatabase &db, const QString &table);
     ~SqliteDirect();
 
-    // Every row; a value that does not decode is reported with its key.
-    bool loadAll(QVariantHash *out, Error *error);
+    // Every row; a value that does not decode is reported with its key. Afterwards the page
+    // cache is released: the map holds the data now.
+    bool loadInto(StorageBackend::Loader &loader, Error *error);
     // One BEGIN IMMEDIATE ... COMMIT transaction; rolled back on any failure.
     bool apply(const WriteBatch &batch, Error *error);
 

@@ -326,6 +326,8 @@ private Q_SLOTS:
     void whenReadyFinishes_data() { addAllBackends(); }
     void whenReadyFinishes();
     void nullBackendIsError();
+    void streamingBackendLoadsThroughLoadInto();
+    void streamingLoadKeepsWritesMadeWhileLoading();
     void loadFailureIsError();
     void unparsableStoreLeftUntouched_data();
     void unparsableStoreLeftUntouched();
@@ -1196,6 +1198,59 @@ void tst_PersistentMap::whenReadyFinishes()
     QTRY_COMPARE(status.count(), 1);
     // Later calls return a finished future too.
     QVERIFY(map->whenReady().isFinished());
+}
+
+// A backend that streams its entries: loadAll() would fail, so a successful load proves the map
+// reads through loadInto().
+class StreamingBackend : public StorageBackend
+{
+public:
+    explicit StreamingBackend(QSemaphore *loading = nullptr)
+        : m_loading(loading)
+    {
+    }
+    QVariantHash loadAll() override
+    {
+        throw PersistentMapError(PersistentMapError::Code::Unsupported,
+                                 QStringLiteral("loadAll() must not be called"));
+    }
+    void loadInto(Loader &loader) override
+    {
+        if (m_loading)
+            m_loading->acquire();
+        loader.reserve(1000);
+        for (int i = 0; i < 1000; ++i)
+            loader.add(QStringLiteral("s%1").arg(i), i);
+    }
+    void save(const QString &, const QVariant &) override { }
+    void remove(const QString &) override { }
+
+private:
+    QSemaphore *m_loading;
+};
+
+void tst_PersistentMap::streamingBackendLoadsThroughLoadInto()
+{
+    PersistentMap map(std::make_unique<StreamingBackend>());
+    QVERIFY(!loadError(map));
+    QCOMPARE(map.count(), 1000);
+    QCOMPARE(map.value(QStringLiteral("s999")), QVariant(999));
+    QCOMPARE(map.keys().size(), 1000);
+}
+
+void tst_PersistentMap::streamingLoadKeepsWritesMadeWhileLoading()
+{
+    QSemaphore loading;
+    PersistentMap map(std::make_unique<StreamingBackend>(&loading));
+    map.insert(QStringLiteral("s1"), QStringLiteral("written while loading"));
+    map.remove(QStringLiteral("s2"));
+    map.insert(QStringLiteral("new"), true);
+    loading.release();
+    QVERIFY(!loadError(map));
+    QCOMPARE(map.value(QStringLiteral("s1")), QVariant(QStringLiteral("written while loading")));
+    QVERIFY(!map.contains(QStringLiteral("s2")));
+    QCOMPARE(map.value(QStringLiteral("s3")), QVariant(3));
+    QCOMPARE(map.count(), 1000); // 1000 loaded, s2 removed, "new" added
 }
 
 void tst_PersistentMap::nullBackendIsError()
