@@ -33,9 +33,11 @@ WriteBatch coalesce(const QList<WriteBatch::Entry> &ops)
     order.reserve(ops.size());
     for (const WriteBatch::Entry &entry : ops)
         order.append(&entry);
-    std::stable_sort(
-            order.begin(), order.end(),
-            [](const WriteBatch::Entry *a, const WriteBatch::Entry *b) { return a->key < b->key; });
+    const auto byKey = [](const WriteBatch::Entry *a, const WriteBatch::Entry *b) {
+        return a->key < b->key;
+    };
+    if (!std::is_sorted(order.cbegin(), order.cend(), byKey)) // writes often come in key order
+        std::stable_sort(order.begin(), order.end(), byKey);
     WriteBatch batch;
     batch.reserve(order.size());
     for (qsizetype i = 0; i < order.size(); ++i) {
