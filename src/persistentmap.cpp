@@ -163,11 +163,17 @@ void PersistentMapPrivate::clearLocked()
     }
 }
 
-QFuture<void> PersistentMapPrivate::rejectUnencodable(const QVariant &value)
+QFuture<void> PersistentMapPrivate::rejectUnstorable(const QString &key, const QVariant &value)
 {
     QString why;
-    if (PersistentMapInternal::isEncodable(value, &why))
+    // Stores hold UTF-8: a lone surrogate would come back as U+FFFD, as another key.
+    if (!QStringView(key).isValidUtf16()) {
+        why = QStringLiteral("the key '%1' cannot be stored: it contains an unpaired UTF-16 "
+                             "surrogate")
+                      .arg(key.left(200));
+    } else if (PersistentMapInternal::isEncodable(value, &why)) {
         return {};
+    }
     reportError(why);
     return QtFuture::makeExceptionalFuture(
             PersistentMapError(PersistentMapError::Code::Unsupported, why));
@@ -474,7 +480,7 @@ QVariantHash PersistentMap::toHash() const
 QFuture<void> PersistentMap::insert(const QString &key, const QVariant &value)
 {
     Q_D(PersistentMap);
-    if (QFuture<void> rejected = d->rejectUnencodable(value); rejected.isValid())
+    if (QFuture<void> rejected = d->rejectUnstorable(key, value); rejected.isValid())
         return rejected;
     return d->write([&] { d->insertLocked(key, value); });
 }
@@ -482,8 +488,8 @@ QFuture<void> PersistentMap::insert(const QString &key, const QVariant &value)
 QFuture<void> PersistentMap::insert(const QVariantHash &entries)
 {
     Q_D(PersistentMap);
-    for (const QVariant &value : entries) {
-        if (QFuture<void> rejected = d->rejectUnencodable(value); rejected.isValid())
+    for (auto it = entries.cbegin(); it != entries.cend(); ++it) {
+        if (QFuture<void> rejected = d->rejectUnstorable(it.key(), it.value()); rejected.isValid())
             return rejected;
     }
     return d->write([&] {
@@ -506,7 +512,8 @@ QFuture<void> PersistentMap::apply(const WriteBatch &batch)
     last.reserve(batch.size());
     for (const WriteBatch::Entry &entry : batch.entries()) {
         if (!entry.isRemove) {
-            if (QFuture<void> rejected = d->rejectUnencodable(entry.value); rejected.isValid())
+            if (QFuture<void> rejected = d->rejectUnstorable(entry.key, entry.value);
+                rejected.isValid())
                 return rejected;
         }
         last.insert(entry.key, &entry);

@@ -80,6 +80,14 @@ Replay CsvBackendPrivate::replay(const QByteArray &data) const
                                 "written by PersistentMap"));
         }
         next = reader.next(&record);
+    } else if (next == CsvReader::Result::TornTail &&
+               !QByteArrayLiteral("key,type,value\n").startsWith(data.mid(reader.consumed()))) {
+        // A first line without a line break is a header cut off by a crash only if it is the
+        // start of our header: otherwise it is someone's one-line file, which must not be
+        // taken for an empty store and overwritten.
+        fail(Code::Corrupt,
+             QStringLiteral("line 1: the header is not key,type,value; this file was not "
+                            "written by PersistentMap"));
     }
     // Rows of an unfinished batch: applied only once the whole batch has been read.
     QList<CsvRecord> batch;

@@ -56,7 +56,8 @@ public:
     void insertLocked(const QString &key, const QVariant &value);
     void removeLocked(const QString &key);
     void clearLocked();
-    QFuture<void> rejectUnencodable(const QVariant &value); // invalid future if storable
+    // A failed future when the key or the value cannot be stored; an invalid future otherwise.
+    QFuture<void> rejectUnstorable(const QString &key, const QVariant &value);
 
     void load(); // storage thread
     void drain(); // storage thread

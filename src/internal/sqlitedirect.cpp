@@ -2,6 +2,7 @@
 
 #include "valuecodec_p.h"
 
+#include <QtCore/QStringDecoder>
 #include <QtCore/QStringEncoder>
 #include <QtSql/QSqlDatabase>
 #include <QtSql/QSqlDriver>
@@ -10,6 +11,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <cstring>
 
 namespace PersistentMapInternal {
 
@@ -18,7 +20,16 @@ namespace {
 QString fromUtf8Column(sqlite3_stmt *statement, int column)
 {
     const auto *text = reinterpret_cast<const char *>(sqlite3_column_text(statement, column));
-    return QString::fromUtf8(text, sqlite3_column_bytes(statement, column));
+    const int size = sqlite3_column_bytes(statement, column);
+    // QString::fromUtf8 drops a leading byte order mark, so a key or string starting with
+    // U+FEFF would come back without it; only such text takes the slower decoder that keeps it.
+    if (size >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
+        QStringDecoder decoder(QStringDecoder::Utf8,
+                               QStringDecoder::Flag::Stateless |
+                                       QStringDecoder::Flag::ConvertInitialBom);
+        return decoder.decode(QByteArrayView(text, size));
+    }
+    return QString::fromUtf8(text, size);
 }
 
 // Binds text as UTF-8 encoded into a buffer reused from row to row: bound as UTF-16, SQLite
