@@ -1,0 +1,154 @@
+// crashwriter BACKEND PATH SEED START [lie]: opens a PersistentMap on the store PATH (BACKEND is
+// sqlite or csv) and issues writes START, START+1, ... (CrashOps::makeOp) as fast as it can until
+// it is killed. tst_crashkill kills it with SIGKILL and checks the store.
+//
+// Standard output, one line each, written straight to the file descriptor so that a line is in
+// the pipe before the writer goes on:
+//   R                 the map is loaded (or F MESSAGE: it is not, and the writer exits)
+//   I LIMIT           no write numbered LIMIT or higher has been issued yet; printed before any is
+//   A FIRST LAST      the futures of writes FIRST..LAST have finished successfully (committed)
+//   E SEQ MESSAGE     the future of write SEQ failed; the writer exits
+// With "lie", each write is reported as acknowledged as soon as it is issued, before it has
+// committed: the test's negative control, which the checker must catch.
+#include "crashops.h"
+
+#include <PersistentMap/CsvBackend>
+#include <PersistentMap/PersistentMap>
+#include <PersistentMap/SqliteBackend>
+
+#include <QtCore/QCoreApplication>
+
+#include <cstdio>
+#include <deque>
+
+#include <unistd.h>
+
+namespace {
+
+void emitLine(const QByteArray &line)
+{
+    const char *data = line.constData();
+    qsizetype left = line.size();
+    while (left > 0) {
+        const ssize_t written = ::write(STDOUT_FILENO, data, size_t(left));
+        if (written <= 0)
+            return;
+        data += written;
+        left -= written;
+    }
+}
+
+QFuture<void> issue(PersistentMap &map, const CrashOps::Op &op)
+{
+    using CrashOps::Kind;
+    const CrashOps::Effect &first = op.entries.constFirst();
+    switch (op.kind) {
+    case Kind::Insert:
+        return map.insert(CrashOps::keyName(first.keyIndex), first.value);
+    case Kind::Remove:
+        return map.remove(CrashOps::keyName(first.keyIndex));
+    case Kind::Clear:
+        return map.clear();
+    case Kind::Batch: {
+        WriteBatch batch;
+        for (const CrashOps::Effect &entry : op.entries) {
+            if (entry.remove)
+                batch.remove(CrashOps::keyName(entry.keyIndex));
+            else
+                batch.insert(CrashOps::keyName(entry.keyIndex), entry.value);
+        }
+        return map.apply(batch);
+    }
+    case Kind::Hash: {
+        QVariantHash entries;
+        for (const CrashOps::Effect &entry : op.entries)
+            entries.insert(CrashOps::keyName(entry.keyIndex), entry.value);
+        return map.insert(entries);
+    }
+    }
+    return {};
+}
+
+// The error a finished future failed with; empty when it succeeded.
+QString failureOf(QFuture<void> future)
+{
+    try {
+        future.waitForFinished();
+    } catch (const PersistentMapError &e) {
+        return e.message();
+    } catch (const std::exception &e) {
+        return QString::fromLocal8Bit(e.what());
+    }
+    return {};
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    const QStringList args = QCoreApplication::arguments();
+    bool seedOk = false, startOk = false;
+    const bool lie = args.size() == 6 && args.at(5) == u"lie";
+    const quint64 seed = args.size() >= 5 ? args.at(3).toULongLong(&seedOk) : 0;
+    const qint64 start = args.size() >= 5 ? args.at(4).toLongLong(&startOk) : 0;
+    if ((args.size() != 5 && !lie) || (args.at(1) != u"sqlite" && args.at(1) != u"csv") ||
+        !seedOk || !startOk) {
+        std::fprintf(stderr, "usage: crashwriter sqlite|csv PATH SEED START [lie]\n");
+        return 2;
+    }
+    std::unique_ptr<StorageBackend> backend;
+    if (args.at(1) == u"csv")
+        backend = std::make_unique<CsvBackend>(args.at(2));
+    else
+        backend = std::make_unique<SqliteBackend>(args.at(2));
+    PersistentMap map(std::move(backend));
+    const QString openError = failureOf(map.whenReady());
+    if (!openError.isEmpty()) {
+        emitLine("F " + openError.toUtf8() + '\n');
+        return 1;
+    }
+    emitLine("R\n");
+
+    // Writes in flight, oldest first. Batches commit in order, so they finish in order.
+    std::deque<std::pair<qint64, QFuture<void>>> inFlight;
+    // Reports the finished prefix of inFlight; with wait, waits for its oldest write first.
+    auto reap = [&](bool wait) -> bool {
+        if (wait)
+            inFlight.front().second.waitForFinished();
+        qint64 first = -1, last = -1;
+        while (!inFlight.empty() && inFlight.front().second.isFinished()) {
+            const QString error = failureOf(inFlight.front().second);
+            if (!error.isEmpty()) {
+                emitLine(QByteArray("E ") + QByteArray::number(inFlight.front().first) + ' ' +
+                         error.toUtf8() + '\n');
+                return false;
+            }
+            if (first < 0)
+                first = inFlight.front().first;
+            last = inFlight.front().first;
+            inFlight.pop_front();
+        }
+        if (first >= 0)
+            emitLine("A " + QByteArray::number(first) + ' ' + QByteArray::number(last) + '\n');
+        return true;
+    };
+
+    constexpr qint64 AnnounceStep = 256;
+    constexpr size_t MaxInFlight = 4096;
+    qint64 announced = start;
+    for (qint64 seq = start;; ++seq) {
+        if (seq >= announced) {
+            announced = seq + AnnounceStep;
+            emitLine("I " + QByteArray::number(announced) + '\n');
+        }
+        inFlight.emplace_back(seq, issue(map, CrashOps::makeOp(seed, seq)));
+        if (lie) {
+            emitLine("A " + QByteArray::number(seq) + ' ' + QByteArray::number(seq) + '\n');
+            inFlight.pop_front();
+            continue;
+        }
+        if (!reap(inFlight.size() >= MaxInFlight))
+            return 1;
+    }
+}
