@@ -239,7 +239,17 @@ QVariantHash CsvBackend::loadAll()
 
     d->lock = std::make_unique<QLockFile>(d->path + QStringLiteral(".lock"));
     d->lock->setStaleLockTime(0); // held for the map's lifetime; a crashed owner is detected by PID
-    if (!d->lock->tryLock(0)) {
+    bool locked = d->lock->tryLock(0);
+    qint64 ownerPid = 0;
+    QString ownerHost, ownerApp;
+    if (!locked && d->lock->error() == QLockFile::LockFailedError &&
+        !d->lock->getLockInfo(&ownerPid, &ownerHost, &ownerApp)) {
+        // A lock file without readable owner: a process killed while creating it (seen in the
+        // crash suite). Qt also holds a native lock (flock) on a live lock file, so removing it
+        // succeeds only when no process holds it.
+        locked = d->lock->removeStaleLockFile() && d->lock->tryLock(0);
+    }
+    if (!locked) {
         qint64 pid = 0;
         QString host, app;
         d->lock->getLockInfo(&pid, &host, &app);

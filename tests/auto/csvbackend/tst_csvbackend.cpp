@@ -91,6 +91,7 @@ class tst_CsvBackend : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    void emptyLockFileLeftByACrash();
     void init();
     void newStoreHasHeader();
     void readableContent();
@@ -487,6 +488,31 @@ void tst_CsvBackend::fileModeIsOwnerOnly()
     QVERIFY(QFile::permissions(m_path) & QFile::ReadOwner);
     QVERIFY(!failureOf(map.clear())); // a rewrite keeps the mode
     QCOMPARE(QFile::permissions(m_path) & groupOrOther, QFile::Permissions());
+}
+
+// Regression (issue 5, found by the crash suite): a writer killed while QLockFile was creating
+// PATH.lock left it empty, and every later open failed with "locked by process 0".
+void tst_CsvBackend::emptyLockFileLeftByACrash()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("store.csv"));
+    {
+        PersistentMap map(std::make_unique<CsvBackend>(path));
+        QVERIFY(!loadError(map));
+        map.insert(QStringLiteral("kept"), 1);
+    }
+    QFile lock(path + QStringLiteral(".lock"));
+    QVERIFY(lock.open(QIODevice::WriteOnly)); // empty, as a kill mid-creation leaves it
+    lock.close();
+
+    PersistentMap map(std::make_unique<CsvBackend>(path));
+    QVERIFY(!loadError(map));
+    QCOMPARE(map.value(QStringLiteral("kept")), QVariant(1));
+    // And the lock is really held again: a second map is refused.
+    PersistentMap second(std::make_unique<CsvBackend>(path));
+    const std::optional<PersistentMapError> error = loadError(second);
+    QVERIFY(error);
+    QCOMPARE(error->code(), PersistentMapError::Code::Locked);
 }
 
 QTEST_GUILESS_MAIN(tst_CsvBackend)
