@@ -30,3 +30,6 @@ QML_PACKAGES=(qt6-declarative-dev qml6-module-qtqml qml6-module-qtqml-models
     qml6-module-qtquick-templates libgl-dev)
 # scripts/benchmark.sh draws docs/images/performance.png with gnuplot.
 BENCHMARK_PACKAGES=(gnuplot-nox)
+# scripts/sanitizers.sh and scripts/fuzz.sh: clang 14 with libFuzzer and the sanitizer runtimes
+# (libclang-rt-14-dev), llvm-symbolizer (llvm) for readable stacks, pkg-config for the TSan shim.
+SANITIZER_PACKAGES=(clang libclang-rt-14-dev llvm pkg-config)

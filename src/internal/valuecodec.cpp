@@ -10,6 +10,7 @@
 #include <QtCore/QUuid>
 
 #include <algorithm>
+#include <cmath>
 
 namespace PersistentMapInternal {
 
@@ -81,6 +82,15 @@ bool fail(QString *error, const QString &text, const char *what)
     return false;
 }
 
+// Shortest text that reads back as the same number. QString::number() writes -0.0 as "0", which
+// would read back as +0.0 (found by tests/fuzz/fuzz_valuedecoder).
+QString floatingPointText(double number)
+{
+    if (number == 0 && std::signbit(number))
+        return QStringLiteral("-0");
+    return QString::number(number, 'g', QLocale::FloatingPointShortest);
+}
+
 template<typename T>
 bool decodeNumber(const QString &text, QVariant *out, QString *error, const char *what,
                   T (QString::*convert)(bool *, int) const)
@@ -91,6 +101,58 @@ bool decodeNumber(const QString &text, QVariant *out, QString *error, const char
         return fail(error, text, what);
     *out = QVariant::fromValue(number);
     return true;
+}
+
+// True when the streamed QVariant in bytes (as encodeValue() writes it) holds a value of type
+// typeName, which is not one of the types encodeValue() writes with a tag of its own. Checked
+// before Qt deserializes anything: QDataStream trusts the element count it reads for a list and
+// reserves that much memory up front, so a damaged or crafted "variant:" text holding a
+// QVariantList made decodeValue() allocate 100 GiB and abort (found by
+// tests/fuzz/fuzz_valuedecoder). encodeValue() never writes such a text.
+bool streamHoldsType(const QByteArray &bytes, const QString &typeName)
+{
+    QDataStream stream(bytes);
+    stream.setVersion(QDataStream::Qt_6_0);
+    quint32 typeId = 0;
+    qint8 isNull = 0;
+    stream >> typeId >> isNull;
+    QMetaType metaType;
+    if (typeId == QMetaType::User) { // a type registered at run time: its name follows
+        QByteArray name;
+        stream >> name; // read in bounded chunks, whatever length it claims
+        metaType = QMetaType::fromName(name);
+    } else if (typeId < QMetaType::User) {
+        metaType = QMetaType(int(typeId));
+    }
+    if (stream.status() != QDataStream::Ok || !metaType.isValid() ||
+        QLatin1StringView(metaType.name()) != typeName) {
+        return false;
+    }
+    switch (metaType.id()) {
+    case QMetaType::UnknownType:
+    case QMetaType::Nullptr:
+    case QMetaType::Bool:
+    case QMetaType::Int:
+    case QMetaType::UInt:
+    case QMetaType::LongLong:
+    case QMetaType::ULongLong:
+    case QMetaType::Double:
+    case QMetaType::Float:
+    case QMetaType::QString:
+    case QMetaType::QByteArray:
+    case QMetaType::QDate:
+    case QMetaType::QTime:
+    case QMetaType::QDateTime:
+    case QMetaType::QUrl:
+    case QMetaType::QUuid:
+    case QMetaType::QStringList:
+    case QMetaType::QVariantList:
+    case QMetaType::QVariantMap:
+    case QMetaType::QVariantHash:
+        return false;
+    default:
+        return true;
+    }
 }
 
 } // namespace
@@ -160,11 +222,16 @@ EncodedValue encodeValue(const QVariant &value)
     case QMetaType::ULongLong:
         return {QStringLiteral("uint64"), QString::number(value.toULongLong())};
     case QMetaType::Double:
-        return {QStringLiteral("double"),
-                QString::number(value.toDouble(), 'g', QLocale::FloatingPointShortest)};
-    case QMetaType::Float:
+        return {QStringLiteral("double"), floatingPointText(value.toDouble())};
+    case QMetaType::Float: {
+        // Written as the double it widens to (0.1f as 0.10000000149011612), which reads back as
+        // the same float.
+        const float number = value.toFloat();
+        if (number == 0 && std::signbit(number))
+            return {QStringLiteral("float"), QStringLiteral("-0")};
         return {QStringLiteral("float"),
-                QString::number(value.toFloat(), 'g', QLocale::FloatingPointShortest)};
+                QString::number(number, 'g', QLocale::FloatingPointShortest)};
+    }
     case QMetaType::QString:
         return {QStringLiteral("string"), value.toString()};
     case QMetaType::QByteArray:
@@ -323,6 +390,11 @@ bool decodeValue(const QString &type, const QString &text, QVariant *out, QStrin
         return decodeMap<QVariantHash>(text, out, error);
     if (type.startsWith(variantTagPrefix)) {
         const QByteArray bytes = QByteArray::fromBase64(text.toLatin1());
+        const QString typeName = type.mid(variantTagPrefix.size());
+        if (!streamHoldsType(bytes, typeName)) {
+            *error = QStringLiteral("the data is not a value of type %1").arg(typeName.left(64));
+            return false;
+        }
         QDataStream stream(bytes);
         stream.setVersion(QDataStream::Qt_6_0);
         QVariant value;

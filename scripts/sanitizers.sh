@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Builds the library and its unit tests (tests/auto) with sanitizers and runs them through ctest.
+# Called by scripts/test.sh after the normal build; see docs/TESTING.md.
+#
+#   scripts/sanitizers.sh [asan] [tsan]     (default: both)
+#
+# asan: AddressSanitizer + LeakSanitizer + UndefinedBehaviorSanitizer in build-asan; any report
+#       fails the test (halt_on_error, -fno-sanitize-recover=undefined).
+# tsan: ThreadSanitizer in build-tsan.
+# Qt comes from Debian and is not instrumented: tests/sanitizers/*.supp suppress the false
+# positives that causes, and only those (each entry says why).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+supp=$root/tests/sanitizers
+
+stages=("$@")
+[ ${#stages[@]} -gt 0 ] || stages=(asan tsan)
+
+# Not unit tests: the install test builds a separate consumer project, clang_format checks style.
+exclude='^(install_and_consume|clang_format)$'
+
+run_stage() {
+    local name=$1 sanitize=$2 dir=$3
+    echo "== sanitizers: $name (-fsanitize=$sanitize) in $dir"
+    local start=$SECONDS
+    cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+        -DPERSISTENTMAP_DEVELOPER_MODE=ON -DPERSISTENTMAP_SANITIZE="$sanitize" \
+        -DPERSISTENTMAP_BUILD_TESTS=ON -DPERSISTENTMAP_BUILD_EXAMPLES=OFF \
+        -DPERSISTENTMAP_BUILD_BENCHMARKS=OFF -DPERSISTENTMAP_BUILD_QML=OFF >/dev/null
+    cmake --build "$dir"
+    local built=$SECONDS
+    local preload=
+    if [ "$name" = tsan ]; then
+        # Tells ThreadSanitizer about the locking done inside uninstrumented libQt6Core
+        # (tests/sanitizers/tsan_qt_sync.cpp).
+        g++ -std=c++17 -shared -fPIC -O1 -g -fsanitize=thread -Wall -Wextra -Werror \
+            $(pkg-config --cflags Qt6Core) "$supp/tsan_qt_sync.cpp" \
+            -o "$dir/libtsan_qt_sync.so" $(pkg-config --libs Qt6Core) -ldl
+        preload=$dir/libtsan_qt_sync.so
+    fi
+    LD_PRELOAD=$preload QT_QPA_PLATFORM=offscreen ctest --test-dir "$dir" --output-on-failure -j2 -E "$exclude"
+    echo "== sanitizers: $name: build $((built - start)) s, tests $((SECONDS - built)) s"
+}
+
+for stage in "${stages[@]}"; do
+    case $stage in
+    asan)
+        export ASAN_OPTIONS="halt_on_error=1:abort_on_error=0:detect_leaks=1:detect_stack_use_after_return=1:strict_string_checks=1:check_initialization_order=1"
+        export LSAN_OPTIONS="suppressions=$supp/lsan.supp:print_suppressions=0"
+        export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:suppressions=$supp/ubsan.supp"
+        run_stage asan address,undefined "$root/build-asan"
+        unset ASAN_OPTIONS LSAN_OPTIONS UBSAN_OPTIONS
+        ;;
+    tsan)
+        export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$supp/tsan.supp:print_suppressions=0"
+        run_stage tsan thread "$root/build-tsan"
+        unset TSAN_OPTIONS
+        ;;
+    *)
+        echo "unknown stage '$stage' (asan, tsan)" >&2
+        exit 2
+        ;;
+    esac
+done
