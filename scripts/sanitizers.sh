@@ -39,7 +39,11 @@ run_stage() {
             -o "$dir/libtsan_qt_sync.so" $(pkg-config --libs Qt6Core) -ldl
         preload=$dir/libtsan_qt_sync.so
     fi
-    LD_PRELOAD=$preload QT_QPA_PLATFORM=offscreen ctest --test-dir "$dir" --output-on-failure -j2 -E "$exclude"
+    local skip=$exclude
+    # The crash-kill suite kills writer processes after fixed waits for their output; under
+    # TSan's 5-15x slowdown those waits run out. It runs in the normal stage and under ASan.
+    [ "$name" = tsan ] && skip='^(install_and_consume|clang_format|tst_crashkill)$'
+    LD_PRELOAD=$preload QT_QPA_PLATFORM=offscreen ctest --test-dir "$dir" --output-on-failure -j2 -E "$skip"
     echo "== sanitizers: $name: build $((built - start)) s, tests $((SECONDS - built)) s"
 }
 
@@ -53,7 +57,11 @@ for stage in "${stages[@]}"; do
         unset ASAN_OPTIONS LSAN_OPTIONS UBSAN_OPTIONS
         ;;
     tsan)
-        export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$supp/tsan.supp:print_suppressions=0"
+        # history_size=7: keep the older stack of a report, which the suppressions match on.
+        # die_after_fork=0: QProcess forks the (multi-threaded) test to exec a helper process
+        # (crashwriter, csvlockholder, sqlitewriter); the child only execs, which TSan's
+        # default refuses.
+        export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:die_after_fork=0:history_size=7:suppressions=$supp/tsan.supp:print_suppressions=0"
         run_stage tsan thread "$root/build-tsan"
         unset TSAN_OPTIONS
         ;;

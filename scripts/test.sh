@@ -15,15 +15,7 @@ QT_QPA_PLATFORM=offscreen ctest --test-dir "$build" --output-on-failure -j2
 # fuzzers (build-fuzz) for a bounded time. docs/TESTING.md describes each stage.
 # SKIP_SANITIZERS=1 / SKIP_FUZZ=1 leave a stage out (local runs only; CI runs everything).
 if [ "${SKIP_SANITIZERS:-0}" != 1 ]; then
-    ./scripts/sanitizers.sh asan
-    # TSan is not clean yet: Debian's Qt is not instrumented and QThread::wait() and the
-    # QFuture internals still produce reports (docs/TESTING.md). It runs and its reports are
-    # printed, but it fails the run only with TSAN_STRICT=1 until those are handled.
-    if [ "${TSAN_STRICT:-0}" = 1 ]; then
-        ./scripts/sanitizers.sh tsan
-    else
-        ./scripts/sanitizers.sh tsan || echo "WARNING: the ThreadSanitizer stage reported problems (not fatal yet, see docs/TESTING.md)"
-    fi
+    ./scripts/sanitizers.sh asan tsan
 fi
 if [ "${SKIP_FUZZ:-0}" != 1 ]; then
     ./scripts/fuzz.sh
