@@ -15,6 +15,9 @@
 #include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
 
+#include <signal.h>
+#include <sys/resource.h>
+
 #include <optional>
 
 #include <sys/stat.h>
@@ -91,6 +94,7 @@ class tst_CsvBackend : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    void writeRefusedByTheKernel();
     void emptyLockFileLeftByACrash();
     void init();
     void newStoreHasHeader();
@@ -488,6 +492,50 @@ void tst_CsvBackend::fileModeIsOwnerOnly()
     QVERIFY(QFile::permissions(m_path) & QFile::ReadOwner);
     QVERIFY(!failureOf(map.clear())); // a rewrite keeps the mode
     QCOMPARE(QFile::permissions(m_path) & groupOrOther, QFile::Permissions());
+}
+
+// A write the kernel refuses halfway (issue 5: CSV on a full disk). The soft RLIMIT_FSIZE is
+// lowered to just above the file's size, so the append fails with EFBIG after a partial write,
+// as it would with ENOSPC: the future fails, the cache keeps the value, the partial row is cut
+// back, and once the limit is lifted the next flush() stores everything.
+void tst_CsvBackend::writeRefusedByTheKernel()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("full.csv"));
+    const QString big(4000, QLatin1Char('x'));
+    {
+        PersistentMap map(std::make_unique<CsvBackend>(path));
+        QVERIFY(!loadError(map));
+        QVERIFY(!failureOf(map.insert(QStringLiteral("acknowledged"), 1)));
+        QVERIFY(!failureOf(map.flush()));
+        const qint64 size = QFileInfo(path).size();
+
+        struct rlimit original;
+        QCOMPARE(::getrlimit(RLIMIT_FSIZE, &original), 0);
+        const auto previousHandler = ::signal(SIGXFSZ, SIG_IGN); // EFBIG instead of a signal
+        struct rlimit limited = original;
+        limited.rlim_cur = rlim_t(size + 100);
+        QCOMPARE(::setrlimit(RLIMIT_FSIZE, &limited), 0);
+        QSignalSpy errors(&map, &PersistentMap::errorOccurred);
+        const std::optional<PersistentMapError> error =
+                failureOf(map.insert(QStringLiteral("big"), big));
+        const qint64 sizeWhileFull = QFileInfo(path).size();
+        QCOMPARE(::setrlimit(RLIMIT_FSIZE, &original), 0);
+        ::signal(SIGXFSZ, previousHandler);
+
+        QVERIFY(error);
+        QCOMPARE(error->code(), PersistentMapError::Code::WriteFailed);
+        QVERIFY2(error->message().contains(path), qPrintable(error->message()));
+        QTRY_VERIFY(!errors.isEmpty()); // posted from the storage thread
+        QCOMPARE(sizeWhileFull, size); // the partial row was cut back
+        QCOMPARE(map.value(QStringLiteral("big")).toString(), big);
+
+        QVERIFY(!failureOf(map.flush())); // the fault cleared: the queued write is retried
+    }
+    PersistentMap reopened(std::make_unique<CsvBackend>(path));
+    QVERIFY(!loadError(reopened));
+    QCOMPARE(reopened.value(QStringLiteral("acknowledged")), QVariant(1));
+    QCOMPARE(reopened.value(QStringLiteral("big")).toString(), big);
 }
 
 // Regression (issue 5, found by the crash suite): a writer killed while QLockFile was creating
