@@ -103,6 +103,35 @@ bool decodeNumber(const QString &text, QVariant *out, QString *error, const char
     return true;
 }
 
+// The types encodeValue() writes with a tag of their own; any other type is written as
+// "variant:TypeName" through QDataStream.
+bool hasOwnTag(int typeId)
+{
+    switch (typeId) {
+    case QMetaType::Bool:
+    case QMetaType::Int:
+    case QMetaType::UInt:
+    case QMetaType::LongLong:
+    case QMetaType::ULongLong:
+    case QMetaType::Double:
+    case QMetaType::Float:
+    case QMetaType::QString:
+    case QMetaType::QByteArray:
+    case QMetaType::QDate:
+    case QMetaType::QTime:
+    case QMetaType::QDateTime:
+    case QMetaType::QUrl:
+    case QMetaType::QUuid:
+    case QMetaType::QStringList:
+    case QMetaType::QVariantList:
+    case QMetaType::QVariantMap:
+    case QMetaType::QVariantHash:
+        return true;
+    default:
+        return false;
+    }
+}
+
 // True when the streamed QVariant in bytes (as encodeValue() writes it) holds a value of type
 // typeName, which is not one of the types encodeValue() writes with a tag of its own. Checked
 // before Qt deserializes anything: QDataStream trusts the element count it reads for a list and
@@ -128,31 +157,8 @@ bool streamHoldsType(const QByteArray &bytes, const QString &typeName)
         QLatin1StringView(metaType.name()) != typeName) {
         return false;
     }
-    switch (metaType.id()) {
-    case QMetaType::UnknownType:
-    case QMetaType::Nullptr:
-    case QMetaType::Bool:
-    case QMetaType::Int:
-    case QMetaType::UInt:
-    case QMetaType::LongLong:
-    case QMetaType::ULongLong:
-    case QMetaType::Double:
-    case QMetaType::Float:
-    case QMetaType::QString:
-    case QMetaType::QByteArray:
-    case QMetaType::QDate:
-    case QMetaType::QTime:
-    case QMetaType::QDateTime:
-    case QMetaType::QUrl:
-    case QMetaType::QUuid:
-    case QMetaType::QStringList:
-    case QMetaType::QVariantList:
-    case QMetaType::QVariantMap:
-    case QMetaType::QVariantHash:
-        return false;
-    default:
-        return true;
-    }
+    const int id = metaType.id();
+    return id != QMetaType::UnknownType && id != QMetaType::Nullptr && !hasOwnTag(id);
 }
 
 } // namespace
@@ -162,22 +168,6 @@ bool isEncodable(const QVariant &value, QString *why)
     if (isNullValue(value))
         return true;
     switch (value.metaType().id()) {
-    case QMetaType::Bool:
-    case QMetaType::Int:
-    case QMetaType::UInt:
-    case QMetaType::LongLong:
-    case QMetaType::ULongLong:
-    case QMetaType::Double:
-    case QMetaType::Float:
-    case QMetaType::QString:
-    case QMetaType::QByteArray:
-    case QMetaType::QDate:
-    case QMetaType::QTime:
-    case QMetaType::QDateTime:
-    case QMetaType::QUrl:
-    case QMetaType::QUuid:
-    case QMetaType::QStringList:
-        return true;
     case QMetaType::QVariantList: {
         const QVariantList list = value.toList();
         return std::all_of(list.cbegin(), list.cend(),
@@ -194,7 +184,7 @@ bool isEncodable(const QVariant &value, QString *why)
                            [why](const QVariant &v) { return isEncodable(v, why); });
     }
     default:
-        if (value.metaType().hasRegisteredDataStreamOperators())
+        if (hasOwnTag(value.metaType().id()) || value.metaType().hasRegisteredDataStreamOperators())
             return true;
         if (why) {
             *why = QStringLiteral("values of type %1 cannot be stored: it has no QDataStream "

@@ -251,18 +251,6 @@ private:
 
 } // namespace
 
-#define VERIFY_OK(future) \
-    do { \
-        const std::optional<PersistentMapError> failure_ = failureOf(future); \
-        QVERIFY2(!failure_, failure_ ? qPrintable(failure_->message()) : ""); \
-    } while (false)
-
-#define COMPARE_CONTENT(actual, expected) \
-    do { \
-        const QString diff_ = contentDiff((actual), (expected)); \
-        QVERIFY2(diff_.isEmpty(), qPrintable(diff_)); \
-    } while (false)
-
 class tst_PersistentMap : public QObject
 {
     Q_OBJECT

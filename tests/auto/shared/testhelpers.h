@@ -77,4 +77,17 @@ inline QString contentDiff(const QVariantHash &actual, const QVariantHash &expec
     return problems.join(QStringLiteral("; "));
 }
 
+// Fails the test with the error's message when the future failed.
+#define VERIFY_OK(future) \
+    do { \
+        const std::optional<PersistentMapError> failure_ = failureOf(future); \
+        QVERIFY2(!failure_, failure_ ? qPrintable(failure_->message()) : ""); \
+    } while (false)
+
+#define COMPARE_CONTENT(actual, expected) \
+    do { \
+        const QString diff_ = contentDiff((actual), (expected)); \
+        QVERIFY2(diff_.isEmpty(), qPrintable(diff_)); \
+    } while (false)
+
 #endif // TESTHELPERS_H
