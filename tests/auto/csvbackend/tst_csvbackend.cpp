@@ -29,21 +29,6 @@ namespace {
 
 const QByteArray header("key,type,value\n");
 
-QByteArray readBytes(const QString &path)
-{
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly))
-        return QByteArray("<cannot read ") + path.toUtf8() + '>';
-    return file.readAll();
-}
-
-void writeBytes(const QString &path, const QByteArray &bytes)
-{
-    QFile file(path);
-    QVERIFY(file.open(QIODevice::WriteOnly));
-    QCOMPARE(file.write(bytes), bytes.size());
-}
-
 ino_t inode(const QString &path)
 {
     struct stat st;
@@ -231,7 +216,7 @@ void tst_CsvBackend::tornBatchIsDroppedWhole()
 {
     // A crash after two of three rows of a batch: the whole batch is dropped.
     const QByteArray content = header + "keep,int,1\n,batch,3\na,int,1\nb,int,2\n";
-    writeBytes(m_path, content);
+    QVERIFY(writeBytes(m_path, content));
     QTest::ignoreMessage(QtWarningMsg,
                          QRegularExpression(QStringLiteral("batch that starts on line 3 is "
                                                            "incomplete.*2 row")));
@@ -348,7 +333,7 @@ void tst_CsvBackend::corruptFileIsLeftUntouched()
     QFETCH(QByteArray, content);
     QFETCH(int, line);
     QFETCH(QString, cause);
-    writeBytes(m_path, content);
+    QVERIFY(writeBytes(m_path, content));
     const ino_t inodeBefore = inode(m_path);
     {
         PersistentMap map(std::make_unique<CsvBackend>(m_path));
@@ -396,7 +381,7 @@ void tst_CsvBackend::tornFinalLine()
 {
     QFETCH(QByteArray, tail);
     const QByteArray content = header + "a,string,x\n" + tail;
-    writeBytes(m_path, content);
+    QVERIFY(writeBytes(m_path, content));
     const QFile::Permissions mode = QFile::permissions(m_path);
     QTest::ignoreMessage(QtWarningMsg,
                          QRegularExpression(QStringLiteral("line 3 is incomplete.*dropping it")));

@@ -35,14 +35,6 @@ std::unique_ptr<StorageBackend> makeBackend(Kind kind, const QString &path)
     return {};
 }
 
-QByteArray readBytes(const QString &path)
-{
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly))
-        return QByteArray("<cannot read ") + path.toUtf8() + '>';
-    return file.readAll();
-}
-
 // What the real store holds, read by a fresh map without faults.
 QVariantHash reopen(Kind kind, const QString &path)
 {

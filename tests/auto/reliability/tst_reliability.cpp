@@ -39,20 +39,6 @@ namespace {
 
 const QByteArray csvHeader("key,type,value\n");
 
-QByteArray readBytes(const QString &path)
-{
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly))
-        return QByteArray("<cannot read ") + path.toUtf8() + '>';
-    return file.readAll();
-}
-
-bool writeBytes(const QString &path, const QByteArray &bytes)
-{
-    QFile file(path);
-    return file.open(QIODevice::WriteOnly) && file.write(bytes) == bytes.size();
-}
-
 // Runs statements on a separate QSQLITE connection; the rows of the last one, as strings.
 QList<QStringList> sql(const QString &path, const QStringList &statements)
 {

@@ -6,6 +6,7 @@
 #include <PersistentMap/PersistentMap>
 
 #include <QtCore/QDebug>
+#include <QtCore/QFile>
 #include <QtCore/QFuture>
 #include <QtCore/QStringList>
 #include <QtCore/QVariantHash>
@@ -32,6 +33,21 @@ inline std::optional<PersistentMapError> failureOf(QFuture<void> future)
 inline std::optional<PersistentMapError> loadError(const PersistentMap &map)
 {
     return failureOf(map.whenReady());
+}
+
+// A file's bytes, to check that a store was left exactly as it was.
+inline QByteArray readBytes(const QString &path)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return QByteArray("<cannot read ") + path.toUtf8() + '>';
+    return file.readAll();
+}
+
+inline bool writeBytes(const QString &path, const QByteArray &bytes)
+{
+    QFile file(path);
+    return file.open(QIODevice::WriteOnly) && file.write(bytes) == bytes.size();
 }
 
 inline QString describe(const QVariant &value)

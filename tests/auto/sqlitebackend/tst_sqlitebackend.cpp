@@ -22,21 +22,6 @@
 
 namespace {
 
-QByteArray readBytes(const QString &path)
-{
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly))
-        return QByteArray("<cannot read ") + path.toUtf8() + '>';
-    return file.readAll();
-}
-
-void writeBytes(const QString &path, const QByteArray &bytes)
-{
-    QFile file(path);
-    QVERIFY(file.open(QIODevice::WriteOnly));
-    QCOMPARE(file.write(bytes), bytes.size());
-}
-
 // Runs a query on a separate QSQLITE connection of this thread; each row as strings.
 QList<QStringList> query(const QString &path, const QString &sql)
 {
@@ -204,7 +189,7 @@ void tst_SqliteBackend::notADatabase()
     QFETCH(QByteArray, content);
     QTemporaryDir dir;
     const QString path = dir.filePath(QStringLiteral("notadb.db"));
-    writeBytes(path, content);
+    QVERIFY(writeBytes(path, content));
     {
         PersistentMap map(std::make_unique<SqliteBackend>(path));
         const std::optional<PersistentMapError> error = loadError(map);
