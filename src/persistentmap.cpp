@@ -218,6 +218,7 @@ void PersistentMapPrivate::load()
             if (!clearedWhileLoading)
                 cache.adopt(std::move(loader.staging), touchedWhileLoading);
             status = PersistentMap::Status::Ready;
+            watchable = backend->canWatchChanges();
             if (cache.count() != before)
                 notifications.append({Notification::Count, {}, {}});
             notifications.append({Notification::Status, {}, {}});
@@ -230,6 +231,9 @@ void PersistentMapPrivate::load()
     }
     ready.finish();
     deliverNotifications();
+    if (watchable)
+        QMetaObject::invokeMethod(
+                q_ptr, [this] { updateWatchTimer(); }, Qt::QueuedConnection);
 }
 
 void PersistentMapPrivate::drain()
@@ -381,9 +385,109 @@ void PersistentMapPrivate::deliverNotifications()
     delivering = false;
 }
 
+void PersistentMapPrivate::updateWatchTimer()
+{
+    const bool run = watchable && watchEnabled;
+    if (run) {
+        watchTimer->setInterval(watchIntervalMs.load());
+        if (!watchTimer->isActive())
+            watchTimer->start();
+    } else {
+        watchTimer->stop();
+    }
+}
+
+void PersistentMapPrivate::schedulePoll()
+{
+    QMutexLocker locker(&mutex);
+    if (pollScheduled || shuttingDown)
+        return; // the storage thread is busy: a poll is already queued behind its work
+    pollScheduled = true;
+    lastTask = QtConcurrent::run(&storageThread, [this] { pollExternalChanges(); });
+}
+
+void PersistentMapPrivate::pollExternalChanges()
+{
+    {
+        QMutexLocker locker(&mutex);
+        pollScheduled = false;
+        if (shuttingDown)
+            return;
+    }
+    StorageBackend::Changes changes;
+    try {
+        changes = backend->pollChanges();
+    } catch (const std::exception &e) {
+        // Reported once per kind of failure: a server that stays away would otherwise flood
+        // errorOccurred 20 times a second.
+        const QString message = errorFrom(e, PersistentMapError::Code::OpenFailed).message();
+        if (message != pollError) {
+            pollError = message;
+            qCWarning(lcPersistentMap).noquote() << message;
+            reportError(message);
+        }
+        return;
+    }
+    pollError.clear();
+    if (changes.isEmpty())
+        return;
+    {
+        QMutexLocker locker(&mutex);
+        mergeExternalLocked(changes);
+    }
+    deliverNotifications();
+}
+
+// Another writer's change goes into the cache unless this map has a write of the key pending:
+// that write is newer and will be committed after the other one (last writer wins), so the
+// cache already holds the value the store will end with. Values equal to the cache (this map's
+// own committed writes, or a change seen twice) emit nothing.
+void PersistentMapPrivate::mergeExternalLocked(const StorageBackend::Changes &changes)
+{
+    if (pending && pending->clearFirst)
+        return; // a pending clear() removes whatever the others wrote before it
+    QSet<QString> pendingKeys;
+    if (pending) {
+        pendingKeys.reserve(pending->ops.size());
+        for (const WriteBatch::Entry &entry : std::as_const(pending->ops))
+            pendingKeys.insert(entry.key);
+    }
+    const qsizetype countBefore = cache.count();
+    const bool notifyChanged = isConnected(Notification::Changed);
+    const bool notifyRemoved = isConnected(Notification::Removed);
+    QSet<QString> present;
+    if (changes.complete)
+        present.reserve(changes.entries.size());
+    for (const WriteBatch::Entry &entry : changes.entries.entries()) {
+        if (changes.complete)
+            present.insert(entry.key);
+        if (pendingKeys.contains(entry.key))
+            continue;
+        if (entry.isRemove) {
+            if (cache.remove(entry.key) && notifyRemoved)
+                notifications.append({Notification::Removed, entry.key, {}});
+        } else if (cache.insert(entry.key, entry.value) != ShardedCache::Change::None &&
+                   notifyChanged) {
+            notifications.append({Notification::Changed, entry.key, entry.value});
+        }
+    }
+    if (changes.complete) {
+        const QStringList keys = cache.keys();
+        for (const QString &key : keys) {
+            if (!present.contains(key) && !pendingKeys.contains(key) && cache.remove(key) &&
+                notifyRemoved)
+                notifications.append({Notification::Removed, key, {}});
+        }
+    }
+    if (cache.count() != countBefore && isConnected(Notification::Count))
+        notifications.append({Notification::Count, {}, {}});
+}
+
 void PersistentMapPrivate::shutdown()
 {
     QFuture<void> flushed;
+    if (watchTimer->thread() == QThread::currentThread())
+        watchTimer->stop();
     {
         QMutexLocker locker(&mutex);
         shuttingDown = true;
@@ -411,6 +515,8 @@ PersistentMap::PersistentMap(std::unique_ptr<StorageBackend> backend, QObject *p
     , d_ptr(std::make_unique<PersistentMapPrivate>(this, std::move(backend)))
 {
     Q_D(PersistentMap);
+    d->watchTimer = new QTimer(this);
+    QObject::connect(d->watchTimer, &QTimer::timeout, this, [d] { d->schedulePoll(); });
     QMutexLocker locker(&d->mutex);
     d->lastTask = QtConcurrent::run(&d->storageThread, [d] { d->load(); });
 }
@@ -540,4 +646,35 @@ QFuture<void> PersistentMap::flush()
 {
     Q_D(PersistentMap);
     return d->write([d] { d->openBatchLocked().flushRequested = true; });
+}
+
+bool PersistentMap::watchExternalChanges() const
+{
+    Q_D(const PersistentMap);
+    return d->watchEnabled;
+}
+
+void PersistentMap::setWatchExternalChanges(bool watch)
+{
+    Q_D(PersistentMap);
+    if (d->watchEnabled.exchange(watch) == watch)
+        return;
+    QMetaObject::invokeMethod(this, [d] { d->updateWatchTimer(); });
+    Q_EMIT watchExternalChangesChanged();
+}
+
+int PersistentMap::watchInterval() const
+{
+    Q_D(const PersistentMap);
+    return d->watchIntervalMs;
+}
+
+void PersistentMap::setWatchInterval(int milliseconds)
+{
+    Q_D(PersistentMap);
+    milliseconds = std::max(milliseconds, 10);
+    if (d->watchIntervalMs.exchange(milliseconds) == milliseconds)
+        return;
+    QMetaObject::invokeMethod(this, [d] { d->updateWatchTimer(); });
+    Q_EMIT watchIntervalChanged();
 }

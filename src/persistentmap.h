@@ -16,6 +16,10 @@
 // cannot be opened or parsed is left untouched: status becomes Error, whenReady() fails, and
 // the map keeps working in memory only (writes fail their futures with the same error).
 //
+// Changes committed to the store by other processes are followed while watchExternalChanges is
+// on (see below): a key with a local write still pending keeps the local value, which is
+// committed after the other writer's (last writer wins).
+//
 // The destructor persists every pending write and closes the store before it returns.
 #ifndef PERSISTENTMAP_H
 #define PERSISTENTMAP_H
@@ -42,6 +46,10 @@ class PERSISTENTMAP_EXPORT PersistentMap : public QObject
     Q_PROPERTY(Status status READ status NOTIFY statusChanged)
     Q_PROPERTY(qsizetype count READ count NOTIFY countChanged)
     Q_PROPERTY(QString errorString READ errorString NOTIFY statusChanged)
+    Q_PROPERTY(bool watchExternalChanges READ watchExternalChanges WRITE setWatchExternalChanges
+                       NOTIFY watchExternalChangesChanged)
+    Q_PROPERTY(
+            int watchInterval READ watchInterval WRITE setWatchInterval NOTIFY watchIntervalChanged)
 
 public:
     enum class Status { Loading, Ready, Error };
@@ -73,12 +81,24 @@ public:
     QFuture<void> clear(); // persisted, not only in memory
     QFuture<void> flush(); // every earlier write committed and durable on disk
 
+    // Changes that other writers commit to the store (another process, another map on the same
+    // store) update the cache and emit the same signals as local changes, for backends that can
+    // tell (StorageBackend::canWatchChanges(): SQLite, PostgreSQL, read-only CSV). The storage
+    // thread asks the backend every watchInterval milliseconds (default 50, at least 10), driven
+    // by a timer on the owner thread's event loop. On by default; docs/MULTI-PROCESS.md.
+    bool watchExternalChanges() const;
+    void setWatchExternalChanges(bool watch);
+    int watchInterval() const;
+    void setWatchInterval(int milliseconds);
+
 Q_SIGNALS:
     void valueChanged(const QString &key, const QVariant &value);
     void valueRemoved(const QString &key);
     void countChanged();
     void statusChanged();
     void errorOccurred(const QString &message);
+    void watchExternalChangesChanged();
+    void watchIntervalChanged();
 
 private:
     Q_DISABLE_COPY(PersistentMap)

@@ -19,6 +19,16 @@ void StorageBackend::loadInto(Loader &loader)
 
 void StorageBackend::flush() { }
 
+bool StorageBackend::canWatchChanges() const
+{
+    return false;
+}
+
+StorageBackend::Changes StorageBackend::pollChanges()
+{
+    return {};
+}
+
 void StorageBackend::apply(const WriteBatch &batch)
 {
     for (const WriteBatch::Entry &entry : batch.entries()) {

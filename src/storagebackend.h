@@ -52,6 +52,24 @@ public:
     virtual void apply(const WriteBatch &batch); // default: save()/remove() each entry in order
     virtual void clear(); // default: remove() every key that loadAll() returns
 
+    // Watching for changes made by other writers (another process, or another map on the same
+    // store). A backend that can tell what others committed returns true from canWatchChanges();
+    // the map then calls pollChanges() on its storage thread every watch interval, after
+    // loadInto() succeeded. pollChanges() returns what was committed by others since loadInto()
+    // or the previous call: the current value of each changed key, or its removal. It may include
+    // the map's own writes (the map ignores entries equal to its cache) and may report a key more
+    // than once across calls. When it cannot tell which keys changed (its change log was pruned
+    // past its position), it returns the whole store with `complete` set: keys not in it were
+    // removed. It must be cheap when nothing changed: it runs 20 times a second by default.
+    struct Changes
+    {
+        WriteBatch entries;
+        bool complete = false; // entries holds every stored key (inserts only)
+        bool isEmpty() const noexcept { return entries.isEmpty() && !complete; }
+    };
+    virtual bool canWatchChanges() const; // default: false
+    virtual Changes pollChanges(); // default: no changes
+
     // "sqlite:PATH", "csv:PATH", "memory:"; a bare PATH picks by suffix (.db, .sqlite,
     // .sqlite3, .csv). Returns nullptr for a spec it does not understand and, when errorString
     // is given, says why there. Does no I/O.

@@ -2,6 +2,7 @@
 
 #include "persistentmaperror.h"
 #include "sqlitedirect_p.h"
+#include "sqlstore_p.h"
 #include "storefiles_p.h"
 #include "valuecodec_p.h"
 
@@ -17,83 +18,38 @@
 
 using namespace PersistentMapInternal;
 
-namespace {
-
-// QSQLITE binds a null QString as SQL NULL, which the NOT NULL columns refuse: an empty key or
-// an empty text (an empty string, a null QVariant) must be bound as ''.
-QString nonNull(const QString &text)
-{
-    return text.isNull() ? QStringLiteral("") : text;
-}
-
-} // namespace
-
 class SqliteBackendPrivate
 {
 public:
-    [[noreturn]] void fail(PersistentMapError::Code code, const QString &what,
-                           const QSqlError &error = {}) const
-    {
-        QString message = QStringLiteral("SQLite store %1 (table %2): %3").arg(path, table, what);
-        if (error.isValid())
-            message += QStringLiteral(": ") + error.text();
-        throw PersistentMapError(code, message);
-    }
     [[noreturn]] void fail(const SqliteDirect::Error &error) const
     {
-        fail(error.locked ? PersistentMapError::Code::Locked
-                          : PersistentMapError::Code::WriteFailed,
-             error.message);
+        store.fail(error.locked ? PersistentMapError::Code::Locked
+                                : PersistentMapError::Code::WriteFailed,
+                   error.message);
     }
-    QSqlQuery exec(const QString &sql, PersistentMapError::Code code, const QString &what);
-    QVariantHash loadWithQuery();
-    void applyWithQuery(const WriteBatch &batch);
-    void checkTableColumns();
+    qint64 readDataVersion()
+    {
+        QSqlQuery version =
+                store.exec(QStringLiteral("PRAGMA data_version"), PersistentMapError::Code::Corrupt,
+                           QStringLiteral("cannot read the data version"));
+        return version.next() ? version.value(0).toLongLong() : 0;
+    }
     void close();
 
     QString path;
     QString table;
     QString connectionName;
+    SqlStore store{SqlStore::Dialect::Sqlite};
     QSqlDatabase db;
     bool open = false;
     std::unique_ptr<SqliteDirect> direct; // the C API fast path, when it can be used
-    std::optional<QSqlQuery> upsert;
-    std::optional<QSqlQuery> erase;
+    qint64 dataVersion = 0; // PRAGMA data_version: changes when another connection commits
 };
-
-QSqlQuery SqliteBackendPrivate::exec(const QString &sql, PersistentMapError::Code code,
-                                     const QString &what)
-{
-    QSqlQuery query(db);
-    query.setForwardOnly(true);
-    if (!query.exec(sql))
-        fail(code, what, query.lastError());
-    return query;
-}
-
-void SqliteBackendPrivate::checkTableColumns()
-{
-    QSqlQuery info =
-            exec(QStringLiteral("PRAGMA table_info(\"%1\")").arg(table),
-                 PersistentMapError::Code::Corrupt, QStringLiteral("cannot read the schema"));
-    QStringList columns;
-    while (info.next())
-        columns.append(info.value(1).toString());
-    const QStringList expected{QStringLiteral("key"), QStringLiteral("type"),
-                               QStringLiteral("value")};
-    if (!columns.isEmpty() && columns != expected) {
-        fail(PersistentMapError::Code::Corrupt,
-             QStringLiteral("the table has the columns (%1) instead of (key, type, value); "
-                            "it was not written by PersistentMap")
-                     .arg(columns.join(QStringLiteral(", "))));
-    }
-}
 
 void SqliteBackendPrivate::close()
 {
     direct.reset();
-    upsert.reset();
-    erase.reset();
+    store.detach();
     if (db.isValid()) {
         db.close();
         db = QSqlDatabase();
@@ -108,6 +64,7 @@ SqliteBackend::SqliteBackend(const QString &path, const QString &table)
     d->path = path;
     d->table = table;
     d->connectionName = QStringLiteral("PersistentMap-sqlite-%1").arg(++counter);
+    d->store.setLabel(QStringLiteral("SQLite store %1 (table %2)").arg(path, table));
 }
 
 SqliteBackend::~SqliteBackend()
@@ -151,29 +108,32 @@ void SqliteBackend::loadInto(Loader &loader)
 {
     using Code = PersistentMapError::Code;
     if (!isValidTableName(d->table)) {
-        d->fail(Code::OpenFailed,
+        d->store.fail(
+                Code::OpenFailed,
                 QStringLiteral("invalid table name: use 1 to 64 letters, digits and underscores, "
                                "not starting with a digit"));
     }
     if (!QSqlDatabase::isDriverAvailable(QStringLiteral("QSQLITE"))) {
-        d->fail(Code::OpenFailed,
+        d->store.fail(
+                Code::OpenFailed,
                 QStringLiteral("Qt's SQLite driver (QSQLITE) is not installed; on Debian it is in "
                                "the package libqt6sql6-sqlite"));
     }
     QString fileError;
     if (!ensureStoreFile(d->path, &fileError))
-        d->fail(Code::OpenFailed, fileError);
+        d->store.fail(Code::OpenFailed, fileError);
 
     d->db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), d->connectionName);
     d->db.setDatabaseName(d->path);
     d->db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000"));
     if (!d->db.open())
-        d->fail(Code::OpenFailed, QStringLiteral("cannot open the file"), d->db.lastError());
+        d->store.fail(Code::OpenFailed, QStringLiteral("cannot open the file"), d->db.lastError());
 
     // Read before anything writes: a file that is not a database must stay as it is.
-    d->exec(QStringLiteral("SELECT count(*) FROM sqlite_master"), Code::Corrupt,
-            QStringLiteral("not a SQLite database"));
-    d->checkTableColumns();
+    d->store.attach(d->db, d->table);
+    d->store.exec(QStringLiteral("SELECT count(*) FROM sqlite_master"), Code::Corrupt,
+                  QStringLiteral("not a SQLite database"));
+    d->store.checkSchema();
     // Switching to WAL needs the file to itself for a moment and SQLite does not wait for that
     // with the busy timeout: retry while another connection (another map opening the same new
     // file) holds it, for as long as the busy timeout.
@@ -186,64 +146,30 @@ void SqliteBackend::loadInto(Loader &loader)
         const QString code = wal.lastError().nativeErrorCode();
         const bool busy = code == QLatin1String("5") || code == QLatin1String("6");
         if (!busy || waited.hasExpired(5000)) {
-            d->fail(busy ? Code::Locked : Code::OpenFailed,
-                    QStringLiteral("cannot switch to WAL mode"), wal.lastError());
+            d->store.fail(busy ? Code::Locked : Code::OpenFailed,
+                          QStringLiteral("cannot switch to WAL mode"), wal.lastError());
         }
         QThread::msleep(2);
     }
-    d->exec(QStringLiteral("PRAGMA synchronous=NORMAL"), Code::OpenFailed,
-            QStringLiteral("cannot set synchronous mode"));
+    d->store.exec(QStringLiteral("PRAGMA synchronous=NORMAL"), Code::OpenFailed,
+                  QStringLiteral("cannot set synchronous mode"));
     // 16 MiB of page cache instead of 2: the write thread commits many batches, and a cache
     // smaller than the B-tree's working set reads back the pages it has just written.
-    d->exec(QStringLiteral("PRAGMA cache_size=-16384"), Code::OpenFailed,
-            QStringLiteral("cannot set the cache size"));
-    d->exec(QStringLiteral("CREATE TABLE IF NOT EXISTS \"%1\" (key TEXT PRIMARY KEY NOT NULL, "
-                           "type TEXT NOT NULL, value TEXT NOT NULL) WITHOUT ROWID")
-                    .arg(d->table),
-            Code::OpenFailed, QStringLiteral("cannot create the table"));
+    d->store.exec(QStringLiteral("PRAGMA cache_size=-16384"), Code::OpenFailed,
+                  QStringLiteral("cannot set the cache size"));
+    d->store.createSchema();
+    d->dataVersion = d->readDataVersion();
+    d->store.startWatching();
 
     d->direct = SqliteDirect::attach(d->db, d->table);
     if (d->direct) {
         SqliteDirect::Error error;
         if (!d->direct->loadInto(loader, &error))
-            d->fail(Code::Corrupt, error.message);
+            d->store.fail(Code::Corrupt, error.message);
     } else {
-        QVariantHash entries = d->loadWithQuery();
-        loader.reserve(entries.size());
-        for (auto it = entries.begin(); it != entries.end(); ++it)
-            loader.add(QString(it.key()), std::move(it.value()));
+        d->store.loadInto(loader);
     }
     d->open = true;
-}
-
-// The QSqlQuery path, for a QSQLITE driver that runs a SQLite library other than ours.
-QVariantHash SqliteBackendPrivate::loadWithQuery()
-{
-    using Code = PersistentMapError::Code;
-    QVariantHash result;
-    QSqlQuery rows = exec(QStringLiteral("SELECT key, type, value FROM \"%1\"").arg(table),
-                          Code::Corrupt, QStringLiteral("cannot read the table"));
-    QString error;
-    while (rows.next()) {
-        const QString key = rows.value(0).toString();
-        QVariant value;
-        if (!decodeValue(rows.value(1).toString(), rows.value(2).toString(), &value, &error))
-            fail(Code::Corrupt, QStringLiteral("key '%1': %2").arg(key.left(200), error));
-        result.insert(key, value);
-    }
-    if (rows.lastError().isValid())
-        fail(Code::Corrupt, QStringLiteral("cannot read the table"), rows.lastError());
-
-    upsert.emplace(db);
-    if (!upsert->prepare(
-                QStringLiteral("INSERT OR REPLACE INTO \"%1\" (key, type, value) VALUES (?, ?, ?)")
-                        .arg(table))) {
-        fail(Code::OpenFailed, QStringLiteral("cannot prepare a statement"), upsert->lastError());
-    }
-    erase.emplace(db);
-    if (!erase->prepare(QStringLiteral("DELETE FROM \"%1\" WHERE key = ?").arg(table)))
-        fail(Code::OpenFailed, QStringLiteral("cannot prepare a statement"), erase->lastError());
-    return result;
 }
 
 void SqliteBackend::save(const QString &key, const QVariant &value)
@@ -263,57 +189,31 @@ void SqliteBackend::remove(const QString &key)
 void SqliteBackend::apply(const WriteBatch &batch)
 {
     if (!d->open)
-        d->fail(PersistentMapError::Code::WriteFailed, QStringLiteral("the store is not open"));
+        d->store.fail(PersistentMapError::Code::WriteFailed,
+                      QStringLiteral("the store is not open"));
     if (!d->direct) {
-        d->applyWithQuery(batch);
+        d->store.apply(batch);
         return;
     }
     SqliteDirect::Error error;
     if (!d->direct->apply(batch, &error))
         d->fail(error);
-}
-
-void SqliteBackendPrivate::applyWithQuery(const WriteBatch &batch)
-{
-    using Code = PersistentMapError::Code;
-    exec(QStringLiteral("BEGIN IMMEDIATE"), Code::WriteFailed,
-         QStringLiteral("cannot start a transaction"));
-    auto rollbackAndFail = [this](const QString &what, const QSqlError &error) {
-        QSqlQuery(QStringLiteral("ROLLBACK"), db);
-        fail(error.nativeErrorCode() == QLatin1String("5") ? Code::Locked : Code::WriteFailed, what,
-             error);
-    };
-    for (const WriteBatch::Entry &entry : batch.entries()) {
-        QSqlQuery &query = entry.isRemove ? *erase : *upsert;
-        query.bindValue(0, nonNull(entry.key));
-        if (!entry.isRemove) {
-            EncodedValue encoded = encodeValue(entry.value);
-            query.bindValue(1, nonNull(encoded.type));
-            query.bindValue(2, nonNull(encoded.text));
-        }
-        if (!query.exec())
-            rollbackAndFail(QStringLiteral("cannot write key '%1'").arg(entry.key.left(200)),
-                            query.lastError());
-    }
-    QSqlQuery commit(db);
-    if (!commit.exec(QStringLiteral("COMMIT")))
-        rollbackAndFail(QStringLiteral("cannot commit"), commit.lastError());
+    d->store.noteWritten(batch.size());
 }
 
 void SqliteBackend::clear()
 {
     using Code = PersistentMapError::Code;
     if (!d->open)
-        d->fail(Code::WriteFailed, QStringLiteral("the store is not open"));
-    d->exec(QStringLiteral("DELETE FROM \"%1\"").arg(d->table), Code::WriteFailed,
-            QStringLiteral("cannot clear the table"));
+        d->store.fail(Code::WriteFailed, QStringLiteral("the store is not open"));
+    d->store.clear();
 }
 
 void SqliteBackend::flush()
 {
     using Code = PersistentMapError::Code;
     if (!d->open)
-        d->fail(Code::WriteFailed, QStringLiteral("the store is not open"));
+        d->store.fail(Code::WriteFailed, QStringLiteral("the store is not open"));
 #ifdef Q_OS_UNIX
     // With synchronous=NORMAL a commit reaches the WAL file but is synced only at the next
     // checkpoint: it survives a crash of the process, not a power loss. Syncing the WAL makes
@@ -322,12 +222,30 @@ void SqliteBackend::flush()
     // when nothing is dirty).
     QString error;
     if (!syncFile(d->path + QStringLiteral("-wal"), &error) || !syncFile(d->path, &error))
-        d->fail(Code::WriteFailed, error);
+        d->store.fail(Code::WriteFailed, error);
 #else
-    QSqlQuery checkpoint = d->exec(QStringLiteral("PRAGMA wal_checkpoint(FULL)"), Code::WriteFailed,
-                                   QStringLiteral("cannot checkpoint"));
+    QSqlQuery checkpoint = d->store.exec(QStringLiteral("PRAGMA wal_checkpoint(FULL)"),
+                                         Code::WriteFailed, QStringLiteral("cannot checkpoint"));
     if (checkpoint.next() && checkpoint.value(0).toInt() != 0)
-        d->fail(Code::Locked,
-                QStringLiteral("another connection kept the checkpoint from finishing"));
+        d->store.fail(Code::Locked,
+                      QStringLiteral("another connection kept the checkpoint from finishing"));
 #endif
+}
+
+bool SqliteBackend::canWatchChanges() const
+{
+    return true;
+}
+
+// PRAGMA data_version changes only when another connection committed: checking it costs a few
+// microseconds and no table access, so the change log is read only when there is news.
+StorageBackend::Changes SqliteBackend::pollChanges()
+{
+    if (!d->open)
+        return {};
+    const qint64 version = d->readDataVersion();
+    if (version == d->dataVersion)
+        return {};
+    d->dataVersion = version;
+    return d->store.pollChanges();
 }

@@ -30,6 +30,8 @@ public:
     void flush() override;
     void apply(const WriteBatch &batch) override;
     void clear() override;
+    bool canWatchChanges() const override;
+    Changes pollChanges() override;
 
     static bool isValidTableName(const QString &table);
 

@@ -13,6 +13,7 @@
 #include <QtCore/QMutex>
 #include <QtCore/QPromise>
 #include <QtCore/QThreadPool>
+#include <QtCore/QTimer>
 #include <QtCore/QWaitCondition>
 
 #include <atomic>
@@ -67,6 +68,11 @@ public:
     void deliverNotifications(); // any thread: emits now on the owner thread, else posts
     void shutdown(); // owner thread, from the destructor
 
+    void updateWatchTimer(); // owner thread
+    void schedulePoll(); // owner thread, from watchTimer
+    void pollExternalChanges(); // storage thread
+    void mergeExternalLocked(const StorageBackend::Changes &changes);
+
     PersistentMap *q_ptr;
     std::unique_ptr<StorageBackend> backend;
     PersistentMapInternal::ShardedCache cache;
@@ -92,6 +98,14 @@ public:
     QList<Notification> notifications;
     bool deliveryPosted = false;
     bool delivering = false; // owner thread only
+
+    // Watching other writers' changes.
+    QTimer *watchTimer = nullptr; // owned by q, lives on the owner thread
+    std::atomic<bool> watchEnabled{true};
+    std::atomic<int> watchIntervalMs{50};
+    std::atomic<bool> watchable{false}; // loaded, and the backend can watch
+    bool pollScheduled = false; // guarded by mutex
+    QString pollError; // the last poll's failure, reported once (storage thread)
 };
 
 #endif // PERSISTENTMAP_P_H

@@ -306,7 +306,10 @@ void tst_SqliteBackend::customTablesAreIndependent()
     QCOMPARE(query(path,
                    QStringLiteral("SELECT name FROM sqlite_master WHERE type = 'table' "
                                   "ORDER BY name")),
-             (QList<QStringList>{{QStringLiteral("alpha")}, {QStringLiteral("beta")}}));
+             (QList<QStringList>{{QStringLiteral("alpha")},
+                                 {QStringLiteral("alpha_changes")},
+                                 {QStringLiteral("beta")},
+                                 {QStringLiteral("beta_changes")}}));
 }
 
 // Regression: two maps creating the same missing file at once; the one that lost the race got

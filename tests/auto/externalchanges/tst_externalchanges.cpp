@@ -1,0 +1,296 @@
+// Changes made by another writer (another map on the same store in this process, or another
+// process) reach a map as cache updates and signals: data-driven over every backend that can
+// watch. Latency is measured by pm-bench, not asserted here: the waits below are generous
+// bounds for a loaded CI machine.
+#include "testhelpers.h"
+
+#include <PersistentMap/PersistentMap>
+
+#include <QtCore/QElapsedTimer>
+#include <QtCore/QProcess>
+#include <QtCore/QTemporaryDir>
+#include <QtTest/QSignalSpy>
+#include <QtTest/QTest>
+
+namespace {
+
+constexpr int Bound = 10000; // ms; the watch interval is 50 ms
+
+struct Store
+{
+    QString writer; // the spec of a map that writes
+    QString follower; // the spec of a map that follows it (the same, unless read-only)
+    bool followerWrites = true;
+};
+
+std::unique_ptr<PersistentMap> open(const QString &spec)
+{
+    QString error;
+    std::unique_ptr<StorageBackend> backend = StorageBackend::create(spec, &error);
+    if (!backend)
+        qFatal("%s", qPrintable(error));
+    auto map = std::make_unique<PersistentMap>(std::move(backend));
+    if (const std::optional<PersistentMapError> failed = loadError(*map))
+        qFatal("%s", qPrintable(failed->message()));
+    return map;
+}
+
+QStringList keysOf(const QSignalSpy &spy)
+{
+    QStringList keys;
+    for (const QList<QVariant> &args : spy)
+        keys.append(args.at(0).toString());
+    return keys;
+}
+
+// A second process running mapwatcher on a store.
+class Watcher
+{
+public:
+    explicit Watcher(const QString &spec)
+    {
+        m_process.setProgram(QStringLiteral(MAPWATCHER_PATH));
+        m_process.setArguments({spec});
+        m_process.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        m_process.start();
+    }
+    ~Watcher()
+    {
+        if (m_process.state() != QProcess::NotRunning) {
+            m_process.kill();
+            m_process.waitForFinished();
+        }
+    }
+    // The next line the watcher printed, or an empty string after the timeout.
+    QString nextLine(int timeout = Bound)
+    {
+        QElapsedTimer waited;
+        waited.start();
+        while (!m_process.canReadLine()) {
+            const int left = timeout - int(waited.elapsed());
+            if (left <= 0 || !m_process.waitForReadyRead(left))
+                return m_process.canReadLine() ? nextLine(0) : QString();
+        }
+        return QString::fromUtf8(m_process.readLine()).chopped(1);
+    }
+    // Skips lines until one equals `expected`; returns the ones skipped (for the message) or
+    // nullopt when it came.
+    std::optional<QStringList> waitFor(const QString &expected)
+    {
+        QStringList seen;
+        for (;;) {
+            const QString line = nextLine();
+            if (line == expected)
+                return std::nullopt;
+            if (line.isEmpty())
+                return seen;
+            seen.append(line);
+        }
+    }
+    void send(const QString &line) { m_process.write((line + u'\n').toUtf8()); }
+    bool quit()
+    {
+        send(QStringLiteral("quit"));
+        return m_process.waitForFinished(Bound) && m_process.exitCode() == 0;
+    }
+
+private:
+    QProcess m_process;
+};
+
+} // namespace
+
+Q_DECLARE_METATYPE(Store)
+
+class tst_ExternalChanges : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void followsInsertsAndRemoves_data() { stores(); }
+    void followsInsertsAndRemoves();
+    void ownWritesAreNotEchoed_data() { stores(); }
+    void ownWritesAreNotEchoed();
+    void watchingCanBeTurnedOff_data() { stores(); }
+    void watchingCanBeTurnedOff();
+    void catchesUpAfterTheLogWasPruned_data() { stores(); }
+    void catchesUpAfterTheLogWasPruned();
+    void twoProcessesSeeEachOther_data() { stores(); }
+    void twoProcessesSeeEachOther();
+
+private:
+    void stores();
+    QString path(const QString &name) const { return m_dir.filePath(name); }
+    QTemporaryDir m_dir;
+    int m_serial = 0;
+};
+
+void tst_ExternalChanges::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+}
+
+// Every backend that can watch. Each row gets a fresh store.
+void tst_ExternalChanges::stores()
+{
+    QTest::addColumn<Store>("store");
+    const QString sqlite = path(QStringLiteral("store-%1.db").arg(++m_serial));
+    QTest::newRow("sqlite") << Store{QStringLiteral("sqlite:") + sqlite,
+                                     QStringLiteral("sqlite:") + sqlite};
+}
+
+void tst_ExternalChanges::followsInsertsAndRemoves()
+{
+    QFETCH(Store, store);
+    auto writer = open(store.writer);
+    VERIFY_OK(writer->insert(QStringLiteral("before"), 1));
+    auto follower = open(store.follower);
+    QCOMPARE(follower->value(QStringLiteral("before")), QVariant(1));
+    QVERIFY(follower->watchExternalChanges());
+    QSignalSpy changed(follower.get(), &PersistentMap::valueChanged);
+    QSignalSpy removed(follower.get(), &PersistentMap::valueRemoved);
+    QSignalSpy counted(follower.get(), &PersistentMap::countChanged);
+
+    const QVariantList list{1, QStringLiteral("two"), 3.5};
+    WriteBatch batch;
+    batch.insert(QStringLiteral("list"), list);
+    batch.insert(QStringLiteral("when"), QDate(2026, 11, 23));
+    batch.remove(QStringLiteral("before"));
+    VERIFY_OK(writer->apply(batch));
+    QTRY_VERIFY_WITH_TIMEOUT(changed.size() == 2 && removed.size() == 1, Bound);
+    QCOMPARE(keysOf(removed), QStringList{QStringLiteral("before")});
+    QStringList keys = keysOf(changed);
+    keys.sort();
+    QCOMPARE(keys, (QStringList{QStringLiteral("list"), QStringLiteral("when")}));
+    QVERIFY(counted.size() >= 1);
+    // Values come back with their types.
+    QCOMPARE(follower->value(QStringLiteral("list")), QVariant(list));
+    QCOMPARE(follower->value(QStringLiteral("when")).metaType(), QMetaType::fromType<QDate>());
+    QCOMPARE(follower->toHash(), writer->toHash());
+
+    VERIFY_OK(writer->insert(QStringLiteral("list"), QStringLiteral("replaced")));
+    QTRY_VERIFY_WITH_TIMEOUT(changed.size() == 3, Bound);
+    QCOMPARE(changed.last().at(1), QVariant(QStringLiteral("replaced")));
+    VERIFY_OK(writer->clear());
+    QTRY_VERIFY_WITH_TIMEOUT(removed.size() == 3, Bound);
+    QVERIFY(follower->isEmpty());
+}
+
+// A map's own committed writes do not come back to it as changes: when it has seen another
+// writer's marker (written after its own writes), it has also read its own writes from the log.
+void tst_ExternalChanges::ownWritesAreNotEchoed()
+{
+    QFETCH(Store, store);
+    if (!store.followerWrites)
+        QSKIP("the follower of this backend is read-only");
+    auto first = open(store.writer);
+    auto second = open(store.follower);
+    QSignalSpy firstChanged(first.get(), &PersistentMap::valueChanged);
+    QSignalSpy secondChanged(second.get(), &PersistentMap::valueChanged);
+    for (int i = 0; i < 20; ++i)
+        first->insert(QStringLiteral("own%1").arg(i), i);
+    VERIFY_OK(first->flush());
+    QTRY_VERIFY_WITH_TIMEOUT(second->count() == 20, Bound);
+    VERIFY_OK(second->insert(QStringLiteral("marker"), true));
+    QTRY_VERIFY_WITH_TIMEOUT(first->contains(QStringLiteral("marker")), Bound);
+    QStringList expected;
+    for (int i = 0; i < 20; ++i)
+        expected.append(QStringLiteral("own%1").arg(i));
+    QCOMPARE(keysOf(firstChanged), expected + QStringList{QStringLiteral("marker")});
+    // The second map announced each of the first's keys once, and its own marker once.
+    QCOMPARE(secondChanged.size(), 21);
+}
+
+void tst_ExternalChanges::watchingCanBeTurnedOff()
+{
+    QFETCH(Store, store);
+    auto writer = open(store.writer);
+    auto follower = open(store.follower);
+    auto witness = open(store.follower); // a second follower, still watching
+    QSignalSpy toggled(follower.get(), &PersistentMap::watchExternalChangesChanged);
+    follower->setWatchExternalChanges(false);
+    QCOMPARE(toggled.size(), 1);
+    QSignalSpy changed(follower.get(), &PersistentMap::valueChanged);
+    VERIFY_OK(writer->insert(QStringLiteral("k"), 1));
+    QTRY_VERIFY_WITH_TIMEOUT(witness->contains(QStringLiteral("k")), Bound);
+    // Absence can only be checked over time: ten watch intervals more than the witness needed.
+    QTest::qWait(10 * follower->watchInterval());
+    QVERIFY(changed.isEmpty());
+    QVERIFY(!follower->contains(QStringLiteral("k")));
+    follower->setWatchExternalChanges(true);
+    QVERIFY(changed.wait(Bound));
+    QCOMPARE(follower->value(QStringLiteral("k")), QVariant(1));
+}
+
+// A follower that was away while more changes were made than the change log keeps reloads the
+// whole store and still reports exactly what differs.
+void tst_ExternalChanges::catchesUpAfterTheLogWasPruned()
+{
+    QFETCH(Store, store);
+    auto writer = open(store.writer);
+    VERIFY_OK(writer->insert({{QStringLiteral("gone"), 1}, {QStringLiteral("kept"), 2}}));
+    auto follower = open(store.follower);
+    follower->setWatchExternalChanges(false);
+    QSignalSpy changed(follower.get(), &PersistentMap::valueChanged);
+    QSignalSpy removed(follower.get(), &PersistentMap::valueRemoved);
+    constexpr int Many = 60000; // more than SqlStore::LogKeep
+    for (int round = 0; round < 2; ++round) {
+        WriteBatch batch;
+        for (int i = 0; i < Many / 2; ++i)
+            batch.insert(QStringLiteral("bulk%1").arg(round * Many / 2 + i), i);
+        VERIFY_OK(writer->apply(batch));
+    }
+    VERIFY_OK(writer->remove(QStringLiteral("gone")));
+    VERIFY_OK(writer->flush());
+    follower->setWatchExternalChanges(true);
+    QTRY_VERIFY_WITH_TIMEOUT(removed.size() == 1, Bound);
+    QCOMPARE(keysOf(removed), QStringList{QStringLiteral("gone")});
+    QCOMPARE(changed.size(), Many);
+    QCOMPARE(follower->count(), qsizetype(Many + 1));
+    QCOMPARE(contentDiff(follower->toHash(), writer->toHash()), QString());
+}
+
+// Two processes on one store: each sees the other's inserts and removes as signals.
+void tst_ExternalChanges::twoProcessesSeeEachOther()
+{
+    QFETCH(Store, store);
+    auto map = open(store.writer);
+    VERIFY_OK(map->insert(QStringLiteral("seed"), QStringLiteral("s")));
+    Watcher other(store.follower);
+    QCOMPARE(other.nextLine(), QStringLiteral("ready 1"));
+
+    QElapsedTimer latency;
+    latency.start();
+    VERIFY_OK(map->insert(QStringLiteral("from test"), QStringLiteral("hello")));
+    const qint64 committed = latency.elapsed();
+    auto skipped = other.waitFor(QStringLiteral("changed\tfrom test\thello"));
+    QVERIFY2(!skipped, qPrintable(skipped.value_or(QStringList()).join(u'|')));
+    qInfo("the other process saw an insert %lld ms after it was committed",
+          latency.elapsed() - committed);
+    VERIFY_OK(map->remove(QStringLiteral("seed")));
+    skipped = other.waitFor(QStringLiteral("removed\tseed"));
+    QVERIFY2(!skipped, qPrintable(skipped.value_or(QStringList()).join(u'|')));
+
+    if (store.followerWrites) {
+        QSignalSpy changed(map.get(), &PersistentMap::valueChanged);
+        QSignalSpy removed(map.get(), &PersistentMap::valueRemoved);
+        other.send(QStringLiteral("insert\tfrom process\tworld"));
+        // Its own write is announced once, as a local change; were it echoed by the watch, the
+        // next lines would not be the ones expected below.
+        QCOMPARE(other.nextLine(), QStringLiteral("changed\tfrom process\tworld"));
+        QCOMPARE(other.nextLine(), QStringLiteral("done\tfrom process"));
+        QVERIFY(changed.wait(Bound));
+        QCOMPARE(changed.first().at(0), QVariant(QStringLiteral("from process")));
+        QCOMPARE(map->value(QStringLiteral("from process")), QVariant(QStringLiteral("world")));
+        other.send(QStringLiteral("remove\tfrom test"));
+        QCOMPARE(other.nextLine(), QStringLiteral("removed\tfrom test"));
+        QCOMPARE(other.nextLine(), QStringLiteral("done\tfrom test"));
+        QVERIFY(removed.wait(Bound));
+        QCOMPARE(keysOf(removed), QStringList{QStringLiteral("from test")});
+    }
+    QVERIFY(other.quit());
+}
+
+QTEST_GUILESS_MAIN(tst_ExternalChanges)
+#include "tst_externalchanges.moc"
