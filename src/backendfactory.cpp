@@ -1,6 +1,7 @@
 // StorageBackend::create(): the one place that knows every backend.
 #include "csvbackend.h"
 #include "memorybackend.h"
+#include "postgresbackend.h"
 #include "sqlitebackend.h"
 #include "storagebackend.h"
 
@@ -28,6 +29,13 @@ std::unique_ptr<StorageBackend> StorageBackend::create(const QString &spec, QStr
             return fail(QStringLiteral("\"%1\": a memory store takes no path").arg(spec));
         return std::make_unique<MemoryBackend>();
     }
+    if (scheme == u"postgres" || scheme == u"postgresql") {
+        auto backend = std::make_unique<PostgresBackend>(spec);
+        if (!PostgresBackend::isValidTableName(backend->table()))
+            return fail(QStringLiteral("\"%1\": invalid table name \"%2\"")
+                                .arg(backend->displayName(), backend->table()));
+        return backend;
+    }
     if (scheme.isEmpty() || scheme == u"sqlite" || scheme == u"csv") {
         if (rest.isEmpty())
             return fail(QStringLiteral("\"%1\": the path is missing").arg(spec));
@@ -49,7 +57,7 @@ std::unique_ptr<StorageBackend> StorageBackend::create(const QString &spec, QStr
             return std::make_unique<CsvBackend>(rest);
         return std::make_unique<SqliteBackend>(rest);
     }
-    return fail(QStringLiteral("\"%1\": unknown backend \"%2\"; use sqlite:PATH, csv:PATH or "
-                               "memory:")
+    return fail(QStringLiteral("\"%1\": unknown backend \"%2\"; use sqlite:PATH, csv:PATH, "
+                               "postgres://USER@HOST:PORT/DATABASE or memory:")
                         .arg(spec, scheme));
 }

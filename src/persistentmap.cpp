@@ -506,7 +506,9 @@ void PersistentMapPrivate::shutdown()
         }
     }
     // The backend is destroyed where it was used: it may own a thread-bound SQL connection.
-    QtConcurrent::run(&storageThread, [this] { backend.reset(); }).waitForFinished();
+    // Not QtConcurrent::run(...).waitForFinished(): that runs a task that has not started yet
+    // on the waiting thread.
+    storageThread.start([this] { backend.reset(); });
     storageThread.waitForDone();
 }
 

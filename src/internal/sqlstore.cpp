@@ -74,7 +74,9 @@ void SqlStore::detach()
 void SqlStore::checkSchema()
 {
     const auto check = [this](const QString &table, const QStringList &expected) {
-        const QSqlRecord record = m_db.record(table);
+        // QPSQL folds an unquoted name to lower case; our names are case-sensitive.
+        const QSqlRecord record =
+                m_db.record(m_dialect == Dialect::Postgres ? quoted(table) : table);
         QStringList columns;
         for (int i = 0; i < record.count(); ++i)
             columns.append(record.fieldName(i));
@@ -144,10 +146,12 @@ void SqlStore::createSchema()
                         "CREATE OR REPLACE TRIGGER %1 AFTER INSERT OR UPDATE OR DELETE ON %2 "
                         "FOR EACH ROW EXECUTE FUNCTION %1()")
                         .arg(function, table),
-                // NOTIFY is sent at commit, once per transaction and channel.
+                // NOTIFY is sent at commit, once per transaction and payload; the payload (the
+                // writer's server process) lets a client skip its own commits.
                 QStringLiteral(
                         "CREATE OR REPLACE FUNCTION %1() RETURNS trigger LANGUAGE plpgsql AS "
-                        "$$ BEGIN PERFORM pg_notify('%2', ''); RETURN NULL; END $$")
+                        "$$ BEGIN PERFORM pg_notify('%2', pg_backend_pid()::text); RETURN NULL; "
+                        "END $$")
                         .arg(notify, logTable()),
                 QStringLiteral(
                         "CREATE OR REPLACE TRIGGER %1 AFTER INSERT OR UPDATE OR DELETE ON %2 "

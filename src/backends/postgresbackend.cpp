@@ -1,0 +1,312 @@
+#include "postgresbackend.h"
+
+#include "persistentmaperror.h"
+#include "sqlstore_p.h"
+
+#include <QtCore/QAbstractEventDispatcher>
+#include <QtCore/QElapsedTimer>
+#include <QtCore/QRegularExpression>
+#include <QtCore/QThread>
+#include <QtCore/QUrl>
+#include <QtCore/QUrlQuery>
+#include <QtSql/QSqlDriver>
+
+#include <atomic>
+
+using namespace PersistentMapInternal;
+
+namespace {
+
+using Code = PersistentMapError::Code;
+
+struct ConnectionParameters
+{
+    QString host;
+    int port = -1;
+    QString database;
+    QString user;
+    QString password;
+    QStringList options; // passed on to libpq, "key=value"
+    QString table;
+    QString error;
+};
+
+// "key=value key='quoted value'" as libpq reads it.
+bool parseConnectionString(const QString &text, ConnectionParameters *out)
+{
+    qsizetype i = 0;
+    const qsizetype n = text.size();
+    while (i < n) {
+        while (i < n && text.at(i).isSpace())
+            ++i;
+        if (i == n)
+            break;
+        const qsizetype equals = text.indexOf(u'=', i);
+        if (equals < 0) {
+            out->error = QStringLiteral("expected key=value at \"%1\"").arg(text.mid(i, 20));
+            return false;
+        }
+        const QString key = text.mid(i, equals - i).trimmed();
+        i = equals + 1;
+        while (i < n && text.at(i).isSpace())
+            ++i;
+        QString value;
+        if (i < n && text.at(i) == u'\'') {
+            for (++i; i < n && text.at(i) != u'\''; ++i) {
+                if (text.at(i) == u'\\' && i + 1 < n)
+                    ++i;
+                value.append(text.at(i));
+            }
+            if (i == n) {
+                out->error = QStringLiteral("unterminated quote in the value of %1").arg(key);
+                return false;
+            }
+            ++i;
+        } else {
+            while (i < n && !text.at(i).isSpace())
+                value.append(text.at(i++));
+        }
+        if (key == u"host" || key == u"hostaddr")
+            out->host = value;
+        else if (key == u"port")
+            out->port = value.toInt();
+        else if (key == u"dbname")
+            out->database = value;
+        else if (key == u"user")
+            out->user = value;
+        else if (key == u"password")
+            out->password = value;
+        else
+            out->options.append(key + u'=' + value);
+    }
+    return true;
+}
+
+ConnectionParameters parseConnection(const QString &connection)
+{
+    ConnectionParameters result;
+    if (!connection.contains(QStringLiteral("://"))) {
+        parseConnectionString(connection, &result);
+        return result;
+    }
+    const QUrl url(connection, QUrl::StrictMode);
+    const QString scheme = url.scheme().toLower();
+    if (!url.isValid() || (scheme != u"postgres" && scheme != u"postgresql")) {
+        result.error = QStringLiteral("not a postgres:// URL");
+        return result;
+    }
+    result.host = url.host();
+    result.port = url.port(-1);
+    result.database = url.path(QUrl::FullyDecoded).mid(1);
+    result.user = url.userName(QUrl::FullyDecoded);
+    result.password = url.password(QUrl::FullyDecoded);
+    const QUrlQuery query(url);
+    for (const auto &[key, value] : query.queryItems(QUrl::FullyDecoded)) {
+        if (key == u"table")
+            result.table = value;
+        else
+            result.options.append(key + u'=' + value);
+    }
+    return result;
+}
+
+} // namespace
+
+class PostgresBackendPrivate
+{
+public:
+    void close();
+
+    ConnectionParameters parameters;
+    QString table;
+    QString displayName;
+    QString connectionName;
+    SqlStore store{SqlStore::Dialect::Postgres};
+    QSqlDatabase db;
+    QSqlDatabase listener; // a connection of its own: queries on `db` would swallow notifications
+    bool open = false;
+    QString writerPid; // the payload of this backend's own notifications
+    bool notified = false;
+    QElapsedTimer sinceLogRead;
+};
+
+void PostgresBackendPrivate::close()
+{
+    store.detach();
+    for (QSqlDatabase *connection : {&listener, &db}) {
+        if (connection->isValid()) {
+            const QString name = connection->connectionName();
+            connection->close();
+            *connection = QSqlDatabase();
+            QSqlDatabase::removeDatabase(name);
+        }
+    }
+}
+
+PostgresBackend::PostgresBackend(const QString &connection, const QString &table)
+    : d(std::make_unique<PostgresBackendPrivate>())
+{
+    static std::atomic<quint64> counter{0};
+    d->parameters = parseConnection(connection);
+    d->table = !table.isEmpty()              ? table
+            : !d->parameters.table.isEmpty() ? d->parameters.table
+                                             : QStringLiteral("persistent_map");
+    const ConnectionParameters &p = d->parameters;
+    d->displayName = QStringLiteral("%1@%2:%3/%4")
+                             .arg(p.user, p.host.isEmpty() ? QStringLiteral("localhost") : p.host)
+                             .arg(p.port > 0 ? p.port : 5432)
+                             .arg(p.database);
+    d->connectionName = QStringLiteral("PersistentMap-postgres-%1").arg(++counter);
+    d->store.setLabel(
+            QStringLiteral("PostgreSQL store %1 (table %2)").arg(d->displayName, d->table));
+}
+
+PostgresBackend::~PostgresBackend()
+{
+    d->close();
+}
+
+QString PostgresBackend::table() const
+{
+    return d->table;
+}
+
+QString PostgresBackend::displayName() const
+{
+    return d->displayName;
+}
+
+bool PostgresBackend::isValidTableName(const QString &table)
+{
+    static const QRegularExpression pattern(QStringLiteral("\\A[A-Za-z_][A-Za-z0-9_]{0,47}\\z"));
+    return pattern.match(table).hasMatch();
+}
+
+QVariantHash PostgresBackend::loadAll()
+{
+    struct HashLoader : Loader
+    {
+        QVariantHash entries;
+        void add(QString &&key, QVariant &&value) override
+        {
+            entries.insert(std::move(key), std::move(value));
+        }
+    } loader;
+    loadInto(loader);
+    return std::move(loader.entries);
+}
+
+void PostgresBackend::loadInto(Loader &loader)
+{
+    SqlStore &store = d->store;
+    if (!d->parameters.error.isEmpty())
+        store.fail(Code::OpenFailed,
+                   QStringLiteral("invalid connection: %1").arg(d->parameters.error));
+    if (!isValidTableName(d->table)) {
+        store.fail(Code::OpenFailed,
+                   QStringLiteral("invalid table name: use 1 to 48 letters, digits and "
+                                  "underscores, not starting with a digit"));
+    }
+    if (!QSqlDatabase::isDriverAvailable(QStringLiteral("QPSQL"))) {
+        store.fail(Code::OpenFailed,
+                   QStringLiteral("Qt's PostgreSQL driver (QPSQL) is not installed; on Debian it "
+                                  "is in the package libqt6sql6-psql"));
+    }
+    const ConnectionParameters &p = d->parameters;
+    QStringList options = p.options;
+    // A server that is not there fails the load in seconds, not after the kernel's TCP timeout.
+    if (options.filter(QRegularExpression(QStringLiteral("^connect_timeout="))).isEmpty())
+        options.append(QStringLiteral("connect_timeout=10"));
+    const auto connect = [&](const QString &name) {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), name);
+        db.setHostName(p.host);
+        if (p.port > 0)
+            db.setPort(p.port);
+        db.setDatabaseName(p.database);
+        db.setUserName(p.user);
+        db.setPassword(p.password);
+        db.setConnectOptions(options.join(u';'));
+        if (!db.open())
+            store.fail(Code::OpenFailed, QStringLiteral("cannot connect"), db.lastError());
+        // Without this, every open prints the server's NOTICEs ("relation ... already exists,
+        // skipping") as warnings.
+        QSqlQuery(QStringLiteral("SET client_min_messages TO WARNING"), db);
+        return db;
+    };
+    d->db = connect(d->connectionName);
+    store.attach(d->db, d->table);
+    store.checkSchema();
+    store.createSchema();
+
+    QSqlQuery pid = store.exec(QStringLiteral("SELECT pg_backend_pid()"), Code::OpenFailed,
+                               QStringLiteral("cannot read the connection's process id"));
+    d->writerPid = pid.next() ? pid.value(0).toString() : QString();
+
+    // Listening before the change log's position is read: nothing committed after it is missed.
+    d->listener = connect(d->connectionName + QStringLiteral("-listen"));
+    QSqlDriver *driver = d->listener.driver();
+    if (!driver->subscribeToNotification(store.logTable())) {
+        store.fail(Code::OpenFailed, QStringLiteral("cannot listen for changes"),
+                   driver->lastError());
+    }
+    QObject::connect(
+            driver, &QSqlDriver::notification, driver,
+            [this](const QString &, QSqlDriver::NotificationSource, const QVariant &payload) {
+                if (payload.toString() != d->writerPid)
+                    d->notified = true;
+            });
+    store.startWatching();
+    d->sinceLogRead.start();
+    store.loadInto(loader);
+    d->open = true;
+}
+
+void PostgresBackend::save(const QString &key, const QVariant &value)
+{
+    WriteBatch batch;
+    batch.insert(key, value);
+    apply(batch);
+}
+
+void PostgresBackend::remove(const QString &key)
+{
+    WriteBatch batch;
+    batch.remove(key);
+    apply(batch);
+}
+
+void PostgresBackend::apply(const WriteBatch &batch)
+{
+    if (!d->open)
+        d->store.fail(Code::WriteFailed, QStringLiteral("the store is not open"));
+    d->store.apply(batch);
+}
+
+void PostgresBackend::clear()
+{
+    if (!d->open)
+        d->store.fail(Code::WriteFailed, QStringLiteral("the store is not open"));
+    d->store.clear();
+}
+
+bool PostgresBackend::canWatchChanges() const
+{
+    return true;
+}
+
+// Notifications arrive on the listening connection's socket; the storage thread runs no event
+// loop, so its pending events (the driver's socket notifier) are processed here. The change log
+// is also read every few seconds without a notification, in case one was lost with a dropped
+// listening connection.
+StorageBackend::Changes PostgresBackend::pollChanges()
+{
+    if (!d->open)
+        return {};
+    if (QAbstractEventDispatcher *dispatcher = QThread::currentThread()->eventDispatcher())
+        dispatcher->processEvents(QEventLoop::AllEvents);
+    if (!d->notified && !d->sinceLogRead.hasExpired(5000))
+        return {};
+    d->notified = false;
+    d->sinceLogRead.start();
+    return d->store.pollChanges();
+}

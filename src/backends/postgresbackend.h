@@ -1,0 +1,48 @@
+// PostgresBackend: stores the map in one table of a PostgreSQL database through Qt's QPSQL
+// driver, so that several processes, on several machines, share it. The table has the same
+// columns and the same readable text as SqliteBackend's (docs/FORMAT.md); it and its change log
+// are created when missing.
+//
+// `connection` is a URL, postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?table=NAME&OPTION=...]
+// (other query items, such as sslmode or connect_timeout, are passed on to libpq), or a libpq
+// connection string, "host=... port=... dbname=... user=... password=...". The password is never
+// part of a message. The table name must match [A-Za-z_][A-Za-z0-9_]{0,47} (PostgreSQL's 63-byte
+// names, minus the suffixes of the change log's objects); it is case-sensitive.
+//
+// Each apply() is one transaction. Other clients' commits reach the map through LISTEN/NOTIFY
+// (a trigger notifies the channel "<table>_changes") and the change log (docs/MULTI-PROCESS.md).
+// flush() has nothing to add: a committed transaction is durable on the server.
+// The server must not be older than PostgreSQL 14 (CREATE OR REPLACE TRIGGER).
+#ifndef POSTGRESBACKEND_H
+#define POSTGRESBACKEND_H
+
+#include "storagebackend.h"
+
+class PostgresBackendPrivate;
+
+class PERSISTENTMAP_EXPORT PostgresBackend : public StorageBackend
+{
+public:
+    // An empty table takes ?table= from the URL, else "persistent_map".
+    explicit PostgresBackend(const QString &connection, const QString &table = {});
+    ~PostgresBackend() override;
+
+    QString table() const;
+    QString displayName() const; // user@host:port/database, without the password
+
+    QVariantHash loadAll() override;
+    void loadInto(Loader &loader) override;
+    void save(const QString &key, const QVariant &value) override;
+    void remove(const QString &key) override;
+    void apply(const WriteBatch &batch) override;
+    void clear() override;
+    bool canWatchChanges() const override;
+    Changes pollChanges() override;
+
+    static bool isValidTableName(const QString &table);
+
+private:
+    std::unique_ptr<PostgresBackendPrivate> d;
+};
+
+#endif // POSTGRESBACKEND_H
