@@ -171,7 +171,8 @@ QFuture<void> PersistentMapPrivate::rejectUnstorable(const QString &key, const Q
         why = QStringLiteral("the key '%1' cannot be stored: it contains an unpaired UTF-16 "
                              "surrogate")
                       .arg(key.left(200));
-    } else if (PersistentMapInternal::isEncodable(value, &why)) {
+    } else if (PersistentMapInternal::isEncodable(value, &why) &&
+               (!backend || backend->canStore(key, value, &why))) {
         return {};
     }
     reportError(why);

@@ -19,6 +19,14 @@ void StorageBackend::loadInto(Loader &loader)
 
 void StorageBackend::flush() { }
 
+bool StorageBackend::canStore(const QString &key, const QVariant &value, QString *why) const
+{
+    Q_UNUSED(key);
+    Q_UNUSED(value);
+    Q_UNUSED(why);
+    return true;
+}
+
 bool StorageBackend::canWatchChanges() const
 {
     return false;

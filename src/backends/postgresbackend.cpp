@@ -2,6 +2,7 @@
 
 #include "persistentmaperror.h"
 #include "sqlstore_p.h"
+#include "valuecodec_p.h"
 
 #include <QtCore/QAbstractEventDispatcher>
 #include <QtCore/QElapsedTimer>
@@ -287,6 +288,18 @@ void PostgresBackend::clear()
     if (!d->open)
         d->store.fail(Code::WriteFailed, QStringLiteral("the store is not open"));
     d->store.clear();
+}
+
+bool PostgresBackend::canStore(const QString &key, const QVariant &value, QString *why) const
+{
+    const QChar nul(0);
+    if (!key.contains(nul) && !PersistentMapInternal::encodeValue(value).text.contains(nul))
+        return true;
+    *why = QStringLiteral("%1: the key '%2' cannot be stored: PostgreSQL text cannot hold the "
+                          "character U+0000 (in the %3)")
+                   .arg(d->store.label(), QString(key).replace(nul, u'\uFFFD').left(200),
+                        key.contains(nul) ? QStringLiteral("key") : QStringLiteral("value"));
+    return false;
 }
 
 bool PostgresBackend::canWatchChanges() const

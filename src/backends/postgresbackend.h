@@ -12,7 +12,9 @@
 // Each apply() is one transaction. Other clients' commits reach the map through LISTEN/NOTIFY
 // (a trigger notifies the channel "<table>_changes") and the change log (docs/MULTI-PROCESS.md).
 // flush() has nothing to add: a committed transaction is durable on the server.
-// The server must not be older than PostgreSQL 14 (CREATE OR REPLACE TRIGGER).
+// PostgreSQL's text cannot hold the character U+0000: keys and values with it are refused
+// (Code::Unsupported) when they are inserted. The server must not be older than PostgreSQL 14
+// (CREATE OR REPLACE TRIGGER).
 #ifndef POSTGRESBACKEND_H
 #define POSTGRESBACKEND_H
 
@@ -36,6 +38,7 @@ public:
     void remove(const QString &key) override;
     void apply(const WriteBatch &batch) override;
     void clear() override;
+    bool canStore(const QString &key, const QVariant &value, QString *why) const override;
     bool canWatchChanges() const override;
     Changes pollChanges() override;
 

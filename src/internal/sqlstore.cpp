@@ -251,6 +251,10 @@ void SqlStore::apply(const WriteBatch &batch)
         fail(isBusy(error) ? Code::Locked : Code::WriteFailed, what, error);
     };
     for (const WriteBatch::Entry &entry : batch.entries()) {
+        // PostgreSQL text cannot hold U+0000 (inserts of it are refused earlier): no such key is
+        // stored, so there is nothing to remove.
+        if (entry.isRemove && m_dialect == Dialect::Postgres && entry.key.contains(QChar(0)))
+            continue;
         QSqlQuery &query = entry.isRemove ? *m_erase : *m_upsert;
         query.bindValue(0, nonNull(entry.key));
         if (!entry.isRemove) {
