@@ -89,16 +89,19 @@ private:
                     if (accept(line))
                         return true;
                 }
-                if (deadline.hasExpired() || !process.waitForReadyRead(deadline.remainingTime()))
+                if (deadline.hasExpired() ||
+                    !process.waitForReadyRead(int(deadline.remainingTime())))
                     return false;
             }
         };
+        const QString done = QStringLiteral("done\t") + key;
         const bool ok =
                 waitForLine([](const QString &line) { return line.startsWith(u"ready"); }) &&
-                process.write(command.toUtf8() + '\n') > 0 && waitForLine([&](const QString &line) {
-                    return line == QStringLiteral("done\t") + key;
-                }) &&
-                process.write("quit\n") > 0 && process.waitForFinished(deadline.remainingTime()) &&
+                process.write(command.toUtf8() + '\n') > 0 &&
+                waitForLine([&](const QString &line) { return line == done; }) &&
+                process.write("quit\n") > 0 &&
+                (process.state() == QProcess::NotRunning ||
+                 process.waitForFinished(int(deadline.remainingTime()))) &&
                 process.exitStatus() == QProcess::NormalExit && process.exitCode() == 0;
         if (!ok) {
             qWarning("mapwatcher on %s, \"%s\" failed (%s); it printed:\n%s", qPrintable(spec),

@@ -3,9 +3,10 @@ import QtTest
 import PersistentMap
 
 // Changes that ANOTHER PROCESS commits to the same SQLite file reach bindings on `values`,
-// PersistentSettings and the signals while watchExternalChanges is on, and nothing while it is
-// off. The other process is mapwatcher (tests/auto/externalchanges): cpp.insertFromAnotherProcess()
-// runs it for one write and returns once that write is committed and the process has exited.
+// PersistentSettings, a PersistentMapModel and the signals while watchExternalChanges is on,
+// and nothing while it is off. The other process is mapwatcher (tests/auto/externalchanges):
+// cpp.insertFromAnotherProcess() runs it for one write and returns once that write is committed
+// and the process has exited.
 TestCase {
     name: "ExternalChanges"
 
@@ -25,6 +26,10 @@ TestCase {
             category: "window"
             property string title: "untitled"
         }
+    }
+    Component {
+        id: modelComponent
+        PersistentMapModel { }
     }
     Component {
         id: spyComponent
@@ -48,6 +53,7 @@ TestCase {
         const changed = spy(store, "valueChanged")
         const removed = spy(store, "valueRemoved")
         const counted = spy(store, "countChanged")
+        const model = createTemporaryObject(modelComponent, this, { map: store.map })
         compare(label.text, "")
 
         verify(cpp.insertFromAnotherProcess(source, "greeting", "from another process"))
@@ -58,6 +64,8 @@ TestCase {
         compare(store.count, 1)
         compare(counted.count, 1)
         compare(store.value("greeting"), "from another process")
+        compare(model.count, 1)
+        compare(model.keyAt(0), "greeting")
 
         verify(cpp.removeFromAnotherProcess(source, "greeting"))
         tryCompare(label, "text", "", bound)
@@ -67,6 +75,7 @@ TestCase {
         compare(store.count, 0)
         compare(counted.count, 2)
         compare(changed.count, 1)
+        compare(model.count, 0)
     }
 
     function test_settingsFollowAnotherProcess() {
