@@ -2,7 +2,8 @@
 // it are restored from a store when it has loaded, and written to the store the moment they
 // change (asynchronously, no timer window), under keys "category/name" (or "name" without a
 // category). Changes made to those keys elsewhere (C++, another PersistentMap item on the same
-// map) update the properties.
+// map, and, while the map's watchExternalChanges is on, other processes or maps writing to the
+// same store) update the properties. A key removed elsewhere leaves its property as it is.
 //
 //   PersistentSettings {
 //       source: "sqlite:settings.db"     // or: map: someStore (a PersistentMap item)

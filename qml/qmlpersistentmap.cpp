@@ -7,6 +7,14 @@
 #include <QtCore/QDir>
 #include <QtCore/QStandardPaths>
 
+#include <algorithm>
+
+namespace {
+// PersistentMap::setWatchInterval()'s floor, applied here too while no map exists, so that the
+// property reads the same before and after a store is open.
+constexpr int MinimumWatchInterval = 10;
+} // namespace
+
 QmlPersistentMap::QmlPersistentMap(QObject *parent)
     : QObject(parent)
     , m_values(new QmlValueMap(
@@ -33,14 +41,27 @@ void QmlPersistentMap::setSource(const QString &source)
 
 QString QmlPersistentMap::resolveSource(const QString &source)
 {
+    // The scheme rule of StorageBackend::create(): letters (then digits, '+', '-', '.') before
+    // the first colon, at least two of them, so "C:\..." and "/data/run:2/x.db" are paths.
     const qsizetype colon = source.indexOf(u':');
-    const bool hasScheme = colon > 1; // "C:\..." is a path
-    const QString scheme = hasScheme ? source.left(colon + 1) : QString();
-    const QString path = hasScheme ? source.mid(colon + 1) : source;
+    bool hasScheme = colon > 1;
+    for (qsizetype i = 0; hasScheme && i < colon; ++i) {
+        const QChar c = source.at(i);
+        hasScheme = (c >= u'a' && c <= u'z') || (c >= u'A' && c <= u'Z') ||
+                (i > 0 && ((c >= u'0' && c <= u'9') || c == u'+' || c == u'-' || c == u'.'));
+    }
+    const qsizetype pathStart = hasScheme ? colon + 1 : 0;
+    // "scheme://authority...": a server (postgres://user@host:port/db), not a file.
+    if (hasScheme && QStringView(source).mid(pathStart).startsWith(u"//"))
+        return source;
+    // Options after '?' ("csv:PATH?readonly=1") belong to the backend, not to the path.
+    const qsizetype query = source.indexOf(u'?', pathStart);
+    const qsizetype pathEnd = query < 0 ? source.size() : query;
+    const QString path = source.mid(pathStart, pathEnd - pathStart);
     if (path.isEmpty() || !QDir::isRelativePath(path))
         return source;
     const QString base = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
-    return scheme + QDir::cleanPath(base + u'/' + path);
+    return source.left(pathStart) + QDir::cleanPath(base + u'/' + path) + source.mid(pathEnd);
 }
 
 void QmlPersistentMap::componentComplete()
@@ -81,6 +102,14 @@ void QmlPersistentMap::open()
             connect(map, &PersistentMap::statusChanged, this,
                     &QmlPersistentMap::onMapStatusChanged);
             connect(map, &PersistentMap::errorOccurred, this, &QmlPersistentMap::errorOccurred);
+            // What was set on this item, before or with another source, goes on; from now on
+            // the map holds the values (C++ code may change them there too).
+            map->setWatchExternalChanges(m_watch);
+            map->setWatchInterval(m_watchInterval);
+            connect(map, &PersistentMap::watchExternalChangesChanged, this,
+                    [this] { updateWatchExternalChanges(m_map->watchExternalChanges()); });
+            connect(map, &PersistentMap::watchIntervalChanged, this,
+                    [this] { updateWatchInterval(m_map->watchInterval()); });
         } else {
             setOwnError(error);
         }
@@ -145,6 +174,48 @@ QQmlPropertyMap *QmlPersistentMap::values() const
 PersistentMap *QmlPersistentMap::map() const
 {
     return m_map.get();
+}
+
+bool QmlPersistentMap::watchExternalChanges() const
+{
+    return m_watch;
+}
+
+void QmlPersistentMap::setWatchExternalChanges(bool watch)
+{
+    if (m_map)
+        m_map->setWatchExternalChanges(watch); // comes back through its change signal
+    else
+        updateWatchExternalChanges(watch);
+}
+
+int QmlPersistentMap::watchInterval() const
+{
+    return m_watchInterval;
+}
+
+void QmlPersistentMap::setWatchInterval(int milliseconds)
+{
+    if (m_map)
+        m_map->setWatchInterval(milliseconds);
+    else
+        updateWatchInterval(std::max(milliseconds, MinimumWatchInterval));
+}
+
+void QmlPersistentMap::updateWatchExternalChanges(bool watch)
+{
+    if (m_watch == watch)
+        return;
+    m_watch = watch;
+    Q_EMIT watchExternalChangesChanged();
+}
+
+void QmlPersistentMap::updateWatchInterval(int milliseconds)
+{
+    if (m_watchInterval == milliseconds)
+        return;
+    m_watchInterval = milliseconds;
+    Q_EMIT watchIntervalChanged();
 }
 
 void QmlPersistentMap::insert(const QString &key, const QVariant &value)

@@ -10,6 +10,11 @@
 // QStandardPaths::AppDataLocation. Changing `source` waits for the old store's pending writes,
 // closes it, and opens the new one. `map` is the C++ PersistentMap behind it (for
 // PersistentMapModel, or C++ code), replaced when `source` changes.
+//
+// Changes other writers commit to the store (another process, another map on the same file)
+// reach `values` and the signals like local ones while `watchExternalChanges` is on (the
+// default); `watchInterval` is how often the store is asked, in ms. Both are kept across
+// `source` changes and may be set before a store is open.
 #ifndef QMLPERSISTENTMAP_H
 #define QMLPERSISTENTMAP_H
 
@@ -34,6 +39,10 @@ class QmlPersistentMap : public QObject, public QQmlParserStatus
     Q_PROPERTY(int count READ count NOTIFY countChanged)
     Q_PROPERTY(QQmlPropertyMap *values READ values CONSTANT)
     Q_PROPERTY(PersistentMap *map READ map NOTIFY mapChanged)
+    Q_PROPERTY(bool watchExternalChanges READ watchExternalChanges WRITE setWatchExternalChanges
+                       NOTIFY watchExternalChangesChanged)
+    Q_PROPERTY(
+            int watchInterval READ watchInterval WRITE setWatchInterval NOTIFY watchIntervalChanged)
 
 public:
     enum Status { Null, Loading, Ready, Error }; // Null: no source
@@ -49,6 +58,10 @@ public:
     int count() const;
     QQmlPropertyMap *values() const;
     PersistentMap *map() const;
+    bool watchExternalChanges() const;
+    void setWatchExternalChanges(bool watch);
+    int watchInterval() const;
+    void setWatchInterval(int milliseconds);
 
     Q_INVOKABLE void insert(const QString &key, const QVariant &value);
     Q_INVOKABLE QVariant value(const QString &key, const QVariant &defaultValue = {}) const;
@@ -58,7 +71,9 @@ public:
     Q_INVOKABLE void flush();
     Q_INVOKABLE void clear();
 
-    // What `source` means on disk: the spec with a relative path made absolute.
+    // What `source` means on disk: the spec with a relative path made absolute. A spec with an
+    // authority ("postgres://user@host/db") is left alone; a query ("csv:PATH?readonly=1") is
+    // kept and only PATH is resolved.
     static QString resolveSource(const QString &source);
 
     void classBegin() override { }
@@ -69,6 +84,8 @@ Q_SIGNALS:
     void statusChanged();
     void countChanged();
     void mapChanged();
+    void watchExternalChangesChanged();
+    void watchIntervalChanged();
     void valueChanged(const QString &key, const QVariant &value);
     void valueRemoved(const QString &key);
     void errorOccurred(const QString &message);
@@ -77,6 +94,8 @@ private:
     void open();
     void onMapStatusChanged();
     void setOwnError(const QString &message);
+    void updateWatchExternalChanges(bool watch);
+    void updateWatchInterval(int milliseconds);
 
     QString m_source;
     bool m_complete = false;
@@ -84,6 +103,9 @@ private:
     QmlValueMap *m_values;
     bool m_loaded = false; // the loaded entries were copied into m_values
     QString m_ownError; // when no map could be created for the source
+    // Kept here to survive `source` changes; while a map exists, mirrors of the map's values.
+    bool m_watch = true;
+    int m_watchInterval = 50;
 };
 
 #endif // QMLPERSISTENTMAP_H

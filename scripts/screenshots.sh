@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Builds the two GUI examples and takes a picture of each, offscreen, on a fresh store (so the
-# example data they seed on a first run shows): docs/images/widgets-editor.png and
-# docs/images/qml-notes.png.
+# Builds the GUI examples and takes a picture of each, offscreen, on a fresh store (so the
+# example data they seed on a first run shows): docs/images/widgets-editor.png,
+# docs/images/qml-notes.png and docs/images/shared-settings.png (two processes' windows side by
+# side, the left one having followed the changes made in the right one).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/deps.sh
@@ -9,7 +10,7 @@ ensure_packages "${CORE_PACKAGES[@]}" "${QML_PACKAGES[@]}"
 
 build=${BUILD_DIR:-build}
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPERSISTENTMAP_DEVELOPER_MODE=ON
-cmake --build "$build" --target widgets-editor qml-notes
+cmake --build "$build" --target widgets-editor qml-notes shared-settings
 
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
@@ -22,5 +23,8 @@ mkdir -p docs/images
     "$scratch/widgets-editor/editor.db"
 "$build/examples/qml-notes/qml-notes" --screenshot docs/images/qml-notes.png \
     "$scratch/qml-notes/notes.db"
+"$build/examples/shared-settings/shared-settings" --screenshot docs/images/shared-settings.png \
+    --store "sqlite:$scratch/shared-settings/shared.db"
 echo docs/images/widgets-editor.png
 echo docs/images/qml-notes.png
+echo docs/images/shared-settings.png

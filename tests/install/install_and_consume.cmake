@@ -21,7 +21,7 @@ endforeach()
 # Every example builds on its own against the installed package, as it does in Qt Creator.
 set(projects quickstart backends custom-backend widgets-editor consumer)
 if(WITH_QML)
-    list(APPEND projects qml-notes qmlconsumer)
+    list(APPEND projects qml-notes shared-settings qmlconsumer)
 endif()
 foreach(project IN LISTS projects)
     if(EXISTS ${SOURCE_DIR}/examples/${project})
@@ -53,6 +53,9 @@ set(gui_env ${CMAKE_COMMAND} -E env QT_QPA_PLATFORM=offscreen XDG_RUNTIME_DIR=${
 run(${gui_env} ${WORK_DIR}/widgets-editor/widgets-editor --smoke ${WORK_DIR}/data/editor.db)
 if(WITH_QML)
     run(${gui_env} ${WORK_DIR}/qml-notes/qml-notes --smoke ${WORK_DIR}/data/notes.db)
+    # Two processes of the installed build on one store, each following the other.
+    run(${gui_env} ${WORK_DIR}/shared-settings/shared-settings --smoke
+        --store sqlite:${WORK_DIR}/data/shared-settings.db)
 endif()
 run(${WORK_DIR}/backends/backends ${WORK_DIR}/data/backends)
 run(${WORK_DIR}/custom-backend/custom-backend ${WORK_DIR}/data/custom/store.json)

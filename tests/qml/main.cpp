@@ -1,10 +1,14 @@
 // Runs the Qt Quick tests with two context properties: `tempDir`, a fresh folder for stores,
-// and `cpp`, a helper that writes to a map from C++ (the owner thread or another thread) and
-// reads and writes raw files.
+// and `cpp`, a helper that writes to a map from C++ (the owner thread or another thread or
+// another process) and reads and writes raw files.
+#include "qmlpersistentmap.h"
+
 #include <PersistentMap/PersistentMap>
 
 #include <QtConcurrent/QtConcurrentRun>
+#include <QtCore/QDeadlineTimer>
 #include <QtCore/QFile>
+#include <QtCore/QProcess>
 #include <QtCore/QStandardPaths>
 #include <QtCore/QTemporaryDir>
 #include <QtQml/QQmlContext>
@@ -43,6 +47,70 @@ public:
     {
         QFile file(path);
         return file.open(QIODevice::WriteOnly) && file.write(text.toUtf8()) == text.toUtf8().size();
+    }
+    Q_INVOKABLE QString resolveSource(const QString &source) const
+    {
+        return QmlPersistentMap::resolveSource(source);
+    }
+    // What a C++ PersistentMap starts with, to compare the QML item's defaults against.
+    Q_INVOKABLE QVariantMap mapDefaults() const
+    {
+        const PersistentMap map(StorageBackend::create(QStringLiteral("memory:")));
+        return {{QStringLiteral("watchExternalChanges"), map.watchExternalChanges()},
+                {QStringLiteral("watchInterval"), map.watchInterval()}};
+    }
+
+    // One write committed by another process (mapwatcher) on `spec`, which exits after it.
+    // Returns false, with a warning showing what the process printed, if any step failed.
+    Q_INVOKABLE bool insertFromAnotherProcess(const QString &spec, const QString &key,
+                                              const QString &value)
+    {
+        return writeFromAnotherProcess(spec, QStringLiteral("insert\t%1\t%2").arg(key, value), key);
+    }
+    Q_INVOKABLE bool removeFromAnotherProcess(const QString &spec, const QString &key)
+    {
+        return writeFromAnotherProcess(spec, QStringLiteral("remove\t") + key, key);
+    }
+
+private:
+    bool writeFromAnotherProcess(const QString &spec, const QString &command, const QString &key)
+    {
+        QProcess process;
+        process.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        process.start(QStringLiteral(MAPWATCHER_PATH), {spec});
+        const QDeadlineTimer deadline(10000); // generous for a loaded machine
+        QStringList transcript;
+        // Reads lines until one satisfies `accept`; false at the deadline or at the end.
+        const auto waitForLine = [&](auto accept) {
+            for (;;) {
+                while (process.canReadLine()) {
+                    const QString line = QString::fromUtf8(process.readLine()).chopped(1);
+                    transcript.append(line);
+                    if (accept(line))
+                        return true;
+                }
+                if (deadline.hasExpired() ||
+                    !process.waitForReadyRead(int(deadline.remainingTime())))
+                    return false;
+            }
+        };
+        const QString done = QStringLiteral("done\t") + key;
+        const bool ok =
+                waitForLine([](const QString &line) { return line.startsWith(u"ready"); }) &&
+                process.write(command.toUtf8() + '\n') > 0 &&
+                waitForLine([&](const QString &line) { return line == done; }) &&
+                process.write("quit\n") > 0 &&
+                (process.state() == QProcess::NotRunning ||
+                 process.waitForFinished(int(deadline.remainingTime()))) &&
+                process.exitStatus() == QProcess::NormalExit && process.exitCode() == 0;
+        if (!ok) {
+            qWarning("mapwatcher on %s, \"%s\" failed (%s); it printed:\n%s", qPrintable(spec),
+                     qPrintable(command), qPrintable(process.errorString()),
+                     qPrintable(transcript.join(u'\n')));
+            process.kill();
+            process.waitForFinished();
+        }
+        return ok;
     }
 };
 
