@@ -16,14 +16,7 @@ QT_QPA_PLATFORM=offscreen ctest --test-dir "$build" --output-on-failure -j2
 # SKIP_SANITIZERS=1 / SKIP_FUZZ=1 leave a stage out (local runs only; CI runs everything).
 if [ "${SKIP_SANITIZERS:-0}" != 1 ]; then
     ./scripts/sanitizers.sh asan
-    # ThreadSanitizer against Debian's uninstrumented Qt still reports, now and then, Qt's own
-    # hand-over of a QtConcurrent task to the pool thread (tests/sanitizers/tsan.supp says why
-    # that cannot be suppressed safely). Its reports are printed; TSAN_STRICT=1 makes them fatal.
-    if [ "${TSAN_STRICT:-0}" = 1 ]; then
-        ./scripts/sanitizers.sh tsan
-    else
-        ./scripts/sanitizers.sh tsan || echo "WARNING: the ThreadSanitizer stage reported problems (not fatal, see docs/TESTING.md)"
-    fi
+    ./scripts/sanitizers.sh tsan
 fi
 if [ "${SKIP_FUZZ:-0}" != 1 ]; then
     ./scripts/fuzz.sh

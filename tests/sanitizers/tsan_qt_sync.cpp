@@ -7,12 +7,40 @@
 //   inline QMutex code in our binaries tells ThreadSanitizer about each lock and unlock
 //   (qtsan_impl.h): ThreadSanitizer then believes the waiting thread still holds the mutex, and
 //   reports "double lock of a mutex" and races on what the mutex protects.
+// - QThreadPool hands a QRunnable (every QtConcurrent::run task) to a pool thread through a queue
+//   under a mutex inside libQt6Core: the pool thread's first read of the task object is reported
+//   as racing with its construction on the submitting thread.
+// - QFutureInterface (behind QFuture and QPromise) orders QPromise::finish() before the return of
+//   QFuture::waitForFinished() with a mutex inside libQt6Core: the exception a future failed with
+//   is reported as read by the waiting thread while the finishing thread wrote it.
+// - QThread::wait() learns that a thread finished under a mutex inside libQt6Core, and QThread
+//   creates its threads detached: a QThread's members freed after wait() are reported as racing
+//   with the finished thread's last use of them (QtTest's watchdog thread, deleted in qRun()).
 // Each wrapper calls the real Qt function (dlsym RTLD_NEXT) and tells ThreadSanitizer what it
 // did, with the sanitizer's own annotation interface. Nothing is hidden: reports still come out,
-// but with the happens-before edges the real locks create.
+// but with the happens-before edges the real locks create. Each edge added below is one that a
+// mutex inside libQt6Core really creates (the pool thread takes a task from the queue that
+// QThreadPool::start() put it in; waitForFinished() sees the Finished state that reportFinished()
+// set; wait() sees the finished flag that the ending thread set), so no order is invented.
+//
+// Only calls that cross a library boundary go through these wrappers: libQt6Core is linked with
+// -Bsymbolic-functions (Debian's Qt has reduce_relocations), so its calls to its own functions
+// stay inside it. The calls annotated here come from this project's binaries (QtConcurrent's and
+// QFuture's templates are compiled into them) and from libQt6Test.
+//
+// This file is built without -fsanitize=thread and without linking the ThreadSanitizer runtime
+// (scripts/sanitizers.sh). Like Qt, it is not instrumented, so its own bookkeeping (the slot
+// object connected in QThread::start()) is not checked; only the annotations it makes are seen.
+// The annotation functions come from the runtime the instrumented test binaries load; they are
+// weak references, so a process without the runtime (ctest itself, which LD_PRELOAD reaches too)
+// loads this library harmlessly and its wrappers only forward to Qt.
 #include <QtCore/QDeadlineTimer>
+#include <QtCore/QFutureInterfaceBase>
 #include <QtCore/QMutex>
 #include <QtCore/QReadWriteLock>
+#include <QtCore/QRunnable>
+#include <QtCore/QThread>
+#include <QtCore/QThreadPool>
 #include <QtCore/QWaitCondition>
 
 #include <sanitizer/tsan_interface.h>
@@ -22,7 +50,31 @@
 #include <cstdio>
 #include <cstdlib>
 
+#pragma weak __tsan_acquire
+#pragma weak __tsan_release
+#pragma weak __tsan_mutex_pre_lock
+#pragma weak __tsan_mutex_post_lock
+#pragma weak __tsan_mutex_pre_unlock
+#pragma weak __tsan_mutex_post_unlock
+
 namespace {
+
+bool runtimeLoaded()
+{
+    return __tsan_acquire != nullptr;
+}
+
+void acquire(const void *key)
+{
+    if (runtimeLoaded())
+        __tsan_acquire(const_cast<void *>(key));
+}
+
+void release(const void *key)
+{
+    if (runtimeLoaded())
+        __tsan_release(const_cast<void *>(key));
+}
 
 template<typename Fn>
 Fn real(const char *symbol)
@@ -39,6 +91,8 @@ Fn real(const char *symbol)
 template<typename Fn, typename... Args>
 bool waitAnnotated(Fn fn, QWaitCondition *condition, QMutex *mutex, Args... args)
 {
+    if (!runtimeLoaded())
+        return fn(condition, mutex, args...);
     __tsan_mutex_pre_unlock(mutex, 0);
     __tsan_mutex_post_unlock(mutex, 0);
     const bool result = fn(condition, mutex, args...);
@@ -70,7 +124,7 @@ void QReadWriteLock::lockForRead()
     using Fn = void (*)(QReadWriteLock *);
     static const Fn fn = real<Fn>("_ZN14QReadWriteLock11lockForReadEv");
     fn(this);
-    __tsan_acquire(this);
+    acquire(this);
 }
 
 void QReadWriteLock::lockForWrite()
@@ -78,7 +132,7 @@ void QReadWriteLock::lockForWrite()
     using Fn = void (*)(QReadWriteLock *);
     static const Fn fn = real<Fn>("_ZN14QReadWriteLock12lockForWriteEv");
     fn(this);
-    __tsan_acquire(this);
+    acquire(this);
 }
 
 bool QReadWriteLock::tryLockForRead()
@@ -87,7 +141,7 @@ bool QReadWriteLock::tryLockForRead()
     static const Fn fn = real<Fn>("_ZN14QReadWriteLock14tryLockForReadEv");
     const bool locked = fn(this);
     if (locked)
-        __tsan_acquire(this);
+        acquire(this);
     return locked;
 }
 
@@ -97,7 +151,7 @@ bool QReadWriteLock::tryLockForRead(int timeout)
     static const Fn fn = real<Fn>("_ZN14QReadWriteLock14tryLockForReadEi");
     const bool locked = fn(this, timeout);
     if (locked)
-        __tsan_acquire(this);
+        acquire(this);
     return locked;
 }
 
@@ -107,7 +161,7 @@ bool QReadWriteLock::tryLockForWrite()
     static const Fn fn = real<Fn>("_ZN14QReadWriteLock15tryLockForWriteEv");
     const bool locked = fn(this);
     if (locked)
-        __tsan_acquire(this);
+        acquire(this);
     return locked;
 }
 
@@ -117,7 +171,7 @@ bool QReadWriteLock::tryLockForWrite(int timeout)
     static const Fn fn = real<Fn>("_ZN14QReadWriteLock15tryLockForWriteEi");
     const bool locked = fn(this, timeout);
     if (locked)
-        __tsan_acquire(this);
+        acquire(this);
     return locked;
 }
 
@@ -125,6 +179,113 @@ void QReadWriteLock::unlock()
 {
     using Fn = void (*)(QReadWriteLock *);
     static const Fn fn = real<Fn>("_ZN14QReadWriteLock6unlockEv");
-    __tsan_release(this);
+    release(this);
     fn(this);
+}
+
+// QThreadPool: a task runs after QThreadPool::start() handed it over. QtConcurrent::run() makes a
+// task object that derives from QRunnable and holds a QFutureInterface, tells that interface its
+// runnable (setRunnable), then calls QThreadPool::start(task). The pool thread's first call on the
+// task is QFutureInterfaceBase::isCanceled() on that same interface (RunFunctionTaskBase::run()),
+// before it touches anything else of the task. So: remember which interface a runnable belongs to
+// (setRunnable and start() come one after the other on the submitting thread), release on that
+// interface when the runnable is handed to the pool, acquire on it in isCanceled(). A QFuture
+// returned to the caller is a copy of the interface at another address, so a caller's own
+// isCanceled() calls get no edge from this.
+namespace {
+struct PendingRunnable
+{
+    const QRunnable *runnable = nullptr;
+    const QFutureInterfaceBase *interface = nullptr;
+};
+thread_local PendingRunnable pendingRunnable;
+
+void releaseHandedOver(const QRunnable *runnable)
+{
+    if (runnable && pendingRunnable.runnable == runnable) {
+        release(pendingRunnable.interface);
+        pendingRunnable = {};
+    }
+}
+} // namespace
+
+void QFutureInterfaceBase::setRunnable(QRunnable *runnable)
+{
+    using Fn = void (*)(QFutureInterfaceBase *, QRunnable *);
+    static const Fn fn = real<Fn>("_ZN20QFutureInterfaceBase11setRunnableEP9QRunnable");
+    fn(this, runnable);
+    pendingRunnable = {runnable, this};
+}
+
+void QThreadPool::start(QRunnable *runnable, int priority)
+{
+    using Fn = void (*)(QThreadPool *, QRunnable *, int);
+    static const Fn fn = real<Fn>("_ZN11QThreadPool5startEP9QRunnablei");
+    releaseHandedOver(runnable);
+    fn(this, runnable, priority);
+}
+
+bool QThreadPool::tryStart(QRunnable *runnable)
+{
+    using Fn = bool (*)(QThreadPool *, QRunnable *);
+    static const Fn fn = real<Fn>("_ZN11QThreadPool8tryStartEP9QRunnable");
+    releaseHandedOver(runnable);
+    return fn(this, runnable);
+}
+
+bool QFutureInterfaceBase::isCanceled() const
+{
+    using Fn = bool (*)(const QFutureInterfaceBase *);
+    static const Fn fn = real<Fn>("_ZNK20QFutureInterfaceBase10isCanceledEv");
+    acquire(this);
+    return fn(this);
+}
+
+// QFutureInterface: everything the finishing thread did before reportFinished() (QPromise::finish,
+// the end of a QtConcurrent task) happens before waitForFinished() returns or rethrows the
+// exception the future failed with. The key is the private state that all copies of one
+// QFuture/QPromise share (d). isFinished() is left alone on purpose: it reads the state with a
+// relaxed load, so a thread that only polls it is not ordered after the finishing thread.
+void QFutureInterfaceBase::reportFinished()
+{
+    using Fn = void (*)(QFutureInterfaceBase *);
+    static const Fn fn = real<Fn>("_ZN20QFutureInterfaceBase14reportFinishedEv");
+    release(d);
+    fn(this);
+}
+
+void QFutureInterfaceBase::waitForFinished()
+{
+    using Fn = void (*)(QFutureInterfaceBase *);
+    static const Fn fn = real<Fn>("_ZN20QFutureInterfaceBase15waitForFinishedEv");
+    try {
+        fn(this);
+    } catch (...) {
+        acquire(d);
+        throw;
+    }
+    acquire(d);
+}
+
+// QThread: everything a thread did before it finished happens before QThread::wait() returns
+// true. QThread emits finished() on the thread itself once run() returned, before wait() can see
+// the thread as finished; a direct connection made before the thread starts releases there (a
+// thread started again gets one more, which releases on the same key). Threads started inside
+// libQt6Core, such as QThreadPool's, do not come through here.
+void QThread::start(Priority priority)
+{
+    using Fn = void (*)(QThread *, Priority);
+    static const Fn fn = real<Fn>("_ZN7QThread5startENS_8PriorityE");
+    QObject::connect(this, &QThread::finished, [thread = this] { release(thread); });
+    fn(this, priority);
+}
+
+bool QThread::wait(QDeadlineTimer deadline)
+{
+    using Fn = bool (*)(QThread *, QDeadlineTimer);
+    static const Fn fn = real<Fn>("_ZN7QThread4waitE14QDeadlineTimer");
+    const bool finished = fn(this, deadline);
+    if (finished)
+        acquire(this);
+    return finished;
 }
