@@ -5,6 +5,42 @@
 #include "sqlitebackend.h"
 #include "storagebackend.h"
 
+namespace {
+
+// "csv:PATH?readonly=1": the options follow the first '?'.
+std::unique_ptr<StorageBackend> createCsv(const QString &spec, const QString &rest,
+                                          QString *errorString)
+{
+    const qsizetype question = rest.indexOf(u'?');
+    CsvBackend::OpenMode mode = CsvBackend::OpenMode::ReadWrite;
+    const QStringList options = question < 0 ? QStringList() : rest.mid(question + 1).split(u'&');
+    for (const QString &option : options) {
+        const QString value = option.section(u'=', 1).toLower();
+        if (option.section(u'=', 0, 0).toLower() == u"readonly" &&
+            (value == u"1" || value == u"true" || value == u"0" || value == u"false")) {
+            mode = value == u"1" || value == u"true" ? CsvBackend::OpenMode::ReadOnly
+                                                     : CsvBackend::OpenMode::ReadWrite;
+            continue;
+        }
+        if (errorString) {
+            *errorString = QStringLiteral("\"%1\": unknown option \"%2\"; a CSV store takes "
+                                          "readonly=1 (a path containing '?' needs CsvBackend "
+                                          "directly)")
+                                   .arg(spec, option);
+        }
+        return nullptr;
+    }
+    const QString path = question < 0 ? rest : rest.left(question);
+    if (path.isEmpty()) {
+        if (errorString)
+            *errorString = QStringLiteral("\"%1\": the path is missing").arg(spec);
+        return nullptr;
+    }
+    return std::make_unique<CsvBackend>(path, mode);
+}
+
+} // namespace
+
 std::unique_ptr<StorageBackend> StorageBackend::create(const QString &spec, QString *errorString)
 {
     auto fail = [errorString](const QString &why) {
@@ -53,6 +89,8 @@ std::unique_ptr<StorageBackend> StorageBackend::create(const QString &spec, QStr
                                            "ending in .db, .sqlite, .sqlite3 or .csv")
                                     .arg(spec));
         }
+        if (scheme == u"csv")
+            return createCsv(spec, rest, errorString);
         if (kind == u"csv")
             return std::make_unique<CsvBackend>(rest);
         return std::make_unique<SqliteBackend>(rest);

@@ -78,8 +78,11 @@ public:
     virtual Changes pollChanges(); // default: no changes
 
     // "sqlite:PATH", "csv:PATH", "memory:"; a bare PATH picks by suffix (.db, .sqlite,
-    // .sqlite3, .csv). Returns nullptr for a spec it does not understand and, when errorString
-    // is given, says why there. Does no I/O.
+    // .sqlite3, .csv). "csv:PATH?readonly=1" (or =true) opens a CSV store read-only, to follow
+    // the process that owns it (CsvBackend::OpenMode::ReadOnly); after "csv:", everything from
+    // the first '?' on is options, so a CSV path containing '?' needs CsvBackend directly.
+    // Returns nullptr for a spec it does not understand and, when errorString is given, says
+    // why there. Does no I/O.
     static std::unique_ptr<StorageBackend> create(const QString &spec,
                                                   QString *errorString = nullptr);
 };

@@ -5,11 +5,20 @@
 #include "storefiles_p.h"
 #include "valuecodec_p.h"
 
+#include <QtCore/QDateTime>
 #include <QtCore/QFile>
+#include <QtCore/QFileInfo>
 #include <QtCore/QLockFile>
 #include <QtCore/QLoggingCategory>
 #include <QtCore/QSaveFile>
 #include <QtCore/QSet>
+
+#include <functional>
+#include <optional>
+
+#ifdef Q_OS_UNIX
+#include <sys/stat.h>
+#endif
 
 Q_DECLARE_LOGGING_CATEGORY(lcPersistentMap)
 
@@ -32,6 +41,100 @@ struct Replay
     bool torn = false; // a crash left an unfinished write at the end
 };
 
+// A place in the file between two complete writes: everything before it has been read.
+struct Position
+{
+    qint64 offset = 0;
+    qsizetype line = 1; // the line that starts at offset; line 1 holds the header
+};
+
+// What parsing a file's bytes from a Position on found.
+struct Parsed
+{
+    Position end; // just after the last complete write
+    qint64 rows = 0; // rows of the complete writes, batch rows included
+    qsizetype tornLine = 0; // when not 0, the data ends inside this line, which holds tornText
+    QByteArray tornText;
+    qsizetype batchLine = 0; // when not 0, the data ends inside the batch that starts here
+    qsizetype batchRows = 0; // the rows of that batch that are there
+};
+
+// Tells, without reading it, whether a file changed: which file the path names (the owner's
+// compaction renames a new file over it) and its size and modification time.
+struct FileStamp
+{
+    quint64 device = 0;
+    quint64 identity = 0; // the inode; elsewhere than Unix, the creation time
+    qint64 size = 0;
+    qint64 modified = 0;
+
+    bool sameFile(const FileStamp &other) const
+    {
+        return device == other.device && identity == other.identity;
+    }
+    bool operator==(const FileStamp &other) const
+    {
+        return sameFile(other) && size == other.size && modified == other.modified;
+    }
+};
+
+#ifdef Q_OS_UNIX
+FileStamp stampFrom(const struct stat &st)
+{
+    FileStamp stamp;
+    stamp.device = quint64(st.st_dev);
+    stamp.identity = quint64(st.st_ino);
+    stamp.size = qint64(st.st_size);
+#ifdef Q_OS_LINUX
+    stamp.modified = qint64(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+#else
+    stamp.modified = qint64(st.st_mtime);
+#endif
+    return stamp;
+}
+#else
+FileStamp stampFrom(const QFileInfo &info)
+{
+    FileStamp stamp;
+    stamp.identity = quint64(info.fileTime(QFileDevice::FileBirthTime).toMSecsSinceEpoch());
+    stamp.size = info.size();
+    stamp.modified = info.lastModified().toMSecsSinceEpoch();
+    return stamp;
+}
+#endif
+
+// The file the path names now; false when there is none.
+bool stampOfPath(const QString &path, FileStamp *stamp)
+{
+#ifdef Q_OS_UNIX
+    struct stat st;
+    if (::stat(QFile::encodeName(path).constData(), &st) != 0)
+        return false;
+    *stamp = stampFrom(st);
+    return true;
+#else
+    const QFileInfo info(path);
+    if (!info.isFile())
+        return false;
+    *stamp = stampFrom(info);
+    return true;
+#endif
+}
+
+// The file as it was opened, whatever the path names now.
+bool stampOfOpenFile(QFile &file, FileStamp *stamp)
+{
+#ifdef Q_OS_UNIX
+    struct stat st;
+    if (::fstat(file.handle(), &st) != 0)
+        return false;
+    *stamp = stampFrom(st);
+    return true;
+#else
+    return stampOfPath(file.fileName(), stamp);
+#endif
+}
+
 } // namespace
 
 class CsvBackendPrivate
@@ -41,82 +144,93 @@ public:
     {
         throw PersistentMapError(code, QStringLiteral("CSV store %1: %2").arg(path, what));
     }
+    void refuseWriteIfReadOnly() const
+    {
+        if (mode == CsvBackend::OpenMode::ReadOnly)
+            fail(Code::Unsupported, QStringLiteral("opened read-only, it cannot be written"));
+    }
+    Parsed parse(const QByteArray &data, Position from, CsvReader::Tail tail,
+                 const std::function<void(const CsvRecord &)> &apply) const;
+    // The row's value; nullopt for a removal. A value that does not parse is Code::Corrupt.
+    std::optional<QVariant> decodeRow(const CsvRecord &row) const;
     Replay replay(const QByteArray &data) const;
     Replay readFile() const;
     void openForAppend();
     void rewrite(const QVariantHash &entries);
     void compactIfWorthIt();
 
+    // Read-only mode.
+    QVariantHash openFollowed();
+    StorageBackend::Changes readAppended(qint64 size);
+
     QString path;
+    CsvBackend::OpenMode mode = CsvBackend::OpenMode::ReadWrite;
     QFile file; // the append handle
     std::unique_ptr<QLockFile> lock;
     QSet<QString> liveKeys;
     qint64 rows = 0;
     qint64 goodSize = 0; // the file's size after the last complete write
     bool needsRepair = false;
+
+    // Read-only mode: the file being followed stays open, so a file the owner renamed over it
+    // is told apart by its inode even when the new file gets the number the old one had.
+    std::unique_ptr<QFile> followed;
+    FileStamp followedStamp; // the followed file when it was opened
+    FileStamp seen; // the path's file at the last poll
+    Position applied; // how far the followed file has been applied
+    std::optional<PersistentMapError> pollFailure; // thrown again while the file is unchanged
 };
 
-Replay CsvBackendPrivate::replay(const QByteArray &data) const
+// Reads the rows of data, a file's bytes from `from` on, and hands each row of each complete
+// write to apply(): a single row, or a batch once all its rows are there. A write the data ends
+// inside is left out of `end`, to be read again when the file is longer (or repaired).
+Parsed CsvBackendPrivate::parse(const QByteArray &data, Position from, CsvReader::Tail tail,
+                                const std::function<void(const CsvRecord &)> &apply) const
 {
-    Replay result;
-    if (data.isEmpty())
-        return result;
-    CsvReader reader(data);
+    Parsed result;
+    result.end = from;
+    CsvReader reader(data, from.line, tail);
     CsvRecord record;
-    auto fields = [&](int n) {
-        if (record.fields.size() != n) {
-            fail(Code::Corrupt,
-                 QStringLiteral("line %1: %2 fields instead of 3 (key,type,value)")
-                         .arg(record.line)
-                         .arg(record.fields.size()));
-        }
+    auto advance = [&] {
+        result.end = Position{from.offset + reader.consumed(), reader.nextLine()};
     };
-    CsvReader::Result next = reader.next(&record);
-    if (next == CsvReader::Result::Record) {
-        if (record.fields !=
-            QStringList{QStringLiteral("key"), QStringLiteral("type"), QStringLiteral("value")}) {
-            fail(Code::Corrupt,
-                 QStringLiteral("line 1: the header is not key,type,value; this file was not "
-                                "written by PersistentMap"));
-        }
-        next = reader.next(&record);
-    } else if (next == CsvReader::Result::TornTail &&
-               !QByteArrayLiteral("key,type,value\n").startsWith(data.mid(reader.consumed()))) {
-        // A first line without a line break is a header cut off by a crash only if it is the
-        // start of our header: otherwise it is someone's one-line file, which must not be
-        // taken for an empty store and overwritten.
+    auto notWrittenByUs = [this] {
         fail(Code::Corrupt,
              QStringLiteral("line 1: the header is not key,type,value; this file was not "
                             "written by PersistentMap"));
+    };
+    CsvReader::Result next = reader.next(&record);
+    if (from.line == 1) {
+        if (next == CsvReader::Result::Record) {
+            if (record.fields !=
+                QStringList{QStringLiteral("key"), QStringLiteral("type"),
+                            QStringLiteral("value")}) {
+                notWrittenByUs();
+            }
+            advance();
+            next = reader.next(&record);
+        } else if (next == CsvReader::Result::TornTail &&
+                   !header.startsWith(data.mid(reader.consumed()))) {
+            // A first line without a line break is a header cut off by a crash only if it is
+            // the start of our header: otherwise it is someone's one-line file, which must not
+            // be taken for an empty store and overwritten.
+            notWrittenByUs();
+        }
     }
     // Rows of an unfinished batch: applied only once the whole batch has been read.
     QList<CsvRecord> batch;
     qsizetype batchExpected = 0;
-    qsizetype batchLine = 0;
-    auto applyRow = [&](const CsvRecord &row) {
-        const QString &key = row.fields.at(0);
-        const QString &type = row.fields.at(1);
-        if (type == removedTag()) {
-            result.entries.remove(key);
-        } else {
-            QVariant value;
-            QString error;
-            if (!decodeValue(type, row.fields.at(2), &value, &error)) {
-                fail(Code::Corrupt,
-                     QStringLiteral("line %1: key '%2': %3")
-                             .arg(row.line)
-                             .arg(key.left(200), error));
-            }
-            result.entries.insert(key, value);
-        }
-    };
     for (;; next = reader.next(&record)) {
         if (next == CsvReader::Result::Error)
             fail(Code::Corrupt, reader.errorString());
         if (next != CsvReader::Result::Record)
             break;
-        fields(3);
-        ++result.rows;
+        if (record.fields.size() != 3) {
+            fail(Code::Corrupt,
+                 QStringLiteral("line %1: %2 fields instead of 3 (key,type,value)")
+                         .arg(record.line)
+                         .arg(record.fields.size()));
+        }
         if (record.fields.at(1) == batchTag()) {
             bool ok = false;
             const qsizetype size = record.fields.at(2).toLongLong(&ok);
@@ -127,38 +241,79 @@ Replay CsvBackendPrivate::replay(const QByteArray &data) const
                              .arg(record.line));
             }
             batchExpected = size;
-            batchLine = record.line;
+            result.batchLine = record.line;
             continue;
         }
         if (batchExpected) {
             batch.append(record);
             if (batch.size() == batchExpected) {
                 for (const CsvRecord &row : std::as_const(batch))
-                    applyRow(row);
+                    apply(row);
+                result.rows += batch.size() + 1;
                 batch.clear();
                 batchExpected = 0;
+                advance();
             }
             continue;
         }
-        applyRow(record);
+        apply(record);
+        ++result.rows;
+        advance();
     }
     if (next == CsvReader::Result::TornTail) {
-        result.torn = true;
+        result.tornLine = reader.tornLine();
+        result.tornText = reader.tornText().left(200);
+    }
+    if (batchExpected)
+        result.batchRows = batch.size();
+    else
+        result.batchLine = 0;
+    return result;
+}
+
+std::optional<QVariant> CsvBackendPrivate::decodeRow(const CsvRecord &row) const
+{
+    const QString &type = row.fields.at(1);
+    if (type == removedTag())
+        return std::nullopt;
+    QVariant value;
+    QString error;
+    if (!decodeValue(type, row.fields.at(2), &value, &error)) {
+        fail(Code::Corrupt,
+             QStringLiteral("line %1: key '%2': %3")
+                     .arg(row.line)
+                     .arg(row.fields.at(0).left(200), error));
+    }
+    return value;
+}
+
+Replay CsvBackendPrivate::replay(const QByteArray &data) const
+{
+    Replay result;
+    const Parsed parsed =
+            parse(data, Position(), CsvReader::Tail::Final, [&](const CsvRecord &row) {
+                if (std::optional<QVariant> value = decodeRow(row))
+                    result.entries.insert(row.fields.at(0), std::move(*value));
+                else
+                    result.entries.remove(row.fields.at(0));
+            });
+    result.rows = parsed.rows;
+    result.torn = parsed.tornLine || parsed.batchLine;
+    if (parsed.tornLine) {
         qCWarning(lcPersistentMap).noquote()
                 << QStringLiteral("CSV store %1: line %2 is incomplete, probably cut off by a "
                                   "crash; dropping it: %3")
                            .arg(path)
-                           .arg(reader.tornLine())
-                           .arg(QString::fromUtf8(reader.tornText().left(200)));
+                           .arg(parsed.tornLine)
+                           .arg(QString::fromUtf8(parsed.tornText));
     }
-    if (batchExpected) {
-        result.torn = true;
+    if (parsed.batchLine) {
         qCWarning(lcPersistentMap).noquote()
                 << QStringLiteral("CSV store %1: the batch that starts on line %2 is incomplete, "
                                   "probably cut off by a crash; dropping its %3 row(s)")
                            .arg(path)
-                           .arg(batchLine)
-                           .arg(batch.size());
+                           .arg(parsed.batchLine)
+                           .arg(parsed.batchRows);
     }
     return result;
 }
@@ -217,10 +372,84 @@ void CsvBackendPrivate::compactIfWorthIt()
     }
 }
 
-CsvBackend::CsvBackend(const QString &path)
+// Opens and reads the whole file; the follower's state changes only once all of it parsed. A
+// write that the data ends inside is neither applied nor warned about: its owner is most likely
+// writing it right now.
+QVariantHash CsvBackendPrivate::openFollowed()
+{
+    auto in = std::make_unique<QFile>(path);
+    // Unbuffered: every read goes to the file, which another process keeps appending to.
+    if (!in->open(QIODevice::ReadOnly | QIODevice::Unbuffered)) {
+        if (!QFileInfo::exists(path)) {
+            fail(Code::OpenFailed,
+                 QStringLiteral("the file does not exist (a store opened read-only is never "
+                                "created)"));
+        }
+        fail(Code::OpenFailed, QStringLiteral("cannot read the file: ") + in->errorString());
+    }
+    FileStamp stamp; // before reading: a file that grows meanwhile is read again at the next poll
+    if (!stampOfOpenFile(*in, &stamp))
+        fail(Code::OpenFailed, QStringLiteral("cannot read the file's status"));
+    const QByteArray data = in->readAll();
+    if (in->error() != QFileDevice::NoError)
+        fail(Code::OpenFailed, QStringLiteral("cannot read the file: ") + in->errorString());
+    QVariantHash entries;
+    const Parsed parsed =
+            parse(data, Position(), CsvReader::Tail::Growing, [&](const CsvRecord &row) {
+                if (std::optional<QVariant> value = decodeRow(row))
+                    entries.insert(row.fields.at(0), std::move(*value));
+                else
+                    entries.remove(row.fields.at(0));
+            });
+    followed = std::move(in);
+    followedStamp = stamp;
+    seen = stamp;
+    applied = parsed.end;
+    return entries;
+}
+
+// Reads the followed file from the last applied write up to size: the current value or the
+// removal of each key written there, each key once.
+StorageBackend::Changes CsvBackendPrivate::readAppended(qint64 size)
+{
+    if (!followed->seek(applied.offset))
+        fail(Code::OpenFailed, QStringLiteral("cannot read the file: ") + followed->errorString());
+    const QByteArray data = followed->read(size - applied.offset);
+    if (followed->error() != QFileDevice::NoError)
+        fail(Code::OpenFailed, QStringLiteral("cannot read the file: ") + followed->errorString());
+    QList<WriteBatch::Entry> entries;
+    QHash<QString, qsizetype> indexOf;
+    const Parsed parsed = parse(data, applied, CsvReader::Tail::Growing, [&](const CsvRecord &row) {
+        WriteBatch::Entry entry{row.fields.at(0), {}, true};
+        if (std::optional<QVariant> value = decodeRow(row)) {
+            entry.value = std::move(*value);
+            entry.isRemove = false;
+        }
+        const auto found = indexOf.constFind(entry.key);
+        if (found != indexOf.cend()) {
+            entries[*found] = std::move(entry);
+        } else {
+            indexOf.insert(entry.key, entries.size());
+            entries.append(std::move(entry));
+        }
+    });
+    applied = parsed.end;
+    StorageBackend::Changes changes;
+    changes.entries.reserve(entries.size());
+    for (const WriteBatch::Entry &entry : std::as_const(entries)) {
+        if (entry.isRemove)
+            changes.entries.remove(entry.key);
+        else
+            changes.entries.insert(entry.key, entry.value);
+    }
+    return changes;
+}
+
+CsvBackend::CsvBackend(const QString &path, OpenMode mode)
     : d(std::make_unique<CsvBackendPrivate>())
 {
     d->path = path;
+    d->mode = mode;
 }
 
 CsvBackend::~CsvBackend() = default;
@@ -230,8 +459,16 @@ QString CsvBackend::path() const
     return d->path;
 }
 
+CsvBackend::OpenMode CsvBackend::openMode() const
+{
+    return d->mode;
+}
+
 QVariantHash CsvBackend::loadAll()
 {
+    if (d->mode == OpenMode::ReadOnly)
+        return d->openFollowed();
+
     QString error;
     bool created = false;
     if (!ensureStoreFile(d->path, &error, &created))
@@ -300,6 +537,7 @@ void CsvBackend::remove(const QString &key)
 
 void CsvBackend::apply(const WriteBatch &batch)
 {
+    d->refuseWriteIfReadOnly();
     if (!d->file.isOpen())
         d->fail(Code::WriteFailed, QStringLiteral("the store is not open"));
     if (batch.isEmpty())
@@ -343,6 +581,7 @@ void CsvBackend::apply(const WriteBatch &batch)
 
 void CsvBackend::clear()
 {
+    d->refuseWriteIfReadOnly();
     if (!d->file.isOpen())
         d->fail(Code::WriteFailed, QStringLiteral("the store is not open"));
     d->rewrite({});
@@ -350,9 +589,52 @@ void CsvBackend::clear()
 
 void CsvBackend::flush()
 {
+    if (d->mode == OpenMode::ReadOnly)
+        return; // it never wrote anything
     if (!d->file.isOpen())
         d->fail(Code::WriteFailed, QStringLiteral("the store is not open"));
     QString error;
     if (!syncFile(d->path, &error))
         d->fail(Code::WriteFailed, error);
+}
+
+bool CsvBackend::canWatchChanges() const
+{
+    return d->mode == OpenMode::ReadOnly;
+}
+
+// One stat() when nothing changed. The owner only appends to the file, or replaces it whole by
+// a rename (compaction, clear(), the repair of a torn tail): a file of another identity, or
+// shorter than what was applied, is read again whole.
+StorageBackend::Changes CsvBackend::pollChanges()
+{
+    if (d->mode != OpenMode::ReadOnly || !d->followed)
+        return {};
+    FileStamp now;
+    if (!stampOfPath(d->path, &now))
+        d->fail(Code::OpenFailed, QStringLiteral("the file is gone"));
+    if (now == d->seen) {
+        if (d->pollFailure)
+            d->pollFailure->raise();
+        return {};
+    }
+    d->seen = now;
+    d->pollFailure.reset();
+    try {
+        if (!now.sameFile(d->followedStamp) || now.size < d->applied.offset) {
+            Changes changes;
+            const QVariantHash entries = d->openFollowed();
+            changes.entries.reserve(entries.size());
+            for (auto it = entries.cbegin(); it != entries.cend(); ++it)
+                changes.entries.insert(it.key(), it.value());
+            changes.complete = true;
+            return changes;
+        }
+        if (now.size == d->applied.offset)
+            return {};
+        return d->readAppended(now.size);
+    } catch (const PersistentMapError &e) {
+        d->pollFailure = e;
+        throw;
+    }
 }

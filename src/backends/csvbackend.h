@@ -8,6 +8,15 @@
 // a second process out: it gets Code::Locked with the owner's PID. A final line torn by a crash
 // is dropped with a warning; any other line that cannot be parsed is reported as Code::Corrupt
 // with its line number, and the file is left untouched.
+//
+// OpenMode::ReadOnly opens a store that another process owns (holds the lock) to follow it: no
+// lock is taken, and the file is never created, repaired, compacted or written (a missing file
+// fails with Code::OpenFailed; every write fails with Code::Unsupported). canWatchChanges() is
+// true: pollChanges() checks the file's size and identity, reads only the bytes appended since
+// the last complete write it applied, applies a batch once all its rows are there, and reloads
+// the whole file (Changes::complete) when the owner replaced it (compaction, clear()). An
+// unfinished last line is not applied yet: it may be an append in progress. In ReadWrite mode
+// the lock keeps every other writer out, so there is nothing to watch.
 #ifndef CSVBACKEND_H
 #define CSVBACKEND_H
 
@@ -18,10 +27,13 @@ class CsvBackendPrivate;
 class PERSISTENTMAP_EXPORT CsvBackend : public StorageBackend
 {
 public:
-    explicit CsvBackend(const QString &path);
+    enum class OpenMode { ReadWrite, ReadOnly };
+
+    explicit CsvBackend(const QString &path, OpenMode mode = OpenMode::ReadWrite);
     ~CsvBackend() override;
 
     QString path() const;
+    OpenMode openMode() const;
 
     QVariantHash loadAll() override;
     void save(const QString &key, const QVariant &value) override;
@@ -29,6 +41,8 @@ public:
     void flush() override;
     void apply(const WriteBatch &batch) override;
     void clear() override;
+    bool canWatchChanges() const override;
+    Changes pollChanges() override;
 
 private:
     std::unique_ptr<CsvBackendPrivate> d;

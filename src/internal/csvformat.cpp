@@ -45,14 +45,16 @@ void appendCsvRecord(QByteArray &out, QStringView f0, QStringView f1, QStringVie
     out.append('\n');
 }
 
-CsvReader::CsvReader(const QByteArray &data)
+CsvReader::CsvReader(const QByteArray &data, qsizetype firstLine, Tail tail)
     : m_data(data)
+    , m_line(firstLine)
+    , m_tail(tail)
     // ConvertInitialBom: a field that starts with U+FEFF keeps it; only the file's BOM is
     // skipped, below.
     , m_decoder(QStringDecoder::Utf8,
                 QStringDecoder::Flag::Stateless | QStringDecoder::Flag::ConvertInitialBom)
 {
-    if (m_data.startsWith("\xEF\xBB\xBF")) // a byte order mark, as spreadsheets write it
+    if (firstLine == 1 && m_data.startsWith("\xEF\xBB\xBF")) // a BOM, as spreadsheets write it
         m_pos = m_consumed = 3;
 }
 
@@ -88,7 +90,8 @@ CsvReader::Result CsvReader::next(CsvRecord *record)
                 if (!quote) {
                     // The file ends inside quotes. A torn write leaves that only on the last
                     // line; a quote left open further up swallows later lines, which is damage.
-                    if (m_data.indexOf('\n', start) >= 0)
+                    // While the file grows, it may be a multi-line value half appended.
+                    if (m_tail == Tail::Final && m_data.indexOf('\n', start) >= 0)
                         return fail(startLine, QStringLiteral("unterminated quoted field"));
                     return torn();
                 }

@@ -30,12 +30,21 @@ public:
         Error // errorString() says what is wrong, starting with the line number
     };
 
-    explicit CsvReader(const QByteArray &data);
+    // How the data ends. Growing: another process is still appending to the file (a read-only
+    // follower reads it), so a quoted field left open at the end is an append in progress, not
+    // a damaged file.
+    enum class Tail { Final, Growing };
+
+    // data holds a file's bytes from the start of line firstLine on; a byte order mark is
+    // skipped only at the start of the file (line 1).
+    explicit CsvReader(const QByteArray &data, qsizetype firstLine = 1, Tail tail = Tail::Final);
 
     Result next(CsvRecord *record);
     QString errorString() const { return m_error; }
     // Bytes up to and including the last complete record.
     qsizetype consumed() const { return m_consumed; }
+    // After Record: the line on which the next record starts.
+    qsizetype nextLine() const { return m_line; }
     // The line on which the torn tail starts, and its text (for the warning).
     qsizetype tornLine() const { return m_tornLine; }
     QByteArray tornText() const { return m_data.mid(m_consumed); }
@@ -48,6 +57,7 @@ private:
     qsizetype m_line = 1;
     qsizetype m_consumed = 0;
     qsizetype m_tornLine = 0;
+    Tail m_tail = Tail::Final;
     QString m_error;
     QStringDecoder m_decoder;
 };

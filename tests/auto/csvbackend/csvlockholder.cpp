@@ -1,5 +1,6 @@
 // csvlockholder PATH: opens a PersistentMap on the CSV store PATH, prints "ready" (or "error:
-// MESSAGE") and holds the store until its standard input closes. tst_csvbackend runs it as the
+// MESSAGE") and holds the store until its standard input closes. Each line KEY=VALUE it reads
+// meanwhile is inserted and answered with "done KEY" once written. tst_csvbackend runs it as the
 // second process that owns the store's lock.
 #include <PersistentMap/CsvBackend>
 #include <PersistentMap/PersistentMap>
@@ -27,7 +28,16 @@ int main(int argc, char **argv)
     map.insert(QStringLiteral("holder"), QCoreApplication::applicationPid()).waitForFinished();
     std::printf("ready\n");
     std::fflush(stdout);
-    char buffer[256];
-    while (std::fread(buffer, 1, sizeof buffer, stdin) > 0) { }
+    char line[4096];
+    while (std::fgets(line, sizeof line, stdin)) {
+        const QString text = QString::fromUtf8(line).trimmed();
+        const qsizetype equals = text.indexOf(u'=');
+        if (equals <= 0)
+            continue;
+        const QString key = text.left(equals);
+        map.insert(key, text.mid(equals + 1)).waitForFinished();
+        std::printf("done %s\n", qUtf8Printable(key));
+        std::fflush(stdout);
+    }
     return 0;
 }

@@ -1,5 +1,6 @@
 // CsvBackend: the file a person reads, tombstones and batches, compaction by replacing the file,
-// damaged files left untouched, torn tails repaired, a lock held by a second process, mode 0600.
+// damaged files left untouched, torn tails repaired, a lock held by a second process, mode 0600;
+// read-only mode, which follows the appends of the process that owns the store.
 #include "csvformat_p.h"
 
 #include <PersistentMap/CsvBackend>
@@ -7,17 +8,20 @@
 
 #include "testhelpers.h"
 
+#include <QtCore/QDir>
 #include <QtCore/QFile>
 #include <QtCore/QFileInfo>
 #include <QtCore/QProcess>
 #include <QtCore/QRegularExpression>
 #include <QtCore/QTemporaryDir>
+#include <QtCore/QThread>
 #include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
 
 #include <signal.h>
 #include <sys/resource.h>
 
+#include <functional>
 #include <optional>
 
 #include <sys/stat.h>
@@ -69,6 +73,49 @@ bool fullyParseable(const QByteArray &data, QString *why)
     }
 }
 
+bool appendBytes(const QString &path, const QByteArray &bytes)
+{
+    QFile file(path);
+    return file.open(QIODevice::WriteOnly | QIODevice::Append) && file.write(bytes) == bytes.size();
+}
+
+// The error a call threw, if it threw one.
+std::optional<PersistentMapError> thrownBy(const std::function<void()> &call)
+{
+    try {
+        call();
+    } catch (const PersistentMapError &e) {
+        return e;
+    }
+    return std::nullopt;
+}
+
+// What a follower knows after applying changes the way PersistentMap does.
+void applyChanges(QVariantHash &known, const StorageBackend::Changes &changes)
+{
+    if (changes.complete)
+        known.clear();
+    for (const WriteBatch::Entry &entry : changes.entries.entries()) {
+        if (entry.isRemove)
+            known.remove(entry.key);
+        else
+            known.insert(entry.key, entry.value);
+    }
+}
+
+// The changes as readable lines "key=value" and "key removed", in their order.
+QStringList describeChanges(const StorageBackend::Changes &changes)
+{
+    QStringList lines;
+    for (const WriteBatch::Entry &entry : changes.entries.entries()) {
+        lines.append(entry.isRemove ? entry.key + QStringLiteral(" removed")
+                                    : entry.key + u'=' + entry.value.toString());
+    }
+    return lines;
+}
+
+constexpr auto ReadOnly = CsvBackend::OpenMode::ReadOnly;
+
 const QFile::Permissions groupOrOther = QFile::ReadGroup | QFile::WriteGroup | QFile::ExeGroup |
         QFile::ReadOther | QFile::WriteOther | QFile::ExeOther;
 
@@ -96,8 +143,21 @@ private Q_SLOTS:
     void lockedBySecondProcess();
     void lockedInSameProcess();
     void fileModeIsOwnerOnly();
+    void readOnlyWhileAnotherProcessHoldsTheLock();
+    void readOnlyRefusesWrites();
+    void readOnlyMissingFile();
+    void readOnlyAppliesABatchOnceComplete();
+    void readOnlyLeavesATornTail();
+    void readOnlyFollowsCompaction();
+    void readOnlyReportsACorruptAppend();
+    void readOnlyWhileTheOwnerWrites();
+    void factorySpec_data();
+    void factorySpec();
+    void factoryRefusesUnknownOptions();
 
 private:
+    void startHolder(QProcess &holder);
+
     std::unique_ptr<QTemporaryDir> m_dir;
     QString m_path;
 };
@@ -410,9 +470,9 @@ void tst_CsvBackend::tornFinalLine()
                            {QStringLiteral("d"), 4}}));
 }
 
-void tst_CsvBackend::lockedBySecondProcess()
+// Starts csvlockholder on m_path and waits until it holds the store.
+void tst_CsvBackend::startHolder(QProcess &holder)
 {
-    QProcess holder;
     holder.setProgram(QStringLiteral(CSVLOCKHOLDER_PATH));
     holder.setArguments({m_path});
     holder.setProcessChannelMode(QProcess::ForwardedErrorChannel);
@@ -422,6 +482,14 @@ void tst_CsvBackend::lockedBySecondProcess()
     while (!out.contains('\n') && holder.waitForReadyRead(20000))
         out += holder.readAll();
     QCOMPARE(out, QByteArray("ready\n"));
+}
+
+void tst_CsvBackend::lockedBySecondProcess()
+{
+    QProcess holder;
+    startHolder(holder);
+    if (QTest::currentTestFailed())
+        return;
     const qint64 pid = holder.processId();
     QVERIFY(pid > 0);
     const QByteArray content = readBytes(m_path);
@@ -477,6 +545,367 @@ void tst_CsvBackend::fileModeIsOwnerOnly()
     QVERIFY(QFile::permissions(m_path) & QFile::ReadOwner);
     QVERIFY(!failureOf(map.clear())); // a rewrite keeps the mode
     QCOMPARE(QFile::permissions(m_path) & groupOrOther, QFile::Permissions());
+}
+
+// The issue's case: another process owns the store (holds PATH.lock); a map opened read-only
+// loads it anyway and follows the owner's writes, and leaves the owner's lock alone.
+void tst_CsvBackend::readOnlyWhileAnotherProcessHoldsTheLock()
+{
+    QProcess holder;
+    startHolder(holder);
+    if (QTest::currentTestFailed())
+        return;
+    const QByteArray lock = readBytes(m_path + QStringLiteral(".lock"));
+    QVERIFY(lock.contains(QByteArray::number(holder.processId())));
+    {
+        PersistentMap follower(std::make_unique<CsvBackend>(m_path, ReadOnly));
+        QVERIFY2(!loadError(follower), qPrintable(follower.errorString()));
+        QCOMPARE(follower.value(QStringLiteral("holder")), QVariant(holder.processId()));
+        QVERIFY(follower.watchExternalChanges());
+        QSignalSpy changed(&follower, &PersistentMap::valueChanged);
+
+        holder.write("greeting=hello\n");
+        QByteArray out;
+        while (!out.contains('\n') && holder.waitForReadyRead(20000))
+            out += holder.readAll();
+        QCOMPARE(out, QByteArray("done greeting\n"));
+        QVERIFY(changed.wait(20000));
+        QCOMPARE(changed.first().at(0), QVariant(QStringLiteral("greeting")));
+        QCOMPARE(follower.value(QStringLiteral("greeting")), QVariant(QStringLiteral("hello")));
+    }
+    QCOMPARE(readBytes(m_path + QStringLiteral(".lock")), lock);
+
+    holder.closeWriteChannel();
+    QVERIFY(holder.waitForFinished(20000));
+    QCOMPARE(holder.exitCode(), 0);
+    const QByteArray written = readBytes(m_path);
+    QVERIFY2(written.endsWith("greeting,string,hello\n"), written.constData());
+}
+
+void tst_CsvBackend::readOnlyRefusesWrites()
+{
+    const QByteArray content = header + "a,int,1\nc,int,3\n";
+    QVERIFY(writeBytes(m_path, content));
+    const ino_t inodeBefore = inode(m_path);
+    QCOMPARE(CsvBackend(m_path).openMode(), CsvBackend::OpenMode::ReadWrite);
+    QVERIFY(!CsvBackend(m_path).canWatchChanges()); // the lock keeps every other writer out
+
+    CsvBackend backend(m_path, ReadOnly);
+    QCOMPARE(backend.openMode(), ReadOnly);
+    QVERIFY(backend.canWatchChanges());
+    QCOMPARE(backend.loadAll(), (QVariantHash{{QStringLiteral("a"), 1}, {QStringLiteral("c"), 3}}));
+    WriteBatch batch;
+    batch.insert(QStringLiteral("b"), 2);
+    batch.remove(QStringLiteral("a"));
+    const QList<std::pair<const char *, std::function<void()>>> writes{
+            {"save", [&] { backend.save(QStringLiteral("a"), 2); }},
+            {"remove", [&] { backend.remove(QStringLiteral("a")); }},
+            {"apply", [&] { backend.apply(batch); }},
+            {"clear", [&] { backend.clear(); }},
+    };
+    for (const auto &[name, write] : writes) {
+        const std::optional<PersistentMapError> error = thrownBy(write);
+        QVERIFY2(error, name);
+        QCOMPARE(error->code(), PersistentMapError::Code::Unsupported);
+        QVERIFY2(error->message().startsWith(QStringLiteral("CSV store %1: ").arg(m_path)),
+                 qPrintable(error->message()));
+        QVERIFY2(error->message().contains(QStringLiteral("read-only")),
+                 qPrintable(error->message()));
+    }
+    backend.flush(); // nothing to make durable: not an error
+
+    // Through a map: the futures fail with the backend's error.
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("read-only")));
+    {
+        PersistentMap map(std::make_unique<CsvBackend>(m_path, ReadOnly));
+        QVERIFY(!loadError(map));
+        QVERIFY(!failureOf(map.flush()));
+        const std::optional<PersistentMapError> error =
+                failureOf(map.insert(QStringLiteral("b"), 2));
+        QVERIFY(error);
+        QCOMPARE(error->code(), PersistentMapError::Code::Unsupported);
+    }
+
+    QCOMPARE(readBytes(m_path), content);
+    QCOMPARE(inode(m_path), inodeBefore);
+    QCOMPARE(QDir(m_dir->path()).entryList(QDir::Files | QDir::Hidden),
+             QStringList{QStringLiteral("store.csv")}); // no lock, no temporary file
+}
+
+void tst_CsvBackend::readOnlyMissingFile()
+{
+    const QString path = m_dir->filePath(QStringLiteral("missing/store.csv"));
+    PersistentMap map(std::make_unique<CsvBackend>(path, ReadOnly));
+    const std::optional<PersistentMapError> error = loadError(map);
+    QVERIFY(error);
+    QCOMPARE(error->code(), PersistentMapError::Code::OpenFailed);
+    QVERIFY2(error->message().startsWith(QStringLiteral("CSV store %1: ").arg(path)),
+             qPrintable(error->message()));
+    QVERIFY2(error->message().contains(QStringLiteral("does not exist")),
+             qPrintable(error->message()));
+    QVERIFY(!QFileInfo::exists(m_dir->filePath(QStringLiteral("missing"))));
+
+    // In an existing folder: nothing is created either.
+    CsvBackend backend(m_path, ReadOnly);
+    const std::optional<PersistentMapError> thrown = thrownBy([&] { backend.loadAll(); });
+    QVERIFY(thrown);
+    QCOMPARE(thrown->code(), PersistentMapError::Code::OpenFailed);
+    QVERIFY(QDir(m_dir->path()).entryList(QDir::Files | QDir::Hidden).isEmpty());
+}
+
+// The owner appends each write with one write(), but a reader may see any prefix of it: a batch
+// is applied only once all its rows are there, a line only once it has its line break.
+void tst_CsvBackend::readOnlyAppliesABatchOnceComplete()
+{
+    QVERIFY(writeBytes(m_path, header + "a,int,1\n"));
+    CsvBackend follower(m_path, ReadOnly);
+    QCOMPARE(follower.loadAll(), (QVariantHash{{QStringLiteral("a"), 1}}));
+    QVERIFY(follower.pollChanges().isEmpty());
+
+    QVERIFY(appendBytes(m_path, ",batch,3\nb,int,2\nc,int,"));
+    QVERIFY(follower.pollChanges().isEmpty());
+    QVERIFY(appendBytes(m_path, "3\n"));
+    QVERIFY(follower.pollChanges().isEmpty()); // two rows of three
+    QVERIFY(appendBytes(m_path, "a,removed,\n"));
+    StorageBackend::Changes changes = follower.pollChanges();
+    QVERIFY(!changes.complete);
+    QCOMPARE(describeChanges(changes),
+             (QStringList{QStringLiteral("b=2"), QStringLiteral("c=3"),
+                          QStringLiteral("a removed")}));
+    QVERIFY(follower.pollChanges().isEmpty()); // nothing new
+
+    // A quoted value with a line break, cut inside the quotes, is an append in progress too.
+    QVERIFY(appendBytes(m_path, "d,string,\"two\nli"));
+    QVERIFY(follower.pollChanges().isEmpty());
+    QVERIFY(appendBytes(m_path, "nes\"\n"));
+    QCOMPARE(describeChanges(follower.pollChanges()), QStringList{QStringLiteral("d=two\nlines")});
+
+    // Rows for one key: only where it ended up.
+    QVERIFY(appendBytes(m_path, "e,int,1\ne,int,2\nb,removed,\nb,int,5\nf,int,1\nf,removed,\n"));
+    QCOMPARE(describeChanges(follower.pollChanges()),
+             (QStringList{QStringLiteral("e=2"), QStringLiteral("b=5"),
+                          QStringLiteral("f removed")}));
+
+    // A map opened now reads the same as the follower pieced together.
+    CsvBackend reader(m_path, ReadOnly);
+    QCOMPARE(reader.loadAll(),
+             (QVariantHash{{QStringLiteral("b"), 5},
+                           {QStringLiteral("c"), 3},
+                           {QStringLiteral("d"), QStringLiteral("two\nlines")},
+                           {QStringLiteral("e"), 2}}));
+}
+
+// A torn last line may be an append in progress: read-only, it is neither applied, nor warned
+// about, nor repaired.
+void tst_CsvBackend::readOnlyLeavesATornTail()
+{
+    const QByteArray content = header + "a,string,x\n,batch,2\nb,int,1\nc,int,1";
+    QVERIFY(writeBytes(m_path, content));
+    const ino_t inodeBefore = inode(m_path);
+    QTest::failOnWarning(QRegularExpression(QStringLiteral(".")));
+    {
+        PersistentMap map(std::make_unique<CsvBackend>(m_path, ReadOnly));
+        QVERIFY2(!loadError(map), qPrintable(map.errorString()));
+        QCOMPARE(map.toHash(), (QVariantHash{{QStringLiteral("a"), QStringLiteral("x")}}));
+    }
+    CsvBackend follower(m_path, ReadOnly);
+    QCOMPARE(follower.loadAll(), (QVariantHash{{QStringLiteral("a"), QStringLiteral("x")}}));
+    QVERIFY(follower.pollChanges().isEmpty());
+    QCOMPARE(readBytes(m_path), content);
+    QCOMPARE(inode(m_path), inodeBefore);
+
+    QVERIFY(appendBytes(m_path, "2\n"));
+    QCOMPARE(describeChanges(follower.pollChanges()),
+             (QStringList{QStringLiteral("b=1"), QStringLiteral("c=12")}));
+}
+
+// The owner compacts (a new file renamed over the old one) and clears: the follower notices
+// the new file, reads it whole and ends with the owner's content.
+void tst_CsvBackend::readOnlyFollowsCompaction()
+{
+    CsvBackend owner(m_path);
+    QVERIFY(owner.loadAll().isEmpty());
+    owner.save(QStringLiteral("other"), QStringLiteral("stays"));
+    owner.save(QStringLiteral("gone"), 1);
+    CsvBackend follower(m_path, ReadOnly);
+    QVariantHash known = follower.loadAll();
+    QCOMPARE(known.size(), 2);
+    const ino_t before = inode(m_path);
+
+    int reloads = 0;
+    for (int i = 0; i < 1200; ++i) {
+        owner.save(QStringLiteral("counter"), i);
+        if (i % 100 == 0) {
+            const StorageBackend::Changes changes = follower.pollChanges();
+            reloads += changes.complete;
+            applyChanges(known, changes);
+        }
+    }
+    owner.remove(QStringLiteral("gone"));
+    QVERIFY2(inode(m_path) != before, "the owner did not compact");
+    StorageBackend::Changes changes = follower.pollChanges();
+    reloads += changes.complete;
+    applyChanges(known, changes);
+    QCOMPARE(reloads, 1);
+    CsvBackend reader(m_path, ReadOnly);
+    const QVariantHash expected{{QStringLiteral("other"), QStringLiteral("stays")},
+                                {QStringLiteral("counter"), 1199}};
+    QCOMPARE(reader.loadAll(), expected);
+    QCOMPARE(known, expected);
+
+    // Appends to the new file are followed row by row again.
+    owner.save(QStringLiteral("last"), true);
+    changes = follower.pollChanges();
+    QVERIFY(!changes.complete);
+    QCOMPARE(describeChanges(changes), QStringList{QStringLiteral("last=true")});
+
+    owner.clear();
+    changes = follower.pollChanges();
+    QVERIFY(changes.complete);
+    QVERIFY(changes.entries.isEmpty());
+    owner.save(QStringLiteral("after"), 1);
+    QCOMPARE(describeChanges(follower.pollChanges()), QStringList{QStringLiteral("after=1")});
+}
+
+// A complete line that cannot be read is damage, not an append in progress: Code::Corrupt with
+// its line in the file, reported by the map once.
+void tst_CsvBackend::readOnlyReportsACorruptAppend()
+{
+    QVERIFY(writeBytes(m_path, header + "a,int,1\n,batch,2\nb,int,2\nc,int,3\n"));
+    CsvBackend follower(m_path, ReadOnly);
+    QCOMPARE(follower.loadAll().size(), 3);
+    QVERIFY(appendBytes(m_path, "d,int,4\nd,int,four\n"));
+    for (int poll = 0; poll < 2; ++poll) { // the unchanged file gives the same error again
+        const std::optional<PersistentMapError> error = thrownBy([&] { follower.pollChanges(); });
+        QVERIFY(error);
+        QCOMPARE(error->code(), PersistentMapError::Code::Corrupt);
+        QVERIFY2(error->message().startsWith(QStringLiteral("CSV store %1: line 7: ").arg(m_path)),
+                 qPrintable(error->message()));
+    }
+
+    QVERIFY(writeBytes(m_path, header + "a,int,1\n"));
+    PersistentMap map(std::make_unique<CsvBackend>(m_path, ReadOnly));
+    QVERIFY(!loadError(map));
+    QSignalSpy errors(&map, &PersistentMap::errorOccurred);
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("line 3: .*quote")));
+    QVERIFY(appendBytes(m_path, "b,str\"ing,x\n"));
+    QVERIFY(errors.wait(20000));
+    QVERIFY2(errors.first().first().toString().startsWith(
+                     QStringLiteral("CSV store %1: line 3: ").arg(m_path)),
+             qPrintable(errors.first().first().toString()));
+    // Absence can only be checked over time: ten more watch intervals.
+    QTest::qWait(10 * map.watchInterval());
+    QCOMPARE(errors.size(), 1);
+    QCOMPARE(map.toHash(), (QVariantHash{{QStringLiteral("a"), 1}}));
+}
+
+// The owner writes batches on another thread while the follower polls as fast as it can, so
+// polls see appends cut anywhere (inside a batch, a line, quotes, a UTF-8 character) and
+// compactions: the follower still ends with the owner's content.
+void tst_CsvBackend::readOnlyWhileTheOwnerWrites()
+{
+    CsvBackend owner(m_path);
+    QVERIFY(owner.loadAll().isEmpty());
+    CsvBackend follower(m_path, ReadOnly);
+    QVariantHash known = follower.loadAll();
+    QVariantHash expected;
+    std::unique_ptr<QThread> writer(QThread::create([&] {
+        for (int round = 0; round < 300; ++round) {
+            WriteBatch batch;
+            for (int i = 0; i <= round % 40; ++i) {
+                const QString key = QStringLiteral("k%1").arg((round * 7 + i) % 100);
+                if ((round + i) % 5 == 0) {
+                    batch.remove(key);
+                    expected.remove(key);
+                } else {
+                    const QString value = QStringLiteral("\"%1\",\n%2 \u00e9\u6587")
+                                                  .arg(round)
+                                                  .arg(QString(i * 100, u'x'));
+                    batch.insert(key, value);
+                    expected.insert(key, value);
+                }
+            }
+            owner.apply(batch);
+        }
+    }));
+    writer->start();
+    int polls = 0;
+    int reloads = 0;
+    std::optional<PersistentMapError> error;
+    while (!error && !writer->isFinished()) {
+        error = thrownBy([&] {
+            const StorageBackend::Changes changes = follower.pollChanges();
+            reloads += changes.complete;
+            applyChanges(known, changes);
+        });
+        ++polls;
+    }
+    QVERIFY(writer->wait()); // before anything can return: the writer uses this frame
+    QVERIFY2(!error, qPrintable(error->message()));
+    applyChanges(known, follower.pollChanges());
+    COMPARE_CONTENT(known, expected);
+    qInfo("%d polls, %d after a compaction", polls, reloads);
+}
+
+void tst_CsvBackend::factorySpec_data()
+{
+    QTest::addColumn<QString>("spec");
+    QTest::addColumn<QString>("path");
+    QTest::addColumn<bool>("readOnly");
+    QTest::newRow("csv") << QStringLiteral("csv:/tmp/x/s.csv") << QStringLiteral("/tmp/x/s.csv")
+                         << false;
+    QTest::newRow("readonly=1") << QStringLiteral("csv:/tmp/x/s.csv?readonly=1")
+                                << QStringLiteral("/tmp/x/s.csv") << true;
+    QTest::newRow("readonly=true")
+            << QStringLiteral("csv:s.csv?readonly=true") << QStringLiteral("s.csv") << true;
+    QTest::newRow("READONLY=True")
+            << QStringLiteral("CSV:s?READONLY=True") << QStringLiteral("s") << true;
+    QTest::newRow("readonly=0") << QStringLiteral("csv:s.csv?readonly=0") << QStringLiteral("s.csv")
+                                << false;
+    QTest::newRow("readonly=false")
+            << QStringLiteral("csv:s.csv?readonly=false") << QStringLiteral("s.csv") << false;
+    // Without the csv: scheme a path is only a path.
+    QTest::newRow("bare path with ?")
+            << QStringLiteral("/tmp/what?.csv") << QStringLiteral("/tmp/what?.csv") << false;
+}
+
+void tst_CsvBackend::factorySpec()
+{
+    QFETCH(QString, spec);
+    QFETCH(QString, path);
+    QFETCH(bool, readOnly);
+    QString error;
+    const std::unique_ptr<StorageBackend> backend = StorageBackend::create(spec, &error);
+    auto *csv = dynamic_cast<CsvBackend *>(backend.get());
+    QVERIFY2(csv, qPrintable(error));
+    QCOMPARE(csv->path(), path);
+    QCOMPARE(csv->openMode(), readOnly ? ReadOnly : CsvBackend::OpenMode::ReadWrite);
+    QCOMPARE(csv->canWatchChanges(), readOnly);
+}
+
+void tst_CsvBackend::factoryRefusesUnknownOptions()
+{
+    QString error;
+    QVERIFY(!StorageBackend::create(QStringLiteral("csv:/tmp/a?b.csv"), &error));
+    QVERIFY2(error.contains(QStringLiteral("unknown option \"b.csv\"")), qPrintable(error));
+    QVERIFY2(error.contains(QStringLiteral("CsvBackend directly")), qPrintable(error));
+    QVERIFY(!StorageBackend::create(QStringLiteral("csv:s.csv?readonly=yes"), &error));
+    QVERIFY2(error.contains(QStringLiteral("readonly=yes")), qPrintable(error));
+    QVERIFY(!StorageBackend::create(QStringLiteral("csv:?readonly=1"), &error));
+    QVERIFY2(error.contains(QStringLiteral("path is missing")), qPrintable(error));
+    QVERIFY(!StorageBackend::create(QStringLiteral("csv:s.csv?readonly=1&mode=x")));
+
+    // A read-only store through the factory, on a store another map owns.
+    PersistentMap owner(StorageBackend::create(QStringLiteral("csv:") + m_path));
+    QVERIFY(!loadError(owner));
+    VERIFY_OK(owner.insert(QStringLiteral("k"), 1));
+    PersistentMap follower(StorageBackend::create(QStringLiteral("csv:%1?readonly=1").arg(m_path)));
+    QVERIFY2(!loadError(follower), qPrintable(follower.errorString()));
+    QCOMPARE(follower.value(QStringLiteral("k")), QVariant(1));
+    QSignalSpy changed(&follower, &PersistentMap::valueChanged);
+    VERIFY_OK(owner.insert(QStringLiteral("k"), 2));
+    QVERIFY(changed.wait(20000));
+    QCOMPARE(follower.value(QStringLiteral("k")), QVariant(2));
 }
 
 // A write the kernel refuses halfway (issue 5: CSV on a full disk). The soft RLIMIT_FSIZE is

@@ -138,6 +138,11 @@ void tst_ExternalChanges::stores()
     const QString sqlite = path(QStringLiteral("store-%1.db").arg(++m_serial));
     QTest::newRow("sqlite") << Store{QStringLiteral("sqlite:") + sqlite,
                                      QStringLiteral("sqlite:") + sqlite};
+    // The writer holds the CSV store's lock: the others follow it read-only.
+    const QString csv = path(QStringLiteral("store-%1.csv").arg(m_serial));
+    QTest::newRow("csv") << Store{QStringLiteral("csv:") + csv,
+                                  QStringLiteral("csv:") + csv + QStringLiteral("?readonly=1"),
+                                  false};
 }
 
 void tst_ExternalChanges::followsInsertsAndRemoves()
@@ -223,8 +228,10 @@ void tst_ExternalChanges::watchingCanBeTurnedOff()
     QCOMPARE(follower->value(QStringLiteral("k")), QVariant(1));
 }
 
-// A follower that was away while more changes were made than the change log keeps reloads the
-// whole store and still reports exactly what differs.
+// A follower that was away while more changes were made than the change log keeps (SQLite), or
+// while the owner compacted the file (CSV: the removals below make dead rows outnumber live
+// ones), reloads the whole store and still reports exactly what differs: the keys inserted and
+// removed while it was away are not reported at all.
 void tst_ExternalChanges::catchesUpAfterTheLogWasPruned()
 {
     QFETCH(Store, store);
@@ -241,13 +248,17 @@ void tst_ExternalChanges::catchesUpAfterTheLogWasPruned()
             batch.insert(QStringLiteral("bulk%1").arg(round * Many / 2 + i), i);
         VERIFY_OK(writer->apply(batch));
     }
+    WriteBatch removals;
+    for (int i = 0; i < Many; i += 2)
+        removals.remove(QStringLiteral("bulk%1").arg(i));
+    VERIFY_OK(writer->apply(removals));
     VERIFY_OK(writer->remove(QStringLiteral("gone")));
     VERIFY_OK(writer->flush());
     follower->setWatchExternalChanges(true);
     QTRY_VERIFY_WITH_TIMEOUT(removed.size() == 1, Bound);
     QCOMPARE(keysOf(removed), QStringList{QStringLiteral("gone")});
-    QCOMPARE(changed.size(), Many);
-    QCOMPARE(follower->count(), qsizetype(Many + 1));
+    QCOMPARE(changed.size(), Many / 2);
+    QCOMPARE(follower->count(), qsizetype(Many / 2 + 1));
     QCOMPARE(contentDiff(follower->toHash(), writer->toHash()), QString());
 }
 
