@@ -279,7 +279,9 @@ void PersistentMapPrivate::drain()
     }
     const std::shared_ptr<QPromise<void>> promise = batch.promise;
     if (error) {
-        if (!loadError) {
+        // Unsupported: the store can never take these writes (a read-only store, a value it
+        // cannot hold); retried with every later batch they would fail those too.
+        if (!loadError && error->code() != PersistentMapError::Code::Unsupported) {
             QMutexLocker locker(&mutex);
             restoreLocked(std::move(batch));
         }

@@ -598,6 +598,18 @@ void CsvBackend::flush()
         d->fail(Code::WriteFailed, error);
 }
 
+// Refused at insert(), before the cache changes: a read-only follower keeps showing the
+// owner's data.
+bool CsvBackend::canStore(const QString &key, const QVariant &value, QString *why) const
+{
+    Q_UNUSED(key);
+    Q_UNUSED(value);
+    if (d->mode != OpenMode::ReadOnly)
+        return true;
+    *why = QStringLiteral("CSV store %1: opened read-only, it cannot be written").arg(d->path);
+    return false;
+}
+
 bool CsvBackend::canWatchChanges() const
 {
     return d->mode == OpenMode::ReadOnly;

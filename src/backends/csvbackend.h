@@ -41,6 +41,7 @@ public:
     void flush() override;
     void apply(const WriteBatch &batch) override;
     void clear() override;
+    bool canStore(const QString &key, const QVariant &value, QString *why) const override;
     bool canWatchChanges() const override;
     Changes pollChanges() override;
 

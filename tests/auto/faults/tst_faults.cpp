@@ -57,6 +57,8 @@ private Q_SLOTS:
     void applyFailure();
     void nthApplyFails_data() { addKinds(); }
     void nthApplyFails();
+    void unsupportedIsNotRetried_data() { addKinds(); }
+    void unsupportedIsNotRetried();
     void newerWriteWinsOverRetry_data() { addKinds(); }
     void newerWriteWinsOverRetry();
     void clearFailure_data() { addKinds(); }
@@ -136,6 +138,33 @@ void tst_Faults::applyFailure()
         QCOMPARE(reopen(kind, m_path),
                  (QVariantHash{{QStringLiteral("acknowledged"), 1},
                                {QStringLiteral("failed"), QStringLiteral("kept")}}));
+    }
+}
+
+// Code::Unsupported says the store can never take the batch: it fails once and is not carried
+// into later batches, which succeed.
+void tst_Faults::unsupportedIsNotRetried()
+{
+    QFETCH(Kind, kind);
+    {
+        std::unique_ptr<PersistentMap> map = makeMap(kind);
+        map->whenReady().waitForFinished();
+        QVERIFY(!failureOf(map->insert(QStringLiteral("acknowledged"), 1)));
+        m_control->apply.unsupported = true;
+        m_control->apply.failNext();
+        const std::optional<PersistentMapError> error =
+                failureOf(map->insert(QStringLiteral("never"), 2));
+        QVERIFY(error);
+        QCOMPARE(error->code(), PersistentMapError::Code::Unsupported);
+        QVERIFY(!failureOf(map->insert(QStringLiteral("later"), 3)));
+        QVERIFY(!failureOf(map->flush()));
+        QCOMPARE(m_control->apply.calls.load(), 3);
+        QCOMPARE(m_control->apply.failures.load(), 1);
+        QCOMPARE(map->value(QStringLiteral("never")), QVariant(2)); // the cache keeps it
+    }
+    if (kind != Kind::Memory) {
+        QCOMPARE(reopen(kind, m_path),
+                 (QVariantHash{{QStringLiteral("acknowledged"), 1}, {QStringLiteral("later"), 3}}));
     }
 }
 

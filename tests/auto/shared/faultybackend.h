@@ -24,6 +24,7 @@ struct FaultPlan
     std::atomic<int> failures{0}; // calls that were made to fail
     std::atomic<int> failAt{0}; // the call with this number fails; 0: none
     std::atomic<bool> failAlways{false};
+    std::atomic<bool> unsupported{false}; // fail with Code::Unsupported instead of the usual code
 
     void failNext() { failAt = calls.load() + 1; }
     void failNth(int n) { failAt = n; }
@@ -110,8 +111,11 @@ public:
 private:
     static void check(FaultPlan &plan, PersistentMapError::Code code, const char *what)
     {
-        if (plan.hit())
-            throw PersistentMapError(code, messageFor(what, plan.calls.load()));
+        if (plan.hit()) {
+            throw PersistentMapError(plan.unsupported ? PersistentMapError::Code::Unsupported
+                                                      : code,
+                                     messageFor(what, plan.calls.load()));
+        }
     }
 
     std::unique_ptr<StorageBackend> m_inner;
