@@ -149,7 +149,9 @@ QmlPersistentMap::Status QmlPersistentMap::status() const
     case PersistentMap::Status::Loading:
         return Loading;
     case PersistentMap::Status::Ready:
-        return Ready;
+        // Ready once `values` shows the loaded entries (the map's statusChanged is delivered
+        // through the event loop, after its status() already says Ready).
+        return m_loaded ? Ready : Loading;
     case PersistentMap::Status::Error:
         break;
     }
