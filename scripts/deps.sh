@@ -33,3 +33,6 @@ BENCHMARK_PACKAGES=(gnuplot-nox)
 # scripts/sanitizers.sh and scripts/fuzz.sh: clang 14 with libFuzzer and the sanitizer runtimes
 # (libclang-rt-14-dev), llvm-symbolizer (llvm) for readable stacks, pkg-config for the TSan shim.
 SANITIZER_PACKAGES=(clang libclang-rt-14-dev llvm pkg-config)
+# The PostgreSQL backend's tests: scripts/postgres.sh runs a throwaway server (postgresql: initdb,
+# pg_ctl, psql) and the tests reach it through Qt's QPSQL driver plugin (libqt6sql6-psql).
+POSTGRES_PACKAGES=(postgresql libqt6sql6-psql)

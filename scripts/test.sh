@@ -5,10 +5,22 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/deps.sh
 ensure_packages "${CORE_PACKAGES[@]}" "${QML_PACKAGES[@]}" "${SANITIZER_PACKAGES[@]}" clang-format
+ensure_packages "${POSTGRES_PACKAGES[@]}"
 
 build=${BUILD_DIR:-build}
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPERSISTENTMAP_DEVELOPER_MODE=ON
 cmake --build "$build"
+
+# A throwaway PostgreSQL server (scripts/postgres.sh) for every ctest run below, sanitizer stages
+# included; stopped and removed on exit, whatever the outcome. PM_REQUIRE_POSTGRES=1 turns a
+# PostgreSQL test that finds no server into a failure instead of a skip.
+pg_env=$(scripts/postgres.sh start)
+eval "$pg_env"
+trap 'scripts/postgres.sh stop "$PM_POSTGRES_DIR"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM HUP
+export PM_REQUIRE_POSTGRES=1
+
 QT_QPA_PLATFORM=offscreen ctest --test-dir "$build" --output-on-failure -j2
 
 # The unit tests again under ASan+UBSan (build-asan) and ThreadSanitizer (build-tsan), then the
