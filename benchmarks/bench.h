@@ -34,6 +34,9 @@ struct Options
     qint64 latencyBacklog = 300000; // W2: inserts queued before the timed ones
     qint64 latencySamples = 100000; // W2
     int removes = 1000; // W5
+    int changeSamples = 200; // W7: writes whose arrival in another process is timed
+    int idleSeconds = 10; // W7: how long the idle processes' CPU time is measured
+    QString postgresUrl; // W7: postgres://USER@HOST:PORT/DATABASE; empty: PostgreSQL skipped
     QString workDir; // temporary stores go here (the disk being measured)
 
     bool runs(const QString &workload) const { return only.isEmpty() || only.contains(workload); }
@@ -140,6 +143,11 @@ void runW5(const Options &options, Report &report);
 void runW6(const Options &options, Report &report);
 // `pm-bench --child w6 map|hash PATH`: loads the store and prints the growth of its RSS.
 int runW6Child(const QStringList &arguments);
+void runW7(const Options &options, Report &report); // changes.cpp
+// `pm-bench --child w7 follow SPEC`: prints "ready", then a line with the CLOCK_MONOTONIC time
+// of each valueChanged/valueRemoved signal. `pm-bench --child w7 idle SPEC SECONDS on|off`:
+// prints "ready", then the CPU and wall microseconds of SECONDS of idling.
+int runW7Child(const QStringList &arguments);
 
 // printf that flushes, so a piped run shows its progress.
 void out(const char *format, ...) Q_ATTRIBUTE_FORMAT_PRINTF(1, 2);

@@ -2,7 +2,7 @@
 // workloads of issue 4 and prints the ratios its targets use. docs/PERFORMANCE.md has a run.
 //
 //   pm-bench [--quick] [--sizes 10000,100000,1000000] [--value-size 100] [--only W1,W4]
-//            [--repeat 3] [--json FILE] [--dat FILE] [--dir FOLDER]
+//            [--repeat 3] [--json FILE] [--dat FILE] [--dir FOLDER] [--postgres URL]
 #include "bench.h"
 
 #include <QtCore/QCommandLineParser>
@@ -86,10 +86,13 @@ int main(int argc, char *argv[])
     QCoreApplication::setApplicationVersion(QStringLiteral(PMBENCH_VERSION));
 
     const QStringList arguments = QCoreApplication::arguments();
-    if (arguments.size() > 2 && arguments.at(1) == QLatin1String("--child") &&
-        arguments.at(2) == QLatin1String("w6")) {
+    if (arguments.size() > 2 && arguments.at(1) == QLatin1String("--child")) {
         try {
-            return runW6Child(arguments.mid(3));
+            if (arguments.at(2) == QLatin1String("w6"))
+                return runW6Child(arguments.mid(3));
+            if (arguments.at(2) == QLatin1String("w7"))
+                return runW7Child(arguments.mid(3));
+            return 2;
         } catch (const std::exception &e) {
             std::fprintf(stderr, "pm-bench child: %s\n", e.what());
             return 1;
@@ -126,7 +129,12 @@ int main(int argc, char *argv[])
                                  QStringLiteral("Folder for the temporary stores (default: the "
                                                 "system temporary folder)."),
                                  QStringLiteral("folder"));
-    parser.addOptions({quick, sizes, valueSize, only, repeat, json, dat, dir});
+    const QCommandLineOption postgres(
+            QStringLiteral("postgres"),
+            QStringLiteral("W7 on this PostgreSQL server too, in a table of its own that is "
+                           "dropped afterwards (default: $PM_TEST_POSTGRES; none: skipped)."),
+            QStringLiteral("postgres://user@host:port/db"));
+    parser.addOptions({quick, sizes, valueSize, only, repeat, json, dat, dir, postgres});
     parser.process(app);
 
     Options options;
@@ -142,7 +150,12 @@ int main(int argc, char *argv[])
         options.latencyBacklog = 2000;
         options.latencySamples = 2000;
         options.removes = 50;
+        options.changeSamples = 20;
+        options.idleSeconds = 2;
     }
+    options.postgresUrl = parser.isSet(postgres)
+            ? parser.value(postgres)
+            : qEnvironmentVariable("PM_TEST_POSTGRES").trimmed();
     bool ok = true;
     if (parser.isSet(sizes))
         options.sizes = parseSizes(parser.value(sizes), &ok);
@@ -155,12 +168,13 @@ int main(int argc, char *argv[])
         return 2;
     }
     const QStringList workloads{QStringLiteral("W1"), QStringLiteral("W2"), QStringLiteral("W3"),
-                                QStringLiteral("W4"), QStringLiteral("W5"), QStringLiteral("W6")};
+                                QStringLiteral("W4"), QStringLiteral("W5"), QStringLiteral("W6"),
+                                QStringLiteral("W7")};
     if (parser.isSet(only)) {
         options.only = parser.value(only).toUpper().split(QLatin1Char(','), Qt::SkipEmptyParts);
         for (const QString &w : std::as_const(options.only)) {
             if (!workloads.contains(w)) {
-                std::fprintf(stderr, "pm-bench: unknown workload %s (W1 to W6)\n", qPrintable(w));
+                std::fprintf(stderr, "pm-bench: unknown workload %s (W1 to W7)\n", qPrintable(w));
                 return 2;
             }
         }
@@ -184,7 +198,8 @@ int main(int argc, char *argv[])
     Report report;
     QElapsedTimer total;
     total.start();
-    const QList<void (*)(const Options &, Report &)> runs{runW1, runW2, runW3, runW4, runW5, runW6};
+    const QList<void (*)(const Options &, Report &)> runs{runW1, runW2, runW3, runW4,
+                                                          runW5, runW6, runW7};
     try {
         for (qsizetype i = 0; i < workloads.size(); ++i) {
             if (options.runs(workloads.at(i)))

@@ -69,7 +69,7 @@ int Report::missed() const
 
 void Report::printSummary() const
 {
-    out("\nSummary of the targets (issue 4)\n");
+    out("\nSummary of the targets\n");
     out("%-12s %-11s %-11s %-6s %s\n", "target", "measured", "target", "result", "figures");
     for (const Target &target : m_targets) {
         out("%-12s %-11s %-11s %-6s %s\n", qPrintable(target.id), qPrintable(target.valueText),
