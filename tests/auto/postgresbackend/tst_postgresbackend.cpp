@@ -1,0 +1,243 @@
+// PostgresBackend against a real server (PM_TEST_POSTGRES; scripts/test.sh starts a throwaway
+// one): the table it writes, tables it must not touch, connection specs, errors that never show
+// the password, hostile keys, and two clients on one table. The backend-independent behaviour
+// runs in tst_persistentmap and tst_externalchanges, which have a "postgres" row.
+#include "postgrestest.h"
+#include "testhelpers.h"
+
+#include <PersistentMap/PersistentMap>
+#include <PersistentMap/PostgresBackend>
+
+#include <QtSql/QSqlRecord>
+#include <QtTest/QSignalSpy>
+#include <QtTest/QTest>
+
+namespace {
+
+// Every row of a query on a connection of its own, as strings.
+QList<QStringList> rows(const QString &spec, const QString &sql)
+{
+    QList<QStringList> result;
+    PostgresTestConnection connection(spec);
+    if (!connection.isOpen())
+        return {{QStringLiteral("ERROR"), connection.errorString()}};
+    QSqlQuery query(connection.database());
+    if (!query.exec(sql))
+        return {{QStringLiteral("ERROR"), query.lastError().text()}};
+    while (query.next()) {
+        QStringList row;
+        for (int i = 0; i < query.record().count(); ++i)
+            row.append(query.value(i).toString());
+        result.append(row);
+    }
+    return result;
+}
+
+} // namespace
+
+class tst_PostgresBackend : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void storesReadableRows();
+    void connectionStrings_data();
+    void connectionStrings();
+    void unreachableServerNamesItWithoutPassword();
+    void invalidTableNames_data();
+    void invalidTableNames();
+    void foreignTableLeftUntouched();
+    void hostileKeys();
+    void nulCannotBeStored();
+    void twoClientsOneTable();
+
+private:
+    QString m_spec;
+};
+
+void tst_PostgresBackend::initTestCase()
+{
+    PM_POSTGRES_SPEC_OR_SKIP(spec);
+    m_spec = spec;
+}
+
+void tst_PostgresBackend::storesReadableRows()
+{
+    PostgresTestTable table(m_spec);
+    {
+        PersistentMap map(std::make_unique<PostgresBackend>(table.spec()));
+        VERIFY_OK(map.whenReady());
+        VERIFY_OK(map.insert({{QStringLiteral("name"), QStringLiteral("Ada")},
+                              {QStringLiteral("answer"), 42},
+                              {QStringLiteral("when"), QDate(2026, 11, 23)}}));
+        VERIFY_OK(map.remove(QStringLiteral("answer")));
+        VERIFY_OK(map.flush());
+    }
+    QCOMPARE(rows(m_spec,
+                  QStringLiteral("SELECT key, type, value FROM %1 ORDER BY key").arg(table.name())),
+             (QList<QStringList>{
+                     {QStringLiteral("name"), QStringLiteral("string"), QStringLiteral("Ada")},
+                     {QStringLiteral("when"), QStringLiteral("date"),
+                      QStringLiteral("2026-11-23")}}));
+    PersistentMap reopened(std::make_unique<PostgresBackend>(table.spec()));
+    VERIFY_OK(reopened.whenReady());
+    QCOMPARE(reopened.value(QStringLiteral("when")), QVariant(QDate(2026, 11, 23)));
+    QCOMPARE(reopened.count(), 2);
+}
+
+// The same server through a URL with the table as an argument, and a libpq connection string.
+void tst_PostgresBackend::connectionStrings_data()
+{
+    QTest::addColumn<bool>("conninfo");
+    QTest::newRow("url, table argument") << false;
+    QTest::newRow("libpq connection string") << true;
+}
+
+void tst_PostgresBackend::connectionStrings()
+{
+    QFETCH(bool, conninfo);
+    PostgresTestTable table(m_spec);
+    const std::optional<PostgresSpec> parts = parsePostgresSpec(m_spec);
+    QVERIFY(parts);
+    const QString connection = conninfo
+            ? QStringLiteral("host=%1 port=%2 dbname=%3 user=%4 connect_timeout=5")
+                      .arg(parts->host)
+                      .arg(parts->port)
+                      .arg(parts->database, parts->user)
+            : m_spec;
+    PersistentMap map(std::make_unique<PostgresBackend>(connection, table.name()));
+    VERIFY_OK(map.whenReady());
+    VERIFY_OK(map.insert(QStringLiteral("k"), 1));
+    QCOMPARE(rows(m_spec, QStringLiteral("SELECT value FROM %1").arg(table.name())),
+             (QList<QStringList>{{QStringLiteral("1")}}));
+}
+
+void tst_PostgresBackend::unreachableServerNamesItWithoutPassword()
+{
+    // A port nothing listens on: the load fails at once with the address and the cause.
+    const QString spec =
+            QStringLiteral("postgres://someone:s3cret-pw@127.0.0.1:1/nodb?connect_timeout=3");
+    PostgresBackend *backend = nullptr;
+    auto owned = std::make_unique<PostgresBackend>(spec);
+    backend = owned.get();
+    QCOMPARE(backend->displayName(), QStringLiteral("someone@127.0.0.1:1/nodb"));
+    PersistentMap map(std::move(owned));
+    const std::optional<PersistentMapError> error = loadError(map);
+    QVERIFY(error);
+    QCOMPARE(error->code(), PersistentMapError::Code::OpenFailed);
+    QVERIFY2(error->message().contains(QStringLiteral("someone@127.0.0.1:1/nodb")),
+             qPrintable(error->message()));
+    QVERIFY2(error->message().contains(QStringLiteral("cannot connect")),
+             qPrintable(error->message()));
+    QVERIFY2(!error->message().contains(QStringLiteral("s3cret")), qPrintable(error->message()));
+    QVERIFY(!map.errorString().contains(QStringLiteral("s3cret")));
+}
+
+void tst_PostgresBackend::invalidTableNames_data()
+{
+    QTest::addColumn<QString>("table");
+    QTest::newRow("quote") << QStringLiteral("t\"; DROP TABLE x; --");
+    QTest::newRow("space") << QStringLiteral("my table");
+    QTest::newRow("digit first") << QStringLiteral("1t");
+    QTest::newRow("too long") << QString(49, u'a');
+}
+
+void tst_PostgresBackend::invalidTableNames()
+{
+    QFETCH(QString, table);
+    QVERIFY(!PostgresBackend::isValidTableName(table));
+    PersistentMap map(std::make_unique<PostgresBackend>(m_spec, table));
+    const std::optional<PersistentMapError> error = loadError(map);
+    QVERIFY(error);
+    QCOMPARE(error->code(), PersistentMapError::Code::OpenFailed);
+    QVERIFY2(error->message().contains(QStringLiteral("invalid table name")),
+             qPrintable(error->message()));
+    QVERIFY(PostgresBackend::isValidTableName(QString(48, u'a')));
+}
+
+// A table of the same name with other columns is refused and left as it was, with no change log.
+void tst_PostgresBackend::foreignTableLeftUntouched()
+{
+    PostgresTestTable table(m_spec);
+    PostgresTestConnection setup(m_spec);
+    QVERIFY2(
+            setup.exec(QStringLiteral("CREATE TABLE %1 (id INTEGER, name TEXT)").arg(table.name())),
+            qPrintable(setup.errorString()));
+    QVERIFY(setup.exec(QStringLiteral("INSERT INTO %1 VALUES (1, 'kept')").arg(table.name())));
+    PersistentMap map(std::make_unique<PostgresBackend>(table.spec()));
+    const std::optional<PersistentMapError> error = loadError(map);
+    QVERIFY(error);
+    QCOMPARE(error->code(), PersistentMapError::Code::Corrupt);
+    QVERIFY2(error->message().contains(QStringLiteral("(id, name)")), qPrintable(error->message()));
+    QCOMPARE(rows(m_spec, QStringLiteral("SELECT id, name FROM %1").arg(table.name())),
+             (QList<QStringList>{{QStringLiteral("1"), QStringLiteral("kept")}}));
+    QCOMPARE(rows(m_spec,
+                  QStringLiteral("SELECT count(*) FROM pg_tables WHERE tablename = '%1_changes'")
+                          .arg(table.name())),
+             (QList<QStringList>{{QStringLiteral("0")}}));
+}
+
+// Keys and values built to break out of SQL quoting are stored as text, and nothing else changes.
+void tst_PostgresBackend::hostileKeys()
+{
+    PostgresTestTable table(m_spec);
+    const QStringList keys{QStringLiteral("'); DROP TABLE %1; --").arg(table.name()),
+                           QStringLiteral("\"; DELETE FROM %1_changes; --").arg(table.name()),
+                           QStringLiteral("$$ LANGUAGE plpgsql $$"),
+                           QStringLiteral("\\'"),
+                           QStringLiteral("line\nbreak"),
+                           QStringLiteral("\U0001F389 emoji")};
+    QVariantHash written;
+    {
+        PersistentMap map(std::make_unique<PostgresBackend>(table.spec()));
+        VERIFY_OK(map.whenReady());
+        for (const QString &key : keys) {
+            VERIFY_OK(map.insert(key, key + QStringLiteral(" value")));
+            written.insert(key, key + QStringLiteral(" value"));
+        }
+    }
+    PersistentMap reopened(std::make_unique<PostgresBackend>(table.spec()));
+    VERIFY_OK(reopened.whenReady());
+    COMPARE_CONTENT(reopened.toHash(), written);
+}
+
+// PostgreSQL's text cannot hold U+0000: the write fails with the key named, and the rest of the
+// store is unharmed.
+void tst_PostgresBackend::nulCannotBeStored()
+{
+    PostgresTestTable table(m_spec);
+    PersistentMap map(std::make_unique<PostgresBackend>(table.spec()));
+    VERIFY_OK(map.whenReady());
+    VERIFY_OK(map.insert(QStringLiteral("fine"), 1));
+    const QString key = QStringLiteral("nul") + QChar(0) + QStringLiteral("key");
+    const std::optional<PersistentMapError> error = failureOf(map.insert(key, 2));
+    QVERIFY(error);
+    QCOMPARE(error->code(), PersistentMapError::Code::Unsupported);
+    QVERIFY2(error->message().contains(QStringLiteral("U+0000")), qPrintable(error->message()));
+    QCOMPARE(rows(m_spec, QStringLiteral("SELECT key FROM %1").arg(table.name())),
+             (QList<QStringList>{{QStringLiteral("fine")}}));
+}
+
+// Two clients on one table: each one's writes reach the other as signals, the last writer wins.
+void tst_PostgresBackend::twoClientsOneTable()
+{
+    PostgresTestTable table(m_spec);
+    PersistentMap first(std::make_unique<PostgresBackend>(table.spec()));
+    PersistentMap second(std::make_unique<PostgresBackend>(table.spec()));
+    VERIFY_OK(first.whenReady());
+    VERIFY_OK(second.whenReady());
+    QSignalSpy secondChanged(&second, &PersistentMap::valueChanged);
+    VERIFY_OK(first.insert(QStringLiteral("k"), QStringLiteral("first")));
+    QVERIFY(secondChanged.wait(10000));
+    QCOMPARE(second.value(QStringLiteral("k")), QVariant(QStringLiteral("first")));
+    QSignalSpy firstChanged(&first, &PersistentMap::valueChanged);
+    VERIFY_OK(second.insert(QStringLiteral("k"), QStringLiteral("second")));
+    QVERIFY(firstChanged.wait(10000));
+    QCOMPARE(first.value(QStringLiteral("k")), QVariant(QStringLiteral("second")));
+    QCOMPARE(rows(m_spec, QStringLiteral("SELECT value FROM %1").arg(table.name())),
+             (QList<QStringList>{{QStringLiteral("second")}}));
+}
+
+QTEST_GUILESS_MAIN(tst_PostgresBackend)
+#include "tst_postgresbackend.moc"
