@@ -163,6 +163,16 @@ void PersistentMapPrivate::clearLocked()
     }
 }
 
+QFuture<void> PersistentMapPrivate::rejectUnwritable(const QString &key)
+{
+    QString why;
+    if (!backend || backend->canStore(key, QVariant(), &why))
+        return {};
+    reportError(why);
+    return QtFuture::makeExceptionalFuture(
+            PersistentMapError(PersistentMapError::Code::Unsupported, why));
+}
+
 QFuture<void> PersistentMapPrivate::rejectUnstorable(const QString &key, const QVariant &value)
 {
     QString why;
@@ -279,9 +289,7 @@ void PersistentMapPrivate::drain()
     }
     const std::shared_ptr<QPromise<void>> promise = batch.promise;
     if (error) {
-        // Unsupported: the store can never take these writes (a read-only store, a value it
-        // cannot hold); retried with every later batch they would fail those too.
-        if (!loadError && error->code() != PersistentMapError::Code::Unsupported) {
+        if (!loadError) {
             QMutexLocker locker(&mutex);
             restoreLocked(std::move(batch));
         }
@@ -612,6 +620,8 @@ QFuture<void> PersistentMap::insert(const QVariantHash &entries)
 QFuture<void> PersistentMap::remove(const QString &key)
 {
     Q_D(PersistentMap);
+    if (QFuture<void> rejected = d->rejectUnwritable(key); rejected.isValid())
+        return rejected;
     return d->write([&] { d->removeLocked(key); });
 }
 
@@ -622,11 +632,10 @@ QFuture<void> PersistentMap::apply(const WriteBatch &batch)
     QHash<QString, const WriteBatch::Entry *> last;
     last.reserve(batch.size());
     for (const WriteBatch::Entry &entry : batch.entries()) {
-        if (!entry.isRemove) {
-            if (QFuture<void> rejected = d->rejectUnstorable(entry.key, entry.value);
-                rejected.isValid())
-                return rejected;
-        }
+        if (QFuture<void> rejected = entry.isRemove ? d->rejectUnwritable(entry.key)
+                                                    : d->rejectUnstorable(entry.key, entry.value);
+            rejected.isValid())
+            return rejected;
         last.insert(entry.key, &entry);
     }
     return d->write([&] {
@@ -644,6 +653,8 @@ QFuture<void> PersistentMap::apply(const WriteBatch &batch)
 QFuture<void> PersistentMap::clear()
 {
     Q_D(PersistentMap);
+    if (QFuture<void> rejected = d->rejectUnwritable(QString()); rejected.isValid())
+        return rejected;
     return d->write([d] { d->clearLocked(); });
 }
 

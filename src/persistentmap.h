@@ -12,9 +12,9 @@
 // countChanged announce them.
 //
 // Failure: a failed write keeps its changes queued, fails its future with PersistentMapError,
-// sets errorString and emits errorOccurred; the next write or flush() retries it. Writes the
-// store can never take (Code::Unsupported: StorageBackend::canStore() refused them at insert(),
-// or apply() threw Unsupported) fail without being retried. A store that
+// sets errorString and emits errorOccurred; the next write or flush() retries it. A write the
+// store can never take (StorageBackend::canStore()) fails at once with Code::Unsupported and is
+// not queued. A store that
 // cannot be opened or parsed is left untouched: status becomes Error, whenReady() fails, and
 // the map keeps working in memory only (writes fail their futures with the same error).
 //

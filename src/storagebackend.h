@@ -52,11 +52,13 @@ public:
     virtual void apply(const WriteBatch &batch); // default: save()/remove() each entry in order
     virtual void clear(); // default: remove() every key that loadAll() returns
 
-    // Whether the store can hold this entry at all. PersistentMap asks on the caller's thread
-    // before it queues an insert, so an entry the store can never take fails its own future
-    // instead of every later batch it would be retried with. Called from any thread, alongside
-    // the storage thread's calls: it must not use the backend's mutable state or do I/O. The
-    // default accepts everything; *why says what and why otherwise.
+    // Whether the store can take this write at all. PersistentMap asks on the caller's thread
+    // before it queues a write, so one the store can never take fails its own future
+    // (Code::Unsupported, cache unchanged) instead of every later batch it would be retried
+    // with: a failed apply() is always retried. A removal asks with an invalid value, clear()
+    // with a null key and an invalid value. Called from any thread, alongside the storage
+    // thread's calls: it must not use the backend's mutable state or do I/O. The default
+    // accepts everything; otherwise *why says what and why.
     virtual bool canStore(const QString &key, const QVariant &value, QString *why) const;
 
     // Watching for changes made by other writers (another process, or another map on the same

@@ -88,6 +88,17 @@ void JsonFileBackend::apply(const WriteBatch &batch)
     m_object = object;
 }
 
+bool JsonFileBackend::canStore(const QString &key, const QVariant &value, QString *why) const
+{
+    // Called on the thread that writes, not the storage thread: it reads only m_path, which
+    // never changes.
+    if (!value.isValid() || !QJsonValue::fromVariant(value).isNull() || value.isNull())
+        return true;
+    *why = QStringLiteral("%1: key \"%2\": a %3 cannot be stored as JSON")
+                   .arg(m_path, key, QString::fromLatin1(value.typeName()));
+    return false;
+}
+
 void JsonFileBackend::clear()
 {
     write(QJsonObject());

@@ -35,6 +35,9 @@ public:
     void remove(const QString &key) override;
     void apply(const WriteBatch &batch) override;
     void clear() override;
+    // Refuses, before the map queues them, values JSON cannot hold (QPoint, ...): a write that
+    // failed in apply() would be retried with every later batch.
+    bool canStore(const QString &key, const QVariant &value, QString *why) const override;
 
 private:
     void write(const QJsonObject &object);

@@ -321,5 +321,5 @@ StorageBackend::Changes PostgresBackend::pollChanges()
         return {};
     d->notified = false;
     d->sinceLogRead.start();
-    return d->store.pollChanges();
+    return d->store.pollChanges(SqlStore::Unlogged::Ignore);
 }

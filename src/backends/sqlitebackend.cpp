@@ -196,9 +196,9 @@ void SqliteBackend::apply(const WriteBatch &batch)
         return;
     }
     SqliteDirect::Error error;
-    if (!d->direct->apply(batch, &error))
+    if (!d->direct->apply(batch, &error, [this, &batch] { d->store.logChanges(batch); }))
         d->fail(error);
-    d->store.noteWritten(batch.size());
+    d->store.committed();
 }
 
 void SqliteBackend::clear()
@@ -247,5 +247,6 @@ StorageBackend::Changes SqliteBackend::pollChanges()
     if (version == d->dataVersion)
         return {};
     d->dataVersion = version;
-    return d->store.pollChanges();
+    // A commit that logged nothing was made by another program: reload everything.
+    return d->store.pollChanges(SqlStore::Unlogged::Reload);
 }

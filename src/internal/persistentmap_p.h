@@ -59,6 +59,7 @@ public:
     void clearLocked();
     // A failed future when the key or the value cannot be stored; an invalid future otherwise.
     QFuture<void> rejectUnstorable(const QString &key, const QVariant &value);
+    QFuture<void> rejectUnwritable(const QString &key); // a removal (null key: clear())
 
     void load(); // storage thread
     void drain(); // storage thread

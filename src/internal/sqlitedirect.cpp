@@ -156,7 +156,8 @@ bool SqliteDirect::loadInto(StorageBackend::Loader &loader, Error *error)
     return true;
 }
 
-bool SqliteDirect::apply(const WriteBatch &batch, Error *error)
+bool SqliteDirect::apply(const WriteBatch &batch, Error *error,
+                         const std::function<void()> &beforeCommit)
 {
     // In key order: a B-tree written in order touches each page once, while hash order scatters
     // the writes over the whole table (measured: 300k entries, 86k page writes and 75k page
@@ -192,6 +193,12 @@ bool SqliteDirect::apply(const WriteBatch &batch, Error *error)
             sqlite3_exec(m_handle, "ROLLBACK", nullptr, nullptr, nullptr);
             return false;
         }
+    }
+    try {
+        beforeCommit();
+    } catch (...) {
+        sqlite3_exec(m_handle, "ROLLBACK", nullptr, nullptr, nullptr);
+        throw;
     }
     if (!exec("COMMIT", error)) {
         sqlite3_exec(m_handle, "ROLLBACK", nullptr, nullptr, nullptr);

@@ -13,6 +13,7 @@
 
 #include <QtCore/QVariantHash>
 
+#include <functional>
 #include <memory>
 
 class QSqlDatabase;
@@ -37,8 +38,10 @@ public:
     // Every row; a value that does not decode is reported with its key. Afterwards the page
     // cache is released: the map holds the data now.
     bool loadInto(StorageBackend::Loader &loader, Error *error);
-    // One BEGIN IMMEDIATE ... COMMIT transaction; rolled back on any failure.
-    bool apply(const WriteBatch &batch, Error *error);
+    // One BEGIN IMMEDIATE ... COMMIT transaction; rolled back on any failure. beforeCommit runs
+    // inside it, after the writes (it may throw: the transaction is rolled back and the
+    // exception passes on).
+    bool apply(const WriteBatch &batch, Error *error, const std::function<void()> &beforeCommit);
 
 private:
     SqliteDirect(sqlite3 *handle, const QString &table);

@@ -2,6 +2,9 @@
 
 #include "valuecodec_p.h"
 
+#include <QtCore/QJsonArray>
+#include <QtCore/QJsonDocument>
+#include <QtCore/QSet>
 #include <QtSql/QSqlField>
 #include <QtSql/QSqlRecord>
 
@@ -89,7 +92,7 @@ void SqlStore::checkSchema()
         }
     };
     check(m_table, {QStringLiteral("key"), QStringLiteral("type"), QStringLiteral("value")});
-    check(logTable(), {QStringLiteral("seq"), QStringLiteral("key")});
+    check(logTable(), {QStringLiteral("seq"), QStringLiteral("keys")});
 }
 
 void SqlStore::createSchema()
@@ -98,65 +101,29 @@ void SqlStore::createSchema()
     const QString log = quoted(logTable());
     QStringList statements;
     if (m_dialect == Dialect::Sqlite) {
-        const QString trigger = QStringLiteral("CREATE TRIGGER IF NOT EXISTS \"%1_%2\" AFTER %3 "
-                                               "ON %4 BEGIN %5 END");
-        const QString logKey = QStringLiteral("INSERT INTO %1 (key) VALUES (%2.key);").arg(log);
         statements = {
                 QStringLiteral("CREATE TABLE IF NOT EXISTS %1 (key TEXT PRIMARY KEY NOT NULL, "
                                "type TEXT NOT NULL, value TEXT NOT NULL) WITHOUT ROWID")
                         .arg(table),
                 // seq is the rowid: the newest row is never pruned, so it only grows.
                 QStringLiteral("CREATE TABLE IF NOT EXISTS %1 (seq INTEGER PRIMARY KEY, "
-                               "key TEXT NOT NULL)")
+                               "keys TEXT NOT NULL)")
                         .arg(log),
-                trigger.arg(logTable(), QStringLiteral("insert"), QStringLiteral("INSERT"), table,
-                            logKey.arg(QStringLiteral("new"))),
-                trigger.arg(logTable(), QStringLiteral("update"), QStringLiteral("UPDATE"), table,
-                            logKey.arg(QStringLiteral("new")) +
-                                    QStringLiteral(" INSERT INTO %1 (key) SELECT old.key WHERE "
-                                                   "old.key IS NOT new.key;")
-                                            .arg(log)),
-                trigger.arg(logTable(), QStringLiteral("delete"), QStringLiteral("DELETE"), table,
-                            logKey.arg(QStringLiteral("old"))),
         };
         // One transaction: another process opening the same new file sees all or nothing.
         exec(QStringLiteral("BEGIN IMMEDIATE"), Code::OpenFailed,
              QStringLiteral("cannot start a transaction"));
     } else {
-        const QString function = quoted(logTable() + QStringLiteral("_log"));
-        const QString notify = quoted(logTable() + QStringLiteral("_notify"));
         statements = {
                 // Two clients creating the same table at once would collide in the catalog.
-                QStringLiteral("SELECT pg_advisory_xact_lock(hashtext('persistent_map:' || %1))")
-                        .arg(QStringLiteral("'%1'").arg(m_table)),
+                QStringLiteral("SELECT pg_advisory_xact_lock(hashtext('persistent_map:%1'))")
+                        .arg(m_table),
                 QStringLiteral("CREATE TABLE IF NOT EXISTS %1 (key TEXT PRIMARY KEY NOT NULL, "
                                "type TEXT NOT NULL, value TEXT NOT NULL)")
                         .arg(table),
                 QStringLiteral("CREATE TABLE IF NOT EXISTS %1 (seq BIGSERIAL PRIMARY KEY, "
-                               "key TEXT NOT NULL)")
+                               "keys TEXT NOT NULL)")
                         .arg(log),
-                QStringLiteral(
-                        "CREATE OR REPLACE FUNCTION %1() RETURNS trigger LANGUAGE plpgsql AS "
-                        "$$ BEGIN IF TG_OP = 'DELETE' THEN INSERT INTO %2 (key) VALUES "
-                        "(OLD.key); ELSE INSERT INTO %2 (key) VALUES (NEW.key); IF TG_OP = "
-                        "'UPDATE' AND OLD.key IS DISTINCT FROM NEW.key THEN INSERT INTO %2 "
-                        "(key) VALUES (OLD.key); END IF; END IF; RETURN NULL; END $$")
-                        .arg(function, log),
-                QStringLiteral(
-                        "CREATE OR REPLACE TRIGGER %1 AFTER INSERT OR UPDATE OR DELETE ON %2 "
-                        "FOR EACH ROW EXECUTE FUNCTION %1()")
-                        .arg(function, table),
-                // NOTIFY is sent at commit, once per transaction and payload; the payload (the
-                // writer's server process) lets a client skip its own commits.
-                QStringLiteral(
-                        "CREATE OR REPLACE FUNCTION %1() RETURNS trigger LANGUAGE plpgsql AS "
-                        "$$ BEGIN PERFORM pg_notify('%2', pg_backend_pid()::text); RETURN NULL; "
-                        "END $$")
-                        .arg(notify, logTable()),
-                QStringLiteral(
-                        "CREATE OR REPLACE TRIGGER %1 AFTER INSERT OR UPDATE OR DELETE ON %2 "
-                        "FOR EACH STATEMENT EXECUTE FUNCTION %1()")
-                        .arg(notify, table),
         };
         exec(QStringLiteral("BEGIN"), Code::OpenFailed,
              QStringLiteral("cannot start a transaction"));
@@ -266,83 +233,169 @@ void SqlStore::apply(const WriteBatch &batch)
             rollbackAndFail(QStringLiteral("cannot write key '%1'").arg(entry.key.left(200)),
                             query.lastError());
     }
+    try {
+        logChanges(batch);
+    } catch (...) {
+        QSqlQuery(QStringLiteral("ROLLBACK"), m_db);
+        throw;
+    }
     QSqlQuery commit(m_db);
     if (!commit.exec(QStringLiteral("COMMIT")))
         rollbackAndFail(QStringLiteral("cannot commit"), commit.lastError());
-    noteWritten(batch.size());
+    committed();
 }
 
 void SqlStore::clear()
 {
-    // DELETE, not TRUNCATE: the triggers log each removed key for the other clients.
-    const QSqlQuery cleared = exec(QStringLiteral("DELETE FROM %1").arg(quoted(m_table)),
-                                   Code::WriteFailed, QStringLiteral("cannot clear the table"));
-    noteWritten(cleared.numRowsAffected());
+    exec(m_dialect == Dialect::Sqlite ? QStringLiteral("BEGIN IMMEDIATE") : QStringLiteral("BEGIN"),
+         Code::WriteFailed, QStringLiteral("cannot start a transaction"));
+    try {
+        if (m_dialect == Dialect::Postgres)
+            exec(QStringLiteral("LOCK TABLE %1 IN EXCLUSIVE MODE").arg(quoted(logTable())),
+                 Code::WriteFailed, QStringLiteral("cannot lock the change log"));
+        exec(QStringLiteral("DELETE FROM %1").arg(quoted(m_table)), Code::WriteFailed,
+             QStringLiteral("cannot clear the table"));
+        log(QStringLiteral("*"));
+        exec(QStringLiteral("COMMIT"), Code::WriteFailed, QStringLiteral("cannot commit"));
+        committed();
+    } catch (...) {
+        QSqlQuery(QStringLiteral("ROLLBACK"), m_db);
+        throw;
+    }
 }
 
-void SqlStore::noteWritten(qsizetype rows)
+void SqlStore::logChanges(const WriteBatch &batch)
 {
-    m_writtenSincePrune += rows;
-    if (m_writtenSincePrune < LogKeep / 10)
-        return;
-    m_writtenSincePrune = 0;
-    // Keeps the newest rows (and so the largest seq). Best effort: a failure only leaves the
-    // log longer until the next attempt.
-    QSqlQuery prune(m_db);
-    prune.exec(QStringLiteral("DELETE FROM %1 WHERE seq <= (SELECT max(seq) FROM %1) - %2")
-                       .arg(quoted(logTable()))
-                       .arg(LogKeep));
+    QJsonArray keys;
+    for (const WriteBatch::Entry &entry : batch.entries())
+        keys.append(entry.key);
+    log(QString::fromUtf8(QJsonDocument(keys).toJson(QJsonDocument::Compact)));
 }
 
-StorageBackend::Changes SqlStore::pollChanges()
+void SqlStore::log(const QString &keys)
+{
+    QSqlQuery insert(m_db);
+    m_ownSeq = 0;
+    if (!insert.prepare(QStringLiteral("INSERT INTO %1 (keys) VALUES (?) RETURNING seq")
+                                .arg(quoted(logTable()))))
+        fail(Code::WriteFailed, QStringLiteral("cannot prepare a statement"), insert.lastError());
+    insert.addBindValue(keys);
+    if (!insert.exec()) {
+        fail(isBusy(insert.lastError()) ? Code::Locked : Code::WriteFailed,
+             QStringLiteral("cannot write the change log"), insert.lastError());
+    }
+    if (insert.next())
+        m_ownSeq = insert.value(0).toLongLong();
+    insert.finish();
+    if (m_dialect == Dialect::Postgres) {
+        // Delivered at commit; the payload lets this client skip its own commits.
+        exec(QStringLiteral("SELECT pg_notify('%1', pg_backend_pid()::text)").arg(logTable()),
+             Code::WriteFailed, QStringLiteral("cannot notify the other clients"));
+    }
+    // Keeps the newest rows (and so the largest seq), in the same transaction: a reader never
+    // sees the log change without a new row.
+    if (++m_logsSincePrune >= LogKeep / 8) {
+        m_logsSincePrune = 0;
+        exec(QStringLiteral("DELETE FROM %1 WHERE seq <= (SELECT max(seq) FROM %1) - %2")
+                     .arg(quoted(logTable()))
+                     .arg(LogKeep),
+             Code::WriteFailed, QStringLiteral("cannot prune the change log"));
+    }
+}
+
+void SqlStore::committed()
+{
+    // This map's own row follows everything it has seen: nothing to read back. (When another
+    // writer's row lies in between, both are read at the next poll; the own keys then compare
+    // equal to the cache.)
+    if (m_ownSeq == m_position + 1)
+        m_position = m_ownSeq;
+    m_ownSeq = 0;
+}
+
+StorageBackend::Changes SqlStore::reloadAll(qint64 newest)
 {
     StorageBackend::Changes changes;
+    struct Collector : StorageBackend::Loader
+    {
+        WriteBatch *entries;
+        void add(QString &&key, QVariant &&value) override { entries->insert(key, value); }
+    } collector;
+    collector.entries = &changes.entries;
+    loadInto(collector);
+    changes.complete = true;
+    m_position = newest;
+    return changes;
+}
+
+StorageBackend::Changes SqlStore::pollChanges(Unlogged unlogged)
+{
     const QString log = quoted(logTable());
     QSqlQuery range = exec(QStringLiteral("SELECT min(seq), max(seq) FROM %1").arg(log),
                            Code::Corrupt, QStringLiteral("cannot read the change log"));
-    if (!range.next() || range.value(1).isNull())
-        return changes;
-    const qint64 oldest = range.value(0).toLongLong();
-    const qint64 newest = range.value(1).toLongLong();
+    const bool any = range.next() && !range.value(1).isNull();
+    const qint64 oldest = any ? range.value(0).toLongLong() : 0;
+    const qint64 newest = any ? range.value(1).toLongLong() : 0;
     range.finish();
     if (newest == m_position)
-        return changes;
-
+        return unlogged == Unlogged::Reload ? reloadAll(newest) : StorageBackend::Changes();
     // Rows this map has not seen were pruned (or the log was recreated): read everything.
-    if (oldest > m_position + 1 || newest < m_position) {
-        struct Collector : StorageBackend::Loader
-        {
-            WriteBatch *entries;
-            void add(QString &&key, QVariant &&value) override { entries->insert(key, value); }
-        } collector;
-        collector.entries = &changes.entries;
-        loadInto(collector);
-        changes.complete = true;
-        m_position = newest;
-        return changes;
-    }
+    if (oldest > m_position + 1 || newest < m_position)
+        return reloadAll(newest);
 
-    QSqlQuery rows = exec(QStringLiteral("SELECT c.key, t.type, t.value FROM (SELECT DISTINCT key "
-                                         "FROM %1 WHERE seq > %3 AND seq <= %4) c LEFT JOIN %2 t "
-                                         "ON t.key = c.key")
-                                  .arg(log, quoted(m_table))
+    QSqlQuery rows = exec(QStringLiteral("SELECT keys FROM %1 WHERE seq > %2 AND seq <= %3")
+                                  .arg(log)
                                   .arg(m_position)
                                   .arg(newest),
-                          Code::Corrupt, QStringLiteral("cannot read the changed keys"));
-    QString error;
+                          Code::Corrupt, QStringLiteral("cannot read the change log"));
+    QSet<QString> keys;
     while (rows.next()) {
-        const QString key = rows.value(0).toString();
-        if (rows.value(1).isNull()) {
-            changes.entries.remove(key);
-            continue;
-        }
-        QVariant value;
-        if (!decodeValue(rows.value(1).toString(), rows.value(2).toString(), &value, &error))
-            fail(Code::Corrupt, QStringLiteral("key '%1': %2").arg(key.left(200), error));
-        changes.entries.insert(key, value);
+        const QString text = rows.value(0).toString();
+        if (text == u"*")
+            return reloadAll(newest);
+        const QJsonDocument document = QJsonDocument::fromJson(text.toUtf8());
+        if (!document.isArray())
+            return reloadAll(newest); // not written by PersistentMap: trust the table only
+        const QJsonArray array = document.array();
+        for (const QJsonValue &key : array)
+            keys.insert(key.toString());
+        if (keys.size() > ReloadAbove)
+            return reloadAll(newest);
     }
-    if (rows.lastError().isValid())
-        fail(Code::Corrupt, QStringLiteral("cannot read the changed keys"), rows.lastError());
+    rows.finish();
+
+    // The current value of each key, a few hundred keys per query.
+    StorageBackend::Changes changes;
+    const QStringList wanted(keys.cbegin(), keys.cend());
+    constexpr qsizetype Chunk = 500;
+    for (qsizetype start = 0; start < wanted.size(); start += Chunk) {
+        const qsizetype n = std::min(Chunk, wanted.size() - start);
+        const QStringList marks(n, QStringLiteral("?"));
+        QSqlQuery values(m_db);
+        values.setForwardOnly(true);
+        if (!values.prepare(QStringLiteral("SELECT key, type, value FROM %1 WHERE key IN (%2)")
+                                    .arg(quoted(m_table), marks.join(u',')))) {
+            fail(Code::Corrupt, QStringLiteral("cannot read the changed keys"), values.lastError());
+        }
+        for (qsizetype i = 0; i < n; ++i)
+            values.addBindValue(nonNull(wanted.at(start + i)));
+        if (!values.exec())
+            fail(Code::Corrupt, QStringLiteral("cannot read the changed keys"), values.lastError());
+        QSet<QString> present;
+        QString why;
+        while (values.next()) {
+            const QString key = values.value(0).toString();
+            QVariant value;
+            if (!decodeValue(values.value(1).toString(), values.value(2).toString(), &value, &why))
+                fail(Code::Corrupt, QStringLiteral("key '%1': %2").arg(key.left(200), why));
+            changes.entries.insert(key, value);
+            present.insert(key);
+        }
+        for (qsizetype i = 0; i < n; ++i) {
+            if (!present.contains(wanted.at(start + i)))
+                changes.entries.remove(wanted.at(start + i));
+        }
+    }
     m_position = newest;
     return changes;
 }

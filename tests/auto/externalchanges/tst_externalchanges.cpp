@@ -9,6 +9,8 @@
 #include <QtCore/QElapsedTimer>
 #include <QtCore/QProcess>
 #include <QtCore/QTemporaryDir>
+#include <QtSql/QSqlDatabase>
+#include <QtSql/QSqlQuery>
 #include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
 
@@ -116,6 +118,7 @@ private Q_SLOTS:
     void watchingCanBeTurnedOff();
     void catchesUpAfterTheLogWasPruned_data() { stores(); }
     void catchesUpAfterTheLogWasPruned();
+    void followsOtherProgramsOnSqlite();
     void twoProcessesSeeEachOther_data() { stores(); }
     void twoProcessesSeeEachOther();
 
@@ -241,7 +244,9 @@ void tst_ExternalChanges::catchesUpAfterTheLogWasPruned()
     follower->setWatchExternalChanges(false);
     QSignalSpy changed(follower.get(), &PersistentMap::valueChanged);
     QSignalSpy removed(follower.get(), &PersistentMap::valueRemoved);
-    constexpr int Many = 60000; // more than SqlStore::LogKeep
+    // More keys in one poll than SqlStore::ReloadAbove, and more transactions than
+    // SqlStore::LogKeep (the log is pruned past the follower's position); CSV compacts.
+    constexpr int Many = 60000;
     for (int round = 0; round < 2; ++round) {
         WriteBatch batch;
         for (int i = 0; i < Many / 2; ++i)
@@ -252,14 +257,43 @@ void tst_ExternalChanges::catchesUpAfterTheLogWasPruned()
     for (int i = 0; i < Many; i += 2)
         removals.remove(QStringLiteral("bulk%1").arg(i));
     VERIFY_OK(writer->apply(removals));
+    for (int i = 0; i < 300; ++i)
+        VERIFY_OK(writer->insert(QStringLiteral("bulk%1").arg(2 * i), -i)); // one commit each
     VERIFY_OK(writer->remove(QStringLiteral("gone")));
     VERIFY_OK(writer->flush());
     follower->setWatchExternalChanges(true);
     QTRY_VERIFY_WITH_TIMEOUT(removed.size() == 1, Bound);
     QCOMPARE(keysOf(removed), QStringList{QStringLiteral("gone")});
-    QCOMPARE(changed.size(), Many / 2);
-    QCOMPARE(follower->count(), qsizetype(Many / 2 + 1));
+    QCOMPARE(changed.size(), Many / 2 + 300);
+    QCOMPARE(follower->count(), qsizetype(Many / 2 + 300 + 1));
     QCOMPARE(contentDiff(follower->toHash(), writer->toHash()), QString());
+}
+
+// A program that writes the table with plain SQL (the sqlite3 shell) logs nothing; the commit
+// still changes PRAGMA data_version, and the follower reloads the table and reports the
+// difference.
+void tst_ExternalChanges::followsOtherProgramsOnSqlite()
+{
+    const QString file = path(QStringLiteral("shell.db"));
+    auto map = open(QStringLiteral("sqlite:") + file);
+    VERIFY_OK(map->insert({{QStringLiteral("kept"), 1}, {QStringLiteral("dropped"), 2}}));
+    QSignalSpy changed(map.get(), &PersistentMap::valueChanged);
+    QSignalSpy removed(map.get(), &PersistentMap::valueRemoved);
+    {
+        QSqlDatabase db =
+                QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("shell"));
+        db.setDatabaseName(file);
+        QVERIFY(db.open());
+        QSqlQuery query(db);
+        QVERIFY(query.exec(QStringLiteral("INSERT INTO persistent_map VALUES ('typed', 'int', "
+                                          "'42')")));
+        QVERIFY(query.exec(QStringLiteral("DELETE FROM persistent_map WHERE key = 'dropped'")));
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("shell"));
+    QTRY_VERIFY_WITH_TIMEOUT(changed.size() == 1 && removed.size() == 1, Bound);
+    QCOMPARE(changed.first().at(0), QVariant(QStringLiteral("typed")));
+    QCOMPARE(map->value(QStringLiteral("typed")), QVariant(42));
+    QCOMPARE(keysOf(removed), QStringList{QStringLiteral("dropped")});
 }
 
 // Two processes on one store: each sees the other's inserts and removes as signals.

@@ -57,8 +57,8 @@ private Q_SLOTS:
     void applyFailure();
     void nthApplyFails_data() { addKinds(); }
     void nthApplyFails();
-    void unsupportedIsNotRetried_data() { addKinds(); }
-    void unsupportedIsNotRetried();
+    void refusedWriteIsNotQueued_data() { addKinds(); }
+    void refusedWriteIsNotQueued();
     void newerWriteWinsOverRetry_data() { addKinds(); }
     void newerWriteWinsOverRetry();
     void clearFailure_data() { addKinds(); }
@@ -141,30 +141,40 @@ void tst_Faults::applyFailure()
     }
 }
 
-// Code::Unsupported says the store can never take the batch: it fails once and is not carried
-// into later batches, which succeed.
-void tst_Faults::unsupportedIsNotRetried()
+// A write the backend says it can never take (canStore()) fails at once and alone: the cache
+// stays as it was, nothing is queued, and the writes around it are committed.
+void tst_Faults::refusedWriteIsNotQueued()
 {
     QFETCH(Kind, kind);
+    m_control->refusedKey = QStringLiteral("refused");
     {
         std::unique_ptr<PersistentMap> map = makeMap(kind);
         map->whenReady().waitForFinished();
-        QVERIFY(!failureOf(map->insert(QStringLiteral("acknowledged"), 1)));
-        m_control->apply.unsupported = true;
-        m_control->apply.failNext();
-        const std::optional<PersistentMapError> error =
-                failureOf(map->insert(QStringLiteral("never"), 2));
+        QSignalSpy errors(map.get(), &PersistentMap::errorOccurred);
+        QSignalSpy changed(map.get(), &PersistentMap::valueChanged);
+        QVERIFY(!failureOf(map->insert(QStringLiteral("before"), 1)));
+        std::optional<PersistentMapError> error =
+                failureOf(map->insert(QStringLiteral("refused"), 2));
         QVERIFY(error);
         QCOMPARE(error->code(), PersistentMapError::Code::Unsupported);
-        QVERIFY(!failureOf(map->insert(QStringLiteral("later"), 3)));
+        QVERIFY2(error->message().contains(QStringLiteral("'refused' is refused")),
+                 qPrintable(error->message()));
+        QTRY_COMPARE(errors.count(), 1);
+        WriteBatch batch; // atomic: refused as a whole
+        batch.insert(QStringLiteral("in batch"), 3);
+        batch.remove(QStringLiteral("refused"));
+        QVERIFY(failureOf(map->apply(batch)));
+        QVERIFY(failureOf(map->remove(QStringLiteral("refused"))));
+        QVERIFY(!map->contains(QStringLiteral("refused")));
+        QVERIFY(!map->contains(QStringLiteral("in batch")));
+        QVERIFY(!failureOf(map->insert(QStringLiteral("after"), 4)));
         QVERIFY(!failureOf(map->flush()));
-        QCOMPARE(m_control->apply.calls.load(), 3);
-        QCOMPARE(m_control->apply.failures.load(), 1);
-        QCOMPARE(map->value(QStringLiteral("never")), QVariant(2)); // the cache keeps it
+        QCOMPARE(m_control->apply.failures.load(), 0);
+        QCOMPARE(changed.count(), 2); // before, after
     }
     if (kind != Kind::Memory) {
         QCOMPARE(reopen(kind, m_path),
-                 (QVariantHash{{QStringLiteral("acknowledged"), 1}, {QStringLiteral("later"), 3}}));
+                 (QVariantHash{{QStringLiteral("before"), 1}, {QStringLiteral("after"), 4}}));
     }
 }
 

@@ -24,7 +24,6 @@ struct FaultPlan
     std::atomic<int> failures{0}; // calls that were made to fail
     std::atomic<int> failAt{0}; // the call with this number fails; 0: none
     std::atomic<bool> failAlways{false};
-    std::atomic<bool> unsupported{false}; // fail with Code::Unsupported instead of the usual code
 
     void failNext() { failAt = calls.load() + 1; }
     void failNth(int n) { failAt = n; }
@@ -55,6 +54,9 @@ struct FaultControl
     // Runs on the storage thread before each forwarded apply(): lets a test act on thread-bound
     // resources of the real backend (its QSqlDatabase connection). Set it before the map exists.
     std::function<void()> beforeApply;
+    // canStore() refuses writes of this key (set before the map exists: it is read from any
+    // thread).
+    QString refusedKey;
 };
 
 class FaultyBackend : public StorageBackend
@@ -101,6 +103,15 @@ public:
         m_inner->clear();
     }
 
+    bool canStore(const QString &key, const QVariant &value, QString *why) const override
+    {
+        Q_UNUSED(value);
+        if (m_control->refusedKey.isNull() || key != m_control->refusedKey)
+            return m_inner->canStore(key, value, why);
+        *why = QStringLiteral("FaultyBackend: the key '%1' is refused").arg(key);
+        return false;
+    }
+
     static QString messageFor(const char *what, int call)
     {
         return QStringLiteral("FaultyBackend: injected failure of %1() call %2")
@@ -111,11 +122,8 @@ public:
 private:
     static void check(FaultPlan &plan, PersistentMapError::Code code, const char *what)
     {
-        if (plan.hit()) {
-            throw PersistentMapError(plan.unsupported ? PersistentMapError::Code::Unsupported
-                                                      : code,
-                                     messageFor(what, plan.calls.load()));
-        }
+        if (plan.hit())
+            throw PersistentMapError(code, messageFor(what, plan.calls.load()));
     }
 
     std::unique_ptr<StorageBackend> m_inner;
