@@ -116,6 +116,19 @@ ConnectionParameters parseConnection(const QString &connection)
 class PostgresBackendPrivate
 {
 public:
+    void connect(); // opens both connections; throws
+    void ensureConnected(); // storage thread, before using the connections; throws
+    template<typename F>
+    auto guarded(F &&use)
+    {
+        ensureConnected();
+        try {
+            return use();
+        } catch (...) {
+            suspect = true;
+            throw;
+        }
+    }
     void close();
 
     ConnectionParameters parameters;
@@ -128,8 +141,80 @@ public:
     bool open = false;
     QString writerPid; // the payload of this backend's own notifications
     bool notified = false;
+    bool suspect = false; // the last use failed: check the connections before the next one
     QElapsedTimer sinceLogRead;
 };
+
+void PostgresBackendPrivate::connect()
+{
+    const ConnectionParameters &p = parameters;
+    QStringList options = p.options;
+    // A server that is not there fails in seconds, not after the kernel's TCP timeout.
+    if (options.filter(QRegularExpression(QStringLiteral("^connect_timeout="))).isEmpty())
+        options.append(QStringLiteral("connect_timeout=10"));
+    const auto open = [&](const QString &name) {
+        QSqlDatabase connection = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), name);
+        connection.setHostName(p.host);
+        if (p.port > 0)
+            connection.setPort(p.port);
+        connection.setDatabaseName(p.database);
+        connection.setUserName(p.user);
+        connection.setPassword(p.password);
+        connection.setConnectOptions(options.join(u';'));
+        if (!connection.open()) {
+            const QSqlError error = connection.lastError();
+            connection = QSqlDatabase();
+            QSqlDatabase::removeDatabase(name);
+            store.fail(Code::OpenFailed, QStringLiteral("cannot connect"), error);
+        }
+        // Without this, every open prints the server's NOTICEs ("relation ... already exists,
+        // skipping") as warnings.
+        QSqlQuery(QStringLiteral("SET client_min_messages TO WARNING"), connection);
+        return connection;
+    };
+    db = open(connectionName);
+    store.attach(db, table);
+    QSqlQuery pid = store.exec(QStringLiteral("SELECT pg_backend_pid()"), Code::OpenFailed,
+                               QStringLiteral("cannot read the connection's process id"));
+    writerPid = pid.next() ? pid.value(0).toString() : QString();
+
+    // Listening before the change log's position is read: nothing committed after it is missed.
+    listener = open(connectionName + QStringLiteral("-listen"));
+    QSqlDriver *driver = listener.driver();
+    if (!driver->subscribeToNotification(store.logTable())) {
+        store.fail(Code::OpenFailed, QStringLiteral("cannot listen for changes"),
+                   driver->lastError());
+    }
+    QObject::connect(
+            driver, &QSqlDriver::notification, driver,
+            [this](const QString &, QSqlDriver::NotificationSource, const QVariant &payload) {
+                if (payload.toString() != writerPid)
+                    notified = true;
+            });
+}
+
+// After a failure: a connection the server dropped (a restart, a network cut, an idle timeout)
+// stays broken in libpq, so both are opened again; notifications may have been missed meanwhile,
+// so the change log is read at the next poll.
+void PostgresBackendPrivate::ensureConnected()
+{
+    if (!suspect)
+        return;
+    const auto alive = [](const QSqlDatabase &connection) {
+        if (!connection.isOpen()) // QPSQL closes it when the server went away
+            return false;
+        QSqlQuery probe(connection);
+        return probe.exec(QStringLiteral("SELECT 1"));
+    };
+    if (alive(db) && alive(listener)) {
+        suspect = false;
+        return;
+    }
+    close();
+    connect();
+    suspect = false;
+    notified = true;
+}
 
 void PostgresBackendPrivate::close()
 {
@@ -213,49 +298,9 @@ void PostgresBackend::loadInto(Loader &loader)
                    QStringLiteral("Qt's PostgreSQL driver (QPSQL) is not installed; on Debian it "
                                   "is in the package libqt6sql6-psql"));
     }
-    const ConnectionParameters &p = d->parameters;
-    QStringList options = p.options;
-    // A server that is not there fails the load in seconds, not after the kernel's TCP timeout.
-    if (options.filter(QRegularExpression(QStringLiteral("^connect_timeout="))).isEmpty())
-        options.append(QStringLiteral("connect_timeout=10"));
-    const auto connect = [&](const QString &name) {
-        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), name);
-        db.setHostName(p.host);
-        if (p.port > 0)
-            db.setPort(p.port);
-        db.setDatabaseName(p.database);
-        db.setUserName(p.user);
-        db.setPassword(p.password);
-        db.setConnectOptions(options.join(u';'));
-        if (!db.open())
-            store.fail(Code::OpenFailed, QStringLiteral("cannot connect"), db.lastError());
-        // Without this, every open prints the server's NOTICEs ("relation ... already exists,
-        // skipping") as warnings.
-        QSqlQuery(QStringLiteral("SET client_min_messages TO WARNING"), db);
-        return db;
-    };
-    d->db = connect(d->connectionName);
-    store.attach(d->db, d->table);
+    d->connect();
     store.checkSchema();
     store.createSchema();
-
-    QSqlQuery pid = store.exec(QStringLiteral("SELECT pg_backend_pid()"), Code::OpenFailed,
-                               QStringLiteral("cannot read the connection's process id"));
-    d->writerPid = pid.next() ? pid.value(0).toString() : QString();
-
-    // Listening before the change log's position is read: nothing committed after it is missed.
-    d->listener = connect(d->connectionName + QStringLiteral("-listen"));
-    QSqlDriver *driver = d->listener.driver();
-    if (!driver->subscribeToNotification(store.logTable())) {
-        store.fail(Code::OpenFailed, QStringLiteral("cannot listen for changes"),
-                   driver->lastError());
-    }
-    QObject::connect(
-            driver, &QSqlDriver::notification, driver,
-            [this](const QString &, QSqlDriver::NotificationSource, const QVariant &payload) {
-                if (payload.toString() != d->writerPid)
-                    d->notified = true;
-            });
     store.startWatching();
     d->sinceLogRead.start();
     store.loadInto(loader);
@@ -280,14 +325,14 @@ void PostgresBackend::apply(const WriteBatch &batch)
 {
     if (!d->open)
         d->store.fail(Code::WriteFailed, QStringLiteral("the store is not open"));
-    d->store.apply(batch);
+    d->guarded([&] { d->store.apply(batch); });
 }
 
 void PostgresBackend::clear()
 {
     if (!d->open)
         d->store.fail(Code::WriteFailed, QStringLiteral("the store is not open"));
-    d->store.clear();
+    d->guarded([&] { d->store.clear(); });
 }
 
 bool PostgresBackend::canStore(const QString &key, const QVariant &value, QString *why) const
@@ -308,18 +353,25 @@ bool PostgresBackend::canWatchChanges() const
 }
 
 // Notifications arrive on the listening connection's socket; the storage thread runs no event
-// loop, so its pending events (the driver's socket notifier) are processed here. The change log
-// is also read every few seconds without a notification, in case one was lost with a dropped
-// listening connection.
+// loop, so its pending events (the driver's socket notifier) are processed here. Every 5 s
+// without a notification the connections are checked (and opened again) and the change log is
+// read, in case a notification was lost with a dropped connection.
 StorageBackend::Changes PostgresBackend::pollChanges()
 {
     if (!d->open)
         return {};
-    if (QAbstractEventDispatcher *dispatcher = QThread::currentThread()->eventDispatcher())
-        dispatcher->processEvents(QEventLoop::AllEvents);
-    if (!d->notified && !d->sinceLogRead.hasExpired(5000))
-        return {};
-    d->notified = false;
-    d->sinceLogRead.start();
-    return d->store.pollChanges(SqlStore::Unlogged::Ignore);
+    return d->guarded([this] {
+        if (QAbstractEventDispatcher *dispatcher = QThread::currentThread()->eventDispatcher())
+            dispatcher->processEvents(QEventLoop::AllEvents);
+        if (!d->notified) {
+            if (!d->sinceLogRead.hasExpired(5000))
+                return Changes();
+            // Every 5 s without a notification: are both connections still there?
+            d->suspect = true;
+            d->ensureConnected();
+        }
+        d->notified = false;
+        d->sinceLogRead.start();
+        return d->store.pollChanges(SqlStore::Unlogged::Ignore);
+    });
 }

@@ -330,6 +330,24 @@ StorageBackend::Changes SqlStore::reloadAll(qint64 newest)
 
 StorageBackend::Changes SqlStore::pollChanges(Unlogged unlogged)
 {
+    // One read transaction: the log rows and the values come from one snapshot, so a follower
+    // takes in whole transactions of the other writers, never part of one.
+    exec(m_dialect == Dialect::Sqlite ? QStringLiteral("BEGIN")
+                                      : QStringLiteral("BEGIN ISOLATION LEVEL REPEATABLE READ"),
+         Code::Corrupt, QStringLiteral("cannot start a read transaction"));
+    try {
+        StorageBackend::Changes changes = readChanges(unlogged);
+        exec(QStringLiteral("COMMIT"), Code::Corrupt,
+             QStringLiteral("cannot end a read transaction"));
+        return changes;
+    } catch (...) {
+        QSqlQuery(QStringLiteral("ROLLBACK"), m_db);
+        throw;
+    }
+}
+
+StorageBackend::Changes SqlStore::readChanges(Unlogged unlogged)
+{
     const QString log = quoted(logTable());
     QSqlQuery range = exec(QStringLiteral("SELECT min(seq), max(seq) FROM %1").arg(log),
                            Code::Corrupt, QStringLiteral("cannot read the change log"));

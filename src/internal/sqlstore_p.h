@@ -81,6 +81,7 @@ private:
     void prepareWrites();
     void log(const QString &keys); // inside a transaction
     StorageBackend::Changes reloadAll(qint64 newest);
+    StorageBackend::Changes readChanges(Unlogged unlogged); // inside a read transaction
 
     Dialect m_dialect;
     QString m_label;

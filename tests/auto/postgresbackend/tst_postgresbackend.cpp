@@ -51,6 +51,7 @@ private Q_SLOTS:
     void hostileKeys();
     void nulCannotBeStored();
     void twoClientsOneTable();
+    void reconnectsAfterTheServerDroppedIt();
 
 private:
     QString m_spec;
@@ -237,6 +238,36 @@ void tst_PostgresBackend::twoClientsOneTable()
     QCOMPARE(first.value(QStringLiteral("k")), QVariant(QStringLiteral("second")));
     QCOMPARE(rows(m_spec, QStringLiteral("SELECT value FROM %1").arg(table.name())),
              (QList<QStringList>{{QStringLiteral("second")}}));
+}
+
+// The server ends both of the map's connections (as a restart or a network cut would): the
+// write that meets the dead connection fails and stays queued, the map connects again, a later
+// flush() commits it, and the map follows the other client again.
+void tst_PostgresBackend::reconnectsAfterTheServerDroppedIt()
+{
+    PostgresTestTable table(m_spec);
+    const QString application = uniquePostgresTableName(); // names this map's connections
+    PersistentMap map(std::make_unique<PostgresBackend>(
+            table.spec() + QStringLiteral("&application_name=") + application));
+    VERIFY_OK(map.whenReady());
+    VERIFY_OK(map.insert(QStringLiteral("before"), 1));
+    QCOMPARE(rows(m_spec,
+                  QStringLiteral("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                 "WHERE application_name = '%1'")
+                          .arg(application)),
+             (QList<QStringList>{{QStringLiteral("2")}}));
+    map.insert(QStringLiteral("after"), 2); // may fail: it stays queued
+    QTRY_VERIFY_WITH_TIMEOUT(!failureOf(map.flush()), 20000);
+    QCOMPARE(rows(m_spec,
+                  QStringLiteral("SELECT key, value FROM %1 ORDER BY key").arg(table.name())),
+             (QList<QStringList>{{QStringLiteral("after"), QStringLiteral("2")},
+                                 {QStringLiteral("before"), QStringLiteral("1")}}));
+    QSignalSpy changed(&map, &PersistentMap::valueChanged);
+    PersistentMap other(std::make_unique<PostgresBackend>(table.spec()));
+    VERIFY_OK(other.whenReady());
+    VERIFY_OK(other.insert(QStringLiteral("from other"), 3));
+    QVERIFY(changed.wait(10000));
+    QCOMPARE(map.value(QStringLiteral("from other")), QVariant(3));
 }
 
 QTEST_GUILESS_MAIN(tst_PostgresBackend)
