@@ -180,8 +180,15 @@ void tst_ExternalChanges::followsInsertsAndRemoves()
     VERIFY_OK(writer->insert(QStringLiteral("list"), QStringLiteral("replaced")));
     QTRY_VERIFY_WITH_TIMEOUT(changed.size() == 3, Bound);
     QCOMPARE(changed.last().at(1), QVariant(QStringLiteral("replaced")));
+    // Keys travel through the change log as JSON: quotes, backslashes, control characters.
+    const QString hostile = QStringLiteral("q\"uote \\back\nline\t\U0001F389 \\u0041");
+    VERIFY_OK(writer->insert(hostile, 1));
+    QTRY_VERIFY_WITH_TIMEOUT(changed.size() == 4, Bound);
+    QCOMPARE(changed.last().at(0), QVariant(hostile));
+    VERIFY_OK(writer->remove(hostile));
+    QTRY_VERIFY_WITH_TIMEOUT(removed.size() == 2, Bound);
     VERIFY_OK(writer->clear());
-    QTRY_VERIFY_WITH_TIMEOUT(removed.size() == 3, Bound);
+    QTRY_VERIFY_WITH_TIMEOUT(removed.size() == 4, Bound);
     QVERIFY(follower->isEmpty());
 }
 
