@@ -83,6 +83,8 @@ public:
     // .sqlite3, .csv). "csv:PATH?readonly=1" (or =true) opens a CSV store read-only, to follow
     // the process that owns it (CsvBackend::OpenMode::ReadOnly); after "csv:", everything from
     // the first '?' on is options, so a CSV path containing '?' needs CsvBackend directly.
+    // "postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?table=NAME&LIBPQ_OPTION=...]" (also
+    // postgresql://) opens a PostgresBackend.
     // Returns nullptr for a spec it does not understand and, when errorString is given, says
     // why there. Does no I/O.
     static std::unique_ptr<StorageBackend> create(const QString &spec,

@@ -7,14 +7,15 @@
 // (other query items, such as sslmode or connect_timeout, are passed on to libpq), or a libpq
 // connection string, "host=... port=... dbname=... user=... password=...". The password is never
 // part of a message. The table name must match [A-Za-z_][A-Za-z0-9_]{0,47} (PostgreSQL's 63-byte
-// names, minus the suffixes of the change log's objects); it is case-sensitive.
+// names, minus the change log's suffix); it is case-sensitive.
 //
-// Each apply() is one transaction. Other clients' commits reach the map through LISTEN/NOTIFY
-// (a trigger notifies the channel "<table>_changes") and the change log (docs/MULTI-PROCESS.md).
-// flush() has nothing to add: a committed transaction is durable on the server.
+// Each apply() is one transaction; it also adds a row to the change log "<table>_changes" and
+// notifies the channel "<table>_changes", through which the other clients follow it
+// (docs/MULTI-PROCESS.md). flush() has nothing to add: a committed transaction is durable on
+// the server. A connection the server dropped is opened again at the next use.
+//
 // PostgreSQL's text cannot hold the character U+0000: keys and values with it are refused
-// (Code::Unsupported) when they are inserted. The server must not be older than PostgreSQL 14
-// (CREATE OR REPLACE TRIGGER).
+// (Code::Unsupported) when they are inserted.
 #ifndef POSTGRESBACKEND_H
 #define POSTGRESBACKEND_H
 

@@ -56,7 +56,7 @@ public:
     void detach();
     // Refuses (Code::Corrupt) a table or change log with columns PersistentMap did not write.
     void checkSchema();
-    // Creates the table, the change log and its triggers when missing (a store written before
+    // Creates the table and the change log when missing (a store written before
     // the change log gets one).
     void createSchema();
     // Remembers the newest change-log position. Call before reading the table, so that a change
