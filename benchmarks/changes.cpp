@@ -238,9 +238,7 @@ public:
             db.setPassword(m_url.password(QUrl::FullyDecoded));
             const QString log = m_table + QStringLiteral("_changes");
             const QStringList statements{
-                    QStringLiteral("DROP TABLE IF EXISTS \"%1\", \"%2\"").arg(m_table, log),
-                    QStringLiteral("DROP FUNCTION IF EXISTS \"%1_log\"(), \"%1_notify\"()")
-                            .arg(log)};
+                    QStringLiteral("DROP TABLE IF EXISTS \"%1\", \"%2\"").arg(m_table, log)};
             QString error = db.open() ? QString() : db.lastError().text();
             for (const QString &sql : statements) {
                 QSqlQuery query(db);

@@ -238,10 +238,10 @@ PostgresBackend::PostgresBackend(const QString &connection, const QString &table
             : !d->parameters.table.isEmpty() ? d->parameters.table
                                              : QStringLiteral("persistent_map");
     const ConnectionParameters &p = d->parameters;
+    // One arg() call: a chained one would replace a "%1" inside the user name.
     d->displayName = QStringLiteral("%1@%2:%3/%4")
-                             .arg(p.user, p.host.isEmpty() ? QStringLiteral("localhost") : p.host)
-                             .arg(p.port > 0 ? p.port : 5432)
-                             .arg(p.database);
+                             .arg(p.user, p.host.isEmpty() ? QStringLiteral("localhost") : p.host,
+                                  QString::number(p.port > 0 ? p.port : 5432), p.database);
     d->connectionName = QStringLiteral("PersistentMap-postgres-%1").arg(++counter);
     d->store.setLabel(
             QStringLiteral("PostgreSQL store %1 (table %2)").arg(d->displayName, d->table));
