@@ -215,8 +215,33 @@ void tst_PostgresBackend::nulCannotBeStored()
     QVERIFY(error);
     QCOMPARE(error->code(), PersistentMapError::Code::Unsupported);
     QVERIFY2(error->message().contains(QStringLiteral("U+0000")), qPrintable(error->message()));
-    QCOMPARE(rows(m_spec, QStringLiteral("SELECT key FROM %1").arg(table.name())),
-             (QList<QStringList>{{QStringLiteral("fine")}}));
+    // The same in a string value; nested in a list it is stored, as JSON writes it "\u0000".
+    const QString text = QStringLiteral("a") + QChar(0) + QStringLiteral("b");
+    const std::optional<PersistentMapError> valueError =
+            failureOf(map.insert(QStringLiteral("value"), text));
+    QVERIFY(valueError);
+    QCOMPARE(valueError->code(), PersistentMapError::Code::Unsupported);
+    QVERIFY2(valueError->message().contains(QStringLiteral("U+0000")),
+             qPrintable(valueError->message()));
+    const QVariantList nested{1, text};
+    VERIFY_OK(map.insert(QStringLiteral("nested"), nested));
+    // A batch with such a value is refused whole.
+    WriteBatch batch;
+    batch.insert(QStringLiteral("batch"), 3);
+    batch.insert(QStringLiteral("batch nul"), text);
+    QVERIFY(failureOf(map.apply(batch)));
+    QVERIFY(!map.contains(QStringLiteral("batch")));
+    QCOMPARE(rows(m_spec, QStringLiteral("SELECT key FROM %1 ORDER BY key").arg(table.name())),
+             (QList<QStringList>{{QStringLiteral("fine")}, {QStringLiteral("nested")}}));
+    // Removing such a key is no error: it cannot be stored, so there is nothing to remove.
+    VERIFY_OK(map.remove(key));
+    VERIFY_OK(map.insert(QStringLiteral("after"), 4));
+    PersistentMap reopened(std::make_unique<PostgresBackend>(table.spec()));
+    VERIFY_OK(reopened.whenReady());
+    COMPARE_CONTENT(reopened.toHash(),
+                    (QVariantHash{{QStringLiteral("fine"), 1},
+                                  {QStringLiteral("nested"), nested},
+                                  {QStringLiteral("after"), 4}}));
 }
 
 // Two clients on one table: each one's writes reach the other as signals, the last writer wins.
