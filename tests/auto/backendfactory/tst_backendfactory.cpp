@@ -187,6 +187,10 @@ void tst_BackendFactory::postgresCreated_data()
     QTest::newRow("password not shown")
             << QStringLiteral("postgres://pm:s3cret-pw@127.0.0.1:5433/pm_test?table=t")
             << QStringLiteral("t") << QStringLiteral("pm@127.0.0.1:5433/pm_test");
+    // '%' in a user name (encoded %25): a library bug garbles it (see postgresCreated()).
+    QTest::newRow("percent in user name")
+            << QStringLiteral("postgres://a%252b@h/d") << QStringLiteral("persistent_map")
+            << QStringLiteral("a%2b@h:5432/d");
     QTest::newRow("encoded password not shown")
             << QStringLiteral("postgresql://pm:s3cret%40pw@127.0.0.1/pm_test")
             << QStringLiteral("persistent_map") << QStringLiteral("pm@127.0.0.1:5432/pm_test");
@@ -204,6 +208,11 @@ void tst_BackendFactory::postgresCreated()
     auto *postgres = dynamic_cast<PostgresBackend *>(backend.get());
     QVERIFY(postgres);
     QCOMPARE(postgres->table(), table);
+    // PostgresBackend's constructor builds the name with chained QString::arg(), so a "%2" in
+    // the user name is replaced by the port and the database: "a5432b@h:d/%4".
+    QEXPECT_FAIL("percent in user name",
+                 "library bug: PostgresBackend::displayName() substitutes %N in the user name",
+                 Abort);
     QCOMPARE(postgres->displayName(), displayName);
     QVERIFY(!postgres->displayName().contains(QStringLiteral("s3cret")));
     QVERIFY(postgres->canWatchChanges());

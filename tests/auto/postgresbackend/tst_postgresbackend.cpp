@@ -8,6 +8,7 @@
 #include <PersistentMap/PersistentMap>
 #include <PersistentMap/PostgresBackend>
 
+#include <QtCore/QDeadlineTimer>
 #include <QtSql/QSqlRecord>
 #include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
@@ -51,6 +52,7 @@ private Q_SLOTS:
     void hostileKeys();
     void nulCannotBeStored();
     void twoClientsOneTable();
+    void clearRacingAnotherWriter();
 
 private:
     QString m_spec;
@@ -262,6 +264,39 @@ void tst_PostgresBackend::twoClientsOneTable()
     QCOMPARE(first.value(QStringLiteral("k")), QVariant(QStringLiteral("second")));
     QCOMPARE(rows(m_spec, QStringLiteral("SELECT value FROM %1").arg(table.name())),
              (QList<QStringList>{{QStringLiteral("second")}}));
+}
+
+// Another client's transaction that started logging before this map's clear() but commits after
+// it: its change-log row has a smaller seq than the clear's rows, yet becomes visible later. A
+// follower that read the clear's rows has moved past that seq and never reports the key.
+// apply() takes the change log's lock (writers take turns); clear() does not (library bug,
+// SqlStore::clear() in src/internal/sqlstore.cpp). The waits are longer than the 5 s in which
+// PostgresBackend reads the change log without a notification.
+void tst_PostgresBackend::clearRacingAnotherWriter()
+{
+    PostgresTestTable table(m_spec);
+    PersistentMap writer(std::make_unique<PostgresBackend>(table.spec()));
+    PersistentMap follower(std::make_unique<PostgresBackend>(table.spec()));
+    VERIFY_OK(writer.whenReady());
+    VERIFY_OK(follower.whenReady());
+    VERIFY_OK(writer.insert(QStringLiteral("old"), 1));
+    QTRY_VERIFY_WITH_TIMEOUT(follower.contains(QStringLiteral("old")), 10000);
+    PostgresTestConnection other(m_spec);
+    QVERIFY(other.exec(QStringLiteral("BEGIN")));
+    QVERIFY2(other.exec(QStringLiteral("INSERT INTO %1 (key, type, value) VALUES ('late', 'int', "
+                                       "'7')")
+                                .arg(table.name())),
+             qPrintable(other.errorString()));
+    VERIFY_OK(writer.clear()); // not blocked by the open transaction
+    QTRY_VERIFY_WITH_TIMEOUT(!follower.contains(QStringLiteral("old")), 10000);
+    QVERIFY(other.exec(QStringLiteral("COMMIT")));
+    // Not QTRY_VERIFY: under QEXPECT_FAIL it would wait twice as long again for its message.
+    QDeadlineTimer deadline(7000);
+    while (!follower.contains(QStringLiteral("late")) && !deadline.hasExpired())
+        QTest::qWait(50);
+    QEXPECT_FAIL("", "library bug: SqlStore::clear() does not take the change log's lock", Abort);
+    QVERIFY(follower.contains(QStringLiteral("late")));
+    QCOMPARE(follower.value(QStringLiteral("late")), QVariant(7));
 }
 
 QTEST_GUILESS_MAIN(tst_PostgresBackend)
