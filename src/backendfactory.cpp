@@ -68,7 +68,8 @@ std::unique_ptr<StorageBackend> StorageBackend::create(const QString &spec, QStr
     if (scheme == u"postgres" || scheme == u"postgresql") {
         auto backend = std::make_unique<PostgresBackend>(spec);
         if (!PostgresBackend::isValidTableName(backend->table()))
-            return fail(QStringLiteral("\"%1\": invalid table name \"%2\"")
+            return fail(QStringLiteral("\"%1\": invalid table name \"%2\": use 1 to 48 letters, "
+                                       "digits and underscores, not starting with a digit")
                                 .arg(backend->displayName(), backend->table()));
         return backend;
     }

@@ -517,10 +517,12 @@ void PersistentMapPrivate::shutdown()
         }
     }
     // The backend is destroyed where it was used: it may own a thread-bound SQL connection.
-    // Not QtConcurrent::run(...).waitForFinished(): that runs a task that has not started yet
-    // on the waiting thread.
-    storageThread.start([this] { backend.reset(); });
+    // waitForDone() first: waitForFinished() on a task that has not started yet runs it on the
+    // waiting thread. waitForFinished() after it only orders the task before what follows (for
+    // ThreadSanitizer, which sees no order inside QThreadPool).
+    QFuture<void> destroyed = QtConcurrent::run(&storageThread, [this] { backend.reset(); });
     storageThread.waitForDone();
+    destroyed.waitForFinished();
 }
 
 PersistentMap::PersistentMap(std::unique_ptr<StorageBackend> backend, QObject *parent)

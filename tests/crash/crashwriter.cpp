@@ -1,6 +1,7 @@
-// crashwriter BACKEND PATH SEED START [lie]: opens a PersistentMap on the store PATH (BACKEND is
-// sqlite or csv) and issues writes START, START+1, ... (CrashOps::makeOp) as fast as it can until
-// it is killed. tst_crashkill kills it with SIGKILL and checks the store.
+// crashwriter BACKEND STORE SEED START [lie]: opens a PersistentMap on STORE (BACKEND sqlite or
+// csv: STORE is the file's path; postgres: STORE is a postgres://...?table=NAME spec for
+// PostgresBackend) and issues writes START, START+1, ... (CrashOps::makeOp) as fast as it can
+// until it is killed. tst_crashkill kills it with SIGKILL and checks the store.
 //
 // Standard output, one line each, written straight to the file descriptor so that a line is in
 // the pipe before the writer goes on:
@@ -14,6 +15,7 @@
 
 #include <PersistentMap/CsvBackend>
 #include <PersistentMap/PersistentMap>
+#include <PersistentMap/PostgresBackend>
 #include <PersistentMap/SqliteBackend>
 
 #include <QtCore/QCoreApplication>
@@ -92,14 +94,17 @@ int main(int argc, char **argv)
     const bool lie = args.size() == 6 && args.at(5) == u"lie";
     const quint64 seed = args.size() >= 5 ? args.at(3).toULongLong(&seedOk) : 0;
     const qint64 start = args.size() >= 5 ? args.at(4).toLongLong(&startOk) : 0;
-    if ((args.size() != 5 && !lie) || (args.at(1) != u"sqlite" && args.at(1) != u"csv") ||
-        !seedOk || !startOk) {
-        std::fprintf(stderr, "usage: crashwriter sqlite|csv PATH SEED START [lie]\n");
+    const QString kind = args.value(1);
+    if ((args.size() != 5 && !lie) ||
+        (kind != u"sqlite" && kind != u"csv" && kind != u"postgres") || !seedOk || !startOk) {
+        std::fprintf(stderr, "usage: crashwriter sqlite|csv|postgres PATH|SPEC SEED START [lie]\n");
         return 2;
     }
     std::unique_ptr<StorageBackend> backend;
-    if (args.at(1) == u"csv")
+    if (kind == u"csv")
         backend = std::make_unique<CsvBackend>(args.at(2));
+    else if (kind == u"postgres")
+        backend = std::make_unique<PostgresBackend>(args.at(2));
     else
         backend = std::make_unique<SqliteBackend>(args.at(2));
     PersistentMap map(std::move(backend));

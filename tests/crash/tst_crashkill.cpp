@@ -17,13 +17,22 @@
 // appends the start of a write (a simulated torn append) before reopening.
 // checkerCatchesLies is the negative control: a writer that acknowledges before committing.
 //
+// The postgres row runs the same writer through PostgresBackend on a fresh table of the server
+// in PM_TEST_POSTGRES (docs/TESTING.md, "PostgreSQL"), dropped with its change log at the end;
+// the checks are the same except the file ones (there is no file). Without a server it skips
+// with the reason (fails under PM_REQUIRE_POSTGRES=1).
+//
 // PM_CRASH_SEED reproduces a run's choices (not the kill timing); PM_CRASH_KILLS sets the number
-// of kills per backend (default 200).
+// of kills per backend (default 200 for sqlite and csv, 50 for postgres, whose writer takes
+// longer to start and commit: it keeps the suite well inside CI's time; PM_CRASH_KILLS, when
+// set, applies to postgres too).
 #include "crashops.h"
 #include "csvformat_p.h"
+#include "postgrestest.h"
 
 #include <PersistentMap/CsvBackend>
 #include <PersistentMap/PersistentMap>
+#include <PersistentMap/PostgresBackend>
 #include <PersistentMap/SqliteBackend>
 
 #include <QtCore/QDir>
@@ -181,11 +190,14 @@ private Q_SLOTS:
     void cleanupTestCase();
 
 private:
-    void runKills(const QString &backend, int kills, bool lie, Figures *figures,
-                  QStringList *failures);
+    // postgresStore: the postgres row's spec with its table (empty for the others).
+    void runKills(const QString &backend, const QString &postgresStore, int kills, bool lie,
+                  Figures *figures, QStringList *failures);
+    int killsFor(const QString &backend) const;
 
     quint64 m_seed = 0;
     int m_kills = 200;
+    bool m_killsSet = false; // PM_CRASH_KILLS: then also for postgres
 };
 
 void tst_CrashKill::initTestCase()
@@ -195,11 +207,19 @@ void tst_CrashKill::initTestCase()
     if (!ok)
         m_seed = QRandomGenerator::global()->generate64();
     const int kills = qEnvironmentVariableIntValue("PM_CRASH_KILLS", &ok);
-    if (ok && kills > 0)
+    if (ok && kills > 0) {
         m_kills = kills;
-    qInfo("crash-kill suite: seed %llu, %d kills per backend (reproduce with PM_CRASH_SEED=%llu)",
-          m_seed, m_kills, m_seed);
+        m_killsSet = true;
+    }
+    qInfo("crash-kill suite: seed %llu, %d kills per backend, %d for postgres (reproduce with "
+          "PM_CRASH_SEED=%llu)",
+          m_seed, m_kills, killsFor(QStringLiteral("postgres")), m_seed);
     QVERIFY2(QFile::exists(QStringLiteral(CRASHWRITER_PATH)), CRASHWRITER_PATH);
+}
+
+int tst_CrashKill::killsFor(const QString &backend) const
+{
+    return backend == u"postgres" && !m_killsSet ? 50 : m_kills;
 }
 
 void tst_CrashKill::crashKill_data()
@@ -207,14 +227,21 @@ void tst_CrashKill::crashKill_data()
     QTest::addColumn<QString>("backend");
     QTest::newRow("sqlite") << QStringLiteral("sqlite");
     QTest::newRow("csv") << QStringLiteral("csv");
+    QTest::newRow("postgres") << QStringLiteral("postgres");
 }
 
 void tst_CrashKill::crashKill()
 {
     QFETCH(QString, backend);
+    std::optional<PostgresTestTable> table; // dropped after the last check
+    if (backend == u"postgres") {
+        PM_POSTGRES_SPEC_OR_SKIP(server);
+        table.emplace(server);
+    }
+    const int kills = killsFor(backend);
     Figures figures;
     QStringList failures; // the first few
-    runKills(backend, m_kills, false, &figures, &failures);
+    runKills(backend, table ? table->spec() : QString(), kills, false, &figures, &failures);
     if (QTest::currentTestFailed())
         return;
     figuresByBackend.insert(backend, figures);
@@ -231,7 +258,7 @@ void tst_CrashKill::crashKill()
         qWarning().noquote() << failure;
     QCOMPARE(figures.openFailures, 0);
     QCOMPARE(figures.failures, 0);
-    QCOMPARE(figures.kills, m_kills);
+    QCOMPARE(figures.kills, kills);
 }
 
 void tst_CrashKill::checkerCatchesLies_data()
@@ -244,9 +271,14 @@ void tst_CrashKill::checkerCatchesLies_data()
 void tst_CrashKill::checkerCatchesLies()
 {
     QFETCH(QString, backend);
+    std::optional<PostgresTestTable> table;
+    if (backend == u"postgres") {
+        PM_POSTGRES_SPEC_OR_SKIP(server);
+        table.emplace(server);
+    }
     Figures figures;
     QStringList failures;
-    runKills(backend, 10, true, &figures, &failures);
+    runKills(backend, table ? table->spec() : QString(), 10, true, &figures, &failures);
     if (QTest::currentTestFailed())
         return;
     QCOMPARE(figures.openFailures, 0);
@@ -257,15 +289,20 @@ void tst_CrashKill::checkerCatchesLies()
              qPrintable(failures.constFirst()));
 }
 
-void tst_CrashKill::runKills(const QString &backend, int kills, bool lie, Figures *figuresOut,
-                             QStringList *failuresOut)
+void tst_CrashKill::runKills(const QString &backend, const QString &postgresStore, int kills,
+                             bool lie, Figures *figuresOut, QStringList *failuresOut)
 {
     const bool csv = backend == u"csv";
-    const quint64 writerSeed = m_seed ^ (csv ? 0x637376ULL : 0x73716cULL);
+    const bool postgres = backend == u"postgres";
+    const quint64 writerSeed = m_seed ^ (csv ? 0x637376ULL : postgres ? 0x7067ULL : 0x73716cULL);
     QRandomGenerator random(quint32(writerSeed ^ (writerSeed >> 32)));
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
-    const QString path = dir.filePath(csv ? QStringLiteral("store.csv") : QStringLiteral("s.db"));
+    QVERIFY(postgres != postgresStore.isEmpty());
+    // The writer's STORE argument: the file, or the server's spec with the table.
+    const QString path = postgres
+            ? postgresStore
+            : dir.filePath(csv ? QStringLiteral("store.csv") : QStringLiteral("s.db"));
 
     Figures &figures = *figuresOut;
     QStringList &failures = *failuresOut;
@@ -422,6 +459,8 @@ void tst_CrashKill::runKills(const QString &backend, int kills, bool lie, Figure
             std::unique_ptr<StorageBackend> store;
             if (csv)
                 store = std::make_unique<CsvBackend>(path);
+            else if (postgres)
+                store = std::make_unique<PostgresBackend>(path);
             else
                 store = std::make_unique<SqliteBackend>(path);
             PersistentMap map(std::move(store));
@@ -466,7 +505,9 @@ void tst_CrashKill::runKills(const QString &backend, int kills, bool lie, Figure
             }
         }
 
-        if (csv) {
+        if (postgres) {
+            // No file: what the server holds is checked through the map below.
+        } else if (csv) {
             // Independently of the map: the whole file reads, up to a tail torn by the crash,
             // and the map warned exactly when there was one.
             QFile file(path);
@@ -599,11 +640,11 @@ void tst_CrashKill::runKills(const QString &backend, int kills, bool lie, Figure
 void tst_CrashKill::cleanupTestCase()
 {
     qInfo("crash-kill figures (seed %llu):", m_seed);
-    qInfo("  backend  kills  acked-checked  issued  atomic  failures  unopened  torn-tails  "
+    qInfo("  backend   kills  acked-checked  issued  atomic  failures  unopened  torn-tails  "
           "(by-kill  simulated  left-over)  seconds");
     for (auto it = figuresByBackend.cbegin(); it != figuresByBackend.cend(); ++it) {
         const Figures &f = it.value();
-        qInfo("  %-7s  %5d  %13lld  %6lld  %6lld  %8d  %8d  %10d  %8d  %9d  %9d   %7.1f",
+        qInfo("  %-8s  %5d  %13lld  %6lld  %6lld  %8d  %8d  %10d  %8d  %9d  %9d   %7.1f",
               qPrintable(it.key()), f.kills, f.acknowledged, f.issued, f.atomicChecked, f.failures,
               f.openFailures, f.tornTails, f.tornByKill, f.tornInjected, f.tornLeftOver,
               f.milliseconds / 1000.0);

@@ -1,9 +1,15 @@
 // StorageBackend::create(): schemes, bare paths picked by suffix, refusals with a reason, and
-// maps built on what it returns.
+// maps built on what it returns. postgres:// and postgresql:// specs are checked without a
+// server (create() does no I/O); a map on one needs PM_TEST_POSTGRES (docs/TESTING.md,
+// "PostgreSQL") and skips without it.
 #include <PersistentMap/CsvBackend>
 #include <PersistentMap/MemoryBackend>
 #include <PersistentMap/PersistentMap>
+#include <PersistentMap/PostgresBackend>
 #include <PersistentMap/SqliteBackend>
+
+#include "postgrestest.h"
+#include "testhelpers.h"
 
 #include <QtCore/QFile>
 #include <QtCore/QTemporaryDir>
@@ -26,9 +32,15 @@ private Q_SLOTS:
     void created();
     void refused_data();
     void refused();
+    void postgresCreated_data();
+    void postgresCreated();
+    void postgresInvalidTableRefused_data();
+    void postgresInvalidTableRefused();
     void doesNoIo();
     void mapOnCreatedBackend_data();
     void mapOnCreatedBackend();
+    void mapOnCreatedPostgresBackend_data();
+    void mapOnCreatedPostgresBackend();
 };
 
 void tst_BackendFactory::created_data()
@@ -147,8 +159,100 @@ void tst_BackendFactory::refused()
     QVERIFY(!StorageBackend::create(spec)); // a null errorString is allowed
 }
 
+void tst_BackendFactory::postgresCreated_data()
+{
+    QTest::addColumn<QString>("spec");
+    QTest::addColumn<QString>("table");
+    QTest::addColumn<QString>("displayName"); // user@host:port/database, never the password
+
+    QTest::newRow("postgres, default table")
+            << QStringLiteral("postgres://pm@127.0.0.1:5433/pm_test")
+            << QStringLiteral("persistent_map") << QStringLiteral("pm@127.0.0.1:5433/pm_test");
+    QTest::newRow("postgresql, default table")
+            << QStringLiteral("postgresql://pm@db.example.com:6000/app")
+            << QStringLiteral("persistent_map") << QStringLiteral("pm@db.example.com:6000/app");
+    QTest::newRow("POSTGRES scheme")
+            << QStringLiteral("POSTGRES://pm@localhost:5433/app?table=t") << QStringLiteral("t")
+            << QStringLiteral("pm@localhost:5433/app");
+    QTest::newRow("table argument")
+            << QStringLiteral("postgres://pm@127.0.0.1:5433/pm_test?table=settings")
+            << QStringLiteral("settings") << QStringLiteral("pm@127.0.0.1:5433/pm_test");
+    QTest::newRow("table argument among libpq options")
+            << QStringLiteral("postgresql://pm@127.0.0.1:5433/pm_test?sslmode=disable&"
+                              "table=Mixed_Case_2&connect_timeout=3")
+            << QStringLiteral("Mixed_Case_2") << QStringLiteral("pm@127.0.0.1:5433/pm_test");
+    QTest::newRow("48 characters")
+            << QStringLiteral("postgres://pm@h:1/d?table=") + QString(48, u'x') << QString(48, u'x')
+            << QStringLiteral("pm@h:1/d");
+    QTest::newRow("password not shown")
+            << QStringLiteral("postgres://pm:s3cret-pw@127.0.0.1:5433/pm_test?table=t")
+            << QStringLiteral("t") << QStringLiteral("pm@127.0.0.1:5433/pm_test");
+    // '%' in a user name (encoded %25): a library bug garbles it (see postgresCreated()).
+    QTest::newRow("percent in user name")
+            << QStringLiteral("postgres://a%252b@h/d") << QStringLiteral("persistent_map")
+            << QStringLiteral("a%2b@h:5432/d");
+    QTest::newRow("encoded password not shown")
+            << QStringLiteral("postgresql://pm:s3cret%40pw@127.0.0.1/pm_test")
+            << QStringLiteral("persistent_map") << QStringLiteral("pm@127.0.0.1:5432/pm_test");
+}
+
+void tst_BackendFactory::postgresCreated()
+{
+    QFETCH(QString, spec);
+    QFETCH(QString, table);
+    QFETCH(QString, displayName);
+
+    QString error = QStringLiteral("untouched");
+    const std::unique_ptr<StorageBackend> backend = StorageBackend::create(spec, &error);
+    QVERIFY2(backend, qPrintable(error));
+    auto *postgres = dynamic_cast<PostgresBackend *>(backend.get());
+    QVERIFY(postgres);
+    QCOMPARE(postgres->table(), table);
+    // Regression: chained QString::arg() replaced a "%2" in the user name ("a5432b@h:d/%4").
+    QCOMPARE(postgres->displayName(), displayName);
+    QVERIFY(!postgres->displayName().contains(QStringLiteral("s3cret")));
+    QVERIFY(postgres->canWatchChanges());
+    QVERIFY(StorageBackend::create(spec));
+}
+
+void tst_BackendFactory::postgresInvalidTableRefused_data()
+{
+    QTest::addColumn<QString>("spec");
+    QTest::addColumn<QString>("table");
+
+    const QString base = QStringLiteral("postgres://pm:s3cret-pw@127.0.0.1:5433/pm_test?table=");
+    QTest::newRow("space") << base + QStringLiteral("my%20table") << QStringLiteral("my table");
+    QTest::newRow("quote") << base + QStringLiteral("t%22x") << QStringLiteral("t\"x");
+    QTest::newRow("semicolon") << base + QStringLiteral("t%3B%20DROP%20TABLE%20x")
+                               << QStringLiteral("t; DROP TABLE x");
+    QTest::newRow("digit first") << base + QStringLiteral("1t") << QStringLiteral("1t");
+    QTest::newRow("dash") << base + QStringLiteral("my-table") << QStringLiteral("my-table");
+    QTest::newRow("49 characters") << base + QString(49, u'a') << QString(49, u'a');
+    QTest::newRow("non-ASCII") << base + QStringLiteral("t%C3%A4") << QStringLiteral("t\u00e4");
+    QTest::newRow("postgresql")
+            << QStringLiteral("postgresql://pm:s3cret-pw@127.0.0.1:5433/pm_test?table=a.b")
+            << QStringLiteral("a.b");
+}
+
+// The factory refuses a table name the backend would refuse, naming it, without the password.
+void tst_BackendFactory::postgresInvalidTableRefused()
+{
+    QFETCH(QString, spec);
+    QFETCH(QString, table);
+    QVERIFY(!PostgresBackend::isValidTableName(table));
+    QString error;
+    QVERIFY(!StorageBackend::create(spec, &error));
+    QVERIFY2(error.contains(QStringLiteral("invalid table name")), qPrintable(error));
+    QVERIFY2(error.contains(u'"' + table + u'"'), qPrintable(error));
+    QVERIFY2(error.contains(QStringLiteral("pm@127.0.0.1:5433/pm_test")), qPrintable(error));
+    QVERIFY2(!error.contains(QStringLiteral("s3cret")), qPrintable(error));
+    QVERIFY(!StorageBackend::create(spec));
+}
+
 void tst_BackendFactory::doesNoIo()
 {
+    // A PostgreSQL spec is not connected to until the map loads: nothing listens on port 1.
+    QVERIFY(StorageBackend::create(QStringLiteral("postgres://pm@127.0.0.1:1/nodb")));
     QTemporaryDir dir;
     const QString sqlitePath = dir.filePath(QStringLiteral("missing/store.db"));
     const QString csvPath = dir.filePath(QStringLiteral("missing/store.csv"));
@@ -197,6 +301,35 @@ void tst_BackendFactory::mapOnCreatedBackend()
     PersistentMap broken(StorageBackend::create(QStringLiteral("nope:")));
     QVERIFY_THROWS_EXCEPTION(PersistentMapError, broken.whenReady().waitForFinished());
     QCOMPARE(broken.status(), PersistentMap::Status::Error);
+}
+
+void tst_BackendFactory::mapOnCreatedPostgresBackend_data()
+{
+    QTest::addColumn<QString>("scheme");
+    QTest::newRow("postgres") << QStringLiteral("postgres");
+    QTest::newRow("postgresql") << QStringLiteral("postgresql");
+}
+
+// A spec from the environment, with the scheme of the row and a fresh table, gives a working map.
+void tst_BackendFactory::mapOnCreatedPostgresBackend()
+{
+    QFETCH(QString, scheme);
+    PM_POSTGRES_SPEC_OR_SKIP(server);
+    PostgresTestTable table(server);
+    QString spec = table.spec();
+    spec = scheme + spec.mid(spec.indexOf(u':'));
+    {
+        QString error;
+        std::unique_ptr<StorageBackend> backend = StorageBackend::create(spec, &error);
+        QVERIFY2(backend, qPrintable(error));
+        QCOMPARE(static_cast<PostgresBackend *>(backend.get())->table(), table.name());
+        PersistentMap map(std::move(backend));
+        VERIFY_OK(map.whenReady());
+        VERIFY_OK(map.insert(QStringLiteral("k"), QStringLiteral("v")));
+    }
+    PersistentMap map(StorageBackend::create(spec));
+    VERIFY_OK(map.whenReady());
+    COMPARE_CONTENT(map.toHash(), (QVariantHash{{QStringLiteral("k"), QStringLiteral("v")}}));
 }
 
 QTEST_GUILESS_MAIN(tst_BackendFactory)

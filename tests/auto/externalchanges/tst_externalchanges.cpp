@@ -2,6 +2,11 @@
 // process) reach a map as cache updates and signals: data-driven over every backend that can
 // watch. Latency is measured by pm-bench, not asserted here: the waits below are generous
 // bounds for a loaded CI machine.
+//
+// The postgres rows need a server (PM_TEST_POSTGRES, docs/TESTING.md "PostgreSQL"): each row gets
+// a fresh table, dropped with its change log after the row; without a server the rows skip with
+// the reason (fail under PM_REQUIRE_POSTGRES=1).
+#include "postgrestest.h"
 #include "testhelpers.h"
 
 #include <PersistentMap/PersistentMap>
@@ -110,6 +115,8 @@ class tst_ExternalChanges : public QObject
 
 private Q_SLOTS:
     void initTestCase();
+    void init();
+    void cleanup();
     void followsInsertsAndRemoves_data() { stores(); }
     void followsInsertsAndRemoves();
     void ownWritesAreNotEchoed_data() { stores(); }
@@ -125,13 +132,37 @@ private Q_SLOTS:
 private:
     void stores();
     QString path(const QString &name) const { return m_dir.filePath(name); }
+    static bool isPostgresRow();
     QTemporaryDir m_dir;
     int m_serial = 0;
+    // The postgres row's table of the current test function, made by stores().
+    std::unique_ptr<PostgresTestTable> m_postgresTable;
 };
 
 void tst_ExternalChanges::initTestCase()
 {
     QVERIFY(m_dir.isValid());
+}
+
+bool tst_ExternalChanges::isPostgresRow()
+{
+    const char *tag = QTest::currentDataTag();
+    return tag && qstrcmp(tag, "postgres") == 0;
+}
+
+void tst_ExternalChanges::init()
+{
+    if (isPostgresRow()) {
+        PM_POSTGRES_SPEC_OR_SKIP(spec);
+        Q_UNUSED(spec);
+        QVERIFY(m_postgresTable);
+    }
+}
+
+void tst_ExternalChanges::cleanup()
+{
+    if (isPostgresRow())
+        m_postgresTable.reset(); // the row's maps are gone: drops the table and its change log
 }
 
 // Every backend that can watch. Each row gets a fresh store.
@@ -141,6 +172,14 @@ void tst_ExternalChanges::stores()
     const QString sqlite = path(QStringLiteral("store-%1.db").arg(++m_serial));
     QTest::newRow("sqlite") << Store{QStringLiteral("sqlite:") + sqlite,
                                      QStringLiteral("sqlite:") + sqlite};
+    // Without a server the row is empty and init() skips it.
+    m_postgresTable.reset();
+    Store postgres;
+    if (const std::optional<QString> server = postgresSpec()) {
+        m_postgresTable = std::make_unique<PostgresTestTable>(*server);
+        postgres = Store{m_postgresTable->spec(), m_postgresTable->spec()};
+    }
+    QTest::newRow("postgres") << postgres;
     // The writer holds the CSV store's lock: the others follow it read-only.
     const QString csv = path(QStringLiteral("store-%1.csv").arg(m_serial));
     QTest::newRow("csv") << Store{QStringLiteral("csv:") + csv,
@@ -238,10 +277,10 @@ void tst_ExternalChanges::watchingCanBeTurnedOff()
     QCOMPARE(follower->value(QStringLiteral("k")), QVariant(1));
 }
 
-// A follower that was away while more changes were made than the change log keeps (SQLite), or
-// while the owner compacted the file (CSV: the removals below make dead rows outnumber live
-// ones), reloads the whole store and still reports exactly what differs: the keys inserted and
-// removed while it was away are not reported at all.
+// A follower that was away while more changes were made than the change log keeps (SQLite,
+// PostgreSQL), or while the owner compacted the file (CSV: the removals below make dead rows
+// outnumber live ones), reloads the whole store and still reports exactly what differs: the keys
+// inserted and removed while it was away are not reported at all.
 void tst_ExternalChanges::catchesUpAfterTheLogWasPruned()
 {
     QFETCH(Store, store);

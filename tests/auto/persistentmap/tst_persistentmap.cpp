@@ -1,11 +1,17 @@
-// PersistentMap behaviour, checked once per backend: memory, sqlite, csv and "custom", a backend
-// written here that implements only the pure virtuals of StorageBackend. Persistence is checked
-// by destroying the map and reading the store back through a new PersistentMap.
+// PersistentMap behaviour, checked once per backend: memory, sqlite, postgres, csv and "custom", a
+// backend written here that implements only the pure virtuals of StorageBackend. Persistence is
+// checked by destroying the map and reading the store back through a new PersistentMap.
+//
+// The postgres rows need a server (PM_TEST_POSTGRES, docs/TESTING.md "PostgreSQL"): without one
+// they skip with the reason (fail under PM_REQUIRE_POSTGRES=1). Each test function's postgres row
+// gets a fresh table, made in init() and dropped with its change log in cleanup().
 #include <PersistentMap/CsvBackend>
 #include <PersistentMap/MemoryBackend>
 #include <PersistentMap/PersistentMap>
+#include <PersistentMap/PostgresBackend>
 #include <PersistentMap/SqliteBackend>
 
+#include "postgrestest.h"
 #include "testhelpers.h"
 
 #include <QtConcurrent/QtConcurrentRun>
@@ -268,10 +274,13 @@ private:
     std::unique_ptr<QTemporaryDir> m_dir;
     QString m_customName;
     int m_storeCounter = 0;
+    // The postgres row's table, for one test function (init() to cleanup()).
+    std::unique_ptr<PostgresTestTable> m_postgresTable;
 
 private Q_SLOTS:
     void initTestCase();
     void init();
+    void cleanup();
 
     void basicApi_data() { addAllBackends(); }
     void basicApi();
@@ -314,6 +323,7 @@ private Q_SLOTS:
     void whenReadyFinishes_data() { addAllBackends(); }
     void whenReadyFinishes();
     void nullBackendIsError();
+    void backendLivesOnTheStorageThread();
     void streamingBackendLoadsThroughLoadInto();
     void streamingLoadKeepsWritesMadeWhileLoading();
     void loadFailureIsError();
@@ -337,6 +347,7 @@ void tst_PersistentMap::addAllBackends()
     QTest::addColumn<QString>("backend");
     QTest::newRow("memory") << QStringLiteral("memory");
     QTest::newRow("sqlite") << QStringLiteral("sqlite");
+    QTest::newRow("postgres") << QStringLiteral("postgres");
     QTest::newRow("csv") << QStringLiteral("csv");
     QTest::newRow("custom") << QStringLiteral("custom");
 }
@@ -346,6 +357,7 @@ void tst_PersistentMap::addPersistentBackends()
 {
     QTest::addColumn<QString>("backend");
     QTest::newRow("sqlite") << QStringLiteral("sqlite");
+    QTest::newRow("postgres") << QStringLiteral("postgres");
     QTest::newRow("csv") << QStringLiteral("csv");
     QTest::newRow("custom") << QStringLiteral("custom");
 }
@@ -365,6 +377,11 @@ std::unique_ptr<StorageBackend> tst_PersistentMap::makeBackend(const QString &ki
         return std::make_unique<MemoryBackend>();
     if (kind == u"sqlite")
         return std::make_unique<SqliteBackend>(storeFile(kind));
+    if (kind == u"postgres") {
+        if (!m_postgresTable)
+            qFatal("the postgres row has no table: init() makes it for data tags \"postgres...\"");
+        return std::make_unique<PostgresBackend>(m_postgresTable->spec());
+    }
     if (kind == u"csv")
         return std::make_unique<CsvBackend>(storeFile(kind));
     if (kind == u"custom")
@@ -411,6 +428,17 @@ void tst_PersistentMap::init()
     QVERIFY(m_dir->isValid());
     CustomBackend::reset();
     m_customName = QStringLiteral("store-%1").arg(++m_storeCounter);
+    // Postgres rows are tagged "postgres" (roundTrip: "postgres: <value>").
+    const char *tag = QTest::currentDataTag();
+    if (tag && QByteArray(tag).startsWith("postgres")) {
+        PM_POSTGRES_SPEC_OR_SKIP(spec);
+        m_postgresTable = std::make_unique<PostgresTestTable>(spec);
+    }
+}
+
+void tst_PersistentMap::cleanup()
+{
+    m_postgresTable.reset(); // the test's maps are gone: drops the table and its change log
 }
 
 void tst_PersistentMap::basicApi()
@@ -792,7 +820,7 @@ void tst_PersistentMap::roundTrip_data()
     const QVariantHash values = roundTripValues();
     QStringList names = values.keys();
     names.sort();
-    for (const char *backend : {"sqlite", "csv", "custom"}) {
+    for (const char *backend : {"sqlite", "postgres", "csv", "custom"}) {
         for (const QString &name : std::as_const(names)) {
             QTest::addRow("%s: %s", backend, qPrintable(name))
                     << QString::fromLatin1(backend) << values.value(name);
@@ -1239,6 +1267,41 @@ void tst_PersistentMap::streamingLoadKeepsWritesMadeWhileLoading()
     QVERIFY(!map.contains(QStringLiteral("s2")));
     QCOMPARE(map.value(QStringLiteral("s3")), QVariant(3));
     QCOMPARE(map.count(), 1000); // 1000 loaded, s2 removed, "new" added
+}
+
+// Every call, the destructor included, comes from one thread that is not the owner's: a backend
+// may keep thread-bound resources (a QSqlDatabase connection). Regression: the destructor ran
+// on the owner's thread when the deletion task had not started yet (QFuture::waitForFinished()
+// runs such a task itself), in 198 of 200 destructions.
+void tst_PersistentMap::backendLivesOnTheStorageThread()
+{
+    struct ThreadRecorder : MemoryBackend
+    {
+        std::shared_ptr<QList<QThread *>> threads;
+        ~ThreadRecorder() override { threads->append(QThread::currentThread()); }
+        QVariantHash loadAll() override
+        {
+            threads->append(QThread::currentThread());
+            return MemoryBackend::loadAll();
+        }
+        void apply(const WriteBatch &batch) override
+        {
+            threads->append(QThread::currentThread());
+            MemoryBackend::apply(batch);
+        }
+    };
+    for (int round = 0; round < 50; ++round) {
+        auto threads = std::make_shared<QList<QThread *>>();
+        {
+            auto backend = std::make_unique<ThreadRecorder>();
+            backend->threads = threads;
+            PersistentMap map(std::move(backend));
+            map.insert(QStringLiteral("k"), round); // the destructor drains and flushes it
+        }
+        QCOMPARE(threads->size(), 3); // loadAll, apply, destructor
+        QVERIFY(threads->first() != QThread::currentThread());
+        QVERIFY2(threads->count(threads->first()) == 3, qPrintable(QString::number(round)));
+    }
 }
 
 void tst_PersistentMap::nullBackendIsError()

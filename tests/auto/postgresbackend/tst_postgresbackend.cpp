@@ -8,6 +8,7 @@
 #include <PersistentMap/PersistentMap>
 #include <PersistentMap/PostgresBackend>
 
+#include <QtCore/QDeadlineTimer>
 #include <QtSql/QSqlRecord>
 #include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
@@ -52,6 +53,7 @@ private Q_SLOTS:
     void nulCannotBeStored();
     void twoClientsOneTable();
     void reconnectsAfterTheServerDroppedIt();
+    void clearRacingAnotherWriter();
 
 private:
     QString m_spec;
@@ -216,8 +218,35 @@ void tst_PostgresBackend::nulCannotBeStored()
     QVERIFY(error);
     QCOMPARE(error->code(), PersistentMapError::Code::Unsupported);
     QVERIFY2(error->message().contains(QStringLiteral("U+0000")), qPrintable(error->message()));
-    QCOMPARE(rows(m_spec, QStringLiteral("SELECT key FROM %1").arg(table.name())),
-             (QList<QStringList>{{QStringLiteral("fine")}}));
+    // The same in a string value; nested in a list it is stored, as JSON writes it "\u0000".
+    const QString text = QStringLiteral("a") + QChar(0) + QStringLiteral("b");
+    const std::optional<PersistentMapError> valueError =
+            failureOf(map.insert(QStringLiteral("value"), text));
+    QVERIFY(valueError);
+    QCOMPARE(valueError->code(), PersistentMapError::Code::Unsupported);
+    QVERIFY2(valueError->message().contains(QStringLiteral("U+0000")),
+             qPrintable(valueError->message()));
+    const QVariantList nested{1, text};
+    VERIFY_OK(map.insert(QStringLiteral("nested"), nested));
+    // A batch with such a value is refused whole.
+    WriteBatch batch;
+    batch.insert(QStringLiteral("batch"), 3);
+    batch.insert(QStringLiteral("batch nul"), text);
+    QVERIFY(failureOf(map.apply(batch)));
+    QVERIFY(!map.contains(QStringLiteral("batch")));
+    QCOMPARE(rows(m_spec, QStringLiteral("SELECT key FROM %1 ORDER BY key").arg(table.name())),
+             (QList<QStringList>{{QStringLiteral("fine")}, {QStringLiteral("nested")}}));
+    // Removing such a key is refused the same way (canStore() is asked for removals too).
+    const std::optional<PersistentMapError> removeError = failureOf(map.remove(key));
+    QVERIFY(removeError);
+    QCOMPARE(removeError->code(), PersistentMapError::Code::Unsupported);
+    VERIFY_OK(map.insert(QStringLiteral("after"), 4));
+    PersistentMap reopened(std::make_unique<PostgresBackend>(table.spec()));
+    VERIFY_OK(reopened.whenReady());
+    COMPARE_CONTENT(reopened.toHash(),
+                    (QVariantHash{{QStringLiteral("fine"), 1},
+                                  {QStringLiteral("nested"), nested},
+                                  {QStringLiteral("after"), 4}}));
 }
 
 // Two clients on one table: each one's writes reach the other as signals, the last writer wins.
@@ -268,6 +297,45 @@ void tst_PostgresBackend::reconnectsAfterTheServerDroppedIt()
     VERIFY_OK(other.insert(QStringLiteral("from other"), 3));
     QVERIFY(changed.wait(10000));
     QCOMPARE(map.value(QStringLiteral("from other")), QVariant(3));
+}
+
+// Another client's transaction that is writing while this map clears: clear() waits for it
+// (writers take turns on the change log), so the change-log rows become visible in seq order and
+// the follower ends with exactly what the table holds. Were clear() not to wait, the other
+// client's row would get a smaller seq than the clear's yet become visible after it, and a
+// follower that had read the clear would never see the other client's key.
+void tst_PostgresBackend::clearRacingAnotherWriter()
+{
+    PostgresTestTable table(m_spec);
+    PersistentMap writer(std::make_unique<PostgresBackend>(table.spec()));
+    PersistentMap follower(std::make_unique<PostgresBackend>(table.spec()));
+    VERIFY_OK(writer.whenReady());
+    VERIFY_OK(follower.whenReady());
+    VERIFY_OK(writer.insert(QStringLiteral("old"), 1));
+    QTRY_VERIFY_WITH_TIMEOUT(follower.contains(QStringLiteral("old")), 10000);
+    // The other client does what a map's apply() does, and keeps its transaction open.
+    PostgresTestConnection other(m_spec);
+    QVERIFY(other.exec(QStringLiteral("BEGIN")));
+    QVERIFY2(
+            other.exec(QStringLiteral("LOCK TABLE %1_changes IN EXCLUSIVE MODE").arg(table.name())),
+            qPrintable(other.errorString()));
+    QVERIFY(other.exec(
+            QStringLiteral("INSERT INTO %1 (key, type, value) VALUES ('late', 'int', '7')")
+                    .arg(table.name())));
+    QVERIFY(other.exec(QStringLiteral("INSERT INTO %1_changes (keys) VALUES ('[\"late\"]')")
+                               .arg(table.name())));
+    QFuture<void> cleared = writer.clear();
+    QTest::qWait(200); // give clear() the chance to run ahead of the open transaction
+    QVERIFY(other.exec(QStringLiteral("SELECT pg_notify('%1_changes', '0')").arg(table.name())));
+    QVERIFY(other.exec(QStringLiteral("COMMIT")));
+    VERIFY_OK(cleared);
+    const QList<QStringList> stored =
+            rows(m_spec, QStringLiteral("SELECT key FROM %1").arg(table.name()));
+    QVariantHash expected;
+    for (const QStringList &row : stored)
+        expected.insert(row.at(0), 7);
+    QTRY_COMPARE_WITH_TIMEOUT(follower.toHash(), expected, 10000);
+    QVERIFY(stored.isEmpty()); // clear() came second: it removed the other client's key too
 }
 
 QTEST_GUILESS_MAIN(tst_PostgresBackend)
