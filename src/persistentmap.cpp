@@ -243,8 +243,7 @@ void PersistentMapPrivate::load()
     ready.finish();
     deliverNotifications();
     if (watchable)
-        QMetaObject::invokeMethod(
-                q_ptr, [this] { updateWatchTimer(); }, Qt::QueuedConnection);
+        Q_EMIT relay->watchSettingsChanged();
 }
 
 void PersistentMapPrivate::drain()
@@ -352,8 +351,7 @@ void PersistentMapPrivate::deliverNotifications()
                 return;
             deliveryPosted = true;
         }
-        QMetaObject::invokeMethod(
-                q, [this] { deliverNotifications(); }, Qt::QueuedConnection);
+        Q_EMIT relay->notificationsPending();
         return;
     }
     // A slot that writes to the map lands here again; the outer loop delivers its changes
@@ -532,6 +530,16 @@ PersistentMap::PersistentMap(std::unique_ptr<StorageBackend> backend, QObject *p
     Q_D(PersistentMap);
     d->watchTimer = new QTimer(this);
     QObject::connect(d->watchTimer, &QTimer::timeout, this, [d] { d->schedulePoll(); });
+    // Signals of a child object rather than QMetaObject::invokeMethod() with a lambda: the
+    // connection's slot object lives as long as the map, while invokeMethod() creates one per
+    // call and drops it on whichever thread lets go last (ThreadSanitizer sees that hand-over
+    // inside Qt as a race).
+    d->relay = new PersistentMapRelay(this);
+    QObject::connect(
+            d->relay, &PersistentMapRelay::notificationsPending, this,
+            [d] { d->deliverNotifications(); }, Qt::QueuedConnection);
+    QObject::connect(d->relay, &PersistentMapRelay::watchSettingsChanged, this,
+                     [d] { d->updateWatchTimer(); });
     QMutexLocker locker(&d->mutex);
     d->lastTask = QtConcurrent::run(&d->storageThread, [d] { d->load(); });
 }
@@ -677,7 +685,7 @@ void PersistentMap::setWatchExternalChanges(bool watch)
     Q_D(PersistentMap);
     if (d->watchEnabled.exchange(watch) == watch)
         return;
-    QMetaObject::invokeMethod(this, [d] { d->updateWatchTimer(); });
+    Q_EMIT d->relay->watchSettingsChanged();
     Q_EMIT watchExternalChangesChanged();
 }
 
@@ -693,6 +701,6 @@ void PersistentMap::setWatchInterval(int milliseconds)
     milliseconds = std::max(milliseconds, 10);
     if (d->watchIntervalMs.exchange(milliseconds) == milliseconds)
         return;
-    QMetaObject::invokeMethod(this, [d] { d->updateWatchTimer(); });
+    Q_EMIT d->relay->watchSettingsChanged();
     Q_EMIT watchIntervalChanged();
 }

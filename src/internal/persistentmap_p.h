@@ -20,6 +20,18 @@
 #include <memory>
 #include <optional>
 
+// Signals from any thread to the map's owner thread (connected in PersistentMap's constructor;
+// a child of the map, so it moves with it).
+class PersistentMapRelay : public QObject
+{
+    Q_OBJECT
+public:
+    using QObject::QObject;
+Q_SIGNALS:
+    void notificationsPending(); // queued: deliverNotifications() on the owner thread
+    void watchSettingsChanged(); // auto: updateWatchTimer() on the owner thread
+};
+
 class PersistentMapPrivate
 {
     Q_DECLARE_PUBLIC(PersistentMap)
@@ -102,6 +114,7 @@ public:
 
     // Watching other writers' changes.
     QTimer *watchTimer = nullptr; // owned by q, lives on the owner thread
+    PersistentMapRelay *relay = nullptr; // owned by q
     std::atomic<bool> watchEnabled{true};
     std::atomic<int> watchIntervalMs{50};
     std::atomic<bool> watchable{false}; // loaded, and the backend can watch

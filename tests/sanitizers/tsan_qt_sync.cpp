@@ -12,7 +12,9 @@
 //   as racing with its construction on the submitting thread.
 // - QFutureInterface (behind QFuture and QPromise) orders QPromise::finish() before the return of
 //   QFuture::waitForFinished() with a mutex inside libQt6Core: the exception a future failed with
-//   is reported as read by the waiting thread while the finishing thread wrote it.
+//   is reported as read by the waiting thread while the finishing thread wrote it; and the copies
+//   of a future share their state through a reference count, so a future dropped without waiting
+//   frees that exception on a thread that never synchronised with the one that set it.
 // - QThread::wait() learns that a thread finished under a mutex inside libQt6Core, and QThread
 //   creates its threads detached: a QThread's members freed after wait() are reported as racing
 //   with the finished thread's last use of them (QtTest's watchdog thread, deleted in qRun()).
@@ -265,6 +267,20 @@ void QFutureInterfaceBase::waitForFinished()
         throw;
     }
     acquire(d);
+}
+
+// The copies of one QFuture/QPromise share d through a reference count inside libQt6Core; the
+// copy that drops the last reference deletes d, and with it the exception the future failed
+// with. A future nobody waited for can be dropped last on another thread than the one that set
+// the exception. Each destruction releases on d and then acquires on it, the order an atomic
+// reference count gives: the last one is ordered after everything the others did.
+QFutureInterfaceBase::~QFutureInterfaceBase()
+{
+    using Fn = void (*)(QFutureInterfaceBase *);
+    static const Fn fn = real<Fn>("_ZN20QFutureInterfaceBaseD2Ev");
+    release(d);
+    acquire(d);
+    fn(this);
 }
 
 // QThread: everything a thread did before it finished happens before QThread::wait() returns
