@@ -115,7 +115,8 @@ void PersistentMapPrivate::scheduleDrainLocked()
     if (drainScheduled)
         return;
     drainScheduled = true;
-    lastTask = QtConcurrent::run(&storageThread, [this] { drain(); });
+    // The storage thread runs its tasks in order; nothing waits for one by its future.
+    (void)QtConcurrent::run(&storageThread, [this] { drain(); });
 }
 
 PersistentMapPrivate::Batch &PersistentMapPrivate::openBatchLocked()
@@ -412,7 +413,7 @@ void PersistentMapPrivate::schedulePoll()
     if (pollScheduled || shuttingDown)
         return; // the storage thread is busy: a poll is already queued behind its work
     pollScheduled = true;
-    lastTask = QtConcurrent::run(&storageThread, [this] { pollExternalChanges(); });
+    (void)QtConcurrent::run(&storageThread, [this] { pollExternalChanges(); });
 }
 
 void PersistentMapPrivate::pollExternalChanges()
@@ -427,17 +428,17 @@ void PersistentMapPrivate::pollExternalChanges()
     try {
         changes = backend->pollChanges();
     } catch (const std::exception &e) {
-        // Reported once per kind of failure: a server that stays away would otherwise flood
-        // errorOccurred 20 times a second.
-        const QString message = errorFrom(e, PersistentMapError::Code::OpenFailed).message();
-        if (message != pollError) {
-            pollError = message;
+        // Reported once until a poll succeeds again: a server that stays away would otherwise
+        // flood errorOccurred 20 times a second (and its messages need not repeat word for word).
+        if (!pollFailing) {
+            pollFailing = true;
+            const QString message = errorFrom(e, PersistentMapError::Code::OpenFailed).message();
             qCWarning(lcPersistentMap).noquote() << message;
             reportError(message);
         }
         return;
     }
-    pollError.clear();
+    pollFailing = false;
     if (changes.isEmpty())
         return;
     {
@@ -541,7 +542,7 @@ PersistentMap::PersistentMap(std::unique_ptr<StorageBackend> backend, QObject *p
     QObject::connect(d->relay, &PersistentMapRelay::watchSettingsChanged, this,
                      [d] { d->updateWatchTimer(); });
     QMutexLocker locker(&d->mutex);
-    d->lastTask = QtConcurrent::run(&d->storageThread, [d] { d->load(); });
+    (void)QtConcurrent::run(&d->storageThread, [d] { d->load(); });
 }
 
 PersistentMap::~PersistentMap()

@@ -270,16 +270,7 @@ bool PostgresBackend::isValidTableName(const QString &table)
 
 QVariantHash PostgresBackend::loadAll()
 {
-    struct HashLoader : Loader
-    {
-        QVariantHash entries;
-        void add(QString &&key, QVariant &&value) override
-        {
-            entries.insert(std::move(key), std::move(value));
-        }
-    } loader;
-    loadInto(loader);
-    return std::move(loader.entries);
+    return collectAll(*this);
 }
 
 void PostgresBackend::loadInto(Loader &loader)
@@ -338,7 +329,30 @@ void PostgresBackend::clear()
 bool PostgresBackend::canStore(const QString &key, const QVariant &value, QString *why) const
 {
     const QChar nul(0);
-    if (!key.contains(nul) && !PersistentMapInternal::encodeValue(value).text.contains(nul))
+    // Called for every insert on the caller's thread: a string is checked as it is; only other
+    // types that can carry text are encoded (numbers, dates, bytes in base64 cannot).
+    const auto valueHasNul = [&] {
+        switch (value.metaType().id()) {
+        case QMetaType::UnknownType:
+        case QMetaType::Bool:
+        case QMetaType::Int:
+        case QMetaType::UInt:
+        case QMetaType::LongLong:
+        case QMetaType::ULongLong:
+        case QMetaType::Double:
+        case QMetaType::QByteArray:
+        case QMetaType::QDate:
+        case QMetaType::QTime:
+        case QMetaType::QDateTime:
+        case QMetaType::QUuid:
+            return false;
+        case QMetaType::QString:
+            return value.toString().contains(nul);
+        default:
+            return PersistentMapInternal::encodeValue(value).text.contains(nul);
+        }
+    };
+    if (!key.contains(nul) && !valueHasNul())
         return true;
     *why = QStringLiteral("%1: the key '%2' cannot be stored: PostgreSQL text cannot hold the "
                           "character U+0000 (in the %3)")

@@ -29,10 +29,21 @@ public:
     }
     qint64 readDataVersion()
     {
-        QSqlQuery version =
-                store.exec(QStringLiteral("PRAGMA data_version"), PersistentMapError::Code::Corrupt,
-                           QStringLiteral("cannot read the data version"));
-        return version.next() ? version.value(0).toLongLong() : 0;
+        // Prepared once: it runs at every poll.
+        if (!dataVersionQuery) {
+            dataVersionQuery.emplace(db);
+            dataVersionQuery->setForwardOnly(true);
+            dataVersionQuery->prepare(QStringLiteral("PRAGMA data_version"));
+        }
+        if (!dataVersionQuery->exec()) {
+            store.fail(PersistentMapError::Code::Corrupt,
+                       QStringLiteral("cannot read the data version"),
+                       dataVersionQuery->lastError());
+        }
+        const qint64 version =
+                dataVersionQuery->next() ? dataVersionQuery->value(0).toLongLong() : 0;
+        dataVersionQuery->finish(); // no statement left open: it would pin a read snapshot
+        return version;
     }
     void close();
 
@@ -44,11 +55,13 @@ public:
     bool open = false;
     std::unique_ptr<SqliteDirect> direct; // the C API fast path, when it can be used
     qint64 dataVersion = 0; // PRAGMA data_version: changes when another connection commits
+    std::optional<QSqlQuery> dataVersionQuery;
 };
 
 void SqliteBackendPrivate::close()
 {
     direct.reset();
+    dataVersionQuery.reset();
     store.detach();
     if (db.isValid()) {
         db.close();
@@ -91,17 +104,7 @@ bool SqliteBackend::isValidTableName(const QString &table)
 
 QVariantHash SqliteBackend::loadAll()
 {
-    struct HashLoader : Loader
-    {
-        QVariantHash entries;
-        void reserve(qsizetype count) override { entries.reserve(count); }
-        void add(QString &&key, QVariant &&value) override
-        {
-            entries.insert(std::move(key), std::move(value));
-        }
-    } loader;
-    loadInto(loader);
-    return std::move(loader.entries);
+    return collectAll(*this);
 }
 
 void SqliteBackend::loadInto(Loader &loader)

@@ -101,7 +101,6 @@ public:
     quint64 writesAtTake = 0; // writeCount when the drain took its batch (storage thread)
     bool streaming = false; // writes arrived during the last commit
     QWaitCondition batchGrew;
-    QFuture<void> lastTask; // the storage thread runs tasks in order: this one finishes last
     bool loading = true;
     bool clearedWhileLoading = false;
     bool shuttingDown = false;
@@ -119,7 +118,7 @@ public:
     std::atomic<int> watchIntervalMs{50};
     std::atomic<bool> watchable{false}; // loaded, and the backend can watch
     bool pollScheduled = false; // guarded by mutex
-    QString pollError; // the last poll's failure, reported once (storage thread)
+    bool pollFailing = false; // its first failure was reported (storage thread)
 };
 
 #endif // PERSISTENTMAP_P_H

@@ -23,6 +23,21 @@ QString nonNull(const QString &text)
 
 } // namespace
 
+QVariantHash collectAll(StorageBackend &backend)
+{
+    struct HashLoader : StorageBackend::Loader
+    {
+        QVariantHash entries;
+        void reserve(qsizetype count) override { entries.reserve(count); }
+        void add(QString &&key, QVariant &&value) override
+        {
+            entries.insert(std::move(key), std::move(value));
+        }
+    } loader;
+    backend.loadInto(loader);
+    return std::move(loader.entries);
+}
+
 SqlStore::SqlStore(Dialect dialect, const QString &label)
     : m_dialect(dialect)
     , m_label(label)
@@ -71,6 +86,7 @@ void SqlStore::detach()
 {
     m_upsert.reset();
     m_erase.reset();
+    m_logInsert.reset();
     m_db = QSqlDatabase();
 }
 
@@ -218,10 +234,6 @@ void SqlStore::apply(const WriteBatch &batch)
         fail(isBusy(error) ? Code::Locked : Code::WriteFailed, what, error);
     };
     for (const WriteBatch::Entry &entry : batch.entries()) {
-        // PostgreSQL text cannot hold U+0000 (inserts of it are refused earlier): no such key is
-        // stored, so there is nothing to remove.
-        if (entry.isRemove && m_dialect == Dialect::Postgres && entry.key.contains(QChar(0)))
-            continue;
         QSqlQuery &query = entry.isRemove ? *m_erase : *m_upsert;
         query.bindValue(0, nonNull(entry.key));
         if (!entry.isRemove) {
@@ -296,12 +308,18 @@ void SqlStore::logChanges(const WriteBatch &batch)
 
 void SqlStore::log(const QString &keys)
 {
-    QSqlQuery insert(m_db);
     m_ownSeq = 0;
-    if (!insert.prepare(QStringLiteral("INSERT INTO %1 (keys) VALUES (?) RETURNING seq")
-                                .arg(quoted(logTable()))))
-        fail(Code::WriteFailed, QStringLiteral("cannot prepare a statement"), insert.lastError());
-    insert.addBindValue(keys);
+    if (!m_logInsert) {
+        m_logInsert.emplace(m_db);
+        if (!m_logInsert->prepare(QStringLiteral("INSERT INTO %1 (keys) VALUES (?) RETURNING seq")
+                                          .arg(quoted(logTable())))) {
+            const QSqlError error = m_logInsert->lastError();
+            m_logInsert.reset();
+            fail(Code::WriteFailed, QStringLiteral("cannot prepare a statement"), error);
+        }
+    }
+    QSqlQuery &insert = *m_logInsert;
+    insert.bindValue(0, keys);
     if (!insert.exec()) {
         fail(isBusy(insert.lastError()) ? Code::Locked : Code::WriteFailed,
              QStringLiteral("cannot write the change log"), insert.lastError());

@@ -28,6 +28,9 @@
 
 namespace PersistentMapInternal {
 
+// loadAll() for a backend whose loadInto() streams: its entries gathered into one hash.
+QVariantHash collectAll(StorageBackend &backend);
+
 class SqlStore
 {
 public:
@@ -92,6 +95,7 @@ private:
     qint64 m_ownSeq = 0; // the seq of the row logged in the open transaction
     std::optional<QSqlQuery> m_upsert;
     std::optional<QSqlQuery> m_erase;
+    std::optional<QSqlQuery> m_logInsert;
 };
 
 } // namespace PersistentMapInternal
