@@ -67,6 +67,8 @@ private Q_SLOTS:
     void loadFailure();
     void flushFailure_data() { addKinds(); }
     void flushFailure();
+    void pollFailureReportedOnce_data() { addKinds(); }
+    void pollFailureReportedOnce();
     void destructorWithPermanentFailure_data() { addKinds(); }
     void destructorWithPermanentFailure();
 
@@ -337,6 +339,29 @@ void tst_Faults::flushFailure()
         QCOMPARE(reopen(kind, m_path),
                  (QVariantHash{{QStringLiteral("a"), 1}, {QStringLiteral("b"), 2}}));
     }
+}
+
+// A poll that keeps failing (a server that stays away, a line that cannot be parsed) is reported
+// once, not at every poll; after a poll succeeded, the next failure is reported again.
+void tst_Faults::pollFailureReportedOnce()
+{
+    QFETCH(Kind, kind);
+    m_control->watch = true;
+    std::unique_ptr<PersistentMap> map = makeMap(kind);
+    map->whenReady().waitForFinished();
+    QSignalSpy errors(map.get(), &PersistentMap::errorOccurred);
+    m_control->poll.failAlways = true;
+    QTRY_VERIFY_WITH_TIMEOUT(m_control->poll.failures.load() >= 5, 20000);
+    QCOMPARE(errors.size(), 1);
+    QVERIFY2(errors.first().first().toString().startsWith(
+                     QStringLiteral("FaultyBackend: injected failure of pollChanges() call")),
+             qPrintable(errors.first().first().toString()));
+    m_control->poll.reset();
+    const int calls = m_control->poll.calls.load();
+    QTRY_VERIFY_WITH_TIMEOUT(m_control->poll.calls.load() >= calls + 2, 20000); // succeeded
+    m_control->poll.failNext();
+    QTRY_COMPARE_WITH_TIMEOUT(errors.size(), 2, 20000);
+    QCOMPARE(map->status(), PersistentMap::Status::Ready);
 }
 
 void tst_Faults::destructorWithPermanentFailure()

@@ -325,7 +325,14 @@ void tst_PostgresBackend::clearRacingAnotherWriter()
     QVERIFY(other.exec(QStringLiteral("INSERT INTO %1_changes (keys) VALUES ('[\"late\"]')")
                                .arg(table.name())));
     QFuture<void> cleared = writer.clear();
-    QTest::qWait(200); // give clear() the chance to run ahead of the open transaction
+    // Until clear() waits for the change log's lock (or, were it not to take it, has finished).
+    const QString waiting = QStringLiteral("SELECT count(*) FROM pg_locks WHERE NOT granted AND "
+                                           "relation = '%1_changes'::regclass")
+                                    .arg(table.name());
+    QTRY_VERIFY_WITH_TIMEOUT(cleared.isFinished() ||
+                                     rows(m_spec, waiting) !=
+                                             QList<QStringList>{{QStringLiteral("0")}},
+                             10000);
     QVERIFY(other.exec(QStringLiteral("SELECT pg_notify('%1_changes', '0')").arg(table.name())));
     QVERIFY(other.exec(QStringLiteral("COMMIT")));
     VERIFY_OK(cleared);

@@ -50,6 +50,10 @@ struct FaultControl
     FaultPlan apply; // apply(), save() and remove()
     FaultPlan flush;
     FaultPlan clear;
+    FaultPlan poll; // pollChanges()
+    // canWatchChanges() says true even when the real backend cannot watch (set before the map
+    // exists), so that polls happen and can be made to fail.
+    bool watch = false;
 
     // Runs on the storage thread before each forwarded apply(): lets a test act on thread-bound
     // resources of the real backend (its QSqlDatabase connection). Set it before the map exists.
@@ -101,6 +105,13 @@ public:
     {
         check(m_control->clear, PersistentMapError::Code::WriteFailed, "clear");
         m_inner->clear();
+    }
+
+    bool canWatchChanges() const override { return m_control->watch || m_inner->canWatchChanges(); }
+    Changes pollChanges() override
+    {
+        check(m_control->poll, PersistentMapError::Code::OpenFailed, "pollChanges");
+        return m_inner->canWatchChanges() ? m_inner->pollChanges() : Changes();
     }
 
     bool canStore(const QString &key, const QVariant &value, QString *why) const override
