@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The persistent-map authors
+
 #include "sqlstore_p.h"
 
 #include "valuecodec_p.h"
@@ -19,6 +22,26 @@ using Code = PersistentMapError::Code;
 QString nonNull(const QString &text)
 {
     return text.isNull() ? QStringLiteral("") : text;
+}
+
+// How text reaches a statement. QSQLITE binds a QString as UTF-16 (sqlite3_bind_text16), and
+// SQLite takes a leading U+FEFF of UTF-16 input for a byte order mark and drops it: a key or
+// value starting with one would be stored, removed or looked up without it. SQLite gets the
+// UTF-8 bytes as a blob instead, cast to text in the statement, which keeps every byte (NUL
+// included).
+QString textParameter(SqlStore::Dialect dialect)
+{
+    return dialect == SqlStore::Dialect::Sqlite ? QStringLiteral("CAST(? AS TEXT)")
+                                                : QStringLiteral("?");
+}
+
+QVariant textValue(SqlStore::Dialect dialect, const QString &text)
+{
+    if (dialect == SqlStore::Dialect::Sqlite) {
+        const QByteArray utf8 = text.toUtf8();
+        return utf8.isNull() ? QByteArray("") : utf8; // a null QByteArray binds as NULL
+    }
+    return nonNull(text);
 }
 
 } // namespace
@@ -192,16 +215,18 @@ void SqlStore::prepareWrites()
         return;
     m_upsert.emplace(m_db);
     // The same upsert in both dialects (SQLite 3.24 and later, PostgreSQL 9.5 and later).
-    if (!m_upsert->prepare(QStringLiteral("INSERT INTO %1 (key, type, value) VALUES (?, ?, ?) "
+    const QString text = textParameter(m_dialect);
+    if (!m_upsert->prepare(QStringLiteral("INSERT INTO %1 (key, type, value) VALUES (%2, %2, %2) "
                                           "ON CONFLICT (key) DO UPDATE SET type = excluded.type, "
                                           "value = excluded.value")
-                                   .arg(quoted(m_table)))) {
+                                   .arg(quoted(m_table), text))) {
         const QSqlError error = m_upsert->lastError();
         m_upsert.reset();
         fail(Code::WriteFailed, QStringLiteral("cannot prepare a statement"), error);
     }
     m_erase.emplace(m_db);
-    if (!m_erase->prepare(QStringLiteral("DELETE FROM %1 WHERE key = ?").arg(quoted(m_table)))) {
+    if (!m_erase->prepare(
+                QStringLiteral("DELETE FROM %1 WHERE key = %2").arg(quoted(m_table), text))) {
         const QSqlError error = m_erase->lastError();
         m_upsert.reset();
         m_erase.reset();
@@ -235,11 +260,11 @@ void SqlStore::apply(const WriteBatch &batch)
     };
     for (const WriteBatch::Entry &entry : batch.entries()) {
         QSqlQuery &query = entry.isRemove ? *m_erase : *m_upsert;
-        query.bindValue(0, nonNull(entry.key));
+        query.bindValue(0, textValue(m_dialect, entry.key));
         if (!entry.isRemove) {
             const EncodedValue encoded = encodeValue(entry.value);
-            query.bindValue(1, nonNull(encoded.type));
-            query.bindValue(2, nonNull(encoded.text));
+            query.bindValue(1, textValue(m_dialect, encoded.type));
+            query.bindValue(2, textValue(m_dialect, encoded.text));
         }
         if (!query.exec())
             rollbackAndFail(QStringLiteral("cannot write key '%1'").arg(entry.key.left(200)),
@@ -294,7 +319,8 @@ void SqlStore::logChanges(const WriteBatch &batch)
             if (c == u'"' || c == u'\\') {
                 text += u'\\';
                 text += c;
-            } else if (c.unicode() < 0x20) {
+            } else if (c.unicode() < 0x20 || c.unicode() == 0xfeff) {
+                // U+FEFF escaped too: Qt's JSON parser drops it unescaped at a string's start.
                 text += QStringLiteral("\\u%1").arg(c.unicode(), 4, 16, QLatin1Char('0'));
             } else {
                 text += c;
@@ -428,7 +454,7 @@ StorageBackend::Changes SqlStore::readChanges(Unlogged unlogged)
     constexpr qsizetype Chunk = 500;
     for (qsizetype start = 0; start < wanted.size(); start += Chunk) {
         const qsizetype n = std::min(Chunk, wanted.size() - start);
-        const QStringList marks(n, QStringLiteral("?"));
+        const QStringList marks(n, textParameter(m_dialect));
         QSqlQuery values(m_db);
         values.setForwardOnly(true);
         if (!values.prepare(QStringLiteral("SELECT key, type, value FROM %1 WHERE key IN (%2)")
@@ -436,7 +462,7 @@ StorageBackend::Changes SqlStore::readChanges(Unlogged unlogged)
             fail(Code::Corrupt, QStringLiteral("cannot read the changed keys"), values.lastError());
         }
         for (qsizetype i = 0; i < n; ++i)
-            values.addBindValue(nonNull(wanted.at(start + i)));
+            values.addBindValue(textValue(m_dialect, wanted.at(start + i)));
         if (!values.exec())
             fail(Code::Corrupt, QStringLiteral("cannot read the changed keys"), values.lastError());
         QSet<QString> present;
