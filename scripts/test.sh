@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# SPDX-FileCopyrightText: 2026 The persistent-map authors
+
 # Installs what is missing, configures with warnings as errors, builds everything and runs every
 # test through ctest. This is exactly what CI runs (.ci/run).
 set -euo pipefail
@@ -8,7 +11,12 @@ ensure_packages "${CORE_PACKAGES[@]}" "${QML_PACKAGES[@]}" "${SANITIZER_PACKAGES
 ensure_packages "${POSTGRES_PACKAGES[@]}"
 
 build=${BUILD_DIR:-build}
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPERSISTENTMAP_DEVELOPER_MODE=ON
+# Every optional part is asked for (ON): a missing package fails here instead of a part being
+# left out silently.
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPERSISTENTMAP_DEVELOPER_MODE=ON \
+    -DPERSISTENTMAP_BUILD_TESTS=ON -DPERSISTENTMAP_BUILD_EXAMPLES=ON \
+    -DPERSISTENTMAP_BUILD_BENCHMARKS=ON -DPERSISTENTMAP_BUILD_QML=ON \
+    -DPERSISTENTMAP_WITH_SQLITE3_API=ON
 cmake --build "$build"
 
 # A throwaway PostgreSQL server (scripts/postgres.sh) for every ctest run below, sanitizer stages

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The persistent-map authors
+
 #include "sqlitedirect_p.h"
 
 #include "valuecodec_p.h"
@@ -7,6 +10,8 @@
 #include <QtSql/QSqlDatabase>
 #include <QtSql/QSqlDriver>
 #include <QtSql/QSqlQuery>
+
+#ifdef PERSISTENTMAP_HAVE_SQLITE3_API
 
 #include <sqlite3.h>
 
@@ -208,3 +213,33 @@ bool SqliteDirect::apply(const WriteBatch &batch, Error *error,
 }
 
 } // namespace PersistentMapInternal
+
+#else // !PERSISTENTMAP_HAVE_SQLITE3_API
+
+// Built without the SQLite C API headers (libsqlite3-dev; cmake/OptionalParts.cmake): there is
+// no fast path, attach() says so, and SqliteBackend keeps to QSqlQuery. No SqliteDirect object
+// ever exists then, so the members below are never reached.
+namespace PersistentMapInternal {
+
+std::unique_ptr<SqliteDirect> SqliteDirect::attach(const QSqlDatabase &, const QString &)
+{
+    return nullptr;
+}
+
+SqliteDirect::~SqliteDirect() = default;
+
+bool SqliteDirect::loadInto(StorageBackend::Loader &, Error *error)
+{
+    error->message = QStringLiteral("built without the SQLite C API");
+    return false;
+}
+
+bool SqliteDirect::apply(const WriteBatch &, Error *error, const std::function<void()> &)
+{
+    error->message = QStringLiteral("built without the SQLite C API");
+    return false;
+}
+
+} // namespace PersistentMapInternal
+
+#endif // PERSISTENTMAP_HAVE_SQLITE3_API
