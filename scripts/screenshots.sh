@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# SPDX-FileCopyrightText: 2026 The persistent-map authors
+
 # Builds the GUI examples and takes a picture of each, offscreen, on a fresh store (so the
 # example data they seed on a first run shows): docs/images/widgets-editor.png,
 # docs/images/qml-notes.png and docs/images/shared-settings.png (two processes' windows side by
@@ -15,8 +18,6 @@ cmake --build "$build" --target widgets-editor qml-notes shared-settings
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 export QT_QPA_PLATFORM=offscreen
-# Qt warns without a runtime folder, and the examples fail on any warning.
-export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-$scratch}
 
 mkdir -p docs/images
 "$build/examples/widgets-editor/widgets-editor" --screenshot docs/images/widgets-editor.png \

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The persistent-map authors
+
 // backends: the same operations on the three built-in backends, side by side (the Rust crate's
 // sqlite, csv and in-memory examples in one program). Prints a table of the results, then what
 // each store holds on disk: the CSV file's text and the SQLite table's rows.

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The persistent-map authors
+
 // custom-backend: a PersistentMap on a StorageBackend of your own, here a JSON file
 // (jsonfilebackend.h). Shows that what it stores survives a restart of the map, and how a
 // backend reports a store it cannot read: the map's status becomes Error, the file is left as

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The persistent-map authors
+
 // quickstart: the basic use of PersistentMap on a SQLite file that survives restarts.
 // Run it twice: the second run finds what the first one stored.
 //

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The persistent-map authors
+
 // widgets-editor: a Qt Widgets key/value editor over a PersistentMap on a SQLite file.
 //
 //   widgets-editor [PATH]                   PATH defaults to editor.db in the app data folder
@@ -36,7 +39,13 @@ void countingHandler(QtMsgType type, const QMessageLogContext &context, const QS
     // QMainWindow's layout sets some): it is about the plugin, so neither counted nor shown.
     if (message == QLatin1String("This plugin does not support propagateSizeHints()"))
         return;
-    if (type == QtWarningMsg || type == QtCriticalMsg || type == QtFatalMsg)
+    // Qt's notes about the machine's runtime folder (XDG_RUNTIME_DIR unset, as in many CI
+    // containers, chroots and sudo sessions) are about the environment, not the example: shown,
+    // not counted.
+    const bool environment = message.startsWith(QLatin1String("QStandardPaths: ")) &&
+            (message.contains(QLatin1String("XDG_RUNTIME_DIR")) ||
+             message.contains(QLatin1String("runtime directory")));
+    if (!environment && (type == QtWarningMsg || type == QtCriticalMsg || type == QtFatalMsg))
         ++warningCount;
     defaultHandler(type, context, message);
 }
