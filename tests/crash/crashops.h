@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The persistent-map authors
+
 // The crash-kill suite's writes, shared by the writer (crashwriter) and the checker
 // (tst_crashkill): write number SEQ of a run seeded with SEED is always the same operation with
 // the same values, so the checker recomputes everything the writer may have issued.

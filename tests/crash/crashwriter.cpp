@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The persistent-map authors
+
 // crashwriter BACKEND STORE SEED START [lie]: opens a PersistentMap on STORE (BACKEND sqlite or
 // csv: STORE is the file's path; postgres: STORE is a postgres://...?table=NAME spec for
 // PostgresBackend) and issues writes START, START+1, ... (CrashOps::makeOp) as fast as it can
