@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The persistent-map authors
+
 // The test data and the baselines the workloads compare against: the SQLite C API (the limit
 // for writes and loading), QSettings with an INI file, and a QHash behind a QReadWriteLock (the
 // limit for reads).

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The persistent-map authors
+
 // pm-bench: the workloads of issue 4, each measured against its baselines in the same run.
 // Shared declarations of the benchmark program: options, test data, the baselines and the report.
 #ifndef PMBENCH_BENCH_H

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The persistent-map authors
+
 // W7: how soon another process sees a change (PersistentMap::watchExternalChanges), and what
 // watching costs a process that does nothing else. The parent writes; a child process of this
 // program (`pm-bench --child w7 follow SPEC`) opens a map on the same store and prints when each

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The persistent-map authors
+
 // pm-bench: measures PersistentMap against the SQLite C API, QSettings and a locked QHash on the
 // workloads of issue 4 and prints the ratios its targets use. docs/PERFORMANCE.md has a run.
 //

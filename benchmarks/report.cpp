@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The persistent-map authors
+
 // The report: every figure for the JSON file, the targets with PASS/MISS, the summary table and
 // the data file gnuplot draws.
 #include "bench.h"

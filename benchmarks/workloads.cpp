@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The persistent-map authors
+
 // The six workloads of issue 4. Each one measures this library and its baselines on the same
 // data in the same run, prints a table, and reports its targets as ratios.
 #include "bench.h"

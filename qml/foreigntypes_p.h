@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The persistent-map authors
+
 // Core classes made known to QML without the core library depending on Qt Qml (KConfig's
 // pattern): PersistentMapModel is creatable; the C++ PersistentMap is the type of
 // `PersistentMap.map` and `PersistentMapModel.map` but is created through the QML

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The persistent-map authors
+
 // The QML type PersistentSettings: the drop-in for QtCore's Settings. The properties declared on
 // it are restored from a store when it has loaded, and written to the store the moment they
 // change (asynchronously, no timer window), under keys "category/name" (or "name" without a

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The persistent-map authors
+
 #include "qmlpersistentmap.h"
 
 #include "qmlvaluemap_p.h"

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The persistent-map authors
+
 // The QML type PersistentMap (import PersistentMap): a store opened from a `source` spec, whose
 // keys are bindable properties of `values`.
 //

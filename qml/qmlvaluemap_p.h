@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The persistent-map authors
+
 // The object behind PersistentMap.values: one property per key. Writes from QML go to the map
 // (and so to the store); the map's changes come back through insert()/clear().
 #ifndef QMLVALUEMAP_P_H

@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# SPDX-FileCopyrightText: 2026 The persistent-map authors
+
 # The full benchmark of docs/PERFORMANCE.md in one command: installs what is missing, builds
 # pm-bench in Release (build-bench), runs every workload with its baselines, prints the table
 # with the ratios of the targets, writes docs/benchmark-results.json and draws

@@ -5,7 +5,8 @@
 # Runs the README's two commands on a bare Debian 12 (bookworm) root, as a new user would: a
 # minimal root file system with nothing but apt, git, sudo and CA certificates (Debian's
 # mmdebstrap, --variant=apt), the project cloned into it from this repository's HEAD, then
-# `./scripts/demo.sh` twice (the second run must say "run number 2") and `./scripts/test.sh`.
+# `./scripts/demo.sh` twice (the second run must say "run number 2") and `./scripts/test.sh`. As
+# the user, the library alone is built first with only qt6-base-dev, cmake and g++ installed.
 # Prints how long each command took. Not part of CI: it downloads a root file system and every
 # package the scripts install (QT-NOTES.md, "Bare Debian 12 check").
 #
@@ -115,8 +116,9 @@ check() {
     local who=$1 root home user_prefix
     root=$(mktemp -d "${PM_BARE_WORK:-/var/tmp}/pm-bare-$who.XXXXXX")
     roots+=("$root")
-    tar -xf "$tarball" -C "$root"
-    mount -t proc proc "$root/proc"
+    # Called as `check ... || status=1`, where set -e does not apply: each step checks itself.
+    tar -xf "$tarball" -C "$root" || return 1
+    mount -t proc proc "$root/proc" || return 1
     mounted+=("$root/proc")
     bind /sys "$root/sys"
     # The root's own /dev (mmdebstrap puts the device nodes in the tarball), with a private
@@ -162,15 +164,31 @@ check() {
             return 1
         fi
     }
-    run demo-1 ./scripts/demo.sh
-    run demo-2 ./scripts/demo.sh
+    if [ "$who" = user ]; then
+        # First the library alone, as a user who reads only CMakeLists.txt would build it: with
+        # nothing but Debian's Qt base development package, a compiler and CMake, configure must
+        # build the core and say what it leaves out.
+        echo "== [$who] core-only: apt-get install cmake g++ qt6-base-dev"
+        chroot "$root" /bin/bash -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+            apt-get install -y -qq cmake g++ qt6-base-dev' >"$root/run-core-packages.log" 2>&1 || {
+            tail -n 30 "$root/run-core-packages.log" >&2
+            return 1
+        }
+        run core-only 'cmake -S . -B build-core && cmake --build build-core' || return 1
+        if ! grep -q 'QML module' "$root/run-core-only.log"; then
+            echo "== [$who] configure did not say that it left out the QML module" >&2
+            return 1
+        fi
+    fi
+    run demo-1 ./scripts/demo.sh || return 1
+    run demo-2 ./scripts/demo.sh || return 1
     if ! grep -q 'run number 2' "$root/run-demo-2.log"; then
         echo "== [$who] the second demo run did not show the first run's data" >&2
         report+=("$who   demo-2 did not say \"run number 2\"")
         keep=1
         return 1
     fi
-    [ $demo_only = 1 ] || run test ./scripts/test.sh
+    [ $demo_only = 1 ] || run test ./scripts/test.sh || return 1
     cleanup
 }
 

@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# SPDX-FileCopyrightText: 2026 The persistent-map authors
+
 # Builds the libFuzzer targets (tests/fuzz, clang, build-fuzz) and runs each for a bounded time
 # over a copy of its seed corpus (new inputs never land in the repository). A crash, a failed
 # check, a timeout or running out of memory fails the script and leaves the input in

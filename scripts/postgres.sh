@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# SPDX-FileCopyrightText: 2026 The persistent-map authors
+
 # A throwaway PostgreSQL server for the tests: its own cluster in a new temporary folder, on a free
 # loopback port (never 5432, never the system's default cluster), trust authentication, user `pm`,
 # database `pm_test`. scripts/test.sh starts one before the tests and stops it on exit.

@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# SPDX-FileCopyrightText: 2026 The persistent-map authors
+
 # Builds the library and its unit tests (tests/auto) with sanitizers and runs them through ctest.
 # Called by scripts/test.sh after the normal build; see docs/TESTING.md.
 #

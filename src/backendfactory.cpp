@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The persistent-map authors
+
 // StorageBackend::create(): the one place that knows every backend.
 #include "csvbackend.h"
 #include "memorybackend.h"

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The persistent-map authors
+
 // PersistentMap: a key-value map held in memory and persisted asynchronously.
 //
 // Threading: every member function is safe to call from any thread. Reads (value, get, contains,

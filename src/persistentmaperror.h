@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The persistent-map authors
+
 // PersistentMapError: the exception that travels inside a failed QFuture of PersistentMap and
 // that storage backends throw. Custom backends throw it too (any other exception thrown by a
 // backend is reported as Code::WriteFailed). message() says what failed, where (file, line, key)

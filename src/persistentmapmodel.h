@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The persistent-map authors
+
 // PersistentMapModel: a list model over a PersistentMap for Qt Quick views and Qt Widgets views.
 //
 // One row per key, sorted by key (QString::compare, case-sensitive), optionally only the keys

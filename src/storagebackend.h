@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The persistent-map authors
+
 // StorageBackend: where a PersistentMap keeps its data. Implement it for a custom store.
 //
 // Contract for implementers:

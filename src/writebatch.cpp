@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The persistent-map authors
+
 #include "writebatch.h"
 
 void WriteBatch::insert(const QString &key, const QVariant &value)

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The persistent-map authors
+
 // WriteBatch: an ordered list of inserts and removes that PersistentMap::apply() commits
 // atomically: after a reopen either every entry of the batch is in the store or none is.
 // A plain value type (implicitly shared, cheap to copy); not thread-safe for concurrent

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The persistent-map authors
+
 // JsonFileBackend: a StorageBackend that keeps the map in one JSON file, {"key": value, ...}.
 //
 // What a backend has to do (storagebackend.h has the contract):

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The persistent-map authors
+
 // qml-notes: notes kept in a PersistentMap, one key per note ("note/<uuid>" holding a map
 // {title, text, modified}), listed through a PersistentMapModel and saved as you type. The
 // window's position and size are kept in the same store with PersistentSettings.

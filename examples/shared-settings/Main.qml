@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The persistent-map authors
+
 // shared-settings: one of several windows, each in its own process, on the same store. The theme,
 // the font size and the message are properties of a PersistentSettings; "lastChange" is a key
 // read through store.values. What another window writes reaches this one through the same

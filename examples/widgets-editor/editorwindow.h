@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The persistent-map authors
+
 // EditorWindow: a key/value editor for a PersistentMap. A QTableView over PersistentMapModel
 // shows the keys in the vertical header and the values in one editable column; edits, the
 // "Add" row and "Remove selected" write to the map, which persists them in the background.

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The persistent-map authors
+
 // CsvBackend: stores the map in a CSV file (RFC 4180 quoting, UTF-8, a key,type,value header)
 // that a person can read and a spreadsheet can open. docs/FORMAT.md describes it.
 //

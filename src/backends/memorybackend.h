@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The persistent-map authors
+
 // MemoryBackend: keeps everything in memory; nothing survives the process. For tests, caches
 // and as the smallest example of a StorageBackend.
 #ifndef MEMORYBACKEND_H

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The persistent-map authors
+
 // PostgresBackend: stores the map in one table of a PostgreSQL database through Qt's QPSQL
 // driver, so that several processes, on several machines, share it. The table has the same
 // columns and the same readable text as SqliteBackend's (docs/FORMAT.md); it and its change log

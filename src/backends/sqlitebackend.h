@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The persistent-map authors
+
 // SqliteBackend: stores the map in one table of a SQLite database file through Qt's QSQLITE
 // driver. The file and its parent folders are created when missing (mode 0600). The table
 // (key TEXT PRIMARY KEY, type TEXT, value TEXT) holds readable text; docs/FORMAT.md describes it.

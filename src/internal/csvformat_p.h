@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The persistent-map authors
+
 // RFC 4180 CSV records for CsvBackend: a writer that quotes only where needed and a reader that
 // reports errors with the line they are on and tells a record torn by a crash (the file ends
 // inside its last line) from a damaged file.

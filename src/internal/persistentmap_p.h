@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The persistent-map authors
+
 // PersistentMapPrivate: the write queue, the storage thread and the ordered delivery of change
 // notifications behind PersistentMap. See docs/ARCHITECTURE.md for the data flow.
 //

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The persistent-map authors
+
 // The in-memory side of PersistentMap: QHash shards, each behind its own QReadWriteLock, so
 // readers on different threads rarely touch the same lock (the Qt analogue of a DashMap).
 // Reads are safe from any thread. Every modification must be made while holding the map's

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The persistent-map authors
+
 // SqliteDirect: SqliteBackend's fast path. It drives the connection that Qt's QSQLITE driver
 // opened through the SQLite C API (QSqlDriver::handle()), which skips QSqlQuery's per-row
 // QVariant boxing: about twice the write rate and several times the scan rate.

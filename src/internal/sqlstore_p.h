@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The persistent-map authors
+
 // SqlStore: what SqliteBackend and PostgresBackend share. One table (key, type, value) of text
 // in the value format of docs/FORMAT.md, read and written through a QSqlDatabase connection,
 // plus the change log through which a map sees what other connections committed.

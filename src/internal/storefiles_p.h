@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The persistent-map authors
+
 // File helpers shared by the file-based backends.
 #ifndef STOREFILES_P_H
 #define STOREFILES_P_H

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The persistent-map authors
+
 // The value codec: turns a QVariant into a (type tag, text) pair that every text-based backend
 // stores, and back. The tags and texts are documented in docs/FORMAT.md; they are part of the
 // on-disk format, so a tag is never renamed.

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The persistent-map authors
+
 // libFuzzer target for CsvReader (src/internal/csvformat.cpp): any bytes are read until End,
 // TornTail or Error without a memory error, the reader's invariants hold, and every record it
 // returns, written again with appendCsvRecord, reads back equal.

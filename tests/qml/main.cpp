@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The persistent-map authors
+
 // Runs the Qt Quick tests with two context properties: `tempDir`, a fresh folder for stores,
 // and `cpp`, a helper that writes to a map from C++ (the owner thread or another thread or
 // another process) and reads and writes raw files.

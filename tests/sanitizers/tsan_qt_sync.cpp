@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The persistent-map authors
+
 // Preloaded into the unit tests of the ThreadSanitizer stage (scripts/sanitizers.sh), never
 // shipped. Debian's Qt is not built with -fsanitize=thread, so ThreadSanitizer does not see the
 // synchronisation done inside libQt6Core:

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The persistent-map authors
+
 // StorageBackend::create(): schemes, bare paths picked by suffix, refusals with a reason, and
 // maps built on what it returns. postgres:// and postgresql:// specs are checked without a
 // server (create() does no I/O); a map on one needs PM_TEST_POSTGRES (docs/TESTING.md,

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The persistent-map authors
+
 // PersistentMap under concurrent use: several threads write overlapping keys (inserts, removes,
 // atomic batches, clears) while others read; afterwards the store, read back, must equal the
 // cache exactly, and the change signals, replayed in order, must rebuild the cache.

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The persistent-map authors
+
 // csvlockholder PATH: opens a PersistentMap on the CSV store PATH, prints "ready" (or "error:
 // MESSAGE") and holds the store until its standard input closes. Each line KEY=VALUE it reads
 // meanwhile is inserted and answered with "done KEY" once written. tst_csvbackend runs it as the

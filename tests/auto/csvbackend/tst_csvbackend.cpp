@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The persistent-map authors
+
 // CsvBackend: the file a person reads, tombstones and batches, compaction by replacing the file,
 // damaged files left untouched, torn tails repaired, a lock held by a second process, mode 0600;
 // read-only mode, which follows the appends of the process that owns the store.

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The persistent-map authors
+
 // The CSV record writer and reader: RFC 4180 quoting round-trips any text, damage is reported
 // with its line number, and a file that ends inside its last record is a torn tail, not damage.
 #include "csvformat_p.h"

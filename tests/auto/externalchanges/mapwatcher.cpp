@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The persistent-map authors
+
 // mapwatcher SPEC: another process on a store, driven by the tests through standard input and
 // output. Opens a PersistentMap on SPEC (StorageBackend::create), prints "ready COUNT" (or
 // "error MESSAGE" and exits 1), then prints one line per signal the map emits:

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The persistent-map authors
+
 // What PersistentMap does when its backend fails: injected with FaultyBackend around the memory,
 // SQLite and CSV backends. A failed write is reported and kept for a retry, never lost; a store
 // that failed to load is never written; the destructor returns even if every write fails.

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The persistent-map authors
+
 // What tests/fuzz/fuzz_csvreader and tests/fuzz/fuzz_valuedecoder found, one case each, so the
 // fixes stay fixed (docs/TESTING.md says how to add one).
 #include "csvformat_p.h"

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The persistent-map authors
+
 // PersistentMap behaviour, checked once per backend: memory, sqlite, postgres, csv and "custom", a
 // backend written here that implements only the pure virtuals of StorageBackend. Persistence is
 // checked by destroying the map and reading the store back through a new PersistentMap.

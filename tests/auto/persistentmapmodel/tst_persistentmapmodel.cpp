@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The persistent-map authors
+
 // PersistentMapModel: sorted rows, prefix filter, incremental signals (checked by
 // QAbstractItemModelTester throughout), editing through setData, loading, Widgets headers.
 #include <PersistentMap/MemoryBackend>

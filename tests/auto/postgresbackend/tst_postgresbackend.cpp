@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The persistent-map authors
+
 // PostgresBackend against a real server (PM_TEST_POSTGRES; scripts/test.sh starts a throwaway
 // one): the table it writes, tables it must not touch, connection specs, errors that never show
 // the password, hostile keys, and two clients on one table. The backend-independent behaviour

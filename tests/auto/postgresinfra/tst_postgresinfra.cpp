@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The persistent-map authors
+
 // The PostgreSQL test infrastructure itself: the spec parser and table names of postgrestest.h,
 // and, when a server is configured (scripts/test.sh starts one), that it is reachable through
 // QPSQL, that a test table is dropped afterwards, and that LISTEN/NOTIFY works on it.

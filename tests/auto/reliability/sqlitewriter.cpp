@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The persistent-map authors
+
 // sqlitewriter PATH PREFIX COUNT CHUNK: opens a PersistentMap on the SQLite store PATH, prints
 // "ready" (or "error: MESSAGE"), waits for a line on standard input so that several writers start
 // together, then inserts the keys PREFIX0 .. PREFIX<COUNT-1> (value "PREFIX:i") as fast as it

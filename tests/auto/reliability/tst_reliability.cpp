@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The persistent-map authors
+
 // Reliability cases the per-class suites do not cover (issue 5, items 3, 4 and 6): damaged and
 // foreign files (a truncated SQLite file, a SQLite file shared with other tables, CSV files that
 // are empty, a header only, or not a store at all), hostile and huge keys and values, a million

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The persistent-map authors
+
 // FaultyBackend: a StorageBackend that forwards every call to a real one and fails chosen calls
 // on demand, the way LevelDB's fault-injecting Env wraps EnvWrapper. The map owns the backend, so
 // the test steers it through a shared FaultControl whose members are atomics: they may be

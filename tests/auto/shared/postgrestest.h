@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The persistent-map authors
+
 // Helpers for tests that need a PostgreSQL server (docs/TESTING.md, "PostgreSQL").
 //
 // The server comes from the environment: PM_TEST_POSTGRES=postgres://user[:password]@host[:port]/db

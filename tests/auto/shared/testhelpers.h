@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The persistent-map authors
+
 // Helpers shared by the test suites: the error a future failed with, and a readable
 // comparison of two stores' contents.
 #ifndef TESTHELPERS_H

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The persistent-map authors
+
 // SqliteBackend, directly and behind a PersistentMap: readable rows, files it must not touch,
 // table names, hostile keys, folders and permissions, and a real "database or disk is full".
 #include "faultybackend.h"

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The persistent-map authors
+
 // The value codec: every supported type survives encode -> decode with its QMetaType and value,
 // scalars and strings are stored as readable text, and bad input is refused with a reason.
 #include "valuecodec_p.h"

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The persistent-map authors
+
 // Compiles against every name of the API contract (ARCHITECTURE.md) through the installed
 // headers and checks that each behaves as the contract says. Exits non-zero on the first
 // failure, naming it.

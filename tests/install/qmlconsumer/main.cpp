@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The persistent-map authors
+
 // qmlconsumer QML_FILE STORE_PATH: the acceptance check of the QML module against an installed
 // prefix. A Text bound to store.values.someKey follows a C++ insert and a QML write, and the
 // value is still there after the engine is destroyed and created again on the same file.
