@@ -10,6 +10,18 @@ source scripts/deps.sh
 ensure_packages "${CORE_PACKAGES[@]}" "${QML_PACKAGES[@]}" "${SANITIZER_PACKAGES[@]}" clang-format
 ensure_packages "${POSTGRES_PACKAGES[@]}"
 
+# How long each stage took, printed at the end (also after a failure).
+stages=()
+stage_start=$SECONDS
+stage_done() {
+    stages+=("$(printf '%-22s %5d s' "$1" $((SECONDS - stage_start)))")
+    stage_start=$SECONDS
+}
+print_stages() {
+    echo "== test.sh stages (load average now: $(cut -d' ' -f1-3 /proc/loadavg)):"
+    printf '   %s\n' "${stages[@]}"
+}
+
 build=${BUILD_DIR:-build}
 # Every optional part is asked for (ON): a missing package fails here instead of a part being
 # left out silently.
@@ -18,26 +30,31 @@ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPERSISTENTMA
     -DPERSISTENTMAP_BUILD_BENCHMARKS=ON -DPERSISTENTMAP_BUILD_QML=ON \
     -DPERSISTENTMAP_WITH_SQLITE3_API=ON
 cmake --build "$build"
+stage_done "normal build"
 
 # A throwaway PostgreSQL server (scripts/postgres.sh) for every ctest run below, sanitizer stages
 # included; stopped and removed on exit, whatever the outcome. PM_REQUIRE_POSTGRES=1 turns a
 # PostgreSQL test that finds no server into a failure instead of a skip.
 pg_env=$(scripts/postgres.sh start)
 eval "$pg_env"
-trap 'scripts/postgres.sh stop "$PM_POSTGRES_DIR"' EXIT
+trap 'print_stages; scripts/postgres.sh stop "$PM_POSTGRES_DIR"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM HUP
 export PM_REQUIRE_POSTGRES=1
 
 QT_QPA_PLATFORM=offscreen ctest --test-dir "$build" --output-on-failure -j2
+stage_done "normal tests"
 
 # The unit tests again under ASan+UBSan (build-asan) and ThreadSanitizer (build-tsan), then the
 # fuzzers (build-fuzz) for a bounded time. docs/TESTING.md describes each stage.
 # SKIP_SANITIZERS=1 / SKIP_FUZZ=1 leave a stage out (local runs only; CI runs everything).
 if [ "${SKIP_SANITIZERS:-0}" != 1 ]; then
     ./scripts/sanitizers.sh asan
+    stage_done "asan (build + tests)"
     ./scripts/sanitizers.sh tsan
+    stage_done "tsan (build + tests)"
 fi
 if [ "${SKIP_FUZZ:-0}" != 1 ]; then
     ./scripts/fuzz.sh
+    stage_done "fuzz"
 fi
