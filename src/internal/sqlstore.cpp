@@ -35,6 +35,23 @@ QString textParameter(SqlStore::Dialect dialect)
                                                 : QStringLiteral("?");
 }
 
+// How text comes back. QPSQL makes each value a QString with QString::fromUtf8, which also takes
+// a leading U+FEFF for a byte order mark and drops it; so PostgreSQL sends keys and values behind
+// a guard character, cut off by columnText(). (QSQLITE reads UTF-16 from SQLite, which keeps it.)
+QString selectedColumns(SqlStore::Dialect dialect)
+{
+    return dialect == SqlStore::Dialect::Postgres ? QStringLiteral("'-' || key, type, '-' || value")
+                                                  : QStringLiteral("key, type, value");
+}
+
+QString columnText(SqlStore::Dialect dialect, const QVariant &column)
+{
+    QString text = column.toString();
+    if (dialect == SqlStore::Dialect::Postgres)
+        text.remove(0, 1);
+    return text;
+}
+
 QVariant textValue(SqlStore::Dialect dialect, const QString &text)
 {
     if (dialect == SqlStore::Dialect::Sqlite) {
@@ -195,13 +212,15 @@ void SqlStore::startWatching()
 
 void SqlStore::loadInto(StorageBackend::Loader &loader)
 {
-    QSqlQuery rows = exec(QStringLiteral("SELECT key, type, value FROM %1").arg(quoted(m_table)),
-                          Code::Corrupt, QStringLiteral("cannot read the table"));
+    QSqlQuery rows = exec(
+            QStringLiteral("SELECT %1 FROM %2").arg(selectedColumns(m_dialect), quoted(m_table)),
+            Code::Corrupt, QStringLiteral("cannot read the table"));
     QString error;
     while (rows.next()) {
-        QString key = rows.value(0).toString();
+        QString key = columnText(m_dialect, rows.value(0));
         QVariant value;
-        if (!decodeValue(rows.value(1).toString(), rows.value(2).toString(), &value, &error))
+        if (!decodeValue(rows.value(1).toString(), columnText(m_dialect, rows.value(2)), &value,
+                         &error))
             fail(Code::Corrupt, QStringLiteral("key '%1': %2").arg(key.left(200), error));
         loader.add(std::move(key), std::move(value));
     }
@@ -457,8 +476,9 @@ StorageBackend::Changes SqlStore::readChanges(Unlogged unlogged)
         const QStringList marks(n, textParameter(m_dialect));
         QSqlQuery values(m_db);
         values.setForwardOnly(true);
-        if (!values.prepare(QStringLiteral("SELECT key, type, value FROM %1 WHERE key IN (%2)")
-                                    .arg(quoted(m_table), marks.join(u',')))) {
+        if (!values.prepare(
+                    QStringLiteral("SELECT %1 FROM %2 WHERE key IN (%3)")
+                            .arg(selectedColumns(m_dialect), quoted(m_table), marks.join(u',')))) {
             fail(Code::Corrupt, QStringLiteral("cannot read the changed keys"), values.lastError());
         }
         for (qsizetype i = 0; i < n; ++i)
@@ -468,9 +488,10 @@ StorageBackend::Changes SqlStore::readChanges(Unlogged unlogged)
         QSet<QString> present;
         QString why;
         while (values.next()) {
-            const QString key = values.value(0).toString();
+            const QString key = columnText(m_dialect, values.value(0));
             QVariant value;
-            if (!decodeValue(values.value(1).toString(), values.value(2).toString(), &value, &why))
+            if (!decodeValue(values.value(1).toString(), columnText(m_dialect, values.value(2)),
+                             &value, &why))
                 fail(Code::Corrupt, QStringLiteral("key '%1': %2").arg(key.left(200), why));
             changes.entries.insert(key, value);
             present.insert(key);

@@ -193,7 +193,9 @@ void tst_PostgresBackend::hostileKeys()
                            QStringLiteral("$$ LANGUAGE plpgsql $$"),
                            QStringLiteral("\\'"),
                            QStringLiteral("line\nbreak"),
-                           QStringLiteral("\U0001F389 emoji")};
+                           QStringLiteral("\U0001F389 emoji"),
+                           // Text, not a byte order mark (QPSQL's reads used to drop it).
+                           QStringLiteral("\uFEFFbom")};
     QVariantHash written;
     {
         PersistentMap map(std::make_unique<PostgresBackend>(table.spec()));
