@@ -266,12 +266,21 @@ void PersistentMapPrivate::drain()
     }
 
     std::optional<PersistentMapError> error = loadError; // written only before drains run
+    // What the backend committed before a failure is never written again: replayed later, it
+    // would land over what other processes wrote in between (a replayed clear() would erase
+    // their keys). Only the steps that did not commit go back into the queue; a failed sync of
+    // committed writes is reported, and the next flush() syncs again.
+    bool cleared = false;
+    bool applied = false;
     if (!error) {
         try {
-            if (batch.clearFirst)
+            if (batch.clearFirst) {
                 backend->clear();
+                cleared = true;
+            }
             if (!batch.ops.isEmpty())
                 backend->apply(coalesce(batch.ops));
+            applied = true;
             if (batch.flushRequested)
                 backend->flush();
         } catch (const std::exception &e) {
@@ -292,7 +301,9 @@ void PersistentMapPrivate::drain()
     }
     const std::shared_ptr<QPromise<void>> promise = batch.promise;
     if (error) {
-        if (!loadError) {
+        if (!loadError && !applied) {
+            if (cleared)
+                batch.clearFirst = false;
             QMutexLocker locker(&mutex);
             restoreLocked(std::move(batch));
         }

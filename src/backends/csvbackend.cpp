@@ -597,7 +597,7 @@ void CsvBackend::flush()
     if (!d->file.isOpen())
         d->fail(Code::WriteFailed, QStringLiteral("the store is not open"));
     QString error;
-    if (!syncFile(d->path, &error))
+    if (!syncOpenFile(d->file.handle(), d->path, &error))
         d->fail(Code::WriteFailed, error);
 }
 

@@ -6,7 +6,7 @@
 #include "persistentmaperror.h"
 #include "sqlitedirect_p.h"
 #include "sqlstore_p.h"
-#include "storefiles_p.h"
+#include "storefiles_p.h" // ensureStoreFile
 #include "valuecodec_p.h"
 
 #include <QtCore/QElapsedTimer>
@@ -157,8 +157,6 @@ void SqliteBackend::loadInto(Loader &loader)
         }
         QThread::msleep(2);
     }
-    d->store.exec(QStringLiteral("PRAGMA synchronous=NORMAL"), Code::OpenFailed,
-                  QStringLiteral("cannot set synchronous mode"));
     // 16 MiB of page cache instead of 2: the write thread commits many batches, and a cache
     // smaller than the B-tree's working set reads back the pages it has just written.
     d->store.exec(QStringLiteral("PRAGMA cache_size=-16384"), Code::OpenFailed,
@@ -168,6 +166,12 @@ void SqliteBackend::loadInto(Loader &loader)
     d->store.startWatching();
 
     d->direct = SqliteDirect::attach(d->db, d->table);
+    // NORMAL: a commit reaches the write-ahead log, which flush() syncs through SQLite's own file
+    // (SqliteDirect::sync). Without the C API there is no way to sync it but SQLite's: FULL,
+    // which syncs the log at every commit (docs/RELIABILITY.md).
+    d->store.exec(d->direct ? QStringLiteral("PRAGMA synchronous=NORMAL")
+                            : QStringLiteral("PRAGMA synchronous=FULL"),
+                  Code::OpenFailed, QStringLiteral("cannot set synchronous mode"));
     if (d->direct) {
         SqliteDirect::Error error;
         if (!d->direct->loadInto(loader, &error))
@@ -220,22 +224,15 @@ void SqliteBackend::flush()
     using Code = PersistentMapError::Code;
     if (!d->open)
         d->store.fail(Code::WriteFailed, QStringLiteral("the store is not open"));
-#ifdef Q_OS_UNIX
-    // With synchronous=NORMAL a commit reaches the WAL file but is synced only at the next
-    // checkpoint: it survives a crash of the process, not a power loss. Syncing the WAL makes
-    // every committed transaction durable without copying the WAL into the database file (SQLite
-    // syncs the database file itself when a checkpoint completes; it is synced here too, cheaply
-    // when nothing is dirty).
-    QString error;
-    if (!syncFile(d->path + QStringLiteral("-wal"), &error) || !syncFile(d->path, &error))
-        d->store.fail(Code::WriteFailed, error);
-#else
-    QSqlQuery checkpoint = d->store.exec(QStringLiteral("PRAGMA wal_checkpoint(FULL)"),
-                                         Code::WriteFailed, QStringLiteral("cannot checkpoint"));
-    if (checkpoint.next() && checkpoint.value(0).toInt() != 0)
-        d->store.fail(Code::Locked,
-                      QStringLiteral("another connection kept the checkpoint from finishing"));
-#endif
+    // With synchronous=NORMAL a commit reaches the write-ahead log but is synced only at the next
+    // checkpoint: it survives a crash of the process, not a power loss. Syncing the log (through
+    // SQLite's own open file) makes every committed transaction durable. Without the C API the
+    // connection runs with synchronous=FULL: every commit is durable already.
+    if (!d->direct)
+        return;
+    SqliteDirect::Error error;
+    if (!d->direct->sync(&error))
+        d->store.fail(Code::WriteFailed, error.message);
 }
 
 bool SqliteBackend::canWatchChanges() const

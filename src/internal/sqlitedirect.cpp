@@ -16,6 +16,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 
 namespace PersistentMapInternal {
@@ -110,6 +111,37 @@ bool SqliteDirect::exec(const char *sql, Error *error)
         return true;
     *error = lastError(QString::fromLatin1(sql));
     return false;
+}
+
+bool SqliteDirect::sync(Error *error)
+{
+    const struct
+    {
+        int operation;
+        const char *what;
+    } files[] = {{SQLITE_FCNTL_JOURNAL_POINTER, "the write-ahead log"},
+                 {SQLITE_FCNTL_FILE_POINTER, "the database file"}};
+    for (const auto &file : files) {
+        sqlite3_file *handle = nullptr;
+        if (sqlite3_file_control(m_handle, "main", file.operation, &handle) != SQLITE_OK) {
+            *error = lastError(QStringLiteral("cannot reach %1").arg(QLatin1String(file.what)));
+            return false;
+        }
+        if (!handle || !handle->pMethods)
+            continue; // not open (no write-ahead log yet): nothing of it to sync
+        errno = 0;
+        const int rc = handle->pMethods->xSync(handle, SQLITE_SYNC_FULL);
+        if (rc != SQLITE_OK) {
+            const int osError = errno;
+            error->message = QStringLiteral("cannot sync %1 to disk: %2 (%3)")
+                                     .arg(QLatin1String(file.what),
+                                          osError ? qt_error_string(osError)
+                                                  : QString::fromUtf8(sqlite3_errstr(rc)))
+                                     .arg(rc);
+            return false;
+        }
+    }
+    return true;
 }
 
 bool SqliteDirect::loadInto(StorageBackend::Loader &loader, Error *error)
@@ -235,6 +267,12 @@ bool SqliteDirect::loadInto(StorageBackend::Loader &, Error *error)
 }
 
 bool SqliteDirect::apply(const WriteBatch &, Error *error, const std::function<void()> &)
+{
+    error->message = QStringLiteral("built without the SQLite C API");
+    return false;
+}
+
+bool SqliteDirect::sync(Error *error)
 {
     error->message = QStringLiteral("built without the SQLite C API");
     return false;

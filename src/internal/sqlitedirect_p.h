@@ -45,6 +45,12 @@ public:
     // inside it, after the writes (it may throw: the transaction is rolled back and the
     // exception passes on).
     bool apply(const WriteBatch &batch, Error *error, const std::function<void()> &beforeCommit);
+    // Makes every committed transaction durable: syncs the write-ahead log and the database file
+    // through SQLite's own open files (SQLITE_FCNTL_JOURNAL_POINTER, SQLITE_FCNTL_FILE_POINTER).
+    // Never through a descriptor of our own: closing one would drop the POSIX locks SQLite holds
+    // on the file (SQLite's "How To Corrupt An SQLite Database File", section 2.2). A failed sync
+    // is an error, with the OS's reason.
+    bool sync(Error *error);
 
 private:
     SqliteDirect(sqlite3 *handle, const QString &table);

@@ -13,8 +13,10 @@ namespace PersistentMapInternal {
 // (mode 0600). Returns false and says why in *error.
 bool ensureStoreFile(const QString &path, QString *error, bool *created = nullptr);
 
-// fsync: the file's data reaches the disk. A missing file is not an error.
-bool syncFile(const QString &path, QString *error);
+// fsync of a file the backend has open (file.handle()): its data reaches the disk. Never opens a
+// descriptor of its own: closing one would drop every POSIX lock the process holds on the file.
+// Returns false with the OS's reason in *error.
+bool syncOpenFile(int handle, const QString &path, QString *error);
 
 // fsync of the folder holding path, so a rename into it is durable (no-op where unsupported).
 void syncParentFolder(const QString &path);

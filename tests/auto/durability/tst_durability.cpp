@@ -1,0 +1,284 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The persistent-map authors
+
+// Durability at the edges (issue 11): flush() that never costs another process its data, a sync
+// that fails is reported and never taken for success, and a batch that committed is never written
+// again over newer writes. Other processes are mapwatcher (tests/auto/externalchanges); failing
+// syncs come from SyscallFaults, linked into this executable.
+#include "syscallfaults.h"
+#include "testhelpers.h"
+
+#include <PersistentMap/CsvBackend>
+#include <PersistentMap/PersistentMap>
+#include <PersistentMap/SqliteBackend>
+
+#include <QtCore/QFile>
+#include <QtCore/QProcess>
+#include <QtCore/QScopeGuard>
+#include <QtCore/QTemporaryDir>
+#include <QtTest/QTest>
+
+#include <cerrno>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace {
+
+// Another process on a store: mapwatcher, driven line by line.
+class OtherProcess
+{
+public:
+    explicit OtherProcess(const QString &spec)
+    {
+        m_process.setProgram(QStringLiteral(MAPWATCHER_PATH));
+        m_process.setArguments({spec});
+        m_process.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        m_process.start();
+    }
+    ~OtherProcess()
+    {
+        if (m_process.state() != QProcess::NotRunning) {
+            m_process.kill();
+            m_process.waitForFinished();
+        }
+    }
+    // The next line whose first field is `kind` (other lines, signals, are skipped).
+    QString waitFor(const QString &kind)
+    {
+        for (;;) {
+            while (!m_process.canReadLine()) {
+                if (!m_process.waitForReadyRead(30000))
+                    return QStringLiteral("(no answer: %1)").arg(m_process.errorString());
+            }
+            const QString line = QString::fromUtf8(m_process.readLine()).chopped(1);
+            if (line.section(u'\t', 0, 0).section(u' ', 0, 0) == kind ||
+                line.startsWith(QLatin1String("error")))
+                return line;
+        }
+    }
+    bool insert(const QString &key, const QString &value)
+    {
+        m_process.write(QStringLiteral("insert\t%1\t%2\n").arg(key, value).toUtf8());
+        return waitFor(QStringLiteral("done")) == QStringLiteral("done\t") + key;
+    }
+    bool quit()
+    {
+        m_process.write("quit\n");
+        return m_process.waitForFinished(30000) && m_process.exitStatus() == QProcess::NormalExit &&
+                m_process.exitCode() == 0;
+    }
+    QProcess m_process;
+};
+
+// The POSIX locks this process holds on a file, as /proc/locks lists them.
+int locksHeldOn(const QString &path)
+{
+    struct stat info;
+    if (::stat(QFile::encodeName(path).constData(), &info) != 0)
+        return -1;
+    QFile locks(QStringLiteral("/proc/locks"));
+    if (!locks.open(QIODevice::ReadOnly))
+        return -1;
+    const QByteArray pid = QByteArray::number(qint64(::getpid()));
+    const QByteArray inode = ':' + QByteArray::number(quint64(info.st_ino));
+    int held = 0;
+    for (const QByteArray &line : locks.readAll().split('\n')) {
+        const QList<QByteArray> fields = line.simplified().split(' ');
+        // "1: POSIX ADVISORY READ PID MAJ:MIN:INODE START END"
+        if (fields.size() >= 6 && fields.at(1) == "POSIX" && fields.at(4) == pid &&
+            fields.at(5).endsWith(inode)) {
+            ++held;
+        }
+    }
+    return held;
+}
+
+} // namespace
+
+class tst_Durability : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void init() { SyscallFaults::reset(); }
+    void flushKeepsSqliteLocks();
+    void flushDoesNotCostOtherProcessesTheirWrites();
+    void failedSyncIsAnError_data();
+    void failedSyncIsAnError();
+    void committedBatchIsNotReplayed_data();
+    void committedBatchIsNotReplayed();
+    void flushSyncsWithoutFreeDescriptors_data() { failedSyncIsAnError_data(); }
+    void flushSyncsWithoutFreeDescriptors();
+
+private:
+    QTemporaryDir m_dir;
+};
+
+// Issue 11, 1: flush() used to open and close the database and its log to sync them, and a
+// close() drops every POSIX lock the process holds on the file, SQLite's included.
+void tst_Durability::flushKeepsSqliteLocks()
+{
+    const QString path = m_dir.filePath(QStringLiteral("locks.db"));
+    PersistentMap map(std::make_unique<SqliteBackend>(path));
+    QVERIFY(!failureOf(map.whenReady()));
+    QVERIFY(!failureOf(map.insert(QStringLiteral("a"), 1)));
+    const int before = locksHeldOn(path);
+    QVERIFY2(before > 0, "SQLite holds no lock on the database in WAL mode (test premise)");
+    QVERIFY(!failureOf(map.flush()));
+    QCOMPARE(locksHeldOn(path), before);
+    QVERIFY(SyscallFaults::syncs() > 0); // it did sync
+}
+
+// Issue 11, 1, the steps of the report: A flushes while B and C come and go; C's acknowledged
+// write must survive (it was lost when A's flush had dropped its lock: the last closer deleted
+// the log under A's live connection).
+void tst_Durability::flushDoesNotCostOtherProcessesTheirWrites()
+{
+    const QString path = m_dir.filePath(QStringLiteral("three.db"));
+    const QString spec = QStringLiteral("sqlite:") + path;
+    {
+        PersistentMap a(std::make_unique<SqliteBackend>(path));
+        QVERIFY(!failureOf(a.whenReady()));
+        QVERIFY(!failureOf(a.insert(QStringLiteral("a"), QStringLiteral("a"))));
+        QVERIFY(!failureOf(a.flush()));
+        {
+            OtherProcess b(spec);
+            QVERIFY(b.waitFor(QStringLiteral("ready")).startsWith(QLatin1String("ready")));
+            QVERIFY(b.insert(QStringLiteral("b"), QStringLiteral("b")));
+            QVERIFY(b.quit());
+        }
+        QVERIFY(!failureOf(a.insert(QStringLiteral("fromA"), QStringLiteral("fromA"))));
+        QVERIFY(!failureOf(a.flush()));
+        {
+            OtherProcess c(spec);
+            QVERIFY(c.waitFor(QStringLiteral("ready")).startsWith(QLatin1String("ready")));
+            QVERIFY(c.insert(QStringLiteral("c"), QStringLiteral("c")));
+            QVERIFY(c.quit());
+        }
+    }
+    PersistentMap reopened(std::make_unique<SqliteBackend>(path));
+    QVERIFY(!failureOf(reopened.whenReady()));
+    for (const char *key : {"a", "b", "fromA", "c"})
+        QCOMPARE(reopened.value(QLatin1String(key)).toString(), QLatin1String(key));
+}
+
+void tst_Durability::failedSyncIsAnError_data()
+{
+    QTest::addColumn<QString>("backend");
+    QTest::addColumn<QByteArray>("file"); // the file whose sync fails
+    QTest::newRow("sqlite") << QStringLiteral("sqlite") << QByteArray("sync.db-wal");
+    QTest::newRow("csv") << QStringLiteral("csv") << QByteArray("sync.csv");
+}
+
+// Issue 11, 1 and 4: a sync that fails makes flush() fail with the OS's reason; the next flush()
+// syncs again and succeeds, and nothing committed is lost.
+void tst_Durability::failedSyncIsAnError()
+{
+    QFETCH(QString, backend);
+    QFETCH(QByteArray, file);
+    QTemporaryDir dir;
+    const QString path = dir.filePath(backend == u"sqlite" ? QStringLiteral("sync.db")
+                                                           : QStringLiteral("sync.csv"));
+    auto open = [&] {
+        return backend == u"sqlite"
+                ? std::make_unique<PersistentMap>(std::make_unique<SqliteBackend>(path))
+                : std::make_unique<PersistentMap>(std::make_unique<CsvBackend>(path));
+    };
+    {
+        auto map = open();
+        QVERIFY(!failureOf(map->whenReady()));
+        QVERIFY(!failureOf(map->insert(QStringLiteral("k"), 1)));
+        SyscallFaults::failSyncs(EIO, 1, file);
+        const std::optional<PersistentMapError> error = failureOf(map->flush());
+        QCOMPARE(SyscallFaults::failedSyncs(), 1);
+        QVERIFY2(error, "a flush whose sync failed reported success");
+        QCOMPARE(error->code(), PersistentMapError::Code::WriteFailed);
+        QVERIFY2(error->message().contains(qt_error_string(EIO)), qPrintable(error->message()));
+        QVERIFY(!failureOf(map->flush()));
+        QVERIFY(!failureOf(map->insert(QStringLiteral("after"), 2)));
+    }
+    auto reopened = open();
+    QVERIFY(!failureOf(reopened->whenReady()));
+    QCOMPARE(reopened->value(QStringLiteral("k")), QVariant(1));
+    QCOMPARE(reopened->value(QStringLiteral("after")), QVariant(2));
+}
+
+void tst_Durability::committedBatchIsNotReplayed_data()
+{
+    QTest::addColumn<bool>("clearing");
+    QTest::newRow("insert") << false;
+    QTest::newRow("clear") << true;
+}
+
+// Issue 11, 3: a batch that committed and then failed to sync used to be queued again and
+// committed a second time after another process's newer write: k = A1 came back over B1, and a
+// replayed clear() erased B's key. Last writer wins, whatever fails after a commit.
+void tst_Durability::committedBatchIsNotReplayed()
+{
+    QFETCH(bool, clearing);
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("replay.db"));
+    {
+        PersistentMap a(std::make_unique<SqliteBackend>(path));
+        QVERIFY(!failureOf(a.whenReady()));
+        a.setWatchExternalChanges(false); // A must not learn B's write: it would hide a replay
+        SyscallFaults::failSyncs(EIO, 1, "replay.db-wal");
+        if (clearing)
+            a.clear();
+        else
+            a.insert(QStringLiteral("k"), QStringLiteral("A1"));
+        QVERIFY(failureOf(a.flush())); // committed, not synced
+        QCOMPARE(SyscallFaults::failedSyncs(), 1);
+        {
+            OtherProcess b(QStringLiteral("sqlite:") + path);
+            QVERIFY(b.waitFor(QStringLiteral("ready")).startsWith(QLatin1String("ready")));
+            QVERIFY(b.insert(QStringLiteral("k"), QStringLiteral("B1")));
+            QVERIFY(b.quit());
+        }
+        QVERIFY(!failureOf(a.insert(QStringLiteral("other"), QStringLiteral("A2"))));
+        QVERIFY(!failureOf(a.flush()));
+    }
+    PersistentMap reopened(std::make_unique<SqliteBackend>(path));
+    QVERIFY(!failureOf(reopened.whenReady()));
+    QCOMPARE(reopened.value(QStringLiteral("k")).toString(), QStringLiteral("B1"));
+    QCOMPARE(reopened.value(QStringLiteral("other")).toString(), QStringLiteral("A2"));
+}
+
+// Issue 11, 4: with no descriptor free, flush() used to fail to open the file it meant to sync,
+// take that for "the file does not exist" and report success without syncing anything.
+void tst_Durability::flushSyncsWithoutFreeDescriptors()
+{
+    QFETCH(QString, backend);
+    QTemporaryDir dir;
+    const QString path =
+            dir.filePath(backend == u"sqlite" ? QStringLiteral("fd.db") : QStringLiteral("fd.csv"));
+    std::unique_ptr<PersistentMap> map = backend == u"sqlite"
+            ? std::make_unique<PersistentMap>(std::make_unique<SqliteBackend>(path))
+            : std::make_unique<PersistentMap>(std::make_unique<CsvBackend>(path));
+    QVERIFY(!failureOf(map->whenReady()));
+    QVERIFY(!failureOf(map->insert(QStringLiteral("k"), 1)));
+
+    // Every descriptor taken, under a lowered soft limit so that this stays quick.
+    rlimit original;
+    QCOMPARE(::getrlimit(RLIMIT_NOFILE, &original), 0);
+    QList<int> taken;
+    const auto release = qScopeGuard([&] {
+        for (const int fd : std::as_const(taken))
+            ::close(fd);
+        ::setrlimit(RLIMIT_NOFILE, &original);
+    });
+    rlimit lowered = original;
+    lowered.rlim_cur = std::min<rlim_t>(original.rlim_cur, 1024);
+    QCOMPARE(::setrlimit(RLIMIT_NOFILE, &lowered), 0);
+    for (int fd; (fd = ::dup(0)) >= 0;)
+        taken.append(fd);
+    QCOMPARE(errno, EMFILE);
+
+    SyscallFaults::reset();
+    const std::optional<PersistentMapError> error = failureOf(map->flush());
+    QVERIFY2(error || SyscallFaults::syncs() > 0, "flush() reported success without syncing");
+}
+
+QTEST_GUILESS_MAIN(tst_Durability)
+#include "tst_durability.moc"
