@@ -378,9 +378,12 @@ void SqlStore::log(const QString &keys)
              Code::WriteFailed, QStringLiteral("cannot notify the other clients"));
     }
     // Keeps the newest rows (and so the largest seq), in the same transaction: a reader never
-    // sees the log change without a new row.
-    if (++m_logsSincePrune >= LogKeep / 8) {
-        m_logsSincePrune = 0;
+    // sees the log change without a new row. Pruned at a connection's first commit and then
+    // whenever seq (shared by every writer) passed another PruneEvery rows: the log holds at most
+    // about LogKeep + PruneEvery rows whatever the commit pattern, many short-lived writers
+    // included (tst_durability::changeLogIsBounded).
+    if (m_ownSeq == 0 || m_ownSeq >= m_nextPrune) {
+        m_nextPrune = (m_ownSeq / PruneEvery + 1) * PruneEvery;
         exec(QStringLiteral("DELETE FROM %1 WHERE seq <= (SELECT max(seq) FROM %1) - %2")
                      .arg(quoted(logTable()))
                      .arg(LogKeep),

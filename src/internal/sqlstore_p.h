@@ -39,6 +39,7 @@ class SqlStore
 public:
     enum class Dialect { Sqlite, Postgres };
     static constexpr qint64 LogKeep = 256; // transactions
+    static constexpr qint64 PruneEvery = LogKeep / 8;
     static constexpr qsizetype ReloadAbove = 20000; // changed keys: cheaper to read everything
     enum class Unlogged { Reload, Ignore }; // when the table changed but the log did not
 
@@ -94,7 +95,7 @@ private:
     QString m_table;
     QSqlDatabase m_db;
     qint64 m_position = 0; // newest change-log seq seen
-    int m_logsSincePrune = 0;
+    qint64 m_nextPrune = 0; // seq at which this connection prunes next; 0: at its first commit
     qint64 m_ownSeq = 0; // the seq of the row logged in the open transaction
     std::optional<QSqlQuery> m_upsert;
     std::optional<QSqlQuery> m_erase;

@@ -5,17 +5,21 @@
 // that fails is reported and never taken for success, and a batch that committed is never written
 // again over newer writes. Other processes are mapwatcher (tests/auto/externalchanges); failing
 // syncs come from SyscallFaults, linked into this executable.
+#include "postgrestest.h"
 #include "syscallfaults.h"
 #include "testhelpers.h"
 
 #include <PersistentMap/CsvBackend>
 #include <PersistentMap/PersistentMap>
+#include <PersistentMap/PostgresBackend>
 #include <PersistentMap/SqliteBackend>
 
 #include <QtCore/QFile>
 #include <QtCore/QProcess>
 #include <QtCore/QScopeGuard>
 #include <QtCore/QTemporaryDir>
+#include <QtSql/QSqlDatabase>
+#include <QtSql/QSqlQuery>
 #include <QtTest/QTest>
 
 #include <cerrno>
@@ -110,6 +114,8 @@ private Q_SLOTS:
     void committedBatchIsNotReplayed();
     void flushSyncsWithoutFreeDescriptors_data() { failedSyncIsAnError_data(); }
     void flushSyncsWithoutFreeDescriptors();
+    void changeLogIsBounded_data();
+    void changeLogIsBounded();
 
 private:
     QTemporaryDir m_dir;
@@ -278,6 +284,64 @@ void tst_Durability::flushSyncsWithoutFreeDescriptors()
     SyscallFaults::reset();
     const std::optional<PersistentMapError> error = failureOf(map->flush());
     QVERIFY2(error || SyscallFaults::syncs() > 0, "flush() reported success without syncing");
+}
+
+void tst_Durability::changeLogIsBounded_data()
+{
+    QTest::addColumn<QString>("backend");
+    QTest::newRow("sqlite") << QStringLiteral("sqlite");
+    QTest::newRow("postgres") << QStringLiteral("postgres");
+}
+
+// Issue 11, 8: writers pruned the change log every 32 of their own commits, so writers that
+// each committed fewer times (a command-line tool, an application started and closed) let it
+// grow without bound: 400 rows after 400 short runs. Each run here is a new connection that
+// commits once.
+void tst_Durability::changeLogIsBounded()
+{
+    QFETCH(QString, backend);
+    constexpr int Runs = 400;
+    constexpr int Bound = 256 + 32; // LogKeep + PruneEvery (src/internal/sqlstore_p.h)
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("log.db"));
+    std::optional<PostgresTestTable> table;
+    if (backend == u"postgres") {
+        PM_POSTGRES_SPEC_OR_SKIP(server);
+        table.emplace(server);
+    }
+    for (int run = 0; run < Runs; ++run) {
+        PersistentMap map(table ? std::unique_ptr<StorageBackend>(
+                                          std::make_unique<PostgresBackend>(table->spec()))
+                                : std::make_unique<SqliteBackend>(path));
+        QVERIFY(!failureOf(map.whenReady()));
+        QVERIFY(!failureOf(map.insert(QStringLiteral("run"), run)));
+    }
+    qint64 rows = -1;
+    const QString count = QStringLiteral("SELECT count(*) FROM %1");
+    if (table) {
+        PostgresTestConnection connection(table->spec());
+        QVERIFY2(connection.isOpen(), qPrintable(connection.errorString()));
+        QSqlQuery query(connection.database());
+        QVERIFY(query.exec(count.arg(
+                        connection.quotedName(table->name() + QStringLiteral("_changes")))) &&
+                query.next());
+        rows = query.value(0).toLongLong();
+    } else {
+        {
+            QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"),
+                                                        QStringLiteral("logcount"));
+            db.setDatabaseName(path);
+            QVERIFY(db.open());
+            QSqlQuery query(db);
+            QVERIFY(query.exec(count.arg(QStringLiteral("persistent_map_changes"))) &&
+                    query.next());
+            rows = query.value(0).toLongLong();
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("logcount"));
+    }
+    qInfo("%s: %d writers that committed once each leave %lld change-log rows", qPrintable(backend),
+          Runs, rows);
+    QVERIFY2(rows > 0 && rows <= Bound, qPrintable(QString::number(rows)));
 }
 
 QTEST_GUILESS_MAIN(tst_Durability)
