@@ -190,10 +190,8 @@ void tst_PostgresBackend::hostileKeys()
     PostgresTestTable table(m_spec);
     const QStringList keys{QStringLiteral("'); DROP TABLE %1; --").arg(table.name()),
                            QStringLiteral("\"; DELETE FROM %1_changes; --").arg(table.name()),
-                           QStringLiteral("$$ LANGUAGE plpgsql $$"),
-                           QStringLiteral("\\'"),
-                           QStringLiteral("line\nbreak"),
-                           QStringLiteral("\U0001F389 emoji"),
+                           QStringLiteral("$$ LANGUAGE plpgsql $$"), QStringLiteral("\\'"),
+                           QStringLiteral("line\nbreak"), QStringLiteral("\U0001F389 emoji"),
                            // Text, not a byte order mark (QPSQL's reads used to drop it).
                            QStringLiteral("\uFEFFbom")};
     QVariantHash written;
