@@ -77,8 +77,9 @@ tarball=$cache/bookworm-apt.tar
 if [ ! -s "$tarball" ]; then
     echo "== making a minimal Debian 12 root file system (cached as $tarball)"
     start=$SECONDS
-    mmdebstrap --quiet --variant=apt --include=ca-certificates,git,sudo bookworm "$tarball.part"
-    mv "$tarball.part" "$tarball"
+    # mmdebstrap picks the output format by the name's suffix: it must end in .tar.
+    mmdebstrap --quiet --variant=apt --include=ca-certificates,git,sudo bookworm "$cache/part.tar"
+    mv "$cache/part.tar" "$tarball"
     echo "== root file system made in $((SECONDS - start)) s"
 fi
 
@@ -117,7 +118,10 @@ check() {
     root=$(mktemp -d "${PM_BARE_WORK:-/var/tmp}/pm-bare-$who.XXXXXX")
     roots+=("$root")
     # Called as `check ... || status=1`, where set -e does not apply: each step checks itself.
-    tar -xf "$tarball" -C "$root" || return 1
+    if ! tar -xf "$tarball" -C "$root"; then
+        report+=("$who   could not unpack $tarball")
+        return 1
+    fi
     mount -t proc proc "$root/proc" || return 1
     mounted+=("$root/proc")
     bind /sys "$root/sys"
