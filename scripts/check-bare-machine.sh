@@ -148,7 +148,8 @@ check() {
     [ "$who" = user ] && chroot "$root" chown -R dev:dev "$home/persistent-map"
 
     run() { # run LABEL COMMAND: in the project's folder, as the identity, with a login shell
-        local label=$1 command=$2 start log=$root/run-$label.log status=0
+        local label=$1 command=$2 start status=0
+        local log=$root/run-$label.log
         echo "== [$who] $label: $command"
         start=$SECONDS
         if [ "$who" = user ]; then
