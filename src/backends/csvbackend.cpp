@@ -42,6 +42,8 @@ struct Replay
     QVariantHash entries;
     qint64 rows = 0; // data rows in the file, live or dead
     bool torn = false; // a crash left an unfinished write at the end
+    QByteArray tornBytes; // that write's bytes: the file from the last complete write on
+    QString tornWarning; // what was dropped, for the warning
 };
 
 // A place in the file between two complete writes: everything before it has been read.
@@ -158,6 +160,7 @@ public:
     std::optional<QVariant> decodeRow(const CsvRecord &row) const;
     Replay replay(const QByteArray &data) const;
     Replay readFile() const;
+    QString keepTornBytes(const QByteArray &bytes) const;
     void openForAppend();
     void rewrite(const QVariantHash &entries);
     void compactIfWorthIt();
@@ -302,23 +305,51 @@ Replay CsvBackendPrivate::replay(const QByteArray &data) const
             });
     result.rows = parsed.rows;
     result.torn = parsed.tornLine || parsed.batchLine;
+    if (result.torn)
+        result.tornBytes = data.mid(parsed.end.offset);
     if (parsed.tornLine) {
-        qCWarning(lcPersistentMap).noquote()
-                << QStringLiteral("CSV store %1: line %2 is incomplete, probably cut off by a "
-                                  "crash; dropping it: %3")
-                           .arg(path)
-                           .arg(parsed.tornLine)
-                           .arg(QString::fromUtf8(parsed.tornText));
-    }
-    if (parsed.batchLine) {
-        qCWarning(lcPersistentMap).noquote()
-                << QStringLiteral("CSV store %1: the batch that starts on line %2 is incomplete, "
-                                  "probably cut off by a crash; dropping its %3 row(s)")
-                           .arg(path)
-                           .arg(parsed.batchLine)
-                           .arg(parsed.batchRows);
+        result.tornWarning = QStringLiteral("line %1 is incomplete, probably cut off by a crash; "
+                                            "dropping it: %2")
+                                     .arg(parsed.tornLine)
+                                     .arg(QString::fromUtf8(parsed.tornText)
+                                                  .replace(u'\r', QLatin1String("\\r"))
+                                                  .replace(u'\n', QLatin1String("\\n")));
+    } else if (parsed.batchLine) {
+        result.tornWarning = QStringLiteral("the batch that starts on line %1 is incomplete, "
+                                            "probably cut off by a crash; dropping its %2 row(s)")
+                                     .arg(parsed.batchLine)
+                                     .arg(parsed.batchRows);
     }
     return result;
+}
+
+// The bytes a torn write left, kept beside the store before anything cuts them off: the reader
+// cannot always tell a write cut inside a multi-line value from a damaged file, so nothing it
+// drops is destroyed. PATH.torn-<UTC time>, mode 0600, synced. Returns the file's name.
+QString CsvBackendPrivate::keepTornBytes(const QByteArray &bytes) const
+{
+    const QString stamp =
+            QDateTime::currentDateTimeUtc().toString(QStringLiteral("yyyyMMdd'T'HHmmss.zzz'Z'"));
+    QString name = path + QStringLiteral(".torn-") + stamp;
+    for (int n = 2; QFileInfo::exists(name); ++n)
+        name = path + QStringLiteral(".torn-%1-%2").arg(stamp).arg(n);
+    QFile out(name);
+    QString error;
+    if (!out.open(QIODevice::WriteOnly | QIODevice::NewOnly,
+                  QFileDevice::ReadOwner | QFileDevice::WriteOwner)) {
+        error = out.errorString();
+    } else if (out.write(bytes) != bytes.size() || !out.flush()) {
+        error = out.errorString();
+    } else if (!syncOpenFile(out.handle(), name, &error)) {
+    } else {
+        return name;
+    }
+    out.remove();
+    fail(Code::WriteFailed,
+         QStringLiteral("its last write is incomplete, and the %1 byte(s) it left cannot be kept "
+                        "in %2 before they are cut off: %3")
+                 .arg(bytes.size())
+                 .arg(name, error));
 }
 
 Replay CsvBackendPrivate::readFile() const
@@ -508,6 +539,12 @@ QVariantHash CsvBackend::loadAll()
 
     try {
         Replay replay = d->readFile();
+        if (replay.torn) {
+            const QString kept = d->keepTornBytes(replay.tornBytes);
+            qCWarning(lcPersistentMap).noquote()
+                    << QStringLiteral("CSV store %1: %2; the cut bytes are kept in %3")
+                               .arg(d->path, replay.tornWarning, kept);
+        }
         d->liveKeys = QSet<QString>(replay.entries.keyBegin(), replay.entries.keyEnd());
         d->rows = replay.rows;
         d->needsRepair = replay.torn;

@@ -61,6 +61,32 @@ CsvReader::CsvReader(const QByteArray &data, qsizetype firstLine, Tail tail)
         m_pos = m_consumed = 3;
 }
 
+// After an open quote on the record starting at `start`: whether every line after that one, to
+// the end of the data, reads as a complete row of three fields. Nothing after it, or a last line
+// cut off, or rows of another shape, is what a torn write of a multi-line value leaves.
+bool CsvReader::restReadsAsRows(qsizetype start) const
+{
+    const qsizetype lineEnd = m_data.indexOf('\n', start);
+    if (lineEnd < 0 || lineEnd + 1 >= m_data.size())
+        return false;
+    CsvReader rest(m_data.mid(lineEnd + 1), 2, Tail::Final);
+    rest.m_nested = Nested::Yes; // one level: a file of open quotes stays linear to read
+    CsvRecord record;
+    for (;;) {
+        switch (rest.next(&record)) {
+        case Result::Record:
+            if (record.fields.size() != 3)
+                return false;
+            continue;
+        case Result::End:
+            return true;
+        case Result::TornTail:
+        case Result::Error:
+            return false;
+        }
+    }
+}
+
 CsvReader::Result CsvReader::fail(qsizetype line, const QString &what)
 {
     m_error = QStringLiteral("line %1: %2").arg(line).arg(what);
@@ -91,11 +117,14 @@ CsvReader::Result CsvReader::next(CsvRecord *record)
                 const char *quote =
                         static_cast<const char *>(memchr(data + m_pos, '"', size - m_pos));
                 if (!quote) {
-                    // The file ends inside quotes. A torn write leaves that only on the last
-                    // line; a quote left open further up swallows later lines, which is damage.
-                    // While the file grows, it may be a multi-line value half appended.
-                    if (m_tail == Tail::Final && m_data.indexOf('\n', start) >= 0)
+                    // The file ends inside quotes: a write cut off inside a quoted value (which
+                    // may hold line breaks), or a quote left open further up that swallows the
+                    // lines after it, which is damage. Damage leaves those lines intact: they
+                    // read as whole rows of a store. While the file grows, it is a value half
+                    // appended.
+                    if (m_tail == Tail::Final && m_nested == Nested::No && restReadsAsRows(start)) {
                         return fail(startLine, QStringLiteral("unterminated quoted field"));
+                    }
                     return torn();
                 }
                 const qsizetype end = quote - data;

@@ -29,7 +29,8 @@ public:
     enum class Result {
         Record, // *record holds the next record
         End, // no more data
-        TornTail, // the data ends inside a record that has no line break: a torn final write
+        TornTail, // the data ends inside its last record (in a quoted value that may span lines,
+                  // or before the record's line break): a torn final write
         Error // errorString() says what is wrong, starting with the line number
     };
 
@@ -53,7 +54,9 @@ public:
     QByteArray tornText() const { return m_data.mid(m_consumed); }
 
 private:
+    enum class Nested { No, Yes };
     Result fail(qsizetype line, const QString &what);
+    bool restReadsAsRows(qsizetype start) const;
 
     const QByteArray m_data;
     qsizetype m_pos = 0;
@@ -61,6 +64,7 @@ private:
     qsizetype m_consumed = 0;
     qsizetype m_tornLine = 0;
     Tail m_tail = Tail::Final;
+    Nested m_nested = Nested::No;
     QString m_error;
     QStringDecoder m_decoder;
 };

@@ -92,7 +92,7 @@ inline QString filler(Random &random, int length)
 {
     static const QString alphabet = QStringLiteral(
             "abcdefghijklmnopqrstuvwxyz0123456789 ,,\"\"'=+-@;\t\u00e9\u00fc\u20ac\u4e2d"
-            "\U0001D11E\U0001F600");
+            "\U0001D11E\U0001F600\n\n\r");
     QString text;
     text.reserve(length * 2);
     while (text.size() < length) {

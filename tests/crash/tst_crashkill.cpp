@@ -179,7 +179,9 @@ QByteArray tornAppend(QRandomGenerator &random, int kill)
     for (int i = 0; i < rows; ++i) {
         PersistentMapInternal::appendCsvRecord(
                 write, keyName(int(random.bounded(KeyCount))), QStringLiteral("string"),
-                QStringLiteral("torn %1, \"never issued\" \u00e9\U0001F600 %2").arg(kill).arg(i));
+                QStringLiteral("torn %1, \"never issued\"\nacross lines \u00e9\U0001F600 %2")
+                        .arg(kill)
+                        .arg(i));
     }
     // Anywhere from the first byte to the last, line breaks included (a batch cut between its
     // rows), but not the whole write.
@@ -536,6 +538,9 @@ void tst_CrashKill::runKills(const QString &backend, const QString &postgresStor
                     ? QStringList{QStringLiteral("store.csv"), QStringLiteral("store.csv.lock")}
                     : QStringList{QStringLiteral("s.db"), QStringLiteral("s.db-wal"),
                                   QStringLiteral("s.db-shm"), QStringLiteral("s.db-journal")};
+            // A torn tail's bytes are kept beside the store (PATH.torn-<time>), never destroyed.
+            if (csv && name.startsWith(QLatin1String("store.csv.torn-")))
+                continue;
             if (!own.contains(name)) {
                 ++figures.strayFiles;
                 fail(QStringLiteral("kill %1: a stray file in the store's folder: %2")

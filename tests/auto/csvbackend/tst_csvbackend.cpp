@@ -438,6 +438,11 @@ void tst_CsvBackend::tornFinalLine_data()
     QTest::newRow("cut inside quotes") << QByteArray("b,string,\"unfinished, value");
     QTest::newRow("cut inside a character") << QByteArray("b,string,\xe6\x97");
     QTest::newRow("cut between CR and LF") << QByteArray("b,int,12\r");
+    // Issue 11, 5: values with line breaks cut by a crash used to make the store unreadable.
+    QTest::newRow("cut inside a multi-line value") << QByteArray("b,string,\"first line\nsecond");
+    QTest::newRow("cut after a line break in a value") << QByteArray("b,string,\"first line\n");
+    QTest::newRow("cut inside a multi-line value with quotes")
+            << QByteArray("b,string,\"\"\"quoted\"\"\r\nnext, \xe6\x97");
 }
 
 void tst_CsvBackend::tornFinalLine()
@@ -447,10 +452,19 @@ void tst_CsvBackend::tornFinalLine()
     QVERIFY(writeBytes(m_path, content));
     const QFile::Permissions mode = QFile::permissions(m_path);
     QTest::ignoreMessage(QtWarningMsg,
-                         QRegularExpression(QStringLiteral("line 3 is incomplete.*dropping it")));
+                         QRegularExpression(QStringLiteral(
+                                 "line 3 is incomplete.*dropping it.*the cut bytes are kept in "
+                                 ".*store.csv.torn-")));
     {
         PersistentMap map(std::make_unique<CsvBackend>(m_path));
         QVERIFY2(!loadError(map), qPrintable(map.errorString()));
+        // What is cut is kept, byte for byte, in the file the warning names.
+        const QStringList kept =
+                QDir(QFileInfo(m_path).path())
+                        .entryList({QFileInfo(m_path).fileName() + QStringLiteral(".torn-*")},
+                                   QDir::Files);
+        QCOMPARE(kept.size(), 1);
+        QCOMPARE(readBytes(QFileInfo(m_path).dir().filePath(kept.first())), tail);
         QCOMPARE(map.status(), PersistentMap::Status::Ready);
         QCOMPARE(map.toHash(), (QVariantHash{{QStringLiteral("a"), QStringLiteral("x")}}));
         QCOMPARE(readBytes(m_path), content); // nothing is written until there is something to

@@ -202,6 +202,20 @@ void tst_CsvFormat::tornTail_data()
     QTest::newRow("eof inside multibyte char") << head + "b,string,\xe6\x97" << 2 << 3;
     QTest::newRow("after a multi-line field")
             << QByteArray("key,type,value\na,string,\"1\n2\n3\"\nb,int,4") << 2 << 5;
+    // Issue 11, 5: a write cut inside a value with line breaks (what a kill or a power loss
+    // leaves); the lines after the open quote do not read as rows of the store.
+    QTest::newRow("multi-line value cut on its second line")
+            << head + "b,string,\"line one\nline tw" << 2 << 3;
+    QTest::newRow("multi-line value cut right after a line break") << head + "b,string,\"line one\n"
+                                                                   << 2 << 3;
+    QTest::newRow("multi-line value cut after an empty line") << head + "b,string,\"x\n\n"
+                                                              << 2 << 3;
+    QTest::newRow("multi-line value with CRLF cut")
+            << head + "b,string,\"one\r\ntwo, thr" << 2 << 3;
+    QTest::newRow("multi-line value with quotes cut")
+            << head + "b,string,\"say \"\"hi\"\"\nand, \"\"bye" << 2 << 3;
+    QTest::newRow("multi-line value cut after a line with commas")
+            << head + "b,string,\"k,int,1\nk,int" << 2 << 3;
 }
 
 void tst_CsvFormat::tornTail()
