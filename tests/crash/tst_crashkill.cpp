@@ -33,7 +33,7 @@
 //   PM_CRASH_SEED      reproduces a run's choices (not the kill timing)
 //   PM_CRASH_KILLS     kills per backend (default 200 for sqlite and csv, 50 for postgres, whose
 //                      writer takes longer to start and commit; when set, for postgres too)
-//   PM_CRASH_SECONDS   time budget per backend (default 60; tests/crash/CMakeLists.txt sets it
+//   PM_CRASH_SECONDS   time budget per backend (default 90; tests/crash/CMakeLists.txt sets it
 //                      and derives Qt Test's and ctest's timeouts from it)
 //   PM_CRASH_MIN_KILLS the minimum per backend (default 50 for sqlite and csv, 20 for postgres;
 //                      never more than the count)
@@ -213,7 +213,7 @@ private:
     quint64 m_seed = 0;
     int m_kills = 200;
     bool m_killsSet = false; // PM_CRASH_KILLS: then also for postgres
-    int m_seconds = 60; // budget per backend
+    int m_seconds = 90; // budget per backend
     int m_minKills = -1; // PM_CRASH_MIN_KILLS; -1: the default per backend
 };
 
