@@ -335,15 +335,13 @@ QString CsvBackendPrivate::keepTornBytes(const QByteArray &bytes) const
         name = path + QStringLiteral(".torn-%1-%2").arg(stamp).arg(n);
     QFile out(name);
     QString error;
-    if (!out.open(QIODevice::WriteOnly | QIODevice::NewOnly,
-                  QFileDevice::ReadOwner | QFileDevice::WriteOwner)) {
+    const bool written = out.open(QIODevice::WriteOnly | QIODevice::NewOnly,
+                                  QFileDevice::ReadOwner | QFileDevice::WriteOwner) &&
+            out.write(bytes) == bytes.size() && out.flush();
+    if (!written)
         error = out.errorString();
-    } else if (out.write(bytes) != bytes.size() || !out.flush()) {
-        error = out.errorString();
-    } else if (!syncOpenFile(out.handle(), name, &error)) {
-    } else {
+    else if (syncOpenFile(out.handle(), name, &error))
         return name;
-    }
     out.remove();
     fail(Code::WriteFailed,
          QStringLiteral("its last write is incomplete, and the %1 byte(s) it left cannot be kept "

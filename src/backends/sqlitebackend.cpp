@@ -6,7 +6,7 @@
 #include "persistentmaperror.h"
 #include "sqlitedirect_p.h"
 #include "sqlstore_p.h"
-#include "storefiles_p.h" // ensureStoreFile
+#include "storefiles_p.h"
 #include "valuecodec_p.h"
 
 #include <QtCore/QElapsedTimer>
