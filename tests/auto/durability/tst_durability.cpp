@@ -5,6 +5,7 @@
 // that fails is reported and never taken for success, and a batch that committed is never written
 // again over newer writes. Other processes are mapwatcher (tests/auto/externalchanges); failing
 // syncs come from SyscallFaults, linked into this executable.
+#include "mapwatcherprocess.h"
 #include "postgrestest.h"
 #include "syscallfaults.h"
 #include "testhelpers.h"
@@ -29,51 +30,7 @@
 
 namespace {
 
-// Another process on a store: mapwatcher, driven line by line.
-class OtherProcess
-{
-public:
-    explicit OtherProcess(const QString &spec)
-    {
-        m_process.setProgram(QStringLiteral(MAPWATCHER_PATH));
-        m_process.setArguments({spec});
-        m_process.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-        m_process.start();
-    }
-    ~OtherProcess()
-    {
-        if (m_process.state() != QProcess::NotRunning) {
-            m_process.kill();
-            m_process.waitForFinished();
-        }
-    }
-    // The next line whose first field is `kind` (other lines, signals, are skipped).
-    QString waitFor(const QString &kind)
-    {
-        for (;;) {
-            while (!m_process.canReadLine()) {
-                if (!m_process.waitForReadyRead(30000))
-                    return QStringLiteral("(no answer: %1)").arg(m_process.errorString());
-            }
-            const QString line = QString::fromUtf8(m_process.readLine()).chopped(1);
-            if (line.section(u'\t', 0, 0).section(u' ', 0, 0) == kind ||
-                line.startsWith(QLatin1String("error")))
-                return line;
-        }
-    }
-    bool insert(const QString &key, const QString &value)
-    {
-        m_process.write(QStringLiteral("insert\t%1\t%2\n").arg(key, value).toUtf8());
-        return waitFor(QStringLiteral("done")) == QStringLiteral("done\t") + key;
-    }
-    bool quit()
-    {
-        m_process.write("quit\n");
-        return m_process.waitForFinished(30000) && m_process.exitStatus() == QProcess::NormalExit &&
-                m_process.exitCode() == 0;
-    }
-    QProcess m_process;
-};
+using OtherProcess = MapWatcherProcess;
 
 // The POSIX locks this process holds on a file, as /proc/locks lists them.
 int locksHeldOn(const QString &path)
@@ -150,7 +107,7 @@ void tst_Durability::flushDoesNotCostOtherProcessesTheirWrites()
         QVERIFY(!failureOf(a.flush()));
         {
             OtherProcess b(spec);
-            QVERIFY(b.waitFor(QStringLiteral("ready")).startsWith(QLatin1String("ready")));
+            QVERIFY(b.waitUntilReady());
             QVERIFY(b.insert(QStringLiteral("b"), QStringLiteral("b")));
             QVERIFY(b.quit());
         }
@@ -158,7 +115,7 @@ void tst_Durability::flushDoesNotCostOtherProcessesTheirWrites()
         QVERIFY(!failureOf(a.flush()));
         {
             OtherProcess c(spec);
-            QVERIFY(c.waitFor(QStringLiteral("ready")).startsWith(QLatin1String("ready")));
+            QVERIFY(c.waitUntilReady());
             QVERIFY(c.insert(QStringLiteral("c"), QStringLiteral("c")));
             QVERIFY(c.quit());
         }
@@ -238,7 +195,7 @@ void tst_Durability::committedBatchIsNotReplayed()
         QCOMPARE(SyscallFaults::failedSyncs(), 1);
         {
             OtherProcess b(QStringLiteral("sqlite:") + path);
-            QVERIFY(b.waitFor(QStringLiteral("ready")).startsWith(QLatin1String("ready")));
+            QVERIFY(b.waitUntilReady());
             QVERIFY(b.insert(QStringLiteral("k"), QStringLiteral("B1")));
             QVERIFY(b.quit());
         }

@@ -9,6 +9,7 @@
 // The postgres rows need a server (PM_TEST_POSTGRES, docs/TESTING.md "PostgreSQL"): each row gets
 // a fresh table, dropped with its change log after the row; without a server the rows skip with
 // the reason (fail under PM_REQUIRE_POSTGRES=1).
+#include "mapwatcherprocess.h"
 #include "postgrestest.h"
 #include "testhelpers.h"
 
@@ -53,60 +54,7 @@ QStringList keysOf(const QSignalSpy &spy)
     return keys;
 }
 
-// A second process running mapwatcher on a store.
-class Watcher
-{
-public:
-    explicit Watcher(const QString &spec)
-    {
-        m_process.setProgram(QStringLiteral(MAPWATCHER_PATH));
-        m_process.setArguments({spec});
-        m_process.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-        m_process.start();
-    }
-    ~Watcher()
-    {
-        if (m_process.state() != QProcess::NotRunning) {
-            m_process.kill();
-            m_process.waitForFinished();
-        }
-    }
-    // The next line the watcher printed, or an empty string after the timeout.
-    QString nextLine(int timeout = Bound)
-    {
-        QElapsedTimer waited;
-        waited.start();
-        while (!m_process.canReadLine()) {
-            const int left = timeout - int(waited.elapsed());
-            if (left <= 0 || !m_process.waitForReadyRead(left))
-                return m_process.canReadLine() ? nextLine(0) : QString();
-        }
-        return QString::fromUtf8(m_process.readLine()).chopped(1);
-    }
-    // Skips lines until one equals `expected`; returns the ones skipped (for the message) or
-    // nullopt when it came.
-    std::optional<QStringList> waitFor(const QString &expected)
-    {
-        QStringList seen;
-        for (;;) {
-            const QString line = nextLine();
-            if (line == expected)
-                return std::nullopt;
-            if (line.isEmpty())
-                return seen;
-            seen.append(line);
-        }
-    }
-    void send(const QString &line) { m_process.write((line + u'\n').toUtf8()); }
-    bool quit()
-    {
-        send(QStringLiteral("quit"));
-        return m_process.waitForFinished(Bound) && m_process.exitCode() == 0;
-    }
-
-private:
-    QProcess m_process;
-};
+using Watcher = MapWatcherProcess;
 
 } // namespace
 
