@@ -9,13 +9,16 @@
 #include "valuecodec_p.h"
 
 #include <QtCore/QDateTime>
+#include <QtCore/QDir>
 #include <QtCore/QFile>
 #include <QtCore/QFileInfo>
 #include <QtCore/QLockFile>
 #include <QtCore/QLoggingCategory>
-#include <QtCore/QSaveFile>
 #include <QtCore/QSet>
+#include <QtCore/QTemporaryFile>
 
+#include <cerrno>
+#include <cstdio>
 #include <functional>
 #include <optional>
 
@@ -35,6 +38,20 @@ const QByteArray header = QByteArrayLiteral("key,type,value\n");
 // Compact once dead rows (overwritten or removed) exceed the live ones and this many, so the
 // cost of rewriting the file is spread over at least as many appends: O(1) per write.
 constexpr qint64 CompactionSlack = 1024;
+
+// The name of a rewritten file before it replaces the store: PATH.replacing-XXXXXX.
+const QString ReplacingSuffix = QStringLiteral(".replacing-");
+
+// The name of a file beside the store (a replacement, a torn tail): the store's name and
+// `suffix`, with room for `more` characters, kept within NAME_MAX (255 bytes) by cutting the
+// store's name, not the suffix, so that a long store name still gets them.
+QString besideName(const QString &storeName, const QString &suffix, int more)
+{
+    QString name = storeName;
+    while (name.size() > 1 && QFile::encodeName(name + suffix).size() + more > 255)
+        name.chop(1);
+    return name + suffix;
+}
 
 // What replaying a file gives: the entries, and what the writer needs to know about the file.
 struct Replay
@@ -163,6 +180,7 @@ public:
     QString keepTornBytes(const QByteArray &bytes) const;
     void openForAppend();
     void rewrite(const QVariantHash &entries);
+    void removeLeftovers() const;
     void compactIfWorthIt();
 
     // Read-only mode.
@@ -328,11 +346,23 @@ Replay CsvBackendPrivate::replay(const QByteArray &data) const
 // drops is destroyed. PATH.torn-<UTC time>, mode 0600, synced. Returns the file's name.
 QString CsvBackendPrivate::keepTornBytes(const QByteArray &bytes) const
 {
+    const QFileInfo info(path);
     const QString stamp =
             QDateTime::currentDateTimeUtc().toString(QStringLiteral("yyyyMMdd'T'HHmmss.zzz'Z'"));
-    QString name = path + QStringLiteral(".torn-") + stamp;
+    const QString base = besideName(info.fileName(), QStringLiteral(".torn-"),
+                                    int(stamp.size()) + 4); // "-999", should the time repeat
+    // The same tail kept already (opened again before a write cut it off): not kept twice.
+    const QStringList kept = info.dir().entryList({base + u'*'}, QDir::Files | QDir::Hidden);
+    for (const QString &keptName : kept) {
+        QFile earlier(info.dir().filePath(keptName));
+        if (earlier.size() == bytes.size() && earlier.open(QIODevice::ReadOnly) &&
+            earlier.readAll() == bytes) {
+            return earlier.fileName();
+        }
+    }
+    QString name = info.dir().filePath(base + stamp);
     for (int n = 2; QFileInfo::exists(name); ++n)
-        name = path + QStringLiteral(".torn-%1-%2").arg(stamp).arg(n);
+        name = info.dir().filePath(base + stamp + QStringLiteral("-%1").arg(n));
     QFile out(name);
     QString error;
     const bool written = out.open(QIODevice::WriteOnly | QIODevice::NewOnly,
@@ -369,8 +399,11 @@ void CsvBackendPrivate::openForAppend()
     goodSize = file.size();
 }
 
-// Replaces the file with one holding exactly these entries. QSaveFile writes a new file and
-// renames it over the old one, so a crash leaves either the old file or the new, never half.
+// Replaces the file with one holding exactly these entries: written to PATH.replacing-XXXXXX,
+// synced, then renamed over the file, so a crash leaves either the old file or the new, never
+// half. Not QSaveFile: its temporary file gets an ordinary name (a kill between its link and its
+// rename left one behind, seen in the crash suite) and its sync's result is not checked. A
+// leftover of ours is known by its name and removed by the next owner (removeLeftovers()).
 void CsvBackendPrivate::rewrite(const QVariantHash &entries)
 {
     QByteArray data = header;
@@ -378,18 +411,52 @@ void CsvBackendPrivate::rewrite(const QVariantHash &entries)
         const EncodedValue encoded = encodeValue(it.value());
         appendCsvRecord(data, it.key(), encoded.type, encoded.text);
     }
-    file.close();
-    QSaveFile out(path);
-    if (!out.open(QIODevice::WriteOnly) || out.write(data) != data.size() || !out.commit()) {
-        const QString error = out.errorString();
-        openForAppend();
+    // The real file's folder, also when PATH is a symbolic link: the rename happens there.
+    const QString target = QFileInfo(path).canonicalFilePath().isEmpty()
+            ? path
+            : QFileInfo(path).canonicalFilePath();
+    const QFileInfo targetInfo(target);
+    QTemporaryFile out(
+            targetInfo.dir().filePath(besideName(targetInfo.fileName(), ReplacingSuffix, 6)) +
+            QStringLiteral("XXXXXX"));
+    QString error;
+    bool written = out.open() && out.setPermissions(QFile::permissions(target)) &&
+            out.write(data) == data.size() && out.flush();
+    if (!written)
+        error = out.errorString();
+    else
+        written = syncOpenFile(out.handle(), out.fileName(), &error);
+    if (!written)
         fail(Code::WriteFailed, QStringLiteral("cannot rewrite the file: ") + error);
+    file.close();
+    if (::rename(QFile::encodeName(out.fileName()).constData(),
+                 QFile::encodeName(target).constData()) != 0) {
+        error = qt_error_string(errno);
+        openForAppend();
+        fail(Code::WriteFailed,
+             QStringLiteral("cannot replace the file with its rewritten copy: ") + error);
     }
-    syncParentFolder(path);
+    out.setAutoRemove(false); // it is the store now
     liveKeys = QSet<QString>(entries.keyBegin(), entries.keyEnd());
     rows = entries.size();
     needsRepair = false;
     openForAppend();
+    if (!syncParentFolder(target, &error)) // the rename is done; it is not yet durable
+        fail(Code::WriteFailed, error);
+}
+
+// A replacement a crash left behind (PATH.replacing-XXXXXX): never live data, since only the
+// owner writes one, and this process is the owner now.
+void CsvBackendPrivate::removeLeftovers() const
+{
+    const QFileInfo info(QFileInfo(path).canonicalFilePath().isEmpty()
+                                 ? path
+                                 : QFileInfo(path).canonicalFilePath());
+    const QStringList leftovers = info.dir().entryList(
+            {besideName(info.fileName(), ReplacingSuffix, 6) + QStringLiteral("??????")},
+            QDir::Files | QDir::Hidden | QDir::System);
+    for (const QString &name : leftovers)
+        QFile::remove(info.dir().filePath(name));
 }
 
 void CsvBackendPrivate::compactIfWorthIt()
@@ -536,6 +603,7 @@ QVariantHash CsvBackend::loadAll()
     }
 
     try {
+        d->removeLeftovers();
         Replay replay = d->readFile();
         if (replay.torn) {
             const QString kept = d->keepTornBytes(replay.tornBytes);

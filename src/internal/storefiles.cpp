@@ -65,18 +65,25 @@ bool syncOpenFile(int handle, const QString &path, QString *error)
 #endif
 }
 
-void syncParentFolder(const QString &path)
+bool syncParentFolder(const QString &path, QString *error)
 {
 #ifdef Q_OS_UNIX
-    const QByteArray folder = QFile::encodeName(QFileInfo(path).absolutePath());
-    const int fd = ::open(folder.constData(), O_RDONLY | O_CLOEXEC | O_DIRECTORY);
-    if (fd >= 0) {
-        ::fsync(fd);
-        ::close(fd);
+    const QString folder = QFileInfo(path).absolutePath();
+    const int fd =
+            ::open(QFile::encodeName(folder).constData(), O_RDONLY | O_CLOEXEC | O_DIRECTORY);
+    if (fd < 0 || ::fsync(fd) != 0) {
+        *error = QStringLiteral("cannot sync the folder %1 to disk: %2")
+                         .arg(folder, qt_error_string(errno));
+        if (fd >= 0)
+            ::close(fd);
+        return false;
     }
+    ::close(fd);
 #else
     Q_UNUSED(path);
+    Q_UNUSED(error);
 #endif
+    return true;
 }
 
 } // namespace PersistentMapInternal

@@ -19,7 +19,8 @@ bool ensureStoreFile(const QString &path, QString *error, bool *created = nullpt
 bool syncOpenFile(int handle, const QString &path, QString *error);
 
 // fsync of the folder holding path, so a rename into it is durable (no-op where unsupported).
-void syncParentFolder(const QString &path);
+// Returns false with the OS's reason in *error.
+bool syncParentFolder(const QString &path, QString *error);
 
 } // namespace PersistentMapInternal
 
