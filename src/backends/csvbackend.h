@@ -6,11 +6,12 @@
 //
 // Writes are appended (a removal appends a tombstone row; a batch of several entries is preceded
 // by a row that counts them, so a batch torn by a crash is dropped whole). When dead rows
-// outnumber live ones the file is compacted into a new file that replaces the old one atomically
-// (QSaveFile); the file is never truncated and rewritten in place. A QLockFile (PATH.lock) keeps
-// a second process out: it gets Code::Locked with the owner's PID. A final line torn by a crash
-// is dropped with a warning; any other line that cannot be parsed is reported as Code::Corrupt
-// with its line number, and the file is left untouched.
+// outnumber live ones the file is compacted into a new file (PATH.replacing-XXXXXX, synced) that
+// replaces the old one by rename; the file is never truncated and rewritten in place. A QLockFile
+// (PATH.lock) keeps a second process out: it gets Code::Locked with the owner's PID. A final
+// write torn by a crash (also one cut inside a multi-line value) is dropped with a warning, its
+// bytes kept in PATH.torn-<UTC time>; any other line that cannot be parsed is reported as
+// Code::Corrupt with its line number, and the file is left untouched.
 //
 // OpenMode::ReadOnly opens a store that another process owns (holds the lock) to follow it: no
 // lock is taken, and the file is never created, repaired, compacted or written (a missing file
