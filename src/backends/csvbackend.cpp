@@ -6,13 +6,13 @@
 #include "csvformat_p.h"
 #include "persistentmaperror.h"
 #include "storefiles_p.h"
+#include "storelock_p.h"
 #include "valuecodec_p.h"
 
 #include <QtCore/QDateTime>
 #include <QtCore/QDir>
 #include <QtCore/QFile>
 #include <QtCore/QFileInfo>
-#include <QtCore/QLockFile>
 #include <QtCore/QLoggingCategory>
 #include <QtCore/QSet>
 #include <QtCore/QTemporaryFile>
@@ -51,6 +51,17 @@ QString besideName(const QString &storeName, const QString &suffix, int more)
     while (name.size() > 1 && QFile::encodeName(name + suffix).size() + more > 255)
         name.chop(1);
     return name + suffix;
+}
+
+// Why a store with several names (hard links) is refused: a rewrite replaces the file by a
+// rename, which moves one name only; the others would go on naming the old file, a second store
+// that another process could open and write while this one's owner never sees it.
+QString hardLinksRefused(qint64 links)
+{
+    return QStringLiteral("the file has %1 hard links; a CSV store is replaced by a rename when it "
+                          "is rewritten (compaction, clear()), which would leave the other names "
+                          "on an old copy. Use a symbolic link instead")
+            .arg(links);
 }
 
 // What replaying a file gives: the entries, and what the writer needs to know about the file.
@@ -190,7 +201,7 @@ public:
     QString path;
     CsvBackend::OpenMode mode = CsvBackend::OpenMode::ReadWrite;
     QFile file; // the append handle
-    std::unique_ptr<QLockFile> lock;
+    StoreLock lock; // held while the store is open for writing
     QSet<QString> liveKeys;
     qint64 rows = 0;
     qint64 goodSize = 0; // the file's size after the last complete write
@@ -428,6 +439,15 @@ void CsvBackendPrivate::rewrite(const QVariantHash &entries)
         written = syncOpenFile(out.handle(), out.fileName(), &error);
     if (!written)
         fail(Code::WriteFailed, QStringLiteral("cannot rewrite the file: ") + error);
+    // A hard link made while the store is open would keep naming the old file, as a second
+    // store nobody else's lock covers.
+    if (const qint64 links = lock.linkCount(); links > 1)
+        fail(Code::WriteFailed,
+             QStringLiteral("cannot rewrite the file: ") + hardLinksRefused(links));
+    // Locked before it becomes the store, so no other process can take the new file's lock.
+    StoreLock nextLock;
+    if (!nextLock.acquireOpenFile(out.handle(), &error))
+        fail(Code::WriteFailed, QStringLiteral("cannot rewrite the file: ") + error);
     file.close();
     if (::rename(QFile::encodeName(out.fileName()).constData(),
                  QFile::encodeName(target).constData()) != 0) {
@@ -437,6 +457,8 @@ void CsvBackendPrivate::rewrite(const QVariantHash &entries)
              QStringLiteral("cannot replace the file with its rewritten copy: ") + error);
     }
     out.setAutoRemove(false); // it is the store now
+    if (nextLock.isHeld()) // the old file's lock ends: it is no longer the store
+        lock = std::move(nextLock);
     liveKeys = QSet<QString>(entries.keyBegin(), entries.keyEnd());
     rows = entries.size();
     needsRepair = false;
@@ -573,33 +595,20 @@ QVariantHash CsvBackend::loadAll()
     if (!ensureStoreFile(d->path, &error, &created))
         d->fail(Code::OpenFailed, error);
 
-    d->lock = std::make_unique<QLockFile>(d->path + QStringLiteral(".lock"));
-    d->lock->setStaleLockTime(0); // held for the map's lifetime; a crashed owner is detected by PID
-    bool locked = d->lock->tryLock(0);
-    qint64 ownerPid = 0;
-    QString ownerHost, ownerApp;
-    if (!locked && d->lock->error() == QLockFile::LockFailedError &&
-        !d->lock->getLockInfo(&ownerPid, &ownerHost, &ownerApp)) {
-        // A lock file without readable owner: a process killed while creating it (seen in the
-        // crash suite). Qt also holds a native lock (flock) on a live lock file, so removing it
-        // succeeds only when no process holds it.
-        locked = d->lock->removeStaleLockFile() && d->lock->tryLock(0);
+    switch (d->lock.acquire(d->path, &error)) {
+    case StoreLock::Result::Acquired:
+        break;
+    case StoreLock::Result::Busy:
+        d->fail(Code::Locked,
+                QStringLiteral("locked by %1; only one process may open a CSV store for writing "
+                               "(others may follow it read-only: csv:PATH?readonly=1); %2")
+                        .arg(StoreLock::describeHolder(d->path), StoreLock::howItEnds()));
+    case StoreLock::Result::Failed:
+        d->fail(Code::OpenFailed, error);
     }
-    if (!locked) {
-        qint64 pid = 0;
-        QString host, app;
-        d->lock->getLockInfo(&pid, &host, &app);
-        const QLockFile::LockError lockError = d->lock->error();
-        d->lock.reset();
-        if (lockError == QLockFile::LockFailedError) {
-            d->fail(Code::Locked,
-                    QStringLiteral("locked by process %1 (%2 on %3); only one process may open a "
-                                   "CSV store")
-                            .arg(pid)
-                            .arg(app, host));
-        }
-        d->fail(Code::OpenFailed,
-                QStringLiteral("cannot create the lock file %1.lock").arg(d->path));
+    if (const qint64 links = d->lock.linkCount(); links > 1) {
+        d->lock.release();
+        d->fail(Code::OpenFailed, hardLinksRefused(links));
     }
 
     try {
@@ -622,7 +631,7 @@ QVariantHash CsvBackend::loadAll()
         return replay.entries;
     } catch (...) {
         d->file.close();
-        d->lock.reset(); // another process may try to open it after this one gave up
+        d->lock.release(); // another process may try to open it after this one gave up
         throw;
     }
 }

@@ -7,8 +7,11 @@
 // Writes are appended (a removal appends a tombstone row; a batch of several entries is preceded
 // by a row that counts them, so a batch torn by a crash is dropped whole). When dead rows
 // outnumber live ones the file is compacted into a new file (PATH.replacing-XXXXXX, synced) that
-// replaces the old one by rename; the file is never truncated and rewritten in place. A QLockFile
-// (PATH.lock) keeps a second process out: it gets Code::Locked with the owner's PID. A final
+// replaces the old one by rename; the file is never truncated and rewritten in place. The owner
+// holds the system's whole-file lock (flock) on the file itself, so a second owner through any
+// path (a symbolic link, a bind mount) gets Code::Locked naming the holder's PID and command;
+// the lock ends with its holder, so there is no stale lock to clear. A file with more than one
+// hard link is refused (Code::OpenFailed): a rename moves one name only. A final
 // write torn by a crash (also one cut inside a multi-line value) is dropped with a warning, its
 // bytes kept in PATH.torn-<UTC time>; any other line that cannot be parsed is reported as
 // Code::Corrupt with its line number, and the file is left untouched.

@@ -535,7 +535,7 @@ void tst_CrashKill::runKills(const QString &backend, const QString &postgresStor
         const QStringList files = QDir(dir.path()).entryList(QDir::Files | QDir::Hidden);
         for (const QString &name : files) {
             const QStringList own = csv
-                    ? QStringList{QStringLiteral("store.csv"), QStringLiteral("store.csv.lock")}
+                    ? QStringList{QStringLiteral("store.csv")}
                     : QStringList{QStringLiteral("s.db"), QStringLiteral("s.db-wal"),
                                   QStringLiteral("s.db-shm"), QStringLiteral("s.db-journal")};
             // A torn tail's bytes are kept beside the store (PATH.torn-<time>), never destroyed.

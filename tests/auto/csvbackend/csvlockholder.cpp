@@ -3,7 +3,8 @@
 
 // csvlockholder PATH: opens a PersistentMap on the CSV store PATH, prints "ready" (or "error:
 // MESSAGE") and holds the store until its standard input closes. Each line KEY=VALUE it reads
-// meanwhile is inserted and answered with "done KEY" once written. tst_csvbackend runs it as the
+// meanwhile is inserted and answered with "done KEY" once written; "!clear" clears the store
+// (the file is replaced) and is answered with "done !clear". tst_csvbackend runs it as the
 // second process that owns the store's lock.
 #include <PersistentMap/CsvBackend>
 #include <PersistentMap/PersistentMap>
@@ -34,6 +35,12 @@ int main(int argc, char **argv)
     char line[4096];
     while (std::fgets(line, sizeof line, stdin)) {
         const QString text = QString::fromUtf8(line).trimmed();
+        if (text == u"!clear") { // clear(): the store's file is replaced by a new one
+            map.clear().waitForFinished();
+            std::printf("done !clear\n");
+            std::fflush(stdout);
+            continue;
+        }
         const qsizetype equals = text.indexOf(u'=');
         if (equals <= 0)
             continue;

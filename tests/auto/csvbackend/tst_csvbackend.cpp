@@ -16,6 +16,7 @@
 #include <QtCore/QFileInfo>
 #include <QtCore/QProcess>
 #include <QtCore/QRegularExpression>
+#include <QtCore/QSysInfo>
 #include <QtCore/QTemporaryDir>
 #include <QtCore/QThread>
 #include <QtTest/QSignalSpy>
@@ -23,6 +24,7 @@
 
 #include <signal.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <functional>
 #include <optional>
@@ -74,6 +76,24 @@ bool fullyParseable(const QByteArray &data, QString *why)
             return false;
         }
     }
+}
+
+// The processes holding a whole-file lock (flock) on the file path names, as /proc/locks lists
+// them: "1: FLOCK ADVISORY WRITE PID MAJ:MIN:INODE 0 EOF".
+QList<qint64> flockHolders(const QString &path)
+{
+    QList<qint64> pids;
+    const ino_t ino = inode(path);
+    QFile locks(QStringLiteral("/proc/locks"));
+    if (ino == 0 || !locks.open(QIODevice::ReadOnly))
+        return pids;
+    const QByteArray suffix = ':' + QByteArray::number(quint64(ino));
+    for (const QByteArray &line : locks.readAll().split('\n')) {
+        const QList<QByteArray> fields = line.simplified().split(' ');
+        if (fields.size() >= 6 && fields.at(1) == "FLOCK" && fields.at(5).endsWith(suffix))
+            pids.append(fields.at(4).toLongLong());
+    }
+    return pids;
 }
 
 bool appendBytes(const QString &path, const QByteArray &bytes)
@@ -130,7 +150,12 @@ class tst_CsvBackend : public QObject
 
 private Q_SLOTS:
     void writeRefusedByTheKernel();
-    void emptyLockFileLeftByACrash();
+    void leftoverLockFileIsIgnored_data();
+    void leftoverLockFileIsIgnored();
+    void oneOwnerWhateverThePath_data();
+    void oneOwnerWhateverThePath();
+    void lockedThroughALinkWhileTheOwnerRewrites();
+    void hardLinksAreRefused();
     void leftoverReplacementIsRemoved();
     void tornTailIsKeptOnce();
     void tornTailOfALongFileName();
@@ -182,10 +207,13 @@ void tst_CsvBackend::newStoreHasHeader()
         PersistentMap map(std::make_unique<CsvBackend>(path));
         QVERIFY2(!loadError(map), qPrintable(map.errorString()));
         QCOMPARE(readBytes(path), header);
-        QVERIFY(QFile::exists(path + QStringLiteral(".lock")));
+        // The lock is on the file itself: nothing is created beside it.
+        QCOMPARE(flockHolders(path), QList<qint64>{QCoreApplication::applicationPid()});
+        QCOMPARE(QFileInfo(path).dir().entryList(QDir::Files | QDir::Hidden),
+                 QStringList{QStringLiteral("new.csv")});
     }
     QCOMPARE(readBytes(path), header);
-    QVERIFY(!QFile::exists(path + QStringLiteral(".lock"))); // released with the map
+    QCOMPARE(flockHolders(path), QList<qint64>()); // released with the map
 }
 
 void tst_CsvBackend::readableContent()
@@ -427,7 +455,7 @@ void tst_CsvBackend::corruptFileIsLeftUntouched()
         QVERIFY(failureOf(map.flush()));
         QCOMPARE(readBytes(m_path), content);
         // The lock is given up at once, so a repaired file can be opened by another process.
-        QVERIFY(!QFile::exists(m_path + QStringLiteral(".lock")));
+        QCOMPARE(flockHolders(m_path), QList<qint64>());
     }
     QCOMPARE(readBytes(m_path), content);
     QCOMPARE(inode(m_path), inodeBefore);
@@ -523,13 +551,15 @@ void tst_CsvBackend::lockedBySecondProcess()
         QCOMPARE(map.status(), PersistentMap::Status::Error);
         QVERIFY2(error->message().startsWith(QStringLiteral("CSV store %1: ").arg(m_path)),
                  qPrintable(error->message()));
-        QVERIFY2(error->message().contains(QStringLiteral("process %1").arg(pid)),
+        QVERIFY2(error->message().contains(QStringLiteral("process %1 (csvlockholder)").arg(pid)),
+                 qPrintable(error->message()));
+        QVERIFY2(error->message().contains(QStringLiteral("no lock file to delete")),
                  qPrintable(error->message()));
         QVERIFY(failureOf(map.insert(QStringLiteral("intruder"), 1)));
         QVERIFY(failureOf(map.flush()));
     }
     QCOMPARE(readBytes(m_path), content);
-    QVERIFY(QFile::exists(m_path + QStringLiteral(".lock"))); // still the holder's
+    QCOMPARE(flockHolders(m_path), QList<qint64>{pid}); // still the holder's
 
     holder.closeWriteChannel();
     QVERIFY(holder.waitForFinished(20000));
@@ -575,8 +605,8 @@ void tst_CsvBackend::readOnlyWhileAnotherProcessHoldsTheLock()
     startHolder(holder);
     if (QTest::currentTestFailed())
         return;
-    const QByteArray lock = readBytes(m_path + QStringLiteral(".lock"));
-    QVERIFY(lock.contains(QByteArray::number(holder.processId())));
+    const QList<qint64> lock{holder.processId()};
+    QCOMPARE(flockHolders(m_path), lock);
     {
         PersistentMap follower(std::make_unique<CsvBackend>(m_path, ReadOnly));
         QVERIFY2(!loadError(follower), qPrintable(follower.errorString()));
@@ -593,7 +623,7 @@ void tst_CsvBackend::readOnlyWhileAnotherProcessHoldsTheLock()
         QCOMPARE(changed.first().at(0), QVariant(QStringLiteral("greeting")));
         QCOMPARE(follower.value(QStringLiteral("greeting")), QVariant(QStringLiteral("hello")));
     }
-    QCOMPARE(readBytes(m_path + QStringLiteral(".lock")), lock);
+    QCOMPARE(flockHolders(m_path), lock); // the follower took no lock and left the owner's
 
     holder.closeWriteChannel();
     QVERIFY(holder.waitForFinished(20000));
@@ -976,29 +1006,159 @@ void tst_CsvBackend::writeRefusedByTheKernel()
     QCOMPARE(reopened.value(QStringLiteral("big")).toString(), big);
 }
 
-// Regression (issue 5, found by the crash suite): a writer killed while QLockFile was creating
-// PATH.lock left it empty, and every later open failed with "locked by process 0".
-void tst_CsvBackend::emptyLockFileLeftByACrash()
+// Lock files beside the store (PATH.lock, written by QLockFile before the lock moved onto the
+// file itself) mean nothing now. Regressions: a writer killed while QLockFile created it left it
+// empty, and every later open failed with "locked by process 0" (issue 5, found by the crash
+// suite); an owner restarted with the PID it had before (PID 1 in a container) found "locked by
+// process 1", itself, on every start (issue 11).
+void tst_CsvBackend::leftoverLockFileIsIgnored_data()
 {
-    QTemporaryDir dir;
-    const QString path = dir.filePath(QStringLiteral("store.csv"));
-    {
-        PersistentMap map(std::make_unique<CsvBackend>(path));
-        QVERIFY(!loadError(map));
-        map.insert(QStringLiteral("kept"), 1);
-    }
-    QFile lock(path + QStringLiteral(".lock"));
-    QVERIFY(lock.open(QIODevice::WriteOnly)); // empty, as a kill mid-creation leaves it
-    lock.close();
+    QTest::addColumn<QByteArray>("lockFile");
+    QTest::newRow("empty, a kill while it was created") << QByteArray();
+    // QLockFile's format: PID, application name, host name.
+    QTest::newRow("naming this very process, restarted with the same PID")
+            << QByteArray::number(QCoreApplication::applicationPid()) + '\n' +
+                    QCoreApplication::applicationName().toUtf8() + '\n' +
+                    QSysInfo::machineHostName().toUtf8() + '\n';
+}
 
-    PersistentMap map(std::make_unique<CsvBackend>(path));
-    QVERIFY(!loadError(map));
+void tst_CsvBackend::leftoverLockFileIsIgnored()
+{
+    QFETCH(QByteArray, lockFile);
+    {
+        PersistentMap map(std::make_unique<CsvBackend>(m_path));
+        QVERIFY(!loadError(map));
+        QVERIFY(!failureOf(map.insert(QStringLiteral("kept"), 1)));
+    }
+    QVERIFY(writeBytes(m_path + QStringLiteral(".lock"), lockFile));
+
+    PersistentMap map(std::make_unique<CsvBackend>(m_path));
+    QVERIFY2(!loadError(map), qPrintable(map.errorString()));
     QCOMPARE(map.value(QStringLiteral("kept")), QVariant(1));
-    // And the lock is really held again: a second map is refused.
-    PersistentMap second(std::make_unique<CsvBackend>(path));
+    QVERIFY(!failureOf(map.insert(QStringLiteral("after"), 2)));
+    // And the lock is really held: a second map is refused.
+    PersistentMap second(std::make_unique<CsvBackend>(m_path));
     const std::optional<PersistentMapError> error = loadError(second);
     QVERIFY(error);
     QCOMPARE(error->code(), PersistentMapError::Code::Locked);
+}
+
+// One owner per file, not per path (issue 11): every other path to the store meets the owner's
+// lock, also after the owner replaced the file (compaction, clear()), and a path that reaches
+// the file through a symbolic link is the same store. Without this, a second owner's appends
+// were cut back or compacted away by the first.
+void tst_CsvBackend::oneOwnerWhateverThePath_data()
+{
+    QTest::addColumn<QString>("kind");
+    QTest::newRow("symbolic link") << QStringLiteral("symlink");
+    QTest::newRow("linked folder") << QStringLiteral("folder link");
+    QTest::newRow("path with ..") << QStringLiteral("dotdot");
+}
+
+void tst_CsvBackend::oneOwnerWhateverThePath()
+{
+    QFETCH(QString, kind);
+    QVERIFY(QDir(m_dir->path()).mkpath(QStringLiteral("sub")));
+    QString other;
+    if (kind == u"symlink") {
+        other = m_dir->filePath(QStringLiteral("link.csv"));
+        QVERIFY(QFile::link(m_path, other));
+    } else if (kind == u"folder link") {
+        QVERIFY(QFile::link(m_dir->path(), m_dir->filePath(QStringLiteral("sub/up"))));
+        other = m_dir->filePath(QStringLiteral("sub/up/store.csv"));
+    } else {
+        other = m_dir->filePath(QStringLiteral("sub/../store.csv"));
+    }
+
+    auto owner = std::make_unique<PersistentMap>(std::make_unique<CsvBackend>(m_path));
+    QVERIFY2(!loadError(*owner), qPrintable(owner->errorString()));
+    QVERIFY(!failureOf(owner->insert(QStringLiteral("a"), 1)));
+    for (int round = 0; round < 2; ++round) {
+        PersistentMap intruder(std::make_unique<CsvBackend>(other));
+        const std::optional<PersistentMapError> error = loadError(intruder);
+        QVERIFY2(error, qPrintable(kind));
+        QCOMPARE(error->code(), PersistentMapError::Code::Locked);
+        // After a rewrite, the new file is the one locked.
+        const ino_t before = inode(m_path);
+        QVERIFY(!failureOf(owner->clear()));
+        QVERIFY(inode(m_path) != before);
+        QVERIFY(!failureOf(owner->insert(QStringLiteral("a"), round + 2)));
+    }
+    // The old files' locks are not left held: only the store's.
+    QCOMPARE(flockHolders(m_path), QList<qint64>{QCoreApplication::applicationPid()});
+    owner.reset();
+
+    // The other path reaches the same store once its owner is gone.
+    PersistentMap reopened(std::make_unique<CsvBackend>(other));
+    QVERIFY2(!loadError(reopened), qPrintable(reopened.errorString()));
+    QCOMPARE(reopened.value(QStringLiteral("a")), QVariant(3));
+}
+
+// Another process opening the store through a symbolic link while the owner rewrites the file
+// over and over: it never gets the store, whatever moment it opens at (lock, then check that the
+// path still names the locked file).
+void tst_CsvBackend::lockedThroughALinkWhileTheOwnerRewrites()
+{
+    QProcess holder;
+    startHolder(holder);
+    if (QTest::currentTestFailed())
+        return;
+    const QString link = m_dir->filePath(QStringLiteral("link.csv"));
+    QVERIFY(QFile::link(m_path, link));
+    int refused = 0;
+    for (int i = 0; i < 40; ++i) {
+        holder.write("!clear\n"); // the holder rewrites the file (a new inode) each time
+        PersistentMap intruder(std::make_unique<CsvBackend>(link));
+        const std::optional<PersistentMapError> error = loadError(intruder);
+        QVERIFY2(error, "a second owner got the store");
+        QCOMPARE(error->code(), PersistentMapError::Code::Locked);
+        ++refused;
+        QByteArray out;
+        while (!out.contains('\n') && holder.waitForReadyRead(20000))
+            out += holder.readLine();
+        QCOMPARE(out, QByteArray("done !clear\n"));
+    }
+    QCOMPARE(refused, 40);
+    holder.closeWriteChannel();
+    QVERIFY(holder.waitForFinished(20000));
+    QCOMPARE(holder.exitCode(), 0);
+}
+
+// A hard link is a second name the rewrite's rename cannot carry: after a compaction it would
+// name the old file, a second store. Refused at open, and a rewrite is refused once someone
+// adds one; appends go on.
+void tst_CsvBackend::hardLinksAreRefused()
+{
+    {
+        PersistentMap map(std::make_unique<CsvBackend>(m_path));
+        QVERIFY(!loadError(map));
+        QVERIFY(!failureOf(map.insert(QStringLiteral("a"), 1)));
+    }
+    const QString hardLink = m_dir->filePath(QStringLiteral("hard.csv"));
+    QCOMPARE(::link(QFile::encodeName(m_path).constData(), QFile::encodeName(hardLink).constData()),
+             0);
+    const QByteArray content = readBytes(m_path);
+    for (const QString &path : {m_path, hardLink}) {
+        PersistentMap map(std::make_unique<CsvBackend>(path));
+        const std::optional<PersistentMapError> error = loadError(map);
+        QVERIFY(error);
+        QCOMPARE(error->code(), PersistentMapError::Code::OpenFailed);
+        QVERIFY2(error->message().contains(QStringLiteral("2 hard links")),
+                 qPrintable(error->message()));
+        QCOMPARE(flockHolders(m_path), QList<qint64>());
+    }
+    QCOMPARE(readBytes(m_path), content);
+
+    QVERIFY(QFile::remove(hardLink));
+    PersistentMap map(std::make_unique<CsvBackend>(m_path));
+    QVERIFY(!loadError(map));
+    QCOMPARE(::link(QFile::encodeName(m_path).constData(), QFile::encodeName(hardLink).constData()),
+             0);
+    const std::optional<PersistentMapError> cleared = failureOf(map.clear());
+    QVERIFY(cleared);
+    QVERIFY2(cleared->message().contains(QStringLiteral("2 hard links")),
+             qPrintable(cleared->message()));
+    QCOMPARE(inode(m_path), inode(hardLink)); // not split
 }
 
 // A kill between writing a rewritten file and renaming it over the store left QSaveFile's
