@@ -132,6 +132,17 @@ PersistentMapPrivate::Batch &PersistentMapPrivate::openBatchLocked()
     return *pending;
 }
 
+QFuture<void> PersistentMapPrivate::requestFlushLocked()
+{
+    Batch &batch = openBatchLocked();
+    batch.flushRequested = true;
+    if (!batch.flushPromise) {
+        batch.flushPromise = std::make_shared<QPromise<void>>();
+        batch.flushPromise->start();
+    }
+    return batch.flushPromise->future();
+}
+
 void PersistentMapPrivate::insertLocked(const QString &key, const QVariant &value)
 {
     if (cache.insert(key, value) != ShardedCache::Change::None &&
@@ -300,6 +311,7 @@ void PersistentMapPrivate::drain()
         streaming = writeCount != writesAtTake;
     }
     const std::shared_ptr<QPromise<void>> promise = batch.promise;
+    const std::shared_ptr<QPromise<void>> flushPromise = batch.flushPromise;
     if (error) {
         if (!loadError && !applied) {
             if (cleared)
@@ -307,10 +319,17 @@ void PersistentMapPrivate::drain()
             QMutexLocker locker(&mutex);
             restoreLocked(std::move(batch));
         }
-        promise->setException(*error);
+        // Committed writes are acknowledged even when the sync after them failed: only the
+        // flush() that asked for the sync fails then.
+        if (!applied || loadError)
+            promise->setException(*error);
+        if (flushPromise)
+            flushPromise->setException(*error);
         reportError(error->message());
     }
     promise->finish();
+    if (flushPromise)
+        flushPromise->finish();
 }
 
 // Group commit. A commit costs about the same for one entry as for hundreds (SQLite rewrites
@@ -516,17 +535,21 @@ void PersistentMapPrivate::shutdown()
         QMutexLocker locker(&mutex);
         shuttingDown = true;
         batchGrew.wakeAll();
-        openBatchLocked().flushRequested = true;
-        flushed = pending->promise->future();
+        flushed = requestFlushLocked();
         scheduleDrainLocked();
     }
     try {
         flushed.waitForFinished();
     } catch (const QException &e) {
         QMutexLocker locker(&mutex);
-        if (!loadError && pending) { // a load error was reported when it happened
+        if (loadError) {
+            // reported when it happened
+        } else if (pending) {
             qCWarning(lcPersistentMap, "destroyed with %lld unsaved change(s): %s",
-                      qlonglong(pending->ops.size()), e.what());
+                      qlonglong(pending->ops.size() + (pending->clearFirst ? 1 : 0)), e.what());
+        } else {
+            qCWarning(lcPersistentMap, "destroyed with its writes committed but not synced: %s",
+                      e.what());
         }
     }
     // The backend is destroyed where it was used: it may own a thread-bound SQL connection.
@@ -686,7 +709,9 @@ QFuture<void> PersistentMap::clear()
 QFuture<void> PersistentMap::flush()
 {
     Q_D(PersistentMap);
-    return d->write([d] { d->openBatchLocked().flushRequested = true; });
+    QFuture<void> flushed;
+    d->write([d, &flushed] { flushed = d->requestFlushLocked(); });
+    return flushed;
 }
 
 bool PersistentMap::watchExternalChanges() const

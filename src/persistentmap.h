@@ -17,7 +17,8 @@
 // Failure: a failed write keeps its changes queued, fails its future with PersistentMapError,
 // sets errorString and emits errorOccurred; the next write or flush() retries it. A write the
 // store can never take (StorageBackend::canStore()) fails at once with Code::Unsupported and is
-// not queued. A store that
+// not queued. A sync that fails after the writes committed fails only flush()'s future (the
+// writes are acknowledged and never written again); the next flush() syncs again. A store that
 // cannot be opened or parsed is left untouched: status becomes Error, whenReady() fails, and
 // the map keeps working in memory only (writes fail their futures with the same error).
 //
@@ -84,7 +85,8 @@ public:
     QFuture<void> remove(const QString &key);
     QFuture<void> apply(const WriteBatch &batch); // atomic; the last entry for a key wins
     QFuture<void> clear(); // persisted, not only in memory
-    QFuture<void> flush(); // every earlier write committed and durable on disk
+    // Every earlier write committed and durable on disk (synced); fails when the sync fails.
+    QFuture<void> flush();
 
     // Changes that other writers commit to the store (another process, another map on the same
     // store) update the cache and emit the same signals as local changes, for backends that can

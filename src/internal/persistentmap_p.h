@@ -48,6 +48,9 @@ public:
         bool clearFirst = false;
         bool flushRequested = false;
         std::shared_ptr<QPromise<void>> promise;
+        // flush()'s own: it fails when the sync fails, while the writes' promise succeeds
+        // once they committed (acknowledged = committed; durable is the flush's to report).
+        std::shared_ptr<QPromise<void>> flushPromise;
     };
 
     struct Notification
@@ -68,6 +71,8 @@ public:
     QFuture<void> write(F &&mutate);
     bool isConnected(Notification::Kind kind) const;
     Batch &openBatchLocked();
+    // Asks the open batch to be synced once committed; the future of that sync.
+    QFuture<void> requestFlushLocked();
     void scheduleDrainLocked();
     void insertLocked(const QString &key, const QVariant &value);
     void removeLocked(const QString &key);

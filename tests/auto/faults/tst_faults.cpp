@@ -15,6 +15,7 @@
 
 #include <QtCore/QFile>
 #include <QtCore/QRegularExpression>
+#include <QtCore/QSemaphore>
 #include <QtCore/QTemporaryDir>
 #include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
@@ -70,6 +71,8 @@ private Q_SLOTS:
     void loadFailure();
     void flushFailure_data() { addKinds(); }
     void flushFailure();
+    void writesBesideAFailedFlushAreAcknowledged_data() { addKinds(); }
+    void writesBesideAFailedFlushAreAcknowledged();
     void pollFailureReportedOnce_data() { addKinds(); }
     void pollFailureReportedOnce();
     void destructorWithPermanentFailure_data() { addKinds(); }
@@ -341,6 +344,51 @@ void tst_Faults::flushFailure()
     if (kind != Kind::Memory) {
         QCOMPARE(reopen(kind, m_path),
                  (QVariantHash{{QStringLiteral("a"), 1}, {QStringLiteral("b"), 2}}));
+    }
+}
+
+// Writes that joined the batch a flush() asked to sync are committed before the sync fails: they
+// are acknowledged, and only the flush() fails (issue 11: their futures failed too, so a caller
+// retried writes that had landed, over other processes' newer ones). The storage thread is held
+// inside the first batch's apply() so that the next writes and the flush() join one batch.
+void tst_Faults::writesBesideAFailedFlushAreAcknowledged()
+{
+    QFETCH(Kind, kind);
+    QSemaphore entered;
+    QSemaphore proceed;
+    std::atomic<bool> hold{true};
+    m_control->beforeApply = [&] {
+        if (hold.exchange(false)) {
+            entered.release();
+            proceed.acquire();
+        }
+    };
+    {
+        std::unique_ptr<PersistentMap> map = makeMap(kind);
+        map->whenReady().waitForFinished();
+        const QFuture<void> first = map->insert(QStringLiteral("a"), 1);
+        QVERIFY(entered.tryAcquire(1, 20000)); // the storage thread is inside apply(a)
+        m_control->flush.failNext();
+        const QFuture<void> second = map->insert(QStringLiteral("b"), 2);
+        const QFuture<void> flushed = map->flush();
+        const QFuture<void> third = map->insert(QStringLiteral("c"), 3);
+        proceed.release();
+
+        QVERIFY(!failureOf(first));
+        const std::optional<PersistentMapError> error = failureOf(flushed);
+        QVERIFY(error);
+        QCOMPARE(error->message(), FaultyBackend::messageFor("flush", 1));
+        QVERIFY2(!failureOf(second), "a committed write was reported as failed");
+        QVERIFY2(!failureOf(third), "a committed write was reported as failed");
+        QCOMPARE(m_control->apply.calls.load(), 2); // (a), then (b, c): nothing written twice
+        QVERIFY(!failureOf(map->flush())); // the next flush syncs
+        QCOMPARE(m_control->apply.calls.load(), 2);
+    }
+    if (kind != Kind::Memory) {
+        QCOMPARE(reopen(kind, m_path),
+                 (QVariantHash{{QStringLiteral("a"), 1},
+                               {QStringLiteral("b"), 2},
+                               {QStringLiteral("c"), 3}}));
     }
 }
 
