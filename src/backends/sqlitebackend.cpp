@@ -58,6 +58,9 @@ public:
     bool open = false;
     std::unique_ptr<SqliteDirect> direct; // the C API fast path, when it can be used
     qint64 dataVersion = 0; // PRAGMA data_version: changes when another connection commits
+    // SQLITE_LIMIT_LENGTH, read by canStore() on any thread: SQLite's default (SQLITE_MAX_LENGTH,
+    // sqlite.org/limits.html) until the connection says otherwise.
+    std::atomic<qint64> lengthLimit{1000000000};
     std::optional<QSqlQuery> dataVersionQuery;
 };
 
@@ -172,6 +175,8 @@ void SqliteBackend::loadInto(Loader &loader)
     d->store.exec(d->direct ? QStringLiteral("PRAGMA synchronous=NORMAL")
                             : QStringLiteral("PRAGMA synchronous=FULL"),
                   Code::OpenFailed, QStringLiteral("cannot set synchronous mode"));
+    if (d->direct && d->direct->lengthLimit() > 0)
+        d->lengthLimit = d->direct->lengthLimit();
     if (d->direct) {
         SqliteDirect::Error error;
         if (!d->direct->loadInto(loader, &error))
@@ -233,6 +238,28 @@ void SqliteBackend::flush()
     SqliteDirect::Error error;
     if (!d->direct->sync(&error))
         d->store.fail(Code::WriteFailed, error.message);
+}
+
+// SQLite refuses a row longer than SQLITE_LIMIT_LENGTH with SQLITE_TOOBIG. Refused here, at
+// insert(), such a write fails alone; queued, it would fail every batch it joined (issue 11).
+bool SqliteBackend::canStore(const QString &key, const QVariant &value, QString *why) const
+{
+    constexpr qint64 RowOverhead = 64; // the record header and the type's text
+    const qint64 limit = d->lengthLimit.load(std::memory_order_relaxed) - RowOverhead;
+    qint64 keyBytes = 0;
+    qint64 valueBytes = 0;
+    if (!encodedSizeExceeds(QVariant(key), limit, &keyBytes) &&
+        !encodedSizeExceeds(value, limit - keyBytes, &valueBytes)) {
+        return true;
+    }
+    *why = QStringLiteral("%1: the key '%2' cannot be stored: its row would take more than the "
+                          "%3 bytes SQLite allows (SQLITE_LIMIT_LENGTH; key %4 bytes, value %5 "
+                          "bytes)")
+                   .arg(d->store.label(), key.left(200))
+                   .arg(limit + RowOverhead)
+                   .arg(keyBytes)
+                   .arg(valueBytes);
+    return false;
 }
 
 bool SqliteBackend::canWatchChanges() const

@@ -6,9 +6,11 @@
 // (key TEXT PRIMARY KEY, type TEXT, value TEXT) holds readable text; docs/FORMAT.md describes it.
 //
 // Journal mode WAL, synchronous NORMAL: a committed batch survives a crash of the process;
-// flush() checkpoints the WAL with fsync so it also survives a power loss. Each apply() is one
-// transaction. Other connections (other processes) may use the same file; a busy timeout of
-// 5 seconds rides out their locks. The table name must match [A-Za-z_][A-Za-z0-9_]{0,63}.
+// flush() syncs the WAL and the database file through SQLite's own open files, so it also
+// survives a power loss (without the SQLite C API: synchronous FULL, every commit synced). Each
+// apply() is one transaction. Other connections (other processes) may use the same file; a busy
+// timeout of 5 seconds rides out their locks. The table name must match
+// [A-Za-z_][A-Za-z0-9_]{0,63}.
 #ifndef SQLITEBACKEND_H
 #define SQLITEBACKEND_H
 
@@ -33,6 +35,9 @@ public:
     void flush() override;
     void apply(const WriteBatch &batch) override;
     void clear() override;
+    // False for a key and value whose row SQLite cannot hold (more than SQLITE_LIMIT_LENGTH,
+    // 1 000 000 000 bytes by default, in UTF-8 text; a byte array counts as its base64).
+    bool canStore(const QString &key, const QVariant &value, QString *why) const override;
     bool canWatchChanges() const override;
     Changes pollChanges() override;
 

@@ -113,6 +113,11 @@ bool SqliteDirect::exec(const char *sql, Error *error)
     return false;
 }
 
+qint64 SqliteDirect::lengthLimit() const
+{
+    return sqlite3_limit(m_handle, SQLITE_LIMIT_LENGTH, -1);
+}
+
 bool SqliteDirect::sync(Error *error)
 {
     const struct
@@ -276,6 +281,11 @@ bool SqliteDirect::sync(Error *error)
 {
     error->message = QStringLiteral("built without the SQLite C API");
     return false;
+}
+
+qint64 SqliteDirect::lengthLimit() const
+{
+    return 0;
 }
 
 } // namespace PersistentMapInternal

@@ -51,6 +51,8 @@ public:
     // on the file (SQLite's "How To Corrupt An SQLite Database File", section 2.2). A failed sync
     // is an error, with the OS's reason.
     bool sync(Error *error);
+    // The connection's SQLITE_LIMIT_LENGTH: the most bytes a string, a blob or a row may take.
+    qint64 lengthLimit() const;
 
 private:
     SqliteDirect(sqlite3 *handle, const QString &table);

@@ -269,6 +269,101 @@ EncodedValue encodeValue(const QVariant &value)
     }
 }
 
+namespace {
+
+// An upper bound of the UTF-8 bytes a value takes inside encodeValue()'s JSON (lists, maps): a
+// string character may become \uXXXX (6 bytes); -1 when only encoding the value can tell.
+qint64 jsonSizeBound(const QVariant &value)
+{
+    constexpr qint64 Overhead = 64; // quotes, separators, a tag, a number
+    switch (value.metaType().id()) {
+    case QMetaType::QString:
+        return 6 * qint64(value.toString().size()) + Overhead;
+    case QMetaType::QByteArray:
+        return 4 * (qint64(value.toByteArray().size()) + 2) / 3 + Overhead;
+    case QMetaType::QStringList: {
+        qint64 size = Overhead;
+        for (const QString &element : value.toStringList())
+            size += 6 * qint64(element.size()) + Overhead;
+        return size;
+    }
+    case QMetaType::QVariantList: {
+        qint64 size = Overhead;
+        for (const QVariant &element : value.toList()) {
+            const qint64 elementSize = jsonSizeBound(element);
+            if (elementSize < 0)
+                return -1;
+            size += elementSize;
+        }
+        return size;
+    }
+    case QMetaType::QVariantMap:
+    case QMetaType::QVariantHash: {
+        qint64 size = Overhead;
+        const auto add = [&size](const QString &key, const QVariant &element) {
+            const qint64 elementSize = jsonSizeBound(element);
+            size = elementSize < 0 || size < 0 ? -1 : size + elementSize + 6 * key.size();
+        };
+        if (value.metaType().id() == QMetaType::QVariantMap) {
+            const QVariantMap map = value.toMap();
+            for (auto it = map.cbegin(); it != map.cend(); ++it)
+                add(it.key(), it.value());
+        } else {
+            const QVariantHash hash = value.toHash();
+            for (auto it = hash.cbegin(); it != hash.cend(); ++it)
+                add(it.key(), it.value());
+        }
+        return size;
+    }
+    default:
+        return hasOwnTag(value.metaType().id()) || isNullValue(value) ? Overhead : -1;
+    }
+}
+
+} // namespace
+
+namespace {
+
+qint64 encodedSizeBound(const QVariant &value)
+{
+    constexpr qint64 TagBytes = 16; // "stringlist", "datetime", ...
+    switch (value.metaType().id()) {
+    case QMetaType::QString: {
+        // UTF-8 length: 3 bytes per UTF-16 unit at most, counted exactly only when that matters.
+        const QString text = value.toString();
+        if (3 * qint64(text.size()) < (qint64(1) << 20))
+            return TagBytes + 3 * qint64(text.size());
+        qint64 bytes = 0;
+        for (qsizetype i = 0; i < text.size(); ++i) {
+            const char16_t unit = text.at(i).unicode();
+            bytes += unit < 0x80 ? 1 : unit < 0x800 ? 2 : QChar::isSurrogate(unit) ? 2 : 3;
+        }
+        return TagBytes + bytes;
+    }
+    case QMetaType::QByteArray:
+        return TagBytes + 4 * ((qint64(value.toByteArray().size()) + 2) / 3); // base64
+    default:
+        if (const qint64 bound = jsonSizeBound(value); bound >= 0)
+            return TagBytes + bound;
+        return -1;
+    }
+}
+
+} // namespace
+
+bool encodedSizeExceeds(const QVariant &value, qint64 limit, qint64 *size)
+{
+    *size = encodedSizeBound(value);
+    if (*size >= 0 && *size <= limit)
+        return false;
+    const int type = value.metaType().id();
+    if (*size >= 0 && (type == QMetaType::QString || type == QMetaType::QByteArray))
+        return true; // exact for these once they are that large
+    const EncodedValue encoded = encodeValue(value);
+    *size = qint64(encoded.type.toUtf8().size()) + encoded.text.toUtf8().size();
+    return *size > limit;
+}
+
 bool decodeValue(const QString &type, const QString &text, QVariant *out, QString *error)
 {
     // Ordered by how common the type is in settings and data stores.

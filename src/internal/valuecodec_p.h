@@ -24,6 +24,12 @@ bool isEncodable(const QVariant &value, QString *why = nullptr);
 // Precondition: isEncodable(value).
 EncodedValue encodeValue(const QVariant &value);
 
+// Whether the UTF-8 bytes of encodeValue(value)'s type and text exceed `limit`; *size gets them
+// (exact when they do, else possibly an upper bound). Cheap enough for every insert: strings,
+// bytes, numbers and containers of them are measured, not encoded, unless their bound is over
+// the limit; a type written through QDataStream is encoded.
+bool encodedSizeExceeds(const QVariant &value, qint64 limit, qint64 *size);
+
 // Decodes what encodeValue() produced. On failure returns false and says why in *error (the
 // caller adds the file, line or key).
 bool decodeValue(const QString &type, const QString &text, QVariant *out, QString *error);

@@ -95,6 +95,7 @@ private Q_SLOTS:
     void concurrentCreationOfOneFile();
     void hostileKeys();
     void emptyKeyAndEmptyValues();
+    void rowOverSqlitesLimitIsRefusedAtInsert();
     void createsParentFolders();
     void fileModeIsOwnerOnly();
     void fullDatabase();
@@ -371,6 +372,35 @@ void tst_SqliteBackend::hostileKeys()
 // Regression: QSQLITE binds a null QString as NULL, so an empty key or a value stored as empty
 // text (an empty string, an invalid QVariant) failed the NOT NULL constraint, and the failed
 // batch then blocked every later write of the map.
+// A row over SQLITE_LIMIT_LENGTH (10^9 bytes): SQLite answers SQLITE_TOOBIG, and queued, the
+// write failed every later batch and was lost at exit (issue 11). Refused at insert() instead,
+// alone. The bytes are never touched (Qt::Uninitialized): a byte array is stored as base64, so
+// 750 000 001 bytes take 1 000 000 004.
+void tst_SqliteBackend::rowOverSqlitesLimitIsRefusedAtInsert()
+{
+    const QString path = m_dir.filePath(QStringLiteral("big.db"));
+    {
+        PersistentMap map(std::make_unique<SqliteBackend>(path));
+        QVERIFY(!failureOf(map.whenReady()));
+        QVERIFY(!failureOf(map.insert(QStringLiteral("before"), 1)));
+        const QByteArray huge(750000001, Qt::Uninitialized);
+        const std::optional<PersistentMapError> refused =
+                failureOf(map.insert(QStringLiteral("huge"), huge));
+        QVERIFY(refused);
+        QCOMPARE(refused->code(), PersistentMapError::Code::Unsupported);
+        QVERIFY2(refused->message().contains(QStringLiteral("SQLITE_LIMIT_LENGTH")),
+                 qPrintable(refused->message()));
+        QVERIFY(!map.contains(QStringLiteral("huge")));
+        // Later writes go through.
+        QVERIFY(!failureOf(map.insert(QStringLiteral("after"), 2)));
+        QVERIFY(!failureOf(map.flush()));
+    }
+    PersistentMap reopened(std::make_unique<SqliteBackend>(path));
+    QVERIFY(!failureOf(reopened.whenReady()));
+    QCOMPARE(reopened.toHash(),
+             (QVariantHash{{QStringLiteral("before"), 1}, {QStringLiteral("after"), 2}}));
+}
+
 void tst_SqliteBackend::emptyKeyAndEmptyValues()
 {
     const QString path = m_dir.filePath(QStringLiteral("empty.db"));

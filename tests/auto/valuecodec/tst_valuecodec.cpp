@@ -45,6 +45,9 @@ private Q_SLOTS:
     void initTestCase();
     void roundTrip_data();
     void roundTrip();
+    void encodedSizeIsNeverUnderestimated_data() { roundTrip_data(); }
+    void encodedSizeIsNeverUnderestimated();
+    void encodedSizeOfLargeText();
     void readableText_data();
     void readableText();
     void decodeErrors_data();
@@ -299,4 +302,33 @@ void tst_ValueCodec::reservedTagsAreNotValueTypes()
 }
 
 QTEST_GUILESS_MAIN(tst_ValueCodec)
+// SqliteBackend::canStore() refuses rows over SQLite's length limit from encodedSizeExceeds()
+// without encoding: its figure must never be below what encodeValue() really produces.
+void tst_ValueCodec::encodedSizeIsNeverUnderestimated()
+{
+    QFETCH(QVariant, value);
+    const EncodedValue encoded = encodeValue(value);
+    const qint64 actual = qint64(encoded.type.toUtf8().size()) + encoded.text.toUtf8().size();
+    qint64 size = 0;
+    QVERIFY(!encodedSizeExceeds(value, std::numeric_limits<qint64>::max() / 2, &size));
+    QVERIFY2(size >= actual, qPrintable(QStringLiteral("%1 < %2").arg(size).arg(actual)));
+    QVERIFY(encodedSizeExceeds(value, actual - 1, &size));
+    QVERIFY(size >= actual);
+}
+
+// Over the limit, strings and byte arrays are measured exactly, without being encoded.
+void tst_ValueCodec::encodedSizeOfLargeText()
+{
+    const QString text = QString(400000, u'a') + QString(300000, u'\u00e9') +
+            QString(200000, u'\u20ac') + QString::fromUtf8("\xF0\x9F\x98\x80").repeated(100000);
+    const qint64 utf8 = text.toUtf8().size();
+    qint64 size = 0;
+    QVERIFY(encodedSizeExceeds(text, utf8 - 1, &size));
+    QCOMPARE(size - utf8, qint64(16)); // the type tag's room
+    QVERIFY(!encodedSizeExceeds(text, utf8 + 16, &size));
+    const QByteArray bytes(3000001, Qt::Uninitialized);
+    QVERIFY(encodedSizeExceeds(bytes, 4000000, &size));
+    QCOMPARE(size, qint64(16 + 4000004));
+}
+
 #include "tst_valuecodec.moc"
