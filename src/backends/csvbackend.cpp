@@ -64,6 +64,19 @@ QString hardLinksRefused(qint64 links)
             .arg(links);
 }
 
+// A row this backend writes: three fields, a known type tag (or a removal or batch row) and a
+// value that decodes. Lines of a multi-line value cut off by a crash rarely pass it.
+bool isStoreRow(const QStringList &fields)
+{
+    if (fields.size() != 3)
+        return false;
+    if (fields.at(1) == removedTag() || fields.at(1) == batchTag())
+        return true;
+    QVariant value;
+    QString error;
+    return decodeValue(fields.at(1), fields.at(2), &value, &error);
+}
+
 // What replaying a file gives: the entries, and what the writer needs to know about the file.
 struct Replay
 {
@@ -225,6 +238,7 @@ Parsed CsvBackendPrivate::parse(const QByteArray &data, Position from, CsvReader
     Parsed result;
     result.end = from;
     CsvReader reader(data, from.line, tail);
+    reader.setRowCheck(isStoreRow);
     CsvRecord record;
     auto advance = [&] {
         result.end = Position{from.offset + reader.consumed(), reader.nextLine()};

@@ -62,8 +62,9 @@ CsvReader::CsvReader(const QByteArray &data, qsizetype firstLine, Tail tail)
 }
 
 // After an open quote on the record starting at `start`: whether every line after that one, to
-// the end of the data, reads as a complete row of three fields. Nothing after it, or a last line
-// cut off, or rows of another shape, is what a torn write of a multi-line value leaves.
+// the end of the data, reads as a complete row (three fields, or what m_rowCheck accepts). Nothing
+// after it, or a last line cut off, or rows of another shape, is what a torn write of a multi-line
+// value leaves.
 bool CsvReader::restReadsAsRows(qsizetype start) const
 {
     const qsizetype lineEnd = m_data.indexOf('\n', start);
@@ -75,7 +76,7 @@ bool CsvReader::restReadsAsRows(qsizetype start) const
     for (;;) {
         switch (rest.next(&record)) {
         case Result::Record:
-            if (record.fields.size() != 3)
+            if (m_rowCheck ? !m_rowCheck(record.fields) : record.fields.size() != 3)
                 return false;
             continue;
         case Result::End:

@@ -43,6 +43,13 @@ public:
     // skipped only at the start of the file (line 1).
     explicit CsvReader(const QByteArray &data, qsizetype firstLine = 1, Tail tail = Tail::Final);
 
+    // What a whole row of the store looks like (by default: three fields). A quote left open
+    // followed, to the end of the data, only by lines that read as such rows is damage, not a
+    // torn write; the stricter the check, the fewer torn multi-line values (whose lines may
+    // hold commas) are taken for damage.
+    using RowCheck = bool (*)(const QStringList &fields);
+    void setRowCheck(RowCheck check) { m_rowCheck = check; }
+
     Result next(CsvRecord *record);
     QString errorString() const { return m_error; }
     // Bytes up to and including the last complete record.
@@ -65,6 +72,7 @@ private:
     qsizetype m_tornLine = 0;
     Tail m_tail = Tail::Final;
     Nested m_nested = Nested::No;
+    RowCheck m_rowCheck = nullptr;
     QString m_error;
     QStringDecoder m_decoder;
 };

@@ -474,6 +474,10 @@ void tst_CsvBackend::tornFinalLine_data()
     QTest::newRow("cut after a line break in a value") << QByteArray("b,string,\"first line\n");
     QTest::newRow("cut inside a multi-line value with quotes")
             << QByteArray("b,string,\"\"\"quoted\"\"\r\nnext, \xe6\x97");
+    // A value holding CSV text of its own: whole lines of three fields after the open quote,
+    // but not rows of the store (no type tag). They were taken for damage: store unreadable.
+    QTest::newRow("cut inside a value holding CSV lines") << QByteArray(
+            "b,string,\"name,size,date\nreport,12,2026-11-30\nsummary,3,2026-12-01\n");
 }
 
 void tst_CsvBackend::tornFinalLine()
