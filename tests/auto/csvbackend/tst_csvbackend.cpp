@@ -155,6 +155,7 @@ private Q_SLOTS:
     void oneOwnerWhateverThePath_data();
     void oneOwnerWhateverThePath();
     void lockedThroughALinkWhileTheOwnerRewrites();
+    void lockedThroughABindMount();
     void hardLinksAreRefused();
     void leftoverReplacementIsRemoved();
     void tornTailIsKeptOnce();
@@ -187,7 +188,8 @@ private Q_SLOTS:
     void factoryRefusesUnknownOptions();
 
 private:
-    void startHolder(QProcess &holder);
+    void startHolder(QProcess &holder, const QString &program = QString(),
+                     const QStringList &arguments = {});
 
     std::unique_ptr<QTemporaryDir> m_dir;
     QString m_path;
@@ -522,11 +524,13 @@ void tst_CsvBackend::tornFinalLine()
                            {QStringLiteral("d"), 4}}));
 }
 
-// Starts csvlockholder on m_path and waits until it holds the store.
-void tst_CsvBackend::startHolder(QProcess &holder)
+// Starts csvlockholder on m_path (or through `program` and `arguments`, which end by running
+// it) and waits until it holds the store.
+void tst_CsvBackend::startHolder(QProcess &holder, const QString &program,
+                                 const QStringList &arguments)
 {
-    holder.setProgram(QStringLiteral(CSVLOCKHOLDER_PATH));
-    holder.setArguments({m_path});
+    holder.setProgram(program.isEmpty() ? QStringLiteral(CSVLOCKHOLDER_PATH) : program);
+    holder.setArguments(program.isEmpty() ? QStringList{m_path} : arguments);
     holder.setProcessChannelMode(QProcess::ForwardedErrorChannel);
     holder.start();
     QVERIFY2(holder.waitForStarted(), qPrintable(holder.errorString()));
@@ -1126,6 +1130,45 @@ void tst_CsvBackend::lockedThroughALinkWhileTheOwnerRewrites()
     holder.closeWriteChannel();
     QVERIFY(holder.waitForFinished(20000));
     QCOMPARE(holder.exitCode(), 0);
+}
+
+// A bind mount of the store file (a container's volume): another process that owns the store
+// through the mount point keeps this one out. The other process runs in a mount namespace of
+// its own (unshare -rm: a user namespace, so no privilege is needed where the kernel allows
+// them), where it bind-mounts the store onto another file and opens it there.
+void tst_CsvBackend::lockedThroughABindMount()
+{
+    if (QProcess::execute(QStringLiteral("unshare"),
+                          {QStringLiteral("-rm"), QStringLiteral("true")}) != 0)
+        QSKIP("unshare -rm is not available here (no user namespaces): no bind mount to test");
+    {
+        PersistentMap map(std::make_unique<CsvBackend>(m_path));
+        QVERIFY(!failureOf(map.insert(QStringLiteral("a"), 1)));
+    }
+    const QString mountPoint = m_dir->filePath(QStringLiteral("mounted.csv"));
+    QVERIFY(writeBytes(mountPoint, QByteArray()));
+    QProcess holder;
+    startHolder(holder, QStringLiteral("unshare"),
+                {QStringLiteral("-rm"), QStringLiteral("sh"), QStringLiteral("-c"),
+                 QStringLiteral("mount --bind \"$1\" \"$2\" && exec \"$3\" \"$2\""),
+                 QStringLiteral("sh"), m_path, mountPoint, QStringLiteral(CSVLOCKHOLDER_PATH)});
+    if (QTest::currentTestFailed())
+        return;
+    const qint64 pid = holder.processId(); // unshare and sh exec: the holder's own
+    {
+        PersistentMap intruder(std::make_unique<CsvBackend>(m_path));
+        const std::optional<PersistentMapError> error = loadError(intruder);
+        QVERIFY2(error, "a second owner got the store through the mount's source");
+        QCOMPARE(error->code(), PersistentMapError::Code::Locked);
+        QVERIFY2(error->message().contains(QStringLiteral("process %1").arg(pid)),
+                 qPrintable(error->message()));
+    }
+    holder.closeWriteChannel();
+    QVERIFY(holder.waitForFinished(20000));
+    QCOMPARE(holder.exitCode(), 0);
+    PersistentMap reopened(std::make_unique<CsvBackend>(m_path));
+    QVERIFY(!loadError(reopened));
+    QCOMPARE(reopened.value(QStringLiteral("holder")), QVariant(pid));
 }
 
 // A hard link is a second name the rewrite's rename cannot carry: after a compaction it would
