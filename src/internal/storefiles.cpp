@@ -15,10 +15,16 @@
 
 namespace PersistentMapInternal {
 
-bool ensureStoreFile(const QString &path, QString *error, bool *created)
+bool ensureStoreFile(const QString &linkOrPath, QString *error, bool *created)
 {
     if (created)
         *created = false;
+    // A symbolic link to a file that does not exist yet (a dotfile manager's link): the file is
+    // created where it points, as an editor would; O_EXCL refuses to create it through the link.
+    QString path = linkOrPath;
+    for (int hops = 0; hops < 40 && QFileInfo(path).isSymLink() && !QFileInfo(path).exists();
+         ++hops)
+        path = QFileInfo(path).symLinkTarget();
     const QFileInfo info(path);
     if (info.exists()) {
         if (info.isDir()) {

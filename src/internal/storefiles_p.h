@@ -10,7 +10,8 @@
 namespace PersistentMapInternal {
 
 // Creates the parent folders and, when missing, an empty file readable only by its owner
-// (mode 0600). Returns false and says why in *error.
+// (mode 0600), also where a dangling symbolic link points. The new file's folder (and any folder
+// created) is synced. Returns false and says why in *error.
 bool ensureStoreFile(const QString &path, QString *error, bool *created = nullptr);
 
 // fsync of a file the backend has open (file.handle()): its data reaches the disk. Never opens a

@@ -15,7 +15,9 @@
 #include <PersistentMap/PostgresBackend>
 #include <PersistentMap/SqliteBackend>
 
+#include <QtCore/QDir>
 #include <QtCore/QFile>
+#include <QtCore/QFileInfo>
 #include <QtCore/QProcess>
 #include <QtCore/QScopeGuard>
 #include <QtCore/QTemporaryDir>
@@ -133,8 +135,14 @@ void tst_Durability::failedSyncIsAnError_data()
 {
     QTest::addColumn<QString>("backend");
     QTest::addColumn<QByteArray>("file"); // the file whose sync fails
-    QTest::newRow("sqlite") << QStringLiteral("sqlite") << QByteArray("sync.db-wal");
-    QTest::newRow("csv") << QStringLiteral("csv") << QByteArray("sync.csv");
+    QTest::addColumn<bool>("throughLink"); // opened through a symbolic link to real/sync.*
+    QTest::newRow("sqlite") << QStringLiteral("sqlite") << QByteArray("sync.db-wal") << false;
+    QTest::newRow("csv") << QStringLiteral("csv") << QByteArray("sync.csv") << false;
+    // The sync reaches the real file, not the link (the fault is armed for the real path).
+    QTest::newRow("sqlite through a symbolic link")
+            << QStringLiteral("sqlite") << QByteArray("real/sync.db-wal") << true;
+    QTest::newRow("csv through a symbolic link")
+            << QStringLiteral("csv") << QByteArray("real/sync.csv") << true;
 }
 
 // Issue 11, 1 and 4: a sync that fails makes flush() fail with the OS's reason; the next flush()
@@ -143,9 +151,15 @@ void tst_Durability::failedSyncIsAnError()
 {
     QFETCH(QString, backend);
     QFETCH(QByteArray, file);
+    QFETCH(bool, throughLink);
     QTemporaryDir dir;
-    const QString path = dir.filePath(backend == u"sqlite" ? QStringLiteral("sync.db")
-                                                           : QStringLiteral("sync.csv"));
+    const QString name =
+            backend == u"sqlite" ? QStringLiteral("sync.db") : QStringLiteral("sync.csv");
+    QString path = dir.filePath(name);
+    if (throughLink) {
+        QVERIFY(QDir(dir.path()).mkpath(QStringLiteral("real")));
+        QVERIFY(QFile::link(dir.filePath(QStringLiteral("real/") + name), path));
+    }
     auto open = [&] {
         return backend == u"sqlite"
                 ? std::make_unique<PersistentMap>(std::make_unique<SqliteBackend>(path))
@@ -163,7 +177,15 @@ void tst_Durability::failedSyncIsAnError()
         QVERIFY2(error->message().contains(qt_error_string(EIO)), qPrintable(error->message()));
         QVERIFY(!failureOf(map->flush()));
         QVERIFY(!failureOf(map->insert(QStringLiteral("after"), 2)));
+        QVERIFY(!failureOf(map->clear())); // a CSV rewrite replaces the real file, not the link
+        QVERIFY(!failureOf(map->insert(QStringLiteral("k"), 1)));
+        QVERIFY(!failureOf(map->insert(QStringLiteral("after"), 2)));
+        SyscallFaults::failSyncs(EIO, 1, file);
+        QVERIFY(failureOf(map->flush()));
+        QCOMPARE(SyscallFaults::failedSyncs(), 2);
+        QVERIFY(!failureOf(map->flush()));
     }
+    QCOMPARE(QFileInfo(path).isSymLink(), throughLink);
     auto reopened = open();
     QVERIFY(!failureOf(reopened->whenReady()));
     QCOMPARE(reopened->value(QStringLiteral("k")), QVariant(1));
