@@ -64,19 +64,6 @@ QString hardLinksRefused(qint64 links)
             .arg(links);
 }
 
-// A row this backend writes: three fields, a known type tag (or a removal or batch row) and a
-// value that decodes. Lines of a multi-line value cut off by a crash rarely pass it.
-bool isStoreRow(const QStringList &fields)
-{
-    if (fields.size() != 3)
-        return false;
-    if (fields.at(1) == removedTag() || fields.at(1) == batchTag())
-        return true;
-    QVariant value;
-    QString error;
-    return decodeValue(fields.at(1), fields.at(2), &value, &error);
-}
-
 // What replaying a file gives: the entries, and what the writer needs to know about the file.
 struct Replay
 {
@@ -195,7 +182,7 @@ public:
         if (mode == CsvBackend::OpenMode::ReadOnly)
             fail(Code::Unsupported, QStringLiteral("opened read-only, it cannot be written"));
     }
-    Parsed parse(const QByteArray &data, Position from, CsvReader::Tail tail,
+    Parsed parse(const QByteArray &data, Position from,
                  const std::function<void(const CsvRecord &)> &apply) const;
     // The row's value; nullopt for a removal. A value that does not parse is Code::Corrupt.
     std::optional<QVariant> decodeRow(const CsvRecord &row) const;
@@ -232,13 +219,12 @@ public:
 // Reads the rows of data, a file's bytes from `from` on, and hands each row of each complete
 // write to apply(): a single row, or a batch once all its rows are there. A write the data ends
 // inside is left out of `end`, to be read again when the file is longer (or repaired).
-Parsed CsvBackendPrivate::parse(const QByteArray &data, Position from, CsvReader::Tail tail,
+Parsed CsvBackendPrivate::parse(const QByteArray &data, Position from,
                                 const std::function<void(const CsvRecord &)> &apply) const
 {
     Parsed result;
     result.end = from;
-    CsvReader reader(data, from.line, tail);
-    reader.setRowCheck(isStoreRow);
+    CsvReader reader(data, from.line);
     CsvRecord record;
     auto advance = [&] {
         result.end = Position{from.offset + reader.consumed(), reader.nextLine()};
@@ -339,13 +325,12 @@ std::optional<QVariant> CsvBackendPrivate::decodeRow(const CsvRecord &row) const
 Replay CsvBackendPrivate::replay(const QByteArray &data) const
 {
     Replay result;
-    const Parsed parsed =
-            parse(data, Position(), CsvReader::Tail::Final, [&](const CsvRecord &row) {
-                if (std::optional<QVariant> value = decodeRow(row))
-                    result.entries.insert(row.fields.at(0), std::move(*value));
-                else
-                    result.entries.remove(row.fields.at(0));
-            });
+    const Parsed parsed = parse(data, Position(), [&](const CsvRecord &row) {
+        if (std::optional<QVariant> value = decodeRow(row))
+            result.entries.insert(row.fields.at(0), std::move(*value));
+        else
+            result.entries.remove(row.fields.at(0));
+    });
     result.rows = parsed.rows;
     result.torn = parsed.tornLine || parsed.batchLine;
     if (result.torn)
@@ -529,13 +514,12 @@ QVariantHash CsvBackendPrivate::openFollowed()
     if (in->error() != QFileDevice::NoError)
         fail(Code::OpenFailed, QStringLiteral("cannot read the file: ") + in->errorString());
     QVariantHash entries;
-    const Parsed parsed =
-            parse(data, Position(), CsvReader::Tail::Growing, [&](const CsvRecord &row) {
-                if (std::optional<QVariant> value = decodeRow(row))
-                    entries.insert(row.fields.at(0), std::move(*value));
-                else
-                    entries.remove(row.fields.at(0));
-            });
+    const Parsed parsed = parse(data, Position(), [&](const CsvRecord &row) {
+        if (std::optional<QVariant> value = decodeRow(row))
+            entries.insert(row.fields.at(0), std::move(*value));
+        else
+            entries.remove(row.fields.at(0));
+    });
     followed = std::move(in);
     followedStamp = stamp;
     seen = stamp;
@@ -554,7 +538,7 @@ StorageBackend::Changes CsvBackendPrivate::readAppended(qint64 size)
         fail(Code::OpenFailed, QStringLiteral("cannot read the file: ") + followed->errorString());
     QList<WriteBatch::Entry> entries;
     QHash<QString, qsizetype> indexOf;
-    const Parsed parsed = parse(data, applied, CsvReader::Tail::Growing, [&](const CsvRecord &row) {
+    const Parsed parsed = parse(data, applied, [&](const CsvRecord &row) {
         WriteBatch::Entry entry{row.fields.at(0), {}, true};
         if (std::optional<QVariant> value = decodeRow(row)) {
             entry.value = std::move(*value);

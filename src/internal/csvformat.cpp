@@ -48,10 +48,9 @@ void appendCsvRecord(QByteArray &out, QStringView f0, QStringView f1, QStringVie
     out.append('\n');
 }
 
-CsvReader::CsvReader(const QByteArray &data, qsizetype firstLine, Tail tail)
+CsvReader::CsvReader(const QByteArray &data, qsizetype firstLine)
     : m_data(data)
     , m_line(firstLine)
-    , m_tail(tail)
     // ConvertInitialBom: a field that starts with U+FEFF keeps it; only the file's BOM is
     // skipped, below.
     , m_decoder(QStringDecoder::Utf8,
@@ -59,33 +58,6 @@ CsvReader::CsvReader(const QByteArray &data, qsizetype firstLine, Tail tail)
 {
     if (firstLine == 1 && m_data.startsWith("\xEF\xBB\xBF")) // a BOM, as spreadsheets write it
         m_pos = m_consumed = 3;
-}
-
-// After an open quote on the record starting at `start`: whether every line after that one, to
-// the end of the data, reads as a complete row (three fields, or what m_rowCheck accepts). Nothing
-// after it, or a last line cut off, or rows of another shape, is what a torn write of a multi-line
-// value leaves.
-bool CsvReader::restReadsAsRows(qsizetype start) const
-{
-    const qsizetype lineEnd = m_data.indexOf('\n', start);
-    if (lineEnd < 0 || lineEnd + 1 >= m_data.size())
-        return false;
-    CsvReader rest(m_data.mid(lineEnd + 1), 2, Tail::Final);
-    rest.m_nested = Nested::Yes; // one level: a file of open quotes stays linear to read
-    CsvRecord record;
-    for (;;) {
-        switch (rest.next(&record)) {
-        case Result::Record:
-            if (m_rowCheck ? !m_rowCheck(record.fields) : record.fields.size() != 3)
-                return false;
-            continue;
-        case Result::End:
-            return true;
-        case Result::TornTail:
-        case Result::Error:
-            return false;
-        }
-    }
 }
 
 CsvReader::Result CsvReader::fail(qsizetype line, const QString &what)
@@ -102,7 +74,6 @@ CsvReader::Result CsvReader::next(CsvRecord *record)
         return Result::End;
 
     const qsizetype startLine = m_line;
-    const qsizetype start = m_pos;
     record->line = startLine;
     record->fields.clear();
     auto torn = [&] {
@@ -118,14 +89,11 @@ CsvReader::Result CsvReader::next(CsvRecord *record)
                 const char *quote =
                         static_cast<const char *>(memchr(data + m_pos, '"', size - m_pos));
                 if (!quote) {
-                    // The file ends inside quotes: a write cut off inside a quoted value (which
-                    // may hold line breaks), or a quote left open further up that swallows the
-                    // lines after it, which is damage. Damage leaves those lines intact: they
-                    // read as whole rows of a store. While the file grows, it is a value half
-                    // appended.
-                    if (m_tail == Tail::Final && m_nested == Nested::No && restReadsAsRows(start)) {
-                        return fail(startLine, QStringLiteral("unterminated quoted field"));
-                    }
+                    // The file ends inside quotes: a write cut off inside a quoted value, which
+                    // may hold line breaks, quotes and lines that read like rows of a store
+                    // (seen in the power-loss suite). A quote left open by a hand edit looks
+                    // the same; either way the caller keeps the bytes it cuts (PATH.torn-*).
+                    // While the file grows, it is a value half appended.
                     return torn();
                 }
                 const qsizetype end = quote - data;

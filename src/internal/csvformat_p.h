@@ -34,21 +34,9 @@ public:
         Error // errorString() says what is wrong, starting with the line number
     };
 
-    // How the data ends. Growing: another process is still appending to the file (a read-only
-    // follower reads it), so a quoted field left open at the end is an append in progress, not
-    // a damaged file.
-    enum class Tail { Final, Growing };
-
     // data holds a file's bytes from the start of line firstLine on; a byte order mark is
     // skipped only at the start of the file (line 1).
-    explicit CsvReader(const QByteArray &data, qsizetype firstLine = 1, Tail tail = Tail::Final);
-
-    // What a whole row of the store looks like (by default: three fields). A quote left open
-    // followed, to the end of the data, only by lines that read as such rows is damage, not a
-    // torn write; the stricter the check, the fewer torn multi-line values (whose lines may
-    // hold commas) are taken for damage.
-    using RowCheck = bool (*)(const QStringList &fields);
-    void setRowCheck(RowCheck check) { m_rowCheck = check; }
+    explicit CsvReader(const QByteArray &data, qsizetype firstLine = 1);
 
     Result next(CsvRecord *record);
     QString errorString() const { return m_error; }
@@ -61,18 +49,13 @@ public:
     QByteArray tornText() const { return m_data.mid(m_consumed); }
 
 private:
-    enum class Nested { No, Yes };
     Result fail(qsizetype line, const QString &what);
-    bool restReadsAsRows(qsizetype start) const;
 
     const QByteArray m_data;
     qsizetype m_pos = 0;
     qsizetype m_line = 1;
     qsizetype m_consumed = 0;
     qsizetype m_tornLine = 0;
-    Tail m_tail = Tail::Final;
-    Nested m_nested = Nested::No;
-    RowCheck m_rowCheck = nullptr;
     QString m_error;
     QStringDecoder m_decoder;
 };

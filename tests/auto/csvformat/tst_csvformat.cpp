@@ -145,12 +145,6 @@ void tst_CsvFormat::errors_data()
     QTest::addColumn<int>("line");
     QTest::addColumn<QString>("cause");
 
-    QTest::newRow("unterminated quote in the middle")
-            << QByteArray("key,type,value\na,string,\"abc\nb,string,x\nc,string,y\n") << 1 << 2
-            << QStringLiteral("unterminated quoted field");
-    QTest::newRow("unterminated quote after a multi-line field")
-            << QByteArray("key,type,value\na,string,\"x\ny\"\nb,string,\"oops\nc,int,1\n") << 2 << 4
-            << QStringLiteral("unterminated quoted field");
     QTest::newRow("quote inside unquoted field")
             << QByteArray("key,type,value\na,string,x\nb,str\"ing,y\n") << 2 << 3
             << QStringLiteral("quote inside an unquoted field");
@@ -216,6 +210,16 @@ void tst_CsvFormat::tornTail_data()
             << head + "b,string,\"say \"\"hi\"\"\nand, \"\"bye" << 2 << 3;
     QTest::newRow("multi-line value cut after a line with commas")
             << head + "b,string,\"k,int,1\nk,int" << 2 << 3;
+    // A quote never closed: to the end of the data, whatever follows it is inside the value. A
+    // power loss leaves this when a value holding lines like rows is cut (found by the
+    // power-loss suite); a hand edit that drops a quote leaves the same (the backend keeps the
+    // cut bytes). These were errors ("unterminated quoted field") before.
+    QTest::newRow("value cut after lines that read as rows")
+            << head + "b,string,\"total\nname,string,value\nc,int,1\n"
+            << 2 << 3;
+    QTest::newRow("quote left open after a multi-line field")
+            << QByteArray("key,type,value\na,string,\"x\ny\"\nb,string,\"oops\nc,int,1\n") << 2
+            << 4;
 }
 
 void tst_CsvFormat::tornTail()
