@@ -27,6 +27,12 @@ bool ensureStoreFile(const QString &path, QString *error, bool *created)
         }
         return true;
     }
+    // The folders that exist already: the entries of the ones created below, and the file's,
+    // are synced so that a store reported created survives a power loss (a flush() syncs only
+    // the file's data).
+    QString existing = info.absolutePath();
+    while (!QFileInfo(existing).isDir() && QFileInfo(existing).absolutePath() != existing)
+        existing = QFileInfo(existing).absolutePath();
     if (!QDir().mkpath(info.absolutePath())) {
         *error = QStringLiteral("cannot create the folder %1").arg(info.absolutePath());
         return false;
@@ -42,6 +48,14 @@ bool ensureStoreFile(const QString &path, QString *error, bool *created)
     }
     if (created)
         *created = true;
+    if (!syncParentFolder(path, error))
+        return false;
+    for (QString folder = info.absolutePath();
+         folder != existing && folder.size() > existing.size();
+         folder = QFileInfo(folder).absolutePath()) {
+        if (!syncParentFolder(folder, error))
+            return false;
+    }
     return true;
 }
 
@@ -71,7 +85,16 @@ bool syncParentFolder(const QString &path, QString *error)
     const QString folder = QFileInfo(path).absolutePath();
     const int fd =
             ::open(QFile::encodeName(folder).constData(), O_RDONLY | O_CLOEXEC | O_DIRECTORY);
-    if (fd < 0 || ::fsync(fd) != 0) {
+    int result = fd < 0 ? -1 : 0;
+    if (fd >= 0) {
+        do {
+            result = ::fsync(fd);
+        } while (result != 0 && errno == EINTR);
+        // EINVAL: a file system that cannot sync folders (fsync(2)); there is nothing to sync.
+        if (result != 0 && errno == EINVAL)
+            result = 0;
+    }
+    if (result != 0) {
         *error = QStringLiteral("cannot sync the folder %1 to disk: %2")
                          .arg(folder, qt_error_string(errno));
         if (fd >= 0)
