@@ -269,6 +269,8 @@ int recordedSync(bool data, int fd)
                 file.fd = ::open(link, O_RDONLY | O_CLOEXEC);
             }
             vid = file.fd < 0 ? 0 : versionOf(r, identity, file);
+            if (!vid)
+                fail(r, "cannot read the synced file " + name);
         }
         what = "F " + identity + ' ' + QByteArray::number(vid) + ' ' + name.toPercentEncoding();
     }
