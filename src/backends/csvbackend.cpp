@@ -206,6 +206,9 @@ public:
     qint64 rows = 0;
     qint64 goodSize = 0; // the file's size after the last complete write
     bool needsRepair = false;
+    // The folder's entry for the file is synced at the first flush() after open: the process
+    // that created the file may have died before it synced the folder (ensureStoreFile()).
+    bool folderSynced = false;
 
     // Read-only mode: the file being followed stays open, so a file the owner renamed over it
     // is told apart by its inode even when the new file gets the number the old one had.
@@ -709,6 +712,12 @@ void CsvBackend::flush()
     QString error;
     if (!syncOpenFile(d->file.handle(), d->path, &error))
         d->fail(Code::WriteFailed, error);
+    if (!d->folderSynced) {
+        const QString target = QFileInfo(d->path).canonicalFilePath();
+        if (!syncParentFolder(target.isEmpty() ? d->path : target, &error))
+            d->fail(Code::WriteFailed, error);
+        d->folderSynced = true;
+    }
 }
 
 // Refused at insert(), before the cache changes: a read-only follower keeps showing the
