@@ -48,6 +48,8 @@ private Q_SLOTS:
     void encodedSizeIsNeverUnderestimated_data() { roundTrip_data(); }
     void encodedSizeIsNeverUnderestimated();
     void encodedSizeOfLargeText();
+    void encodedSizeOfNestedValuesAndUrls_data();
+    void encodedSizeOfNestedValuesAndUrls();
     void readableText_data();
     void readableText();
     void decodeErrors_data();
@@ -329,6 +331,47 @@ void tst_ValueCodec::encodedSizeOfLargeText()
     const QByteArray bytes(3000001, Qt::Uninitialized);
     QVERIFY(encodedSizeExceeds(bytes, 4000000, &size));
     QCOMPARE(size, qint64(16 + 4000004));
+}
+
+// Values whose encoding grows faster than encodedSizeExceeds() bounds it: a URL (its text, not a
+// fixed size), and containers inside containers, whose inner JSON text is escaped once more by the
+// outer one (a control character takes 6 bytes in the inner text, 7 in the outer; a quote doubles
+// its backslashes at each level). Underestimated, a row over SQLITE_LIMIT_LENGTH passes canStore()
+// and fails at commit, with every batch queued after it.
+void tst_ValueCodec::encodedSizeOfNestedValuesAndUrls_data()
+{
+    QTest::addColumn<QVariant>("value");
+
+    const QString controls(10000, QChar(1));
+    const QString quotes(10000, u'"');
+    QTest::newRow("url") << QVariant(
+            QUrl(QStringLiteral("https://example.com/") + QString(10000, u'a')));
+    QTest::newRow("url of non-ASCII text")
+            << QVariant(QUrl(QStringLiteral("https://example.com/") + QString(10000, u'\u00fc')));
+    QTest::newRow("url in a list") << QVariant(
+            QVariantList{QUrl(QStringLiteral("https://example.com/") + QString(10000, u'a'))});
+    QTest::newRow("list in a list, control characters")
+            << QVariant(QVariantList{QVariantList{controls}});
+    QTest::newRow("stringlist in a list, control characters")
+            << QVariant(QVariantList{QStringList{controls}});
+    QTest::newRow("lists three deep, quotes")
+            << QVariant(QVariantList{QVariantList{QVariantList{quotes}}});
+    QTest::newRow("maps three deep, quotes") << QVariant(QVariantMap{
+            {QStringLiteral("a"),
+             QVariantMap{{QStringLiteral("b"), QVariantMap{{QStringLiteral("c"), quotes}}}}}});
+    QTest::newRow("map in a map, control characters in the key") << QVariant(
+            QVariantMap{{QStringLiteral("a"), QVariantMap{{QString(1000, QChar(1)), 1}}}});
+}
+
+void tst_ValueCodec::encodedSizeOfNestedValuesAndUrls()
+{
+    QFETCH(QVariant, value);
+    const EncodedValue encoded = encodeValue(value);
+    const qint64 actual = qint64(encoded.type.toUtf8().size()) + encoded.text.toUtf8().size();
+    qint64 size = 0;
+    QVERIFY2(encodedSizeExceeds(value, actual - 1, &size),
+             qPrintable(QStringLiteral("%1 bytes taken for at most %2").arg(actual).arg(size)));
+    QVERIFY(size >= actual);
 }
 
 #include "tst_valuecodec.moc"
