@@ -22,6 +22,7 @@
 #include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -157,6 +158,7 @@ private Q_SLOTS:
     void lockedThroughALinkWhileTheOwnerRewrites();
     void lockedThroughABindMount();
     void hardLinksAreRefused();
+    void storeOpenedThroughProcSelfFd();
     void leftoverReplacementIsRemoved();
     void tornTailIsKeptOnce();
     void tornTailOfALongFileName();
@@ -1209,6 +1211,29 @@ void tst_CsvBackend::hardLinksAreRefused()
     QVERIFY2(cleared->message().contains(QStringLiteral("2 hard links")),
              qPrintable(cleared->message()));
     QCOMPARE(inode(m_path), inode(hardLink)); // not split
+}
+
+// A store opened through /proc/self/fd/N (a descriptor the application holds, as a sandbox
+// portal hands it over): a rewrite renames the new file over the store's real path, then reopens
+// PATH for appending, which still names the old, unlinked file. Every write acknowledged after a
+// clear() or a compaction goes there and is lost.
+void tst_CsvBackend::storeOpenedThroughProcSelfFd()
+{
+    QVERIFY(writeBytes(m_path, header));
+    const int fd = ::open(QFile::encodeName(m_path).constData(), O_RDONLY | O_CLOEXEC);
+    QVERIFY(fd >= 0);
+    {
+        PersistentMap map(std::make_unique<CsvBackend>(QStringLiteral("/proc/self/fd/%1").arg(fd)));
+        QVERIFY(!loadError(map));
+        QVERIFY(!failureOf(map.insert(QStringLiteral("a"), 1)));
+        QVERIFY(!failureOf(map.clear()));
+        QVERIFY(!failureOf(map.insert(QStringLiteral("b"), 2)));
+        QVERIFY(!failureOf(map.flush()));
+    }
+    ::close(fd);
+    PersistentMap reopened(std::make_unique<CsvBackend>(m_path));
+    QVERIFY(!loadError(reopened));
+    QCOMPARE(reopened.toHash(), (QVariantHash{{QStringLiteral("b"), 2}}));
 }
 
 // A kill between writing a rewritten file and renaming it over the store left QSaveFile's
