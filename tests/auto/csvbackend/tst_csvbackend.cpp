@@ -16,6 +16,7 @@
 #include <QtCore/QFileInfo>
 #include <QtCore/QProcess>
 #include <QtCore/QRegularExpression>
+#include <QtCore/QScopeGuard>
 #include <QtCore/QSysInfo>
 #include <QtCore/QTemporaryDir>
 #include <QtCore/QThread>
@@ -159,6 +160,7 @@ private Q_SLOTS:
     void lockedThroughABindMount();
     void hardLinksAreRefused();
     void storeOpenedThroughProcSelfFd();
+    void relativePathAfterTheWorkingFolderChanged();
     void leftoverReplacementIsRemoved();
     void tornTailIsKeptOnce();
     void tornTailOfALongFileName();
@@ -1234,6 +1236,31 @@ void tst_CsvBackend::storeOpenedThroughProcSelfFd()
     PersistentMap reopened(std::make_unique<CsvBackend>(m_path));
     QVERIFY(!loadError(reopened));
     QCOMPARE(reopened.toHash(), (QVariantHash{{QStringLiteral("b"), 2}}));
+}
+
+// A store opened by a relative path: the application changes its working folder later (a file
+// dialog, a build tool). The store is the file the path named at open, yet clear() and compaction
+// resolve PATH again: clear() creates a new store in the new working folder and appends there,
+// and the store that was opened keeps every key the acknowledged clear() removed.
+void tst_CsvBackend::relativePathAfterTheWorkingFolderChanged()
+{
+    const QString before = QDir::currentPath();
+    const auto restore = qScopeGuard([&] { QDir::setCurrent(before); });
+    QVERIFY(QDir().mkpath(m_dir->filePath(QStringLiteral("elsewhere"))));
+    QVERIFY(QDir::setCurrent(m_dir->path()));
+    {
+        PersistentMap map(std::make_unique<CsvBackend>(QStringLiteral("store.csv")));
+        QVERIFY(!loadError(map));
+        QVERIFY(!failureOf(map.insert(QStringLiteral("a"), 1)));
+        QVERIFY(QDir::setCurrent(m_dir->filePath(QStringLiteral("elsewhere"))));
+        QVERIFY(!failureOf(map.clear()));
+        QVERIFY(!failureOf(map.insert(QStringLiteral("b"), 2)));
+        QVERIFY(!failureOf(map.flush()));
+    }
+    PersistentMap reopened(std::make_unique<CsvBackend>(m_path));
+    QVERIFY(!loadError(reopened));
+    QCOMPARE(reopened.toHash(), (QVariantHash{{QStringLiteral("b"), 2}}));
+    QVERIFY(!QFile::exists(m_dir->filePath(QStringLiteral("elsewhere/store.csv"))));
 }
 
 // A kill between writing a rewritten file and renaming it over the store left QSaveFile's
