@@ -161,6 +161,7 @@ private Q_SLOTS:
     void hardLinksAreRefused();
     void storeOpenedThroughProcSelfFd();
     void relativePathAfterTheWorkingFolderChanged();
+    void storeReplacedByARename();
     void leftoverReplacementIsRemoved();
     void tornTailIsKeptOnce();
     void tornTailOfALongFileName();
@@ -1261,6 +1262,34 @@ void tst_CsvBackend::relativePathAfterTheWorkingFolderChanged()
     QVERIFY(!loadError(reopened));
     QCOMPARE(reopened.toHash(), (QVariantHash{{QStringLiteral("b"), 2}}));
     QVERIFY(!QFile::exists(m_dir->filePath(QStringLiteral("elsewhere/store.csv"))));
+}
+
+// Someone saves the store from a text editor, which writes a new file and renames it over PATH
+// (or restores a backup with mv) while a map owns the store. The owner goes on appending to the
+// old, unlinked file, acknowledging writes no later open finds, and holds the lock of a file that
+// is no longer the store, so a second process becomes an owner as well.
+void tst_CsvBackend::storeReplacedByARename()
+{
+    PersistentMap map(std::make_unique<CsvBackend>(m_path));
+    QVERIFY(!loadError(map));
+    QVERIFY(!failureOf(map.insert(QStringLiteral("a"), 1)));
+    const QString saved = m_dir->filePath(QStringLiteral("store.csv~"));
+    QVERIFY(writeBytes(saved, header + "a,int,1\n"));
+    QCOMPARE(::rename(QFile::encodeName(saved).constData(), QFile::encodeName(m_path).constData()),
+             0);
+
+    const bool acknowledged = !failureOf(map.insert(QStringLiteral("b"), 2));
+    {
+        PersistentMap second(std::make_unique<CsvBackend>(m_path));
+        const std::optional<PersistentMapError> error = loadError(second);
+        QVERIFY2(error, "a second map owns the store beside the first");
+        QCOMPARE(error->code(), PersistentMapError::Code::Locked);
+    }
+    if (acknowledged) {
+        QVERIFY(!failureOf(map.flush()));
+        const QByteArray content = readBytes(m_path);
+        QVERIFY2(content.contains("b,int,2\n"), content.constData());
+    }
 }
 
 // A kill between writing a rewritten file and renaming it over the store left QSaveFile's
