@@ -162,6 +162,7 @@ private Q_SLOTS:
     void storeOpenedThroughProcSelfFd();
     void relativePathAfterTheWorkingFolderChanged();
     void storeReplacedByARename();
+    void symbolicLinkLoopIsNamed();
     void leftoverReplacementIsRemoved();
     void tornTailIsKeptOnce();
     void tornTailOfALongFileName();
@@ -1290,6 +1291,21 @@ void tst_CsvBackend::storeReplacedByARename()
         const QByteArray content = readBytes(m_path);
         QVERIFY2(content.contains("b,int,2\n"), content.constData());
     }
+}
+
+// A store path that is a loop of symbolic links: the error must name the loop (ELOOP), not say
+// that the file "exists", which it does not.
+void tst_CsvBackend::symbolicLinkLoopIsNamed()
+{
+    const QString first = m_dir->filePath(QStringLiteral("loop1.csv"));
+    const QString second = m_dir->filePath(QStringLiteral("loop2.csv"));
+    QVERIFY(QFile::link(second, first));
+    QVERIFY(QFile::link(first, second));
+    PersistentMap map(std::make_unique<CsvBackend>(first));
+    const std::optional<PersistentMapError> error = loadError(map);
+    QVERIFY(error);
+    QCOMPARE(error->code(), PersistentMapError::Code::OpenFailed);
+    QVERIFY2(error->message().contains(qt_error_string(ELOOP)), qPrintable(error->message()));
 }
 
 // A kill between writing a rewritten file and renaming it over the store left QSaveFile's
