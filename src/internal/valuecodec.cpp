@@ -271,38 +271,64 @@ EncodedValue encodeValue(const QVariant &value)
 
 namespace {
 
-// An upper bound of the UTF-8 bytes a value takes inside encodeValue()'s JSON (lists, maps): a
-// string character may become \uXXXX (6 bytes); -1 when only encoding the value can tell.
-qint64 jsonSizeBound(const QVariant &value)
+// Upper bounds of the UTF-8 bytes of encodeValue(value).text, without encoding; -1 when only
+// encoding can tell (a type written through QDataStream). Inside a container, an element is a
+// JSON pair [type, text] whose text is escaped as a JSON string: a raw string character takes
+// at most 6 bytes there (\uXXXX), and the text of an element that is itself JSON (a nested
+// container, a URL) at most twice its bytes (a quote or backslash doubles; it holds no control
+// characters). Bounds, not sizes: encodedSizeExceeds() encodes when a bound is over its limit.
+constexpr qint64 ScalarText = 64; // a number, date, time, uuid, bool or null as text
+constexpr qint64 TagBytes = 24; // "stringlist", "datetime", ... as a JSON string
+
+qint64 textBound(const QVariant &value);
+
+qint64 elementBound(const QVariant &element)
 {
-    constexpr qint64 Overhead = 64; // quotes, separators, a tag, a number
+    qint64 escaped;
+    if (element.metaType().id() == QMetaType::QString) {
+        escaped = 6 * qint64(element.toString().size());
+    } else {
+        const qint64 text = textBound(element);
+        if (text < 0)
+            return -1;
+        escaped = 2 * text;
+    }
+    return 8 + TagBytes + escaped; // ["tag","text"],
+}
+
+qint64 textBound(const QVariant &value)
+{
     switch (value.metaType().id()) {
     case QMetaType::QString:
-        return 6 * qint64(value.toString().size()) + Overhead;
+        return 3 * qint64(value.toString().size());
     case QMetaType::QByteArray:
-        return 4 * (qint64(value.toByteArray().size()) + 2) / 3 + Overhead;
+        return 4 * ((qint64(value.toByteArray().size()) + 2) / 3); // base64
+    case QMetaType::QUrl:
+        return value.toUrl().toEncoded().size(); // exact: URLs are short
     case QMetaType::QStringList: {
-        qint64 size = Overhead;
+        qint64 size = 2;
         for (const QString &element : value.toStringList())
-            size += 6 * qint64(element.size()) + Overhead;
+            size += 6 * qint64(element.size()) + 3;
         return size;
     }
     case QMetaType::QVariantList: {
-        qint64 size = Overhead;
+        qint64 size = 2;
         for (const QVariant &element : value.toList()) {
-            const qint64 elementSize = jsonSizeBound(element);
-            if (elementSize < 0)
+            const qint64 bound = elementBound(element);
+            if (bound < 0)
                 return -1;
-            size += elementSize;
+            size += bound;
         }
         return size;
     }
     case QMetaType::QVariantMap:
     case QMetaType::QVariantHash: {
-        qint64 size = Overhead;
-        const auto add = [&size](const QString &key, const QVariant &element) {
-            const qint64 elementSize = jsonSizeBound(element);
-            size = elementSize < 0 || size < 0 ? -1 : size + elementSize + 6 * key.size();
+        qint64 size = 2;
+        bool known = true;
+        const auto add = [&](const QString &key, const QVariant &element) {
+            const qint64 bound = elementBound(element);
+            known = known && bound >= 0;
+            size += bound + 6 * qint64(key.size()) + 3; // "key":
         };
         if (value.metaType().id() == QMetaType::QVariantMap) {
             const QVariantMap map = value.toMap();
@@ -313,22 +339,16 @@ qint64 jsonSizeBound(const QVariant &value)
             for (auto it = hash.cbegin(); it != hash.cend(); ++it)
                 add(it.key(), it.value());
         }
-        return size;
+        return known ? size : -1;
     }
     default:
-        return hasOwnTag(value.metaType().id()) || isNullValue(value) ? Overhead : -1;
+        return hasOwnTag(value.metaType().id()) || isNullValue(value) ? ScalarText : -1;
     }
 }
 
-} // namespace
-
-namespace {
-
 qint64 encodedSizeBound(const QVariant &value)
 {
-    constexpr qint64 TagBytes = 16; // "stringlist", "datetime", ...
-    switch (value.metaType().id()) {
-    case QMetaType::QString: {
+    if (value.metaType().id() == QMetaType::QString) {
         // UTF-8 length: 3 bytes per UTF-16 unit at most, counted exactly only when that matters.
         const QString text = value.toString();
         if (3 * qint64(text.size()) < (qint64(1) << 20))
@@ -340,13 +360,8 @@ qint64 encodedSizeBound(const QVariant &value)
         }
         return TagBytes + bytes;
     }
-    case QMetaType::QByteArray:
-        return TagBytes + 4 * ((qint64(value.toByteArray().size()) + 2) / 3); // base64
-    default:
-        if (const qint64 bound = jsonSizeBound(value); bound >= 0)
-            return TagBytes + bound;
-        return -1;
-    }
+    const qint64 text = textBound(value);
+    return text < 0 ? -1 : TagBytes + text;
 }
 
 } // namespace
@@ -358,7 +373,7 @@ bool encodedSizeExceeds(const QVariant &value, qint64 limit, qint64 *size)
         return false;
     const int type = value.metaType().id();
     if (*size >= 0 && (type == QMetaType::QString || type == QMetaType::QByteArray))
-        return true; // exact for these once they are that large
+        return true; // measured exactly (plus the tag's room) once they are that large
     const EncodedValue encoded = encodeValue(value);
     *size = qint64(encoded.type.toUtf8().size()) + encoded.text.toUtf8().size();
     return *size > limit;
