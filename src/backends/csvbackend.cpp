@@ -64,6 +64,14 @@ QString hardLinksRefused(qint64 links)
             .arg(links);
 }
 
+// PATH resolved: the real file it names, or, when it names none yet, its absolute form.
+QString resolvedPath(const QString &path)
+{
+    const QFileInfo info(path);
+    const QString canonical = info.canonicalFilePath();
+    return canonical.isEmpty() ? info.absoluteFilePath() : canonical;
+}
+
 // What replaying a file gives: the entries, and what the writer needs to know about the file.
 struct Replay
 {
@@ -193,12 +201,18 @@ public:
     void rewrite(const QVariantHash &entries);
     void removeLeftovers() const;
     void compactIfWorthIt();
+    QVariantHash takeOver();
+    bool adoptReplacement();
 
     // Read-only mode.
     QVariantHash openFollowed();
     StorageBackend::Changes readAppended(qint64 size);
 
-    QString path;
+    QString path; // as given, for messages
+    // The file the store was opened on: PATH resolved at open (symbolic links, "..", the working
+    // folder, /proc/self/fd/N), so that a later change of working folder does not move the store
+    // and a rewrite replaces the file that was opened.
+    QString filePath;
     CsvBackend::OpenMode mode = CsvBackend::OpenMode::ReadWrite;
     QFile file; // the append handle
     StoreLock lock; // held while the store is open for writing
@@ -209,6 +223,7 @@ public:
     // The folder's entry for the file is synced at the first flush() after open: the process
     // that created the file may have died before it synced the folder (ensureStoreFile()).
     bool folderSynced = false;
+    bool adopted = false; // a replacement was adopted; the next poll hands its content over
 
     // Read-only mode: the file being followed stays open, so a file the owner renamed over it
     // is told apart by its inode even when the new file gets the number the old one had.
@@ -359,7 +374,7 @@ Replay CsvBackendPrivate::replay(const QByteArray &data) const
 // drops is destroyed. PATH.torn-<UTC time>, mode 0600, synced. Returns the file's name.
 QString CsvBackendPrivate::keepTornBytes(const QByteArray &bytes) const
 {
-    const QFileInfo info(path);
+    const QFileInfo info(filePath);
     const QString stamp =
             QDateTime::currentDateTimeUtc().toString(QStringLiteral("yyyyMMdd'T'HHmmss.zzz'Z'"));
     const QString base = besideName(info.fileName(), QStringLiteral(".torn-"),
@@ -395,7 +410,7 @@ QString CsvBackendPrivate::keepTornBytes(const QByteArray &bytes) const
 
 Replay CsvBackendPrivate::readFile() const
 {
-    QFile in(path);
+    QFile in(filePath);
     if (!in.open(QIODevice::ReadOnly))
         fail(Code::OpenFailed, QStringLiteral("cannot read the file: ") + in.errorString());
     return replay(in.readAll());
@@ -404,7 +419,7 @@ Replay CsvBackendPrivate::readFile() const
 void CsvBackendPrivate::openForAppend()
 {
     file.close();
-    file.setFileName(path);
+    file.setFileName(filePath);
     // Unbuffered: each batch reaches the operating system in one write() before it is
     // acknowledged, so a crash of the process cannot lose it.
     if (!file.open(QIODevice::WriteOnly | QIODevice::Append | QIODevice::Unbuffered))
@@ -425,9 +440,7 @@ void CsvBackendPrivate::rewrite(const QVariantHash &entries)
         appendCsvRecord(data, it.key(), encoded.type, encoded.text);
     }
     // The real file's folder, also when PATH is a symbolic link: the rename happens there.
-    const QString target = QFileInfo(path).canonicalFilePath().isEmpty()
-            ? path
-            : QFileInfo(path).canonicalFilePath();
+    const QString &target = filePath;
     const QFileInfo targetInfo(target);
     QTemporaryFile out(
             targetInfo.dir().filePath(besideName(targetInfo.fileName(), ReplacingSuffix, 6)) +
@@ -473,14 +486,81 @@ void CsvBackendPrivate::rewrite(const QVariantHash &entries)
 // owner writes one, and this process is the owner now.
 void CsvBackendPrivate::removeLeftovers() const
 {
-    const QFileInfo info(QFileInfo(path).canonicalFilePath().isEmpty()
-                                 ? path
-                                 : QFileInfo(path).canonicalFilePath());
+    const QFileInfo info(filePath);
     const QStringList leftovers = info.dir().entryList(
             {besideName(info.fileName(), ReplacingSuffix, 6) + QStringLiteral("??????")},
             QDir::Files | QDir::Hidden | QDir::System);
     for (const QString &name : leftovers)
         QFile::remove(info.dir().filePath(name));
+}
+
+// Reads the locked file and makes it the one appended to: its torn tail is kept aside (and
+// repaired before the next append), an empty file gets the header. Returns its entries.
+QVariantHash CsvBackendPrivate::takeOver()
+{
+    Replay replay = readFile();
+    if (replay.torn) {
+        const QString kept = keepTornBytes(replay.tornBytes);
+        qCWarning(lcPersistentMap).noquote()
+                << QStringLiteral("CSV store %1: %2; the cut bytes are kept in %3")
+                           .arg(path, replay.tornWarning, kept);
+    }
+    liveKeys = QSet<QString>(replay.entries.keyBegin(), replay.entries.keyEnd());
+    rows = replay.rows;
+    needsRepair = replay.torn;
+    folderSynced = false;
+    openForAppend();
+    if (goodSize == 0 && file.write(header) != header.size())
+        fail(Code::WriteFailed, QStringLiteral("cannot write the header: ") + file.errorString());
+    goodSize = file.size();
+    return replay.entries;
+}
+
+// Another program replaced the store file while this owner had it open (a text editor saving
+// it, a backup restored with mv) or removed it: the lock and the append handle are on a file
+// that is no longer the store, and appending there would acknowledge writes no later open
+// finds, while a second process could take the new file's lock. The new file (an empty store
+// when it was removed) becomes the store: locked (taken by another process meanwhile:
+// Code::Locked), read (one that does not parse is left as it is: Code::Corrupt, and every write
+// fails until it is repaired) and appended to from then on; pollChanges() hands its content to
+// the map, as a change by another writer. One stat() per call when nothing happened.
+bool CsvBackendPrivate::adoptReplacement()
+{
+    if (lock.locksFileAt(filePath))
+        return false;
+    QString error;
+    if (!ensureStoreFile(filePath, &error))
+        fail(Code::WriteFailed, error);
+    StoreLock next;
+    switch (next.acquire(filePath, &error)) {
+    case StoreLock::Result::Acquired:
+        break;
+    case StoreLock::Result::Busy:
+        fail(Code::Locked,
+             QStringLiteral("the file was replaced by another program while open, and the new "
+                            "file is locked by %1")
+                     .arg(StoreLock::describeHolder(filePath)));
+    case StoreLock::Result::Failed:
+        fail(Code::WriteFailed, error);
+    }
+    if (const qint64 links = next.linkCount(); links > 1)
+        fail(Code::WriteFailed, hardLinksRefused(links));
+    StoreLock previous = std::move(lock);
+    lock = std::move(next);
+    try {
+        const qsizetype count = takeOver().size();
+        qCWarning(lcPersistentMap).noquote()
+                << QStringLiteral("CSV store %1: the file was replaced (or removed) by another "
+                                  "program while open; from now on the new file, with %2 "
+                                  "entries, is the store")
+                           .arg(path)
+                           .arg(count);
+    } catch (...) {
+        lock = std::move(previous);
+        throw;
+    }
+    adopted = true;
+    return true;
 }
 
 void CsvBackendPrivate::compactIfWorthIt()
@@ -500,10 +580,10 @@ void CsvBackendPrivate::compactIfWorthIt()
 // writing it right now.
 QVariantHash CsvBackendPrivate::openFollowed()
 {
-    auto in = std::make_unique<QFile>(path);
+    auto in = std::make_unique<QFile>(filePath);
     // Unbuffered: every read goes to the file, which another process keeps appending to.
     if (!in->open(QIODevice::ReadOnly | QIODevice::Unbuffered)) {
-        if (!QFileInfo::exists(path)) {
+        if (!QFileInfo::exists(filePath)) {
             fail(Code::OpenFailed,
                  QStringLiteral("the file does not exist (a store opened read-only is never "
                                 "created)"));
@@ -588,22 +668,25 @@ CsvBackend::OpenMode CsvBackend::openMode() const
 
 QVariantHash CsvBackend::loadAll()
 {
-    if (d->mode == OpenMode::ReadOnly)
+    if (d->mode == OpenMode::ReadOnly) {
+        d->filePath = resolvedPath(d->path);
         return d->openFollowed();
+    }
 
     QString error;
     bool created = false;
     if (!ensureStoreFile(d->path, &error, &created))
         d->fail(Code::OpenFailed, error);
 
-    switch (d->lock.acquire(d->path, &error)) {
+    d->filePath = resolvedPath(d->path);
+    switch (d->lock.acquire(d->filePath, &error)) {
     case StoreLock::Result::Acquired:
         break;
     case StoreLock::Result::Busy:
         d->fail(Code::Locked,
                 QStringLiteral("locked by %1; only one process may open a CSV store for writing "
                                "(others may follow it read-only: csv:PATH?readonly=1); %2")
-                        .arg(StoreLock::describeHolder(d->path), StoreLock::howItEnds()));
+                        .arg(StoreLock::describeHolder(d->filePath), StoreLock::howItEnds()));
     case StoreLock::Result::Failed:
         d->fail(Code::OpenFailed, error);
     }
@@ -614,22 +697,7 @@ QVariantHash CsvBackend::loadAll()
 
     try {
         d->removeLeftovers();
-        Replay replay = d->readFile();
-        if (replay.torn) {
-            const QString kept = d->keepTornBytes(replay.tornBytes);
-            qCWarning(lcPersistentMap).noquote()
-                    << QStringLiteral("CSV store %1: %2; the cut bytes are kept in %3")
-                               .arg(d->path, replay.tornWarning, kept);
-        }
-        d->liveKeys = QSet<QString>(replay.entries.keyBegin(), replay.entries.keyEnd());
-        d->rows = replay.rows;
-        d->needsRepair = replay.torn;
-        d->openForAppend();
-        if (d->goodSize == 0 && d->file.write(header) != header.size())
-            d->fail(Code::WriteFailed,
-                    QStringLiteral("cannot write the header: ") + d->file.errorString());
-        d->goodSize = d->file.size();
-        return replay.entries;
+        return d->takeOver();
     } catch (...) {
         d->file.close();
         d->lock.release(); // another process may try to open it after this one gave up
@@ -658,6 +726,7 @@ void CsvBackend::apply(const WriteBatch &batch)
         d->fail(Code::WriteFailed, QStringLiteral("the store is not open"));
     if (batch.isEmpty())
         return;
+    d->adoptReplacement();
     if (d->needsRepair) // never append after a torn line: the new rows would merge with it
         d->rewrite(d->readFile().entries);
 
@@ -700,6 +769,7 @@ void CsvBackend::clear()
     d->refuseWriteIfReadOnly();
     if (!d->file.isOpen())
         d->fail(Code::WriteFailed, QStringLiteral("the store is not open"));
+    d->adoptReplacement();
     d->rewrite({});
 }
 
@@ -709,12 +779,12 @@ void CsvBackend::flush()
         return; // it never wrote anything
     if (!d->file.isOpen())
         d->fail(Code::WriteFailed, QStringLiteral("the store is not open"));
+    d->adoptReplacement(); // a sync of a file that is no longer the store would prove nothing
     QString error;
     if (!syncOpenFile(d->file.handle(), d->path, &error))
         d->fail(Code::WriteFailed, error);
     if (!d->folderSynced) {
-        const QString target = QFileInfo(d->path).canonicalFilePath();
-        if (!syncParentFolder(target.isEmpty() ? d->path : target, &error))
+        if (!syncParentFolder(d->filePath, &error))
             d->fail(Code::WriteFailed, error);
         d->folderSynced = true;
     }
@@ -732,20 +802,36 @@ bool CsvBackend::canStore(const QString &key, const QVariant &value, QString *wh
     return false;
 }
 
+// Read-only: follows the owner. Owner: notices another program replacing the file.
 bool CsvBackend::canWatchChanges() const
 {
-    return d->mode == OpenMode::ReadOnly;
+    return true;
 }
 
 // One stat() when nothing changed. The owner only appends to the file, or replaces it whole by
 // a rename (compaction, clear(), the repair of a torn tail): a file of another identity, or
-// shorter than what was applied, is read again whole.
+// shorter than what was applied, is read again whole. The owner's own poll hands over the
+// content of a file another program put in the store's place (adoptReplacement()).
 StorageBackend::Changes CsvBackend::pollChanges()
 {
-    if (d->mode != OpenMode::ReadOnly || !d->followed)
+    if (d->mode == OpenMode::ReadWrite) {
+        if (!d->file.isOpen())
+            return {};
+        d->adoptReplacement();
+        if (!d->adopted)
+            return {};
+        Changes changes; // read again: it may hold this map's appends since the adoption
+        const QVariantHash entries = d->readFile().entries;
+        for (auto it = entries.cbegin(); it != entries.cend(); ++it)
+            changes.entries.insert(it.key(), it.value());
+        changes.complete = true;
+        d->adopted = false;
+        return changes;
+    }
+    if (!d->followed)
         return {};
     FileStamp now;
-    if (!stampOfPath(d->path, &now))
+    if (!stampOfPath(d->filePath, &now))
         d->fail(Code::OpenFailed, QStringLiteral("the file is gone"));
     if (now == d->seen) {
         if (d->pollFailure)

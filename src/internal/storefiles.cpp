@@ -7,8 +7,9 @@
 #include <QtCore/QFile>
 #include <QtCore/QFileInfo>
 
-#ifdef Q_OS_UNIX
 #include <cerrno>
+
+#ifdef Q_OS_UNIX
 #include <fcntl.h>
 #include <unistd.h>
 #endif
@@ -26,6 +27,10 @@ bool ensureStoreFile(const QString &linkOrPath, QString *error, bool *created)
          ++hops)
         path = QFileInfo(path).symLinkTarget();
     const QFileInfo info(path);
+    if (info.isSymLink() && !info.exists()) {
+        *error = QStringLiteral("cannot create %1: %2").arg(linkOrPath, qt_error_string(ELOOP));
+        return false;
+    }
     if (info.exists()) {
         if (info.isDir()) {
             *error = QStringLiteral("%1 is a folder, not a file").arg(path);

@@ -59,6 +59,20 @@ qint64 StoreLock::linkCount() const
     return 0;
 }
 
+bool StoreLock::locksFileAt(const QString &path) const
+{
+#ifdef Q_OS_UNIX
+    struct stat locked;
+    struct stat named;
+    return m_fd >= 0 && ::fstat(m_fd, &locked) == 0 &&
+            ::stat(QFile::encodeName(path).constData(), &named) == 0 &&
+            locked.st_dev == named.st_dev && locked.st_ino == named.st_ino;
+#else
+    Q_UNUSED(path);
+    return true;
+#endif
+}
+
 void StoreLock::release()
 {
 #ifdef Q_OS_UNIX

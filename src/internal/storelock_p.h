@@ -46,6 +46,9 @@ public:
     bool acquireOpenFile(int handle, QString *error);
 
     bool isHeld() const;
+    // Whether path names the locked file now (another program may have renamed a file over it,
+    // or removed it). True when that cannot be told (not Unix).
+    bool locksFileAt(const QString &path) const;
     // How many names (hard links) the locked file has; 0 when not known (not held, not Unix).
     qint64 linkCount() const;
     void release();

@@ -162,7 +162,9 @@ private Q_SLOTS:
     void storeOpenedThroughProcSelfFd();
     void relativePathAfterTheWorkingFolderChanged();
     void storeReplacedByARename();
+    void ownerFollowsAReplacement();
     void symbolicLinkLoopIsNamed();
+    void storeRemovedWhileOpen();
     void leftoverReplacementIsRemoved();
     void tornTailIsKeptOnce();
     void tornTailOfALongFileName();
@@ -655,7 +657,8 @@ void tst_CsvBackend::readOnlyRefusesWrites()
     QVERIFY(writeBytes(m_path, content));
     const ino_t inodeBefore = inode(m_path);
     QCOMPARE(CsvBackend(m_path).openMode(), CsvBackend::OpenMode::ReadWrite);
-    QVERIFY(!CsvBackend(m_path).canWatchChanges()); // the lock keeps every other writer out
+    // The owner watches too: for another program replacing the file (storeReplacedByARename).
+    QVERIFY(CsvBackend(m_path).canWatchChanges());
 
     CsvBackend backend(m_path, ReadOnly);
     QCOMPARE(backend.openMode(), ReadOnly);
@@ -951,7 +954,7 @@ void tst_CsvBackend::factorySpec()
     QVERIFY2(csv, qPrintable(error));
     QCOMPARE(csv->path(), path);
     QCOMPARE(csv->openMode(), readOnly ? ReadOnly : CsvBackend::OpenMode::ReadWrite);
-    QCOMPARE(csv->canWatchChanges(), readOnly);
+    QVERIFY(csv->canWatchChanges());
 }
 
 void tst_CsvBackend::factoryRefusesUnknownOptions()
@@ -1291,6 +1294,51 @@ void tst_CsvBackend::storeReplacedByARename()
         const QByteArray content = readBytes(m_path);
         QVERIFY2(content.contains("b,int,2\n"), content.constData());
     }
+}
+
+// The owner follows a replacement without a write of its own: its poll notices the new file,
+// takes its lock and hands its content to the map as another writer's change, signals
+// included; a write made meanwhile is appended to the new file.
+void tst_CsvBackend::ownerFollowsAReplacement()
+{
+    PersistentMap map(std::make_unique<CsvBackend>(m_path));
+    QVERIFY(!loadError(map));
+    QVERIFY(!failureOf(map.insert(QStringLiteral("a"), 1)));
+    QVERIFY(!failureOf(map.insert(QStringLiteral("gone"), 1)));
+    QSignalSpy changed(&map, &PersistentMap::valueChanged);
+    QSignalSpy removed(&map, &PersistentMap::valueRemoved);
+    const QString saved = m_dir->filePath(QStringLiteral(".store.csv.swp"));
+    QVERIFY(writeBytes(saved, header + "a,int,2\nedited,string,by hand\n"));
+    QTest::ignoreMessage(QtWarningMsg,
+                         QRegularExpression(QStringLiteral("replaced .* by another program")));
+    QCOMPARE(::rename(QFile::encodeName(saved).constData(), QFile::encodeName(m_path).constData()),
+             0);
+    QTRY_COMPARE_WITH_TIMEOUT(map.value(QStringLiteral("edited")),
+                              QVariant(QStringLiteral("by hand")), 20000);
+    QCOMPARE(map.value(QStringLiteral("a")), QVariant(2));
+    QVERIFY(!map.contains(QStringLiteral("gone")));
+    QVERIFY(!changed.isEmpty());
+    QCOMPARE(removed.size(), 1);
+    QCOMPARE(flockHolders(m_path), QList<qint64>{QCoreApplication::applicationPid()});
+    QVERIFY(!failureOf(map.insert(QStringLiteral("after"), 3)));
+    QVERIFY(!failureOf(map.flush()));
+    QVERIFY(readBytes(m_path).endsWith("after,int,3\n"));
+}
+
+// The store file removed while open (to reset an application by hand): the owner starts a new,
+// empty store there and the map follows (an external clear()).
+void tst_CsvBackend::storeRemovedWhileOpen()
+{
+    PersistentMap map(std::make_unique<CsvBackend>(m_path));
+    QVERIFY(!loadError(map));
+    QVERIFY(!failureOf(map.insert(QStringLiteral("a"), 1)));
+    QTest::ignoreMessage(QtWarningMsg,
+                         QRegularExpression(QStringLiteral("replaced .* by another program")));
+    QVERIFY(QFile::remove(m_path));
+    QTRY_VERIFY_WITH_TIMEOUT(!map.contains(QStringLiteral("a")), 20000);
+    QVERIFY(!failureOf(map.insert(QStringLiteral("b"), 2)));
+    QVERIFY(!failureOf(map.flush()));
+    QCOMPARE(readBytes(m_path), header + "b,int,2\n");
 }
 
 // A store path that is a loop of symbolic links: the error must name the loop (ELOOP), not say
