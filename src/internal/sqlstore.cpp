@@ -324,6 +324,16 @@ void SqlStore::clear()
 // a measurable share of a bulk insert.
 void SqlStore::logChanges(const WriteBatch &batch)
 {
+    // A batch of very long keys, or of more than a follower would read key by key: "*", which
+    // makes followers read the whole table. The JSON could exceed SQLite's length limit (a key
+    // of 5 * 10^8 characters does) and fail every later commit (issue 11).
+    qint64 escapedBound = 2;
+    for (const WriteBatch::Entry &entry : batch.entries())
+        escapedBound += 6 * qint64(entry.key.size()) + 3;
+    if (batch.size() > ReloadAbove || escapedBound > LogTextLimit) {
+        log(QStringLiteral("*"));
+        return;
+    }
     qsizetype size = 2;
     for (const WriteBatch::Entry &entry : batch.entries())
         size += entry.key.size() + 3;
@@ -366,8 +376,13 @@ void SqlStore::log(const QString &keys)
     QSqlQuery &insert = *m_logInsert;
     insert.bindValue(0, keys);
     if (!insert.exec()) {
-        fail(isBusy(insert.lastError()) ? Code::Locked : Code::WriteFailed,
-             QStringLiteral("cannot write the change log"), insert.lastError());
+        // Prepared again next time: after some failures (a value SQLite refuses as too big)
+        // QSQLITE finalizes the statement, and every later exec fails with "Parameter count
+        // mismatch".
+        const QSqlError error = insert.lastError();
+        m_logInsert.reset();
+        fail(isBusy(error) ? Code::Locked : Code::WriteFailed,
+             QStringLiteral("cannot write the change log"), error);
     }
     if (insert.next())
         m_ownSeq = insert.value(0).toLongLong();

@@ -41,6 +41,7 @@ public:
     static constexpr qint64 LogKeep = 256; // transactions
     static constexpr qint64 PruneEvery = LogKeep / 8;
     static constexpr qsizetype ReloadAbove = 20000; // changed keys: cheaper to read everything
+    static constexpr qint64 LogTextLimit = 1 << 20; // bytes of a log row's JSON, escaped
     enum class Unlogged { Reload, Ignore }; // when the table changed but the log did not
 
     explicit SqlStore(Dialect dialect, const QString &label = {});
