@@ -23,7 +23,12 @@
 // the last complete write it applied, applies a batch once all its rows are there, and reloads
 // the whole file (Changes::complete) when the owner replaced it (compaction, clear()). An
 // unfinished last line is not applied yet: it may be an append in progress. In ReadWrite mode
-// the lock keeps every other writer out, so there is nothing to watch.
+// the lock keeps every other writer out; the owner's poll only notices another program putting
+// a new file in the store's place (a text editor saving it, mv) or removing it: the new file (or
+// an empty one) is locked, read and handed to the map as a complete change, and appended to.
+//
+// PATH is resolved once, at open (symbolic links, "..", the working folder, /proc/self/fd/N): the
+// store stays the file it named then.
 #ifndef CSVBACKEND_H
 #define CSVBACKEND_H
 
