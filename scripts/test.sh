@@ -44,6 +44,11 @@ export PM_REQUIRE_POSTGRES=1
 
 QT_QPA_PLATFORM=offscreen ctest --test-dir "$build" --output-on-failure -j2
 stage_done "normal tests"
+# The figures of the suites that kill, cut power and race processes (docs/TESTING.md): what they
+# tried and what they found lost, from ctest's log.
+echo "== durability suites' figures:"
+grep -hoE '(crash-kill suite|power-loss|stress): .*|(sqlite|csv|postgres): [0-9]+ kills of .*' \
+    "$build/Testing/Temporary/LastTest.log" || true
 
 # The unit tests again under ASan+UBSan (build-asan) and ThreadSanitizer (build-tsan), then the
 # fuzzers (build-fuzz) for a bounded time. docs/TESTING.md describes each stage.
