@@ -8,11 +8,11 @@
 //  - sqlite: four writers (one clears now and then, one closes and reopens its map every few
 //    hundred writes, one opens the database through a symbolic link) and one follower on one
 //    SQLite file, all at once.
-//  - csv(paths): three writers take turns on one CSV store, each through another path to the
-//    file (the file, a symbolic link to it, the file through a symbolic link to its folder): each
-//    opens the map (on Code::Locked it waits a moment and tries again: only one process may own
-//    a CSV store), makes a run of writes, flushes and closes. A read-only follower follows it
-//    through a fourth path.
+//  - csv(paths): four writers take turns on one CSV store, three through different paths to the
+//    file (the file, a symbolic link to it, the file through a symbolic link to its folder) and
+//    one through the first one's path again: each opens the map (on Code::Locked it waits a
+//    moment and tries again: only one process may own a CSV store), makes a run of writes,
+//    flushes and closes. A read-only follower follows it through another symbolic link.
 //  - csv(hardlink): the file and a hard link to it. Such a store is refused (a rewrite by rename
 //    would split the names): both writers must get OpenFailed saying so, and the file must stay
 //    byte for byte as it was.
@@ -872,7 +872,8 @@ void tst_Stress::csv_data()
 {
     QTest::addColumn<bool>("hardLink");
     // Three writers, each through another path to one file: the file, a symbolic link to it and
-    // the file through a symbolic link to its folder; the follower through a fourth.
+    // the file through a symbolic link to its folder, and a fourth through the file's own path
+    // again; the follower through another symbolic link.
     QTest::newRow("paths") << false;
     // The file and a hard link to it. A CSV store is rewritten by rename, which would leave the
     // other name on the old copy, so a file with several names is refused: every writer must
@@ -918,6 +919,10 @@ void tst_Stress::csv()
                               1, at("store/link.csv"), common));
         workers.append(worker(QStringLiteral("writer 2 (alias/store.csv)"),
                               QStringLiteral("writer"), 2, at("alias/store.csv"), common));
+        // And one through writer 0's own path: the lock must hold between two processes on one
+        // path as well (the old lock file let both in when one saw it still empty).
+        workers.append(worker(QStringLiteral("writer 3 (store/store.csv)"),
+                              QStringLiteral("writer"), 3, at("store/store.csv"), common));
     }
     Run run;
     runWorkers(folder, workers, 60000, &run);
