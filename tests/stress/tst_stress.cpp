@@ -701,8 +701,13 @@ void tst_Stress::runWorkers(const QString &folder, const QList<std::shared_ptr<W
             if (w->role == u"follower")
                 run->followerSignals += verdict->mid(10).toLongLong();
         }
+        // A worker exits 0 when it converged (or had nothing open), 1 when it did not; any
+        // other end is a crash or a sanitizer's report (its standard error says which).
+        const int expected = verdict->startsWith("diverged") ? 1 : 0;
         if (w->process->exitStatus() != QProcess::NormalExit)
             problem(*w, QStringLiteral("crashed"));
+        else if (w->process->exitCode() != expected)
+            problem(*w, QStringLiteral("exited with code %1").arg(w->process->exitCode()));
     }
     if (!ended)
         return;
