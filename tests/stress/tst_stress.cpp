@@ -199,6 +199,7 @@ struct Check
     qint64 flushes = 0;
     qint64 failedWrites = 0;
     qint64 keys = 0;
+    qint64 present = 0; // keys in the store at the end
     qint64 pinned = 0; // keys the logs allowed exactly one final state for
     qint64 signalsChecked = 0;
     int lost = 0; // a key that does not hold what its acknowledged writes allow
@@ -287,6 +288,7 @@ Check checkStore(const QList<WorkerLog> &logs, const QHash<QString, QVariant> &s
             check.failures.append(what);
     };
 
+    check.present = store.size();
     QSet<QString> keys(store.keyBegin(), store.keyEnd());
     for (auto it = byKey.cbegin(); it != byKey.cend(); ++it)
         keys.insert(it.key());
@@ -771,10 +773,10 @@ void tst_Stress::report(const QString &part, const Run &run, const Check &check,
         sessions += log.summary.value("sessions");
     }
     qInfo("stress: %s: %d processes, %lld acknowledged writes checked (%lld key effects, %lld "
-          "keys, %lld of them pinned to one final state), %lld clears, %lld flushes, %lld "
-          "sessions, %lld opens refused as Locked",
-          qPrintable(part), processes, check.ackedWrites, check.effects, check.keys, check.pinned,
-          check.clears, check.flushes, sessions, lockedOpens);
+          "keys, %lld in the store at the end, %lld pinned to one final state), %lld clears, "
+          "%lld flushes, %lld sessions, %lld opens refused as Locked",
+          qPrintable(part), processes, check.ackedWrites, check.effects, check.keys, check.present,
+          check.pinned, check.clears, check.flushes, sessions, lockedOpens);
     qInfo("stress: %s: follower signals %lld (%lld values traced to their write), maps converged "
           "%lld of %lld open",
           qPrintable(part), run.followerSignals, check.signalsChecked, run.convergedMaps,
