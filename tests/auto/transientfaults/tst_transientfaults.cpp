@@ -137,8 +137,9 @@ private Q_SLOTS:
     void folderSyncAfterARename();
 
 private:
-    // Overwrites one key until a write compacts the file (its rewrite renames a new file over
-    // the store), or `until` says the step under test happened. Each write is acknowledged.
+    // Overwrites one key, each write acknowledged, until `until` says the step under test
+    // happened: a compaction, which rewrites the file and renames it over the store once dead
+    // rows outnumber live ones by 1024 (CompactionSlack).
     void writeUntilCompaction(PersistentMap &map, const std::function<bool()> &until);
 
     std::unique_ptr<QTemporaryDir> m_dir;
@@ -156,7 +157,6 @@ void tst_TransientFaults::init()
 void tst_TransientFaults::writeUntilCompaction(PersistentMap &map,
                                                const std::function<bool()> &until)
 {
-    // Compaction comes once dead rows outnumber live ones by 1024 (CompactionSlack).
     for (int i = 0; !until(); ++i) {
         QVERIFY2(i < 3000, "no compaction after 3000 overwrites");
         VERIFY_OK(map.insert(QStringLiteral("churn"), i));
@@ -414,10 +414,10 @@ void tst_TransientFaults::appendFails_data()
     QTest::newRow("EINTR after 10 bytes") << EINTR << qint64(10) << 0 << true;
 }
 
-// Issue 11, 6 (3): an append cut short by a full disk reported "Unknown error" (Qt's write()
-// returns the part written and sets no error), and a cut back that failed made the next append
-// fail too. Now the future and errorOccurred name the OS's reason, the partial batch is cut
-// back (by the next write if not at once), and the next write stores everything.
+// Issue 11, 6 (3): an append cut short by a full disk reported "Unknown error" (QFile::write()
+// returns the part written and sets no error). Now the future and errorOccurred name the OS's
+// reason, the partial batch is cut back (by the next write when that fails too), and the next
+// write stores everything. An interrupted write is continued.
 void tst_TransientFaults::appendFails()
 {
     QFETCH(int, error);
