@@ -14,8 +14,9 @@
 #include <QtCore/QFile>
 #include <QtCore/QFileInfo>
 #include <QtCore/QLoggingCategory>
+#include <QtCore/QRandomGenerator>
+#include <QtCore/QScopeGuard>
 #include <QtCore/QSet>
-#include <QtCore/QTemporaryFile>
 
 #include <cerrno>
 #include <cstdio>
@@ -77,6 +78,7 @@ struct Replay
 {
     QVariantHash entries;
     qint64 rows = 0; // data rows in the file, live or dead
+    qint64 goodSize = 0; // the file's size up to the end of its last complete write
     bool torn = false; // a crash left an unfinished write at the end
     QByteArray tornBytes; // that write's bytes: the file from the last complete write on
     QString tornWarning; // what was dropped, for the warning
@@ -197,8 +199,13 @@ public:
     Replay replay(const QByteArray &data) const;
     Replay readFile() const;
     QString keepTornBytes(const QByteArray &bytes) const;
-    void openForAppend();
+    QString storeTarget() const;
+    bool openForAppend(QString *error);
+    void ensureOpen();
+    void prepareAppend();
+    void append(const QByteArray &data);
     void rewrite(const QVariantHash &entries);
+    void clearByRemovals();
     void removeLeftovers() const;
     void compactIfWorthIt();
     QVariantHash takeOver();
@@ -214,12 +221,21 @@ public:
     // and a rewrite replaces the file that was opened.
     QString filePath;
     CsvBackend::OpenMode mode = CsvBackend::OpenMode::ReadWrite;
-    QFile file; // the append handle
+    QFile file; // the append handle; closed after a rewrite that could not open it again
     StoreLock lock; // held while the store is open for writing
+    FileStamp storeFile; // the file the lock is on: the append handle must be this file's
     QSet<QString> liveKeys;
     qint64 rows = 0;
-    qint64 goodSize = 0; // the file's size after the last complete write
-    bool needsRepair = false;
+    // The file's size after the last complete write. Bytes after it were never acknowledged (an
+    // append that failed halfway, a write torn by a crash, kept in PATH.torn-*): the next append
+    // cuts them off first.
+    qint64 goodSize = 0;
+    // A folder whose sync after a rename failed: flush() syncs it before it reports durability.
+    QString unsyncedFolder;
+    // Why a rename cannot replace the file here (EBUSY: a file bind-mounted on its own; EXDEV),
+    // once one was refused: no rewrite is tried again while the store is open.
+    QString renameRefused;
+    qint64 compactionDelayedUntil = 0; // rows; a failed compaction waits for more writes
     // The folder's entry for the file is synced at the first flush() after open: the process
     // that created the file may have died before it synced the folder (ensureStoreFile()).
     bool folderSynced = false;
@@ -350,6 +366,7 @@ Replay CsvBackendPrivate::replay(const QByteArray &data) const
             result.entries.remove(row.fields.at(0));
     });
     result.rows = parsed.rows;
+    result.goodSize = parsed.end.offset;
     result.torn = parsed.tornLine || parsed.batchLine;
     if (result.torn)
         result.tornBytes = data.mid(parsed.end.offset);
@@ -416,22 +433,98 @@ Replay CsvBackendPrivate::readFile() const
     return replay(in.readAll());
 }
 
-void CsvBackendPrivate::openForAppend()
+// The real file, also when PATH is a symbolic link: replacements are made and renamed beside it.
+QString CsvBackendPrivate::storeTarget() const
+{
+    return filePath; // resolved at open
+}
+
+bool CsvBackendPrivate::openForAppend(QString *error)
 {
     file.close();
     file.setFileName(filePath);
     // Unbuffered: each batch reaches the operating system in one write() before it is
     // acknowledged, so a crash of the process cannot lose it.
-    if (!file.open(QIODevice::WriteOnly | QIODevice::Append | QIODevice::Unbuffered))
-        fail(Code::OpenFailed, QStringLiteral("cannot open for writing: ") + file.errorString());
-    goodSize = file.size();
+    if (file.open(QIODevice::WriteOnly | QIODevice::Append | QIODevice::Unbuffered))
+        return true;
+    *error = QStringLiteral("cannot open the file for writing: ") + file.errorString();
+    return false;
+}
+
+// The append handle is closed after a rewrite that could not open the new file (no free
+// descriptor, ...). The rewrite had committed, so this is no reason to give up the store: the
+// next write, clear() or flush() opens it here, onto the file this process holds the lock on
+// only (the path could name another one if some other program replaced it).
+void CsvBackendPrivate::ensureOpen()
+{
+    if (!lock.isHeld())
+        fail(Code::WriteFailed, QStringLiteral("the store is not open"));
+    if (file.isOpen())
+        return;
+    QString error;
+    if (!openForAppend(&error))
+        fail(Code::WriteFailed, error);
+    FileStamp opened;
+    if (!stampOfOpenFile(file, &opened) || !opened.sameFile(storeFile)) {
+        file.close();
+        fail(Code::WriteFailed,
+             QStringLiteral("the path no longer names the file this process holds the lock on "
+                            "(another program replaced or removed it); nothing is written to it"));
+    }
+}
+
+// Before an append: the handle is open, the file ends with its last complete write, and it
+// has its header. Cutting off what follows is safe: those bytes were never acknowledged, and a
+// torn write's were kept in PATH.torn-* when the store was opened. No rename is needed, so this
+// works where the file cannot be replaced (a file bind-mounted on its own).
+void CsvBackendPrivate::prepareAppend()
+{
+    ensureOpen();
+    FileStamp now;
+    if (!stampOfOpenFile(file, &now))
+        fail(Code::WriteFailed, QStringLiteral("cannot read the file's status"));
+    if (now.size < goodSize) {
+        fail(Code::WriteFailed,
+             QStringLiteral("the file is shorter (%1 bytes) than this process wrote it (%2 "
+                            "bytes): another program changed it; nothing is written to it")
+                     .arg(now.size)
+                     .arg(goodSize));
+    }
+    QString error;
+    if (now.size > goodSize && !truncateOpenFile(file, goodSize, &error)) {
+        fail(Code::WriteFailed,
+             QStringLiteral("cannot cut the file back to its last complete write: ") + error);
+    }
+    if (goodSize == 0) // a header torn by a crash
+        append(header);
+}
+
+// Appends whole writes; on failure cuts back what part of them reached the file (or leaves that
+// to the next prepareAppend()) and reports the OS's reason.
+void CsvBackendPrivate::append(const QByteArray &data)
+{
+    QString error;
+    if (!writeAll(file, data, &error)) {
+        QString ignored;
+        truncateOpenFile(file, goodSize, &ignored);
+        fail(Code::WriteFailed, QStringLiteral("cannot append: ") + error);
+    }
+    goodSize += data.size();
 }
 
 // Replaces the file with one holding exactly these entries: written to PATH.replacing-XXXXXX,
 // synced, then renamed over the file, so a crash leaves either the old file or the new, never
 // half. Not QSaveFile: its temporary file gets an ordinary name (a kill between its link and its
-// rename left one behind, seen in the crash suite) and its sync's result is not checked. A
-// leftover of ours is known by its name and removed by the next owner (removeLeftovers()).
+// rename left one behind, seen in the crash suite) and its sync's result is not checked. Not
+// QTemporaryFile either: on Linux it writes an unnamed file (O_TMPFILE) and names it later, so
+// the steps differ between file systems. A leftover of ours is known by its name and removed
+// by the next owner (removeLeftovers()).
+//
+// Throws only while the store is still the old file, untouched. Once the rename is done the
+// rewrite has committed, and what follows cannot undo it: a failure to open the new file for
+// appending is left to the next write, clear() or flush() (ensureOpen()), and a failed sync of
+// the folder to the next flush(). A rename the file system refuses (EBUSY, EXDEV) is remembered
+// in renameRefused: compaction then waits for the next open, and clear() appends removals.
 void CsvBackendPrivate::rewrite(const QVariantHash &entries)
 {
     QByteArray data = header;
@@ -439,19 +532,33 @@ void CsvBackendPrivate::rewrite(const QVariantHash &entries)
         const EncodedValue encoded = encodeValue(it.value());
         appendCsvRecord(data, it.key(), encoded.type, encoded.text);
     }
-    // The real file's folder, also when PATH is a symbolic link: the rename happens there.
-    const QString &target = filePath;
+    const QString target = storeTarget();
     const QFileInfo targetInfo(target);
-    QTemporaryFile out(
-            targetInfo.dir().filePath(besideName(targetInfo.fileName(), ReplacingSuffix, 6)) +
-            QStringLiteral("XXXXXX"));
+    const QString base =
+            targetInfo.dir().filePath(besideName(targetInfo.fileName(), ReplacingSuffix, 6));
+    static const char letters[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    QFile out;
+    for (int attempt = 0; attempt < 16; ++attempt) {
+        QString name = base;
+        for (int i = 0; i < 6; ++i)
+            name += QLatin1Char(letters[QRandomGenerator::global()->bounded(62)]);
+        out.setFileName(name);
+        if (out.open(QIODevice::WriteOnly | QIODevice::NewOnly | QIODevice::Unbuffered,
+                     QFileDevice::ReadOwner | QFileDevice::WriteOwner) ||
+            !QFileInfo::exists(name)) {
+            break; // opened, or failed for another reason than the name being taken
+        }
+    }
+    auto removeOut = qScopeGuard([&out] {
+        if (out.isOpen())
+            out.remove();
+    });
     QString error;
-    bool written = out.open() && out.setPermissions(QFile::permissions(target)) &&
-            out.write(data) == data.size() && out.flush();
+    bool written = out.isOpen() && out.setPermissions(QFile::permissions(target));
     if (!written)
         error = out.errorString();
     else
-        written = syncOpenFile(out.handle(), out.fileName(), &error);
+        written = writeAll(out, data, &error) && syncOpenFile(out.handle(), out.fileName(), &error);
     if (!written)
         fail(Code::WriteFailed, QStringLiteral("cannot rewrite the file: ") + error);
     // A hard link made while the store is open would keep naming the old file, as a second
@@ -459,34 +566,65 @@ void CsvBackendPrivate::rewrite(const QVariantHash &entries)
     if (const qint64 links = lock.linkCount(); links > 1)
         fail(Code::WriteFailed,
              QStringLiteral("cannot rewrite the file: ") + hardLinksRefused(links));
+    FileStamp next;
+    if (!stampOfOpenFile(out, &next))
+        fail(Code::WriteFailed, QStringLiteral("cannot rewrite the file: cannot read its status"));
     // Locked before it becomes the store, so no other process can take the new file's lock.
     StoreLock nextLock;
     if (!nextLock.acquireOpenFile(out.handle(), &error))
         fail(Code::WriteFailed, QStringLiteral("cannot rewrite the file: ") + error);
-    file.close();
-    if (::rename(QFile::encodeName(out.fileName()).constData(),
-                 QFile::encodeName(target).constData()) != 0) {
-        error = qt_error_string(errno);
-        openForAppend();
+    if (const int failure = renameFile(out.fileName(), target)) {
+        const QString reason = qt_error_string(failure);
+        if (failure == EBUSY || failure == EXDEV) {
+            renameRefused = reason;
+            fail(Code::WriteFailed,
+                 QStringLiteral("the file cannot be replaced by a rename here (%1: a file "
+                                "bind-mounted on its own, or a link to another file system); "
+                                "compaction waits until the store is opened again, and clear() "
+                                "appends a removal for every key")
+                         .arg(reason));
+        }
         fail(Code::WriteFailed,
-             QStringLiteral("cannot replace the file with its rewritten copy: ") + error);
+             QStringLiteral("cannot replace the file with its rewritten copy: ") + reason);
     }
-    out.setAutoRemove(false); // it is the store now
+    // Committed: the new file is the store. Nothing below throws.
+    removeOut.dismiss();
     if (nextLock.isHeld()) // the old file's lock ends: it is no longer the store
         lock = std::move(nextLock);
+    storeFile = next;
     liveKeys = QSet<QString>(entries.keyBegin(), entries.keyEnd());
     rows = entries.size();
-    needsRepair = false;
-    openForAppend();
-    if (!syncParentFolder(target, &error)) // the rename is done; it is not yet durable
-        fail(Code::WriteFailed, error);
+    compactionDelayedUntil = 0;
+    goodSize = data.size();
+    unsyncedFolder = target; // the rename is done; it is not yet durable
+    if (syncParentFolder(target, &error))
+        unsyncedFolder.clear();
+    if (!openForAppend(&error))
+        file.close(); // opened again by the next write, clear() or flush()
+}
+
+void CsvBackendPrivate::clearByRemovals()
+{
+    prepareAppend();
+    if (liveKeys.isEmpty())
+        return;
+    const qint64 count = liveKeys.size();
+    QByteArray data;
+    if (count > 1) // one batch: the store is cleared whole or not at all
+        appendCsvRecord(data, QString(), batchTag(), QString::number(count));
+    for (const QString &key : std::as_const(liveKeys))
+        appendCsvRecord(data, key, removedTag(), QString());
+    append(data);
+    rows += count + (count > 1 ? 1 : 0);
+    liveKeys.clear();
+    compactIfWorthIt();
 }
 
 // A replacement a crash left behind (PATH.replacing-XXXXXX): never live data, since only the
 // owner writes one, and this process is the owner now.
 void CsvBackendPrivate::removeLeftovers() const
 {
-    const QFileInfo info(filePath);
+    const QFileInfo info(storeTarget());
     const QStringList leftovers = info.dir().entryList(
             {besideName(info.fileName(), ReplacingSuffix, 6) + QStringLiteral("??????")},
             QDir::Files | QDir::Hidden | QDir::System);
@@ -507,12 +645,20 @@ QVariantHash CsvBackendPrivate::takeOver()
     }
     liveKeys = QSet<QString>(replay.entries.keyBegin(), replay.entries.keyEnd());
     rows = replay.rows;
-    needsRepair = replay.torn;
     folderSynced = false;
-    openForAppend();
-    if (goodSize == 0 && file.write(header) != header.size())
-        fail(Code::WriteFailed, QStringLiteral("cannot write the header: ") + file.errorString());
-    goodSize = file.size();
+    renameRefused.clear();
+    compactionDelayedUntil = 0;
+    unsyncedFolder.clear();
+    QString error;
+    if (!openForAppend(&error))
+        fail(Code::OpenFailed, error);
+    if (!stampOfOpenFile(file, &storeFile))
+        fail(Code::OpenFailed, QStringLiteral("cannot read the file's status"));
+    // A torn tail stays until the first write cuts it off (prepareAppend()): opening a store
+    // changes nothing in it.
+    goodSize = replay.torn ? replay.goodSize : storeFile.size;
+    if (storeFile.size == 0)
+        append(header);
     return replay.entries;
 }
 
@@ -526,7 +672,7 @@ QVariantHash CsvBackendPrivate::takeOver()
 // the map, as a change by another writer. One stat() per call when nothing happened.
 bool CsvBackendPrivate::adoptReplacement()
 {
-    if (lock.locksFileAt(filePath))
+    if (!lock.isHeld() || lock.locksFileAt(filePath))
         return false;
     QString error;
     if (!ensureStoreFile(filePath, &error))
@@ -565,12 +711,18 @@ bool CsvBackendPrivate::adoptReplacement()
 
 void CsvBackendPrivate::compactIfWorthIt()
 {
-    if (rows <= 2 * qint64(liveKeys.size()) + CompactionSlack)
+    if (rows <= 2 * qint64(liveKeys.size()) + CompactionSlack || !renameRefused.isEmpty() ||
+        rows < compactionDelayedUntil) {
         return;
+    }
     try {
         rewrite(readFile().entries);
     } catch (const PersistentMapError &e) {
-        // The appended rows are safe; compaction is retried after the next write.
+        // The appended rows are safe. Compaction is tried again after CompactionSlack more rows,
+        // not at every write: a fault that lasts (a full disk) must not cost a rewrite of the
+        // whole file per write. Where a rename cannot replace the file, it waits for the next
+        // open (renameRefused).
+        compactionDelayedUntil = rows + CompactionSlack;
         qCWarning(lcPersistentMap).noquote() << e.message();
     }
 }
@@ -722,13 +874,11 @@ void CsvBackend::remove(const QString &key)
 void CsvBackend::apply(const WriteBatch &batch)
 {
     d->refuseWriteIfReadOnly();
-    if (!d->file.isOpen())
-        d->fail(Code::WriteFailed, QStringLiteral("the store is not open"));
     if (batch.isEmpty())
         return;
     d->adoptReplacement();
-    if (d->needsRepair) // never append after a torn line: the new rows would merge with it
-        d->rewrite(d->readFile().entries);
+    // Never append after a torn line or half a batch: the new rows would merge with it.
+    d->prepareAppend();
 
     QByteArray data;
     if (batch.size() > 1)
@@ -742,18 +892,7 @@ void CsvBackend::apply(const WriteBatch &batch)
         }
     }
 
-    // A failed write may have left part of the batch behind; cut back to the last complete
-    // write so the file never holds half a batch followed by later rows.
-    if (d->file.size() != d->goodSize && !d->file.resize(d->goodSize))
-        d->fail(Code::WriteFailed,
-                QStringLiteral("cannot repair the file after a failed write: ") +
-                        d->file.errorString());
-    if (d->file.write(data) != data.size()) {
-        const QString error = d->file.errorString();
-        d->file.resize(d->goodSize);
-        d->fail(Code::WriteFailed, QStringLiteral("cannot append: ") + error);
-    }
-    d->goodSize += data.size();
+    d->append(data);
     d->rows += batch.size() + (batch.size() > 1 ? 1 : 0);
     for (const WriteBatch::Entry &entry : batch.entries()) {
         if (entry.isRemove)
@@ -764,23 +903,44 @@ void CsvBackend::apply(const WriteBatch &batch)
     d->compactIfWorthIt();
 }
 
+// A new empty file renamed over the store, which also gives the space back. Where that cannot be
+// done (the rename is refused on a file bind-mounted on its own, no descriptor or disk space for
+// the new file, a hard link), a removal row for every live key, appended as one batch, clears the
+// store just as well: it needs no new file and no rename, and a crash leaves it whole or not at
+// all. Compaction shrinks the file later, where it can.
 void CsvBackend::clear()
 {
     d->refuseWriteIfReadOnly();
-    if (!d->file.isOpen())
+    if (!d->lock.isHeld())
         d->fail(Code::WriteFailed, QStringLiteral("the store is not open"));
     d->adoptReplacement();
-    d->rewrite({});
+    if (d->renameRefused.isEmpty()) {
+        try {
+            d->rewrite({});
+            return;
+        } catch (const PersistentMapError &e) {
+            qCWarning(lcPersistentMap).noquote() << e.message() +
+                            QStringLiteral("; clearing it by appending a removal for "
+                                           "every key instead");
+        }
+    }
+    d->clearByRemovals();
 }
 
 void CsvBackend::flush()
 {
     if (d->mode == OpenMode::ReadOnly)
         return; // it never wrote anything
-    if (!d->file.isOpen())
-        d->fail(Code::WriteFailed, QStringLiteral("the store is not open"));
     d->adoptReplacement(); // a sync of a file that is no longer the store would prove nothing
+    d->ensureOpen();
     QString error;
+    // A rename whose folder could not be synced is not durable yet: without this, a power loss
+    // could bring the old file back, without what was appended to the new one since.
+    if (!d->unsyncedFolder.isEmpty()) {
+        if (!syncParentFolder(d->unsyncedFolder, &error))
+            d->fail(Code::WriteFailed, error);
+        d->unsyncedFolder.clear();
+    }
     if (!syncOpenFile(d->file.handle(), d->path, &error))
         d->fail(Code::WriteFailed, error);
     if (!d->folderSynced) {
@@ -808,14 +968,15 @@ bool CsvBackend::canWatchChanges() const
     return true;
 }
 
-// One stat() when nothing changed. The owner only appends to the file, or replaces it whole by
-// a rename (compaction, clear(), the repair of a torn tail): a file of another identity, or
-// shorter than what was applied, is read again whole. The owner's own poll hands over the
-// content of a file another program put in the store's place (adoptReplacement()).
+// One stat() when nothing changed. The owner only appends to the file, cuts off bytes after its
+// last complete write (which a follower never applies), or replaces it whole by a rename
+// (compaction, clear()): a file of another identity, or shorter than what was applied, is read
+// again whole. The owner's own poll hands over the content of a file another program put in the
+// store's place (adoptReplacement()).
 StorageBackend::Changes CsvBackend::pollChanges()
 {
     if (d->mode == OpenMode::ReadWrite) {
-        if (!d->file.isOpen())
+        if (!d->lock.isHeld())
             return {};
         d->adoptReplacement();
         if (!d->adopted)

@@ -7,7 +7,11 @@
 // Writes are appended (a removal appends a tombstone row; a batch of several entries is preceded
 // by a row that counts them, so a batch torn by a crash is dropped whole). When dead rows
 // outnumber live ones the file is compacted into a new file (PATH.replacing-XXXXXX, synced) that
-// replaces the old one by rename; the file is never truncated and rewritten in place. The owner
+// replaces the old one by rename; the file is never rewritten in place, and only bytes after
+// its last complete write (never acknowledged) are ever cut off. Where the rename is refused (a
+// file bind-mounted on its own: EBUSY, EXDEV), compaction waits and clear() appends a removal
+// for every key; a failed step (EMFILE, ENOSPC, EINTR, a failed sync) fails with the system's
+// reason and leaves the store usable (docs/FORMAT.md, "When a step fails"). The owner
 // holds the system's whole-file lock (flock) on the file itself, so a second owner through any
 // path (a symbolic link, a bind mount) gets Code::Locked naming the holder's PID and command;
 // the lock ends with its holder, so there is no stale lock to clear. A file with more than one

@@ -8,6 +8,7 @@
 #include <QtCore/QFileInfo>
 
 #include <cerrno>
+#include <cstdio>
 
 #ifdef Q_OS_UNIX
 #include <fcntl.h>
@@ -94,8 +95,10 @@ bool syncParentFolder(const QString &path, QString *error)
 {
 #ifdef Q_OS_UNIX
     const QString folder = QFileInfo(path).absolutePath();
-    const int fd =
-            ::open(QFile::encodeName(folder).constData(), O_RDONLY | O_CLOEXEC | O_DIRECTORY);
+    int fd;
+    do {
+        fd = ::open(QFile::encodeName(folder).constData(), O_RDONLY | O_CLOEXEC | O_DIRECTORY);
+    } while (fd < 0 && errno == EINTR);
     int result = fd < 0 ? -1 : 0;
     if (fd >= 0) {
         do {
@@ -118,6 +121,61 @@ bool syncParentFolder(const QString &path, QString *error)
     Q_UNUSED(error);
 #endif
     return true;
+}
+
+bool writeAll(QFile &file, const QByteArray &data, QString *error)
+{
+#ifdef Q_OS_UNIX
+    const char *next = data.constData();
+    qint64 left = data.size();
+    while (left > 0) {
+        const ssize_t written = ::write(file.handle(), next, size_t(left));
+        if (written < 0 && errno == EINTR)
+            continue;
+        if (written <= 0) {
+            // 0 cannot happen for a regular file; taken for a full disk rather than looping.
+            *error = qt_error_string(written < 0 ? errno : ENOSPC);
+            return false;
+        }
+        next += written;
+        left -= written;
+    }
+    return true;
+#else
+    if (file.write(data) == data.size() && file.flush())
+        return true;
+    *error = file.errorString();
+    return false;
+#endif
+}
+
+bool truncateOpenFile(QFile &file, qint64 size, QString *error)
+{
+#ifdef Q_OS_UNIX
+    int result;
+    do {
+        result = ::ftruncate(file.handle(), off_t(size));
+    } while (result != 0 && errno == EINTR);
+    if (result == 0)
+        return true;
+    *error = qt_error_string(errno);
+    return false;
+#else
+    if (file.resize(size))
+        return true;
+    *error = file.errorString();
+    return false;
+#endif
+}
+
+int renameFile(const QString &from, const QString &to)
+{
+    int result;
+    do {
+        result =
+                std::rename(QFile::encodeName(from).constData(), QFile::encodeName(to).constData());
+    } while (result != 0 && errno == EINTR);
+    return result == 0 ? 0 : errno;
 }
 
 } // namespace PersistentMapInternal

@@ -1185,7 +1185,8 @@ void tst_CsvBackend::lockedThroughABindMount()
 
 // A hard link is a second name the rewrite's rename cannot carry: after a compaction it would
 // name the old file, a second store. Refused at open, and a rewrite is refused once someone
-// adds one; appends go on.
+// adds one; appends go on, and clear() appends a removal for every key instead (issue 11: it
+// used to fail, stay queued and fail again before every later write).
 void tst_CsvBackend::hardLinksAreRefused()
 {
     {
@@ -1213,11 +1214,14 @@ void tst_CsvBackend::hardLinksAreRefused()
     QVERIFY(!loadError(map));
     QCOMPARE(::link(QFile::encodeName(m_path).constData(), QFile::encodeName(hardLink).constData()),
              0);
-    const std::optional<PersistentMapError> cleared = failureOf(map.clear());
-    QVERIFY(cleared);
-    QVERIFY2(cleared->message().contains(QStringLiteral("2 hard links")),
-             qPrintable(cleared->message()));
+    QTest::ignoreMessage(
+            QtWarningMsg,
+            QRegularExpression(QStringLiteral(
+                    "2 hard links.*clearing it by appending a removal for every key")));
+    VERIFY_OK(map.clear());
+    VERIFY_OK(map.insert(QStringLiteral("b"), 2));
     QCOMPARE(inode(m_path), inode(hardLink)); // not split
+    QVERIFY(readBytes(hardLink).endsWith("a,removed,\nb,int,2\n"));
 }
 
 // A store opened through /proc/self/fd/N (a descriptor the application holds, as a sandbox
