@@ -246,12 +246,14 @@ bool SqliteBackend::canStore(const QString &key, const QVariant &value, QString 
 {
     constexpr qint64 RowOverhead = 64; // the record header and the type's text
     const qint64 limit = d->lengthLimit.load(std::memory_order_relaxed) - RowOverhead;
-    qint64 keyBytes = 0;
+    // Called for every insert on the caller's thread: the key's bound (3 UTF-8 bytes per UTF-16
+    // unit) is enough unless it is near the limit itself.
+    qint64 keyBytes = 3 * qint64(key.size());
     qint64 valueBytes = 0;
-    if (!encodedSizeExceeds(QVariant(key), limit, &keyBytes) &&
-        !encodedSizeExceeds(value, limit - keyBytes, &valueBytes)) {
+    if (keyBytes > limit / 2)
+        encodedSizeExceeds(QVariant(key), limit, &keyBytes);
+    if (keyBytes <= limit && !encodedSizeExceeds(value, limit - keyBytes, &valueBytes))
         return true;
-    }
     *why = QStringLiteral("%1: the key '%2' cannot be stored: its row would take more than the "
                           "%3 bytes SQLite allows (SQLITE_LIMIT_LENGTH; key %4 bytes, value %5 "
                           "bytes)")
