@@ -74,6 +74,7 @@ public:
     // Asks the open batch to be synced once committed; the future of that sync.
     QFuture<void> requestFlushLocked();
     void scheduleDrainLocked();
+    void emitToOwner(void (PersistentMapRelay::*signal)());
     void insertLocked(const QString &key, const QVariant &value);
     void removeLocked(const QString &key);
     void clearLocked();
