@@ -199,7 +199,6 @@ public:
     Replay replay(const QByteArray &data) const;
     Replay readFile() const;
     QString keepTornBytes(const QByteArray &bytes) const;
-    QString storeTarget() const;
     bool openForAppend(QString *error);
     void ensureOpen();
     void prepareAppend();
@@ -223,22 +222,20 @@ public:
     CsvBackend::OpenMode mode = CsvBackend::OpenMode::ReadWrite;
     QFile file; // the append handle; closed after a rewrite that could not open it again
     StoreLock lock; // held while the store is open for writing
-    FileStamp storeFile; // the file the lock is on: the append handle must be this file's
     QSet<QString> liveKeys;
     qint64 rows = 0;
     // The file's size after the last complete write. Bytes after it were never acknowledged (an
     // append that failed halfway, a write torn by a crash, kept in PATH.torn-*): the next append
     // cuts them off first.
     qint64 goodSize = 0;
-    // A folder whose sync after a rename failed: flush() syncs it before it reports durability.
+    // A folder flush() syncs before it reports durability: after a rename whose own folder sync
+    // failed, and at the first flush() after open (the process that created the file may have
+    // died before it synced the folder, ensureStoreFile()).
     QString unsyncedFolder;
     // Why a rename cannot replace the file here (EBUSY: a file bind-mounted on its own; EXDEV),
     // once one was refused: no rewrite is tried again while the store is open.
     QString renameRefused;
     qint64 compactionDelayedUntil = 0; // rows; a failed compaction waits for more writes
-    // The folder's entry for the file is synced at the first flush() after open: the process
-    // that created the file may have died before it synced the folder (ensureStoreFile()).
-    bool folderSynced = false;
     bool adopted = false; // a replacement was adopted; the next poll hands its content over
 
     // Read-only mode: the file being followed stays open, so a file the owner renamed over it
@@ -433,12 +430,6 @@ Replay CsvBackendPrivate::readFile() const
     return replay(in.readAll());
 }
 
-// The real file, also when PATH is a symbolic link: replacements are made and renamed beside it.
-QString CsvBackendPrivate::storeTarget() const
-{
-    return filePath; // resolved at open
-}
-
 bool CsvBackendPrivate::openForAppend(QString *error)
 {
     file.close();
@@ -464,8 +455,7 @@ void CsvBackendPrivate::ensureOpen()
     QString error;
     if (!openForAppend(&error))
         fail(Code::WriteFailed, error);
-    FileStamp opened;
-    if (!stampOfOpenFile(file, &opened) || !opened.sameFile(storeFile)) {
+    if (!lock.locksOpenFile(file.handle())) {
         file.close();
         fail(Code::WriteFailed,
              QStringLiteral("the path no longer names the file this process holds the lock on "
@@ -532,7 +522,7 @@ void CsvBackendPrivate::rewrite(const QVariantHash &entries)
         const EncodedValue encoded = encodeValue(it.value());
         appendCsvRecord(data, it.key(), encoded.type, encoded.text);
     }
-    const QString target = storeTarget();
+    const QString &target = filePath; // the real file: replaced beside it
     const QFileInfo targetInfo(target);
     const QString base =
             targetInfo.dir().filePath(besideName(targetInfo.fileName(), ReplacingSuffix, 6));
@@ -566,9 +556,6 @@ void CsvBackendPrivate::rewrite(const QVariantHash &entries)
     if (const qint64 links = lock.linkCount(); links > 1)
         fail(Code::WriteFailed,
              QStringLiteral("cannot rewrite the file: ") + hardLinksRefused(links));
-    FileStamp next;
-    if (!stampOfOpenFile(out, &next))
-        fail(Code::WriteFailed, QStringLiteral("cannot rewrite the file: cannot read its status"));
     // Locked before it becomes the store, so no other process can take the new file's lock.
     StoreLock nextLock;
     if (!nextLock.acquireOpenFile(out.handle(), &error))
@@ -591,7 +578,6 @@ void CsvBackendPrivate::rewrite(const QVariantHash &entries)
     removeOut.dismiss();
     if (nextLock.isHeld()) // the old file's lock ends: it is no longer the store
         lock = std::move(nextLock);
-    storeFile = next;
     liveKeys = QSet<QString>(entries.keyBegin(), entries.keyEnd());
     rows = entries.size();
     compactionDelayedUntil = 0;
@@ -624,7 +610,7 @@ void CsvBackendPrivate::clearByRemovals()
 // owner writes one, and this process is the owner now.
 void CsvBackendPrivate::removeLeftovers() const
 {
-    const QFileInfo info(storeTarget());
+    const QFileInfo info(filePath);
     const QStringList leftovers = info.dir().entryList(
             {besideName(info.fileName(), ReplacingSuffix, 6) + QStringLiteral("??????")},
             QDir::Files | QDir::Hidden | QDir::System);
@@ -645,19 +631,19 @@ QVariantHash CsvBackendPrivate::takeOver()
     }
     liveKeys = QSet<QString>(replay.entries.keyBegin(), replay.entries.keyEnd());
     rows = replay.rows;
-    folderSynced = false;
     renameRefused.clear();
     compactionDelayedUntil = 0;
-    unsyncedFolder.clear();
+    unsyncedFolder = filePath;
     QString error;
     if (!openForAppend(&error))
         fail(Code::OpenFailed, error);
-    if (!stampOfOpenFile(file, &storeFile))
+    FileStamp opened;
+    if (!stampOfOpenFile(file, &opened))
         fail(Code::OpenFailed, QStringLiteral("cannot read the file's status"));
     // A torn tail stays until the first write cuts it off (prepareAppend()): opening a store
     // changes nothing in it.
-    goodSize = replay.torn ? replay.goodSize : storeFile.size;
-    if (storeFile.size == 0)
+    goodSize = replay.torn ? replay.goodSize : opened.size;
+    if (opened.size == 0)
         append(header);
     return replay.entries;
 }
@@ -935,7 +921,8 @@ void CsvBackend::flush()
     d->ensureOpen();
     QString error;
     // A rename whose folder could not be synced is not durable yet: without this, a power loss
-    // could bring the old file back, without what was appended to the new one since.
+    // could bring the old file back, without what was appended to the new one since. A file
+    // whose creator died before syncing its folder could lose its name.
     if (!d->unsyncedFolder.isEmpty()) {
         if (!syncParentFolder(d->unsyncedFolder, &error))
             d->fail(Code::WriteFailed, error);
@@ -943,11 +930,6 @@ void CsvBackend::flush()
     }
     if (!syncOpenFile(d->file.handle(), d->path, &error))
         d->fail(Code::WriteFailed, error);
-    if (!d->folderSynced) {
-        if (!syncParentFolder(d->filePath, &error))
-            d->fail(Code::WriteFailed, error);
-        d->folderSynced = true;
-    }
 }
 
 // Refused at insert(), before the cache changes: a read-only follower keeps showing the

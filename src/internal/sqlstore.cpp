@@ -327,16 +327,13 @@ void SqlStore::logChanges(const WriteBatch &batch)
     // A batch of very long keys, or of more than a follower would read key by key: "*", which
     // makes followers read the whole table. The JSON could exceed SQLite's length limit (a key
     // of 5 * 10^8 characters does) and fail every later commit (issue 11).
-    qint64 escapedBound = 2;
+    qsizetype size = 2; // unescaped; escaped, a character takes at most 6 (\uXXXX)
     for (const WriteBatch::Entry &entry : batch.entries())
-        escapedBound += 6 * qint64(entry.key.size()) + 3;
-    if (batch.size() > ReloadAbove || escapedBound > LogTextLimit) {
+        size += entry.key.size() + 3;
+    if (batch.size() > ReloadAbove || 6 * qint64(size) > LogTextLimit) {
         log(QStringLiteral("*"));
         return;
     }
-    qsizetype size = 2;
-    for (const WriteBatch::Entry &entry : batch.entries())
-        size += entry.key.size() + 3;
     QString text;
     text.reserve(size);
     text += u'[';

@@ -73,6 +73,19 @@ bool StoreLock::locksFileAt(const QString &path) const
 #endif
 }
 
+bool StoreLock::locksOpenFile(int handle) const
+{
+#ifdef Q_OS_UNIX
+    struct stat locked;
+    struct stat other;
+    return m_fd >= 0 && ::fstat(m_fd, &locked) == 0 && ::fstat(handle, &other) == 0 &&
+            locked.st_dev == other.st_dev && locked.st_ino == other.st_ino;
+#else
+    Q_UNUSED(handle);
+    return true;
+#endif
+}
+
 void StoreLock::release()
 {
 #ifdef Q_OS_UNIX

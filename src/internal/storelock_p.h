@@ -49,6 +49,9 @@ public:
     // Whether path names the locked file now (another program may have renamed a file over it,
     // or removed it). True when that cannot be told (not Unix).
     bool locksFileAt(const QString &path) const;
+    // Whether handle, a descriptor of this process, is on the locked file. True when that cannot
+    // be told (not Unix).
+    bool locksOpenFile(int handle) const;
     // How many names (hard links) the locked file has; 0 when not known (not held, not Unix).
     qint64 linkCount() const;
     void release();
