@@ -10,8 +10,9 @@
 // own ("p<ID>/...") and keys shared by every writer ("shared..."), and logs every write with the
 // monotonic times it was issued and seen acknowledged. With session=N it closes its map after
 // about N writes and opens it again (on Code::Locked, as a CSV store answers while another process
-// owns it, it waits a moment and tries again); a CSV writer also closes its map when it is done,
-// so the others can finish. A follower only follows (watchExternalChanges) and logs every signal.
+// owns it, it waits until the owner's lock ends and tries again); a CSV writer also closes its map
+// when it is done, so the others can finish. A follower only follows (watchExternalChanges) and
+// logs every signal.
 //
 // Options: seed=N, seconds=S and ops=N (a writer stops at whichever comes first), clearEvery=N
 // (every Nth write is a clear()), session=N, lie=1 (the negative control: at "final" the writer
@@ -33,13 +34,15 @@
 #include <QtCore/QEventLoop>
 #include <QtCore/QFile>
 #include <QtCore/QSocketNotifier>
-#include <QtCore/QThread>
 #include <QtCore/QTimer>
 
 #include <deque>
 #include <memory>
 #include <optional>
 
+#include <cerrno>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 namespace {
@@ -151,6 +154,7 @@ private:
     void runWrites();
     bool openMap(); // false when it is locked by another process, or failed
     void closeMap();
+    void waitForOwner();
     Op makeOp();
     void issue(Op &op);
     void reap(bool waitForOldest);
@@ -298,8 +302,7 @@ bool Worker::openMap()
             m_broken = true; // a store that does not open stays so: the writer stops
             return false;
         }
-        // A short pause before the next try; the owner closes within a run of writes.
-        QThread::usleep(500 + ulong(m_random.bounded(4000)));
+        waitForOwner();
         return false;
     }
     // Read after whenReady(): the store was ours (CSV: locked) from before this moment on.
@@ -340,8 +343,21 @@ void Worker::closeMap()
     m_log.write("session " + QByteArray::number(m_id) + ' ' + QByteArray::number(m_sessionOpened) +
                 ' ' + QByteArray::number(closing) + '\n');
     m_map.reset();
-    // Lets the others in: a writer that reopened at once would mostly win the race for the lock.
-    QThread::usleep(ulong(m_random.bounded(3000)));
+}
+
+// Waits for the process that owns the CSV store to let go: the owner holds an exclusive flock()
+// on the store file (whatever path reaches it), so a shared one is granted the moment it ends,
+// a crash included. Released at once: the next open races for the store with the other waiters
+// and with the writer that just closed. Each owner closes within one session of writes.
+void Worker::waitForOwner()
+{
+    QString path = m_spec.mid(m_spec.indexOf(u':') + 1);
+    path.truncate(path.indexOf(u'?') < 0 ? path.size() : path.indexOf(u'?'));
+    const int fd = ::open(QFile::encodeName(path).constData(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return; // the store is being replaced: open again at once
+    while (::flock(fd, LOCK_SH) != 0 && errno == EINTR) { }
+    ::close(fd); // releases the shared lock too
 }
 
 Op Worker::makeOp()
