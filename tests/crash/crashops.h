@@ -17,6 +17,8 @@
 #include <QtCore/QStringList>
 #include <QtCore/QVariant>
 
+#include "../auto/shared/splitmix.h"
+
 namespace CrashOps {
 
 constexpr int KeyCount = 200;
@@ -37,27 +39,8 @@ struct Op
     QList<Effect> effects; // one per key: what the store holds for it once the op committed
 };
 
-// splitmix64: a tiny, well-mixed generator; one stream per (seed, seq).
-class Random
-{
-public:
-    explicit Random(quint64 seed)
-        : m_state(seed)
-    {
-    }
-    quint64 next()
-    {
-        quint64 z = (m_state += 0x9e3779b97f4a7c15ULL);
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-        return z ^ (z >> 31);
-    }
-    // In [0, n).
-    int bounded(int n) { return int(next() % quint64(n)); }
-
-private:
-    quint64 m_state;
-};
+// One stream per (seed, seq).
+using Random = SplitMix64;
 
 // Keys with the characters a CSV writer must quote or encode (no line breaks: docs/FORMAT.md).
 inline QString keyName(int index)

@@ -18,6 +18,8 @@
 #include <QtCore/QStringList>
 #include <QtCore/QVariant>
 
+#include "../auto/shared/splitmix.h"
+
 namespace PowerLossOps {
 
 constexpr int KeyCount = 24;
@@ -51,26 +53,7 @@ struct Step
     bool wait = false; // Write: wait for the write's future before the next step
 };
 
-// splitmix64.
-class Random
-{
-public:
-    explicit Random(quint64 seed)
-        : m_state(seed)
-    {
-    }
-    quint64 next()
-    {
-        quint64 z = (m_state += 0x9e3779b97f4a7c15ULL);
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-        return z ^ (z >> 31);
-    }
-    int bounded(int n) { return int(next() % quint64(n)); } // in [0, n)
-
-private:
-    quint64 m_state;
-};
+using Random = SplitMix64;
 
 inline QString keyName(int index)
 {

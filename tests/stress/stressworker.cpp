@@ -25,6 +25,7 @@
 // fresh read of the store), "diverged WHY", or "skipped" (no map open). Standard input: "go"
 // (start writing), "final MS" (every writer is done: wait up to MS for this map to converge,
 // then exit).
+#include "../auto/shared/splitmix.h"
 #include "stresslog.h"
 
 #include <PersistentMap/PersistentMap>
@@ -64,26 +65,7 @@ void say(const QByteArray &line)
     }
 }
 
-// splitmix64, as in the crash suite: reproducible from the seed.
-class Random
-{
-public:
-    explicit Random(quint64 seed)
-        : m_state(seed)
-    {
-    }
-    quint64 next()
-    {
-        quint64 z = (m_state += 0x9e3779b97f4a7c15ULL);
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-        return z ^ (z >> 31);
-    }
-    int bounded(int n) { return int(next() % quint64(n)); }
-
-private:
-    quint64 m_state;
-};
+using Random = SplitMix64; // as in the crash suite: reproducible from the seed
 
 constexpr int OwnKeys = 40;
 constexpr int SharedKeys = 24;

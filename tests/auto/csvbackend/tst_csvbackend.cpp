@@ -9,6 +9,7 @@
 #include <PersistentMap/CsvBackend>
 #include <PersistentMap/PersistentMap>
 
+#include "csvfilechecks.h"
 #include "testhelpers.h"
 
 #include <QtCore/QDir>
@@ -39,46 +40,6 @@ using PersistentMapInternal::CsvRecord;
 namespace {
 
 const QByteArray header("key,type,value\n");
-
-ino_t inode(const QString &path)
-{
-    struct stat st;
-    if (::stat(QFile::encodeName(path).constData(), &st) != 0)
-        return 0;
-    return st.st_ino;
-}
-
-// True when every line parses as a complete record of three fields under the header.
-bool fullyParseable(const QByteArray &data, QString *why)
-{
-    CsvReader reader(data);
-    CsvRecord record;
-    int records = 0;
-    for (;;) {
-        switch (reader.next(&record)) {
-        case CsvReader::Result::Record:
-            if (record.fields.size() != 3) {
-                *why = QStringLiteral("line %1 has %2 fields")
-                               .arg(record.line)
-                               .arg(record.fields.size());
-                return false;
-            }
-            if (records++ == 0 && record.fields.join(u',') != QStringLiteral("key,type,value")) {
-                *why = QStringLiteral("no header");
-                return false;
-            }
-            continue;
-        case CsvReader::Result::End:
-            return records > 0;
-        case CsvReader::Result::TornTail:
-            *why = QStringLiteral("torn tail on line %1").arg(reader.tornLine());
-            return false;
-        case CsvReader::Result::Error:
-            *why = reader.errorString();
-            return false;
-        }
-    }
-}
 
 // The processes holding a whole-file lock (flock) on the file path names, as /proc/locks lists
 // them: "1: FLOCK ADVISORY WRITE PID MAJ:MIN:INODE 0 EOF".

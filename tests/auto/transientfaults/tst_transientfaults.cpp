@@ -8,6 +8,7 @@
 // flush(); the step fails naming the OS's reason, or the design absorbs it; the map stays
 // usable; once the fault is gone the next write and flush() succeed; and a fresh map on the
 // store then holds every acknowledged value, from a file that parses whole.
+#include "csvfilechecks.h"
 #include "csvformat_p.h"
 #include "syscallfaults.h"
 #include "testhelpers.h"
@@ -36,46 +37,6 @@ using PersistentMapInternal::CsvRecord;
 namespace {
 
 const QByteArray header("key,type,value\n");
-
-ino_t inode(const QString &path)
-{
-    struct stat st;
-    if (::stat(QFile::encodeName(path).constData(), &st) != 0)
-        return 0;
-    return st.st_ino;
-}
-
-// True when every line parses as a complete record of three fields under the header.
-bool fullyParseable(const QByteArray &data, QString *why)
-{
-    CsvReader reader(data);
-    CsvRecord record;
-    int records = 0;
-    for (;;) {
-        switch (reader.next(&record)) {
-        case CsvReader::Result::Record:
-            if (record.fields.size() != 3) {
-                *why = QStringLiteral("line %1 has %2 fields")
-                               .arg(record.line)
-                               .arg(record.fields.size());
-                return false;
-            }
-            if (records++ == 0 && record.fields.join(u',') != QStringLiteral("key,type,value")) {
-                *why = QStringLiteral("no header");
-                return false;
-            }
-            continue;
-        case CsvReader::Result::End:
-            return records > 0;
-        case CsvReader::Result::TornTail:
-            *why = QStringLiteral("torn tail on line %1").arg(reader.tornLine());
-            return false;
-        case CsvReader::Result::Error:
-            *why = reader.errorString();
-            return false;
-        }
-    }
-}
 
 // What the program's next run finds, with no fault armed: empty when the file parses whole (no
 // torn tail, no half batch) and a fresh map on it loads exactly `expected`, without a warning.
