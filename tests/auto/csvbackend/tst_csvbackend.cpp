@@ -9,6 +9,7 @@
 #include <PersistentMap/CsvBackend>
 #include <PersistentMap/PersistentMap>
 
+#include "bindmount.h"
 #include "csvfilechecks.h"
 #include "testhelpers.h"
 
@@ -1107,13 +1108,13 @@ void tst_CsvBackend::lockedThroughALinkWhileTheOwnerRewrites()
 
 // A bind mount of the store file (a container's volume): another process that owns the store
 // through the mount point keeps this one out. The other process runs in a mount namespace of
-// its own (unshare -rm: a user namespace, so no privilege is needed where the kernel allows
-// them), where it bind-mounts the store onto another file and opens it there.
+// its own (bindmount.h), where it bind-mounts the store onto another file and opens it there.
 void tst_CsvBackend::lockedThroughABindMount()
 {
-    if (QProcess::execute(QStringLiteral("unshare"),
-                          {QStringLiteral("-rm"), QStringLiteral("true")}) != 0)
-        QSKIP("unshare -rm is not available here (no user namespaces): no bind mount to test");
+    QString why;
+    const QStringList unshare = mountNamespaceCommand(&why);
+    if (unshare.isEmpty())
+        BIND_MOUNT_UNAVAILABLE(why);
     {
         PersistentMap map(std::make_unique<CsvBackend>(m_path));
         QVERIFY(!failureOf(map.insert(QStringLiteral("a"), 1)));
@@ -1121,8 +1122,8 @@ void tst_CsvBackend::lockedThroughABindMount()
     const QString mountPoint = m_dir->filePath(QStringLiteral("mounted.csv"));
     QVERIFY(writeBytes(mountPoint, QByteArray()));
     QProcess holder;
-    startHolder(holder, QStringLiteral("unshare"),
-                {QStringLiteral("-rm"), QStringLiteral("sh"), QStringLiteral("-c"),
+    startHolder(holder, unshare.at(0),
+                {unshare.at(1), QStringLiteral("sh"), QStringLiteral("-c"),
                  QStringLiteral("mount --bind \"$1\" \"$2\" && exec \"$3\" \"$2\""),
                  QStringLiteral("sh"), m_path, mountPoint, QStringLiteral(CSVLOCKHOLDER_PATH)});
     if (QTest::currentTestFailed())

@@ -8,6 +8,7 @@
 // flush(); the step fails naming the OS's reason, or the design absorbs it; the map stays
 // usable; once the fault is gone the next write and flush() succeed; and a fresh map on the
 // store then holds every acknowledged value, from a file that parses whole.
+#include "bindmount.h"
 #include "csvfilechecks.h"
 #include "csvformat_p.h"
 #include "syscallfaults.h"
@@ -318,9 +319,10 @@ void tst_TransientFaults::renameCannotReplace()
 // writes; the file is checked from outside the namespace, through its own name.
 void tst_TransientFaults::singleFileBindMount()
 {
-    const QString unshare = QStandardPaths::findExecutable(QStringLiteral("unshare"));
+    QString why;
+    const QStringList unshare = mountNamespaceCommand(&why);
     if (unshare.isEmpty())
-        QSKIP("no unshare(1) here");
+        BIND_MOUNT_UNAVAILABLE(why);
     {
         PersistentMap map(std::make_unique<CsvBackend>(m_path));
         VERIFY_OK(map.insert(QStringLiteral("a"), 1));
@@ -328,8 +330,8 @@ void tst_TransientFaults::singleFileBindMount()
     const QString mounted = m_dir->filePath(QStringLiteral("mounted.csv"));
     QVERIFY(writeBytes(mounted, QByteArray()));
     QProcess holder;
-    holder.start(unshare,
-                 {QStringLiteral("-rm"), QStringLiteral("sh"), QStringLiteral("-c"),
+    holder.start(unshare.at(0),
+                 {unshare.at(1), QStringLiteral("sh"), QStringLiteral("-c"),
                   QStringLiteral("mount --bind \"$0\" \"$1\" && exec \"$2\" \"$1\""), m_path,
                   mounted, QStringLiteral(CSVLOCKHOLDER_PATH)});
     QVERIFY(holder.waitForStarted());
@@ -341,8 +343,8 @@ void tst_TransientFaults::singleFileBindMount()
     if (ready != "ready") {
         holder.kill();
         holder.waitForFinished();
-        QSKIP(qPrintable(QStringLiteral("cannot bind-mount a file here: ") +
-                         QString::fromLocal8Bit(ready + holder.readAllStandardError())));
+        BIND_MOUNT_UNAVAILABLE(QStringLiteral("cannot bind-mount a file here: ") +
+                               QString::fromLocal8Bit(ready + holder.readAllStandardError()));
     }
     holder.write("!clear\n");
     QCOMPARE(readLine(), QByteArray("done !clear"));
