@@ -30,8 +30,10 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <functional>
 #include <optional>
+#include <thread>
 
 #include <sys/stat.h>
 
@@ -130,6 +132,7 @@ private Q_SLOTS:
     void leftoverReplacementIsRemoved();
     void tornTailIsKeptOnce();
     void tornTailOfALongFileName();
+    void compactionDuringAReplacementReadsTheLockedFile();
     void init();
     void newStoreHasHeader();
     void readableContent();
@@ -1376,6 +1379,49 @@ void tst_CsvBackend::tornTailOfALongFileName()
     const QStringList kept = QDir(m_dir->path()).entryList({QStringLiteral("*.torn-*")});
     QCOMPARE(kept.size(), 1);
     QCOMPARE(readBytes(m_dir->filePath(kept.first())), tail);
+}
+
+// An editor saves (a new file renamed over the store) while the owner appends a batch after
+// which it compacts. Compaction read the store through its path, so it rewrote the editor's file
+// as if it were the owner's, took its lock, and never told the map: the write just acknowledged
+// is in no file, and the map never learns the editor's content.
+void tst_CsvBackend::compactionDuringAReplacementReadsTheLockedFile()
+{
+    CsvBackend owner(m_path);
+    owner.loadAll();
+    owner.save(QStringLiteral("mine"), 0);
+    const QString saved = m_dir->filePath(QStringLiteral("store.csv~"));
+    QVERIFY(writeBytes(saved, header + "edited,string,by hand\n"));
+    const QByteArray pathName = QFile::encodeName(m_path);
+    const QByteArray savedName = QFile::encodeName(saved);
+    const int watched = ::open(pathName.constData(), O_RDONLY | O_CLOEXEC);
+    QVERIFY(watched >= 0);
+    struct stat before;
+    QCOMPARE(::fstat(watched, &before), 0);
+    std::atomic<int> renamed{-1};
+    // The editor's save lands while the owner's batch is being appended.
+    std::thread editor([&] {
+        struct stat now;
+        const QDeadlineTimer deadline(20000);
+        while (::fstat(watched, &now) == 0 && now.st_size == before.st_size &&
+               !deadline.hasExpired()) { }
+        renamed = ::rename(savedName.constData(), pathName.constData());
+    });
+    WriteBatch batch; // removals of keys that are not there: dead rows enough to compact after
+    batch.insert(QStringLiteral("mine"), 1);
+    for (int i = 0; i < 300000; ++i)
+        batch.remove(QStringLiteral("absent%1").arg(i));
+    QVariantHash known{{QStringLiteral("mine"), 1}};
+    const std::optional<PersistentMapError> error = thrownBy([&] { owner.apply(batch); });
+    editor.join();
+    ::close(watched);
+    QCOMPARE(renamed.load(), 0);
+    if (error)
+        known.insert(QStringLiteral("mine"), 0);
+    applyChanges(known, owner.pollChanges());
+    owner.flush();
+    CsvBackend reader(m_path, ReadOnly);
+    QCOMPARE(reader.loadAll(), known);
 }
 
 QTEST_GUILESS_MAIN(tst_CsvBackend)
