@@ -132,6 +132,8 @@ private Q_SLOTS:
     void leftoverReplacementIsRemoved();
     void tornTailIsKeptOnce();
     void tornTailOfALongFileName();
+    void storeOverwrittenInPlaceIsNotCutAndAppendedTo();
+    void storeRecreatedInPlaceAfterItsRemovalWasAdopted();
     void compactionDuringAReplacementReadsTheLockedFile();
     void init();
     void newStoreHasHeader();
@@ -1379,6 +1381,52 @@ void tst_CsvBackend::tornTailOfALongFileName()
     const QStringList kept = QDir(m_dir->path()).entryList({QStringLiteral("*.torn-*")});
     QCOMPARE(kept.size(), 1);
     QCOMPARE(readBytes(m_dir->filePath(kept.first())), tail);
+}
+
+// A backup restored with cp (or `cat backup > store`, an editor that saves in place) writes the
+// owner's own file in place, longer than the owner left it. The owner took the bytes after its
+// last write for its own unfinished append and cut the restored file there, in the middle of a
+// line, then appended to it: the store no longer parsed.
+void tst_CsvBackend::storeOverwrittenInPlaceIsNotCutAndAppendedTo()
+{
+    CsvBackend owner(m_path);
+    owner.loadAll();
+    owner.save(QStringLiteral("a"), QStringLiteral("old"));
+    const QByteArray restored = header + "a,string,restored from a backup\nb,int,2\n";
+    QVERIFY(writeBytes(m_path, restored)); // O_TRUNC and write: the same inode, in place
+    const std::optional<PersistentMapError> error =
+            thrownBy([&] { owner.save(QStringLiteral("c"), 3); });
+    const QByteArray content = readBytes(m_path);
+    QString why;
+    QVERIFY2(fullyParseable(content, &why), qPrintable(why + u'\n' + QString::fromUtf8(content)));
+    if (error) // refused: then the restored file must be left as it was
+        QCOMPARE(content, restored);
+}
+
+// The store removed and written again by a program that does not rename (`rm store; printf ...
+// > store`): when the owner's write or flush() comes between the two, it creates the new empty
+// store itself, and the program then writes its content into that file. The owner's poll hands
+// that content to the map (the key is shown), and the owner's next write cuts it off the file:
+// the map keeps showing a key the store no longer has.
+void tst_CsvBackend::storeRecreatedInPlaceAfterItsRemovalWasAdopted()
+{
+    CsvBackend owner(m_path);
+    owner.loadAll();
+    owner.save(QStringLiteral("a"), 1);
+    QTest::ignoreMessage(QtWarningMsg,
+                         QRegularExpression(QStringLiteral("replaced .* by another program")));
+    QVERIFY(QFile::remove(m_path));
+    owner.flush(); // adopts the removal: a new, empty store
+    QVERIFY(writeBytes(m_path, header + "k,string,recreated\n"));
+    QVariantHash known{{QStringLiteral("a"), 1}};
+    applyChanges(known, owner.pollChanges());
+    QCOMPARE(known, (QVariantHash{{QStringLiteral("k"), QStringLiteral("recreated")}}));
+    if (!thrownBy([&] { owner.save(QStringLiteral("x"), 2); })) // or refused, with an error
+        known.insert(QStringLiteral("x"), 2);
+    (void)thrownBy([&] { owner.flush(); });
+    applyChanges(known, owner.pollChanges());
+    CsvBackend reader(m_path, ReadOnly);
+    QCOMPARE(reader.loadAll(), known);
 }
 
 // An editor saves (a new file renamed over the store) while the owner appends a batch after
