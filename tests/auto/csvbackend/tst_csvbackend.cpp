@@ -135,6 +135,7 @@ private Q_SLOTS:
     void storeOverwrittenInPlaceIsNotCutAndAppendedTo();
     void storeRecreatedInPlaceAfterItsRemovalWasAdopted();
     void compactionDuringAReplacementReadsTheLockedFile();
+    void editorsSaveDuringACompactionIsNotDiscarded();
     void init();
     void newStoreHasHeader();
     void readableContent();
@@ -1470,6 +1471,49 @@ void tst_CsvBackend::compactionDuringAReplacementReadsTheLockedFile()
     owner.flush();
     CsvBackend reader(m_path, ReadOnly);
     QCOMPARE(reader.loadAll(), known);
+}
+
+// An editor saves (a new file renamed over the store) while the owner compacts: after the owner
+// read the store, before its rename. The rename put the compacted copy over the editor's file:
+// its save vanished without a warning, never adopted, never shown to the map. The wider the
+// store, the wider the window (the rewrite's write and sync).
+void tst_CsvBackend::editorsSaveDuringACompactionIsNotDiscarded()
+{
+    CsvBackend owner(m_path);
+    owner.loadAll();
+    WriteBatch live;
+    for (int i = 0; i < 50000; ++i)
+        live.insert(QStringLiteral("key%1").arg(i), QString(100, u'v'));
+    owner.apply(live);
+    const QString saved = m_dir->filePath(QStringLiteral("store.csv~"));
+    QVERIFY(writeBytes(saved, header + "edited,string,by hand\n"));
+    const QByteArray pathName = QFile::encodeName(m_path);
+    const QByteArray savedName = QFile::encodeName(saved);
+    std::atomic<int> renamed{-1};
+    // The editor's save lands while the compacted copy is being written.
+    std::thread editor([&] {
+        const QDeadlineTimer deadline(20000);
+        while (!deadline.hasExpired() &&
+               QDir(m_dir->path())
+                       .entryList({QStringLiteral("store.csv.replacing-*")}, QDir::Files)
+                       .isEmpty()) { }
+        renamed = ::rename(savedName.constData(), pathName.constData());
+    });
+    WriteBatch dead; // removals of keys that are not there: dead rows enough to compact after
+    for (int i = 0; i < 60000; ++i)
+        dead.remove(QStringLiteral("absent%1").arg(i));
+    QVariantHash known = CsvBackend(m_path, ReadOnly).loadAll(); // what the map holds
+    (void)thrownBy([&] { owner.apply(dead); });
+    editor.join();
+    QCOMPARE(renamed.load(), 0);
+    QTest::ignoreMessage(QtWarningMsg,
+                         QRegularExpression(QStringLiteral("replaced .* by another program")));
+    applyChanges(known, owner.pollChanges());
+    (void)thrownBy([&] { owner.flush(); });
+    CsvBackend reader(m_path, ReadOnly);
+    const QVariantHash content = reader.loadAll();
+    QCOMPARE(content.value(QStringLiteral("edited")), QVariant(QStringLiteral("by hand")));
+    QCOMPARE(content, known);
 }
 
 QTEST_GUILESS_MAIN(tst_CsvBackend)
