@@ -136,6 +136,7 @@ private Q_SLOTS:
     void storeRecreatedInPlaceAfterItsRemovalWasAdopted();
     void compactionDuringAReplacementReadsTheLockedFile();
     void editorsSaveDuringACompactionIsNotDiscarded();
+    void replacementBySymbolicLinkIsRewrittenThroughIt();
     void init();
     void newStoreHasHeader();
     void readableContent();
@@ -1514,6 +1515,36 @@ void tst_CsvBackend::editorsSaveDuringACompactionIsNotDiscarded()
     const QVariantHash content = reader.loadAll();
     QCOMPARE(content.value(QStringLiteral("edited")), QVariant(QStringLiteral("by hand")));
     QCOMPARE(content, known);
+}
+
+// A symbolic link renamed over the store (a dotfile manager linking the file into its
+// repository) is adopted: the link's target is locked and appended to. The next rewrite
+// (clear(), compaction) then renamed a new file over the link itself: the target, still named
+// by the link's owner and no longer locked, kept the old content, a second store another process
+// could open and write, the split the refusal of hard links exists to prevent. A store opened
+// through a link rewrites the file the link points to.
+void tst_CsvBackend::replacementBySymbolicLinkIsRewrittenThroughIt()
+{
+    CsvBackend owner(m_path);
+    owner.loadAll();
+    owner.save(QStringLiteral("a"), 1);
+    QVERIFY(QDir(m_dir->path()).mkdir(QStringLiteral("dotfiles")));
+    const QString target = m_dir->filePath(QStringLiteral("dotfiles/store.csv"));
+    QVERIFY(writeBytes(target, header + "b,int,2\n"));
+    const QString link = m_dir->filePath(QStringLiteral("store.csv.link"));
+    QVERIFY(QFile::link(target, link));
+    QTest::ignoreMessage(QtWarningMsg,
+                         QRegularExpression(QStringLiteral("replaced .* by another program")));
+    QCOMPARE(::rename(QFile::encodeName(link).constData(), QFile::encodeName(m_path).constData()),
+             0);
+    owner.flush(); // adopts the link's target
+    QCOMPARE(flockHolders(target), QList<qint64>{QCoreApplication::applicationPid()});
+    owner.clear();
+    owner.save(QStringLiteral("c"), 3);
+    owner.flush();
+    QVERIFY(QFileInfo(m_path).isSymLink());
+    QCOMPARE(readBytes(target), header + "c,int,3\n");
+    QCOMPARE(flockHolders(target), QList<qint64>{QCoreApplication::applicationPid()});
 }
 
 QTEST_GUILESS_MAIN(tst_CsvBackend)
