@@ -208,7 +208,9 @@ public:
     void removeLeftovers() const;
     void compactIfWorthIt();
     QVariantHash takeOver();
-    bool adoptReplacement();
+    bool adoptChanges();
+    bool lockedFileStamp(FileStamp *stamp) const;
+    void noteOwnWrite();
 
     // Read-only mode.
     QVariantHash openFollowed();
@@ -236,7 +238,11 @@ public:
     // once one was refused: no rewrite is tried again while the store is open.
     QString renameRefused;
     qint64 compactionDelayedUntil = 0; // rows; a failed compaction waits for more writes
-    bool adopted = false; // a replacement was adopted; the next poll hands its content over
+    bool adopted = false; // another program's file was adopted; the next poll hands it over
+    // The locked file as this owner last left it (size, modification time): anything else means
+    // another program wrote it in place (cp, an editor saving in place), and the bytes after
+    // goodSize are then not this owner's unfinished append to cut off.
+    FileStamp lastSeen;
 
     // Read-only mode: the file being followed stays open, so a file the owner renamed over it
     // is told apart by its inode even when the new file gets the number the old one had.
@@ -424,10 +430,19 @@ QString CsvBackendPrivate::keepTornBytes(const QByteArray &bytes) const
 
 Replay CsvBackendPrivate::readFile() const
 {
-    QFile in(filePath);
-    if (!in.open(QIODevice::ReadOnly))
+    // The owner reads the file it holds the lock on, whatever the path names by now (another
+    // program may have renamed a file over it: adoptChanges() takes that one over).
+    QFile in;
+    const bool opened = lock.handle() >= 0
+            ? in.open(lock.handle(), QIODevice::ReadOnly, QFileDevice::DontCloseHandle) &&
+                    in.seek(0)
+            : (in.setFileName(filePath), in.open(QIODevice::ReadOnly));
+    if (!opened)
         fail(Code::OpenFailed, QStringLiteral("cannot read the file: ") + in.errorString());
-    return replay(in.readAll());
+    const QByteArray data = in.readAll();
+    if (in.error() != QFileDevice::NoError)
+        fail(Code::OpenFailed, QStringLiteral("cannot read the file: ") + in.errorString());
+    return replay(data);
 }
 
 bool CsvBackendPrivate::openForAppend(QString *error)
@@ -464,11 +479,13 @@ void CsvBackendPrivate::ensureOpen()
 }
 
 // Before an append: the handle is open, the file ends with its last complete write, and it
-// has its header. Cutting off what follows is safe: those bytes were never acknowledged, and a
-// torn write's were kept in PATH.torn-* when the store was opened. No rename is needed, so this
-// works where the file cannot be replaced (a file bind-mounted on its own).
+// has its header. Cutting off what follows is safe: the file is as this owner left it (any other
+// program's change was adopted first), so those bytes were never acknowledged, and a torn
+// write's were kept in PATH.torn-* when the store was opened. No rename is needed, so this works
+// where the file cannot be replaced (a file bind-mounted on its own).
 void CsvBackendPrivate::prepareAppend()
 {
+    adoptChanges();
     ensureOpen();
     FileStamp now;
     if (!stampOfOpenFile(file, &now))
@@ -481,9 +498,13 @@ void CsvBackendPrivate::prepareAppend()
                      .arg(goodSize));
     }
     QString error;
-    if (now.size > goodSize && !truncateOpenFile(file, goodSize, &error)) {
-        fail(Code::WriteFailed,
-             QStringLiteral("cannot cut the file back to its last complete write: ") + error);
+    if (now.size > goodSize) {
+        const bool cut = truncateOpenFile(file, goodSize, &error);
+        noteOwnWrite();
+        if (!cut) {
+            fail(Code::WriteFailed,
+                 QStringLiteral("cannot cut the file back to its last complete write: ") + error);
+        }
     }
     if (goodSize == 0) // a header torn by a crash
         append(header);
@@ -497,9 +518,11 @@ void CsvBackendPrivate::append(const QByteArray &data)
     if (!writeAll(file, data, &error)) {
         QString ignored;
         truncateOpenFile(file, goodSize, &ignored);
+        noteOwnWrite();
         fail(Code::WriteFailed, QStringLiteral("cannot append: ") + error);
     }
     goodSize += data.size();
+    noteOwnWrite();
 }
 
 // Replaces the file with one holding exactly these entries: written to PATH.replacing-XXXXXX,
@@ -560,6 +583,15 @@ void CsvBackendPrivate::rewrite(const QVariantHash &entries)
     StoreLock nextLock;
     if (!nextLock.acquireOpenFile(out.handle(), &error))
         fail(Code::WriteFailed, QStringLiteral("cannot rewrite the file: ") + error);
+    // The rewrite holds what this owner read; another program's save or in-place change made
+    // since (the write and sync above take a while on a large store) would be overwritten
+    // unseen. Given up instead: the change is adopted at the next call (adoptChanges()).
+    FileStamp now;
+    if (!lock.locksFileAt(target) || !lockedFileStamp(&now) || !(now == lastSeen)) {
+        fail(Code::WriteFailed,
+             QStringLiteral("the file was changed by another program during a rewrite; the "
+                            "rewrite is given up and the new file taken over"));
+    }
     if (const int failure = renameFile(out.fileName(), target)) {
         const QString reason = qt_error_string(failure);
         if (failure == EBUSY || failure == EXDEV) {
@@ -587,6 +619,7 @@ void CsvBackendPrivate::rewrite(const QVariantHash &entries)
         unsyncedFolder.clear();
     if (!openForAppend(&error))
         file.close(); // opened again by the next write, clear() or flush()
+    noteOwnWrite();
 }
 
 void CsvBackendPrivate::clearByRemovals()
@@ -645,40 +678,82 @@ QVariantHash CsvBackendPrivate::takeOver()
     goodSize = replay.torn ? replay.goodSize : opened.size;
     if (opened.size == 0)
         append(header);
+    noteOwnWrite();
     return replay.entries;
 }
 
-// Another program replaced the store file while this owner had it open (a text editor saving
-// it, a backup restored with mv) or removed it: the lock and the append handle are on a file
-// that is no longer the store, and appending there would acknowledge writes no later open
-// finds, while a second process could take the new file's lock. The new file (an empty store
-// when it was removed) becomes the store: locked (taken by another process meanwhile:
-// Code::Locked), read (one that does not parse is left as it is: Code::Corrupt, and every write
-// fails until it is repaired) and appended to from then on; pollChanges() hands its content to
-// the map, as a change by another writer. One stat() per call when nothing happened.
-bool CsvBackendPrivate::adoptReplacement()
+bool CsvBackendPrivate::lockedFileStamp(FileStamp *stamp) const
 {
-    if (!lock.isHeld() || lock.locksFileAt(filePath))
+#ifdef Q_OS_UNIX
+    struct stat st;
+    if (lock.handle() < 0 || ::fstat(lock.handle(), &st) != 0)
+        return false;
+    *stamp = stampFrom(st);
+    return true;
+#else
+    return stampOfPath(filePath, stamp);
+#endif
+}
+
+// After every write of this owner's to the locked file (append, cut, rewrite).
+void CsvBackendPrivate::noteOwnWrite()
+{
+    if (!lockedFileStamp(&lastSeen))
+        lastSeen = FileStamp();
+}
+
+// Another program changed the store while this owner had it open: it renamed a new file over it
+// (a text editor saving, a backup restored with mv), removed it, or wrote the locked file in
+// place (cp, an editor saving in place). Left alone, the owner would append to a file no later
+// open reads, or cut the other program's bytes off as its own unfinished append, while a second
+// process could take the new file's lock. The store's file as it is now (an empty store after a
+// removal; a symbolic link put in its place is followed) becomes the store: locked (taken by
+// another process meanwhile: Code::Locked), read (one that does not parse is left as it is:
+// Code::Corrupt, and every write fails until it is repaired) and appended to from then on;
+// pollChanges() hands its content to the map, as a change by another writer. One stat() and one
+// fstat() per call when nothing happened. Returns whether anything was adopted.
+bool CsvBackendPrivate::adoptChanges()
+{
+    if (!lock.isHeld())
         return false;
     QString error;
+    if (lock.locksFileAt(filePath)) {
+        FileStamp now;
+        if (!lockedFileStamp(&now) || now == lastSeen)
+            return false;
+        const qsizetype count = takeOver().size(); // the same file, read again
+        qCWarning(lcPersistentMap).noquote()
+                << QStringLiteral("CSV store %1: the file was changed in place by another "
+                                  "program while open; its new content, %2 entries, is the "
+                                  "store from now on")
+                           .arg(path)
+                           .arg(count);
+        adopted = true;
+        return true;
+    }
     if (!ensureStoreFile(filePath, &error))
         fail(Code::WriteFailed, error);
+    // A symbolic link put in the store's place: its target is the store now, replaced beside it
+    // by later rewrites (a rename over the link would split the two).
+    const QString newPath = resolvedPath(filePath);
     StoreLock next;
-    switch (next.acquire(filePath, &error)) {
+    switch (next.acquire(newPath, &error)) {
     case StoreLock::Result::Acquired:
         break;
     case StoreLock::Result::Busy:
         fail(Code::Locked,
              QStringLiteral("the file was replaced by another program while open, and the new "
                             "file is locked by %1")
-                     .arg(StoreLock::describeHolder(filePath)));
+                     .arg(StoreLock::describeHolder(newPath)));
     case StoreLock::Result::Failed:
         fail(Code::WriteFailed, error);
     }
     if (const qint64 links = next.linkCount(); links > 1)
         fail(Code::WriteFailed, hardLinksRefused(links));
     StoreLock previous = std::move(lock);
+    const QString previousPath = filePath;
     lock = std::move(next);
+    filePath = newPath;
     try {
         const qsizetype count = takeOver().size();
         qCWarning(lcPersistentMap).noquote()
@@ -689,6 +764,7 @@ bool CsvBackendPrivate::adoptReplacement()
                            .arg(count);
     } catch (...) {
         lock = std::move(previous);
+        filePath = previousPath;
         throw;
     }
     adopted = true;
@@ -718,6 +794,8 @@ void CsvBackendPrivate::compactIfWorthIt()
 // writing it right now.
 QVariantHash CsvBackendPrivate::openFollowed()
 {
+    if (QFileInfo::exists(filePath) && !QFileInfo(filePath).isFile()) // a FIFO would block
+        fail(Code::OpenFailed, QStringLiteral("not a regular file"));
     auto in = std::make_unique<QFile>(filePath);
     // Unbuffered: every read goes to the file, which another process keeps appending to.
     if (!in->open(QIODevice::ReadOnly | QIODevice::Unbuffered)) {
@@ -862,8 +940,8 @@ void CsvBackend::apply(const WriteBatch &batch)
     d->refuseWriteIfReadOnly();
     if (batch.isEmpty())
         return;
-    d->adoptReplacement();
-    // Never append after a torn line or half a batch: the new rows would merge with it.
+    // Never append after a torn line or half a batch: the new rows would merge with it. Takes over
+    // another program's change first (adoptChanges()).
     d->prepareAppend();
 
     QByteArray data;
@@ -899,7 +977,7 @@ void CsvBackend::clear()
     d->refuseWriteIfReadOnly();
     if (!d->lock.isHeld())
         d->fail(Code::WriteFailed, QStringLiteral("the store is not open"));
-    d->adoptReplacement();
+    d->adoptChanges();
     if (d->renameRefused.isEmpty()) {
         try {
             d->rewrite({});
@@ -917,7 +995,7 @@ void CsvBackend::flush()
 {
     if (d->mode == OpenMode::ReadOnly)
         return; // it never wrote anything
-    d->adoptReplacement(); // a sync of a file that is no longer the store would prove nothing
+    d->adoptChanges(); // a sync of a file that is no longer the store would prove nothing
     d->ensureOpen();
     QString error;
     // A rename whose folder could not be synced is not durable yet: without this, a power loss
@@ -954,13 +1032,13 @@ bool CsvBackend::canWatchChanges() const
 // last complete write (which a follower never applies), or replaces it whole by a rename
 // (compaction, clear()): a file of another identity, or shorter than what was applied, is read
 // again whole. The owner's own poll hands over the content of a file another program put in the
-// store's place (adoptReplacement()).
+// store's place (adoptChanges()).
 StorageBackend::Changes CsvBackend::pollChanges()
 {
     if (d->mode == OpenMode::ReadWrite) {
         if (!d->lock.isHeld())
             return {};
-        d->adoptReplacement();
+        d->adoptChanges();
         if (!d->adopted)
             return {};
         Changes changes; // read again: it may hold this map's appends since the adoption

@@ -120,12 +120,19 @@ StoreLock::Result StoreLock::acquire(const QString &path, QString *error)
     // most every thousand writes, so a handful of turns is already far beyond what happens.
     for (int turn = 0; turn < 100; ++turn) {
         int fd;
+        // O_NONBLOCK: a FIFO put in the store's place must not block the open forever.
         do {
-            fd = ::open(name.constData(), O_RDONLY | O_CLOEXEC);
+            fd = ::open(name.constData(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
         } while (fd < 0 && errno == EINTR);
         if (fd < 0) {
             *error = QStringLiteral("cannot open %1 to lock it: %2")
                              .arg(path, qt_error_string(errno));
+            return Result::Failed;
+        }
+        struct stat kind;
+        if (::fstat(fd, &kind) != 0 || !S_ISREG(kind.st_mode)) {
+            ::close(fd);
+            *error = QStringLiteral("%1 is not a regular file").arg(path);
             return Result::Failed;
         }
         if (const int failure = tryFlock(fd)) {

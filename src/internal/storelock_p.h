@@ -46,6 +46,9 @@ public:
     bool acquireOpenFile(int handle, QString *error);
 
     bool isHeld() const;
+    // The descriptor the lock is held on (read-only, on the locked file), to read and stat the
+    // file this process owns whatever its path names now; -1 when not held or not Unix.
+    int handle() const { return m_fd; }
     // Whether path names the locked file now (another program may have renamed a file over it,
     // or removed it). True when that cannot be told (not Unix).
     bool locksFileAt(const QString &path) const;

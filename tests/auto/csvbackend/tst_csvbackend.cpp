@@ -137,6 +137,7 @@ private Q_SLOTS:
     void compactionDuringAReplacementReadsTheLockedFile();
     void editorsSaveDuringACompactionIsNotDiscarded();
     void replacementBySymbolicLinkIsRewrittenThroughIt();
+    void fifoIsRefusedWithoutBlocking();
     void init();
     void newStoreHasHeader();
     void readableContent();
@@ -1548,4 +1549,36 @@ void tst_CsvBackend::replacementBySymbolicLinkIsRewrittenThroughIt()
 }
 
 QTEST_GUILESS_MAIN(tst_CsvBackend)
+// A FIFO at the store's path, from the start or renamed over an open store (found by the second
+// adversarial review): opening it to lock it blocked the storage thread for good, so no write
+// was acknowledged again and the destructor never returned. Refused at once, naming the cause.
+void tst_CsvBackend::fifoIsRefusedWithoutBlocking()
+{
+    const QString fifo = m_dir->filePath(QStringLiteral("fifo.csv"));
+    QCOMPARE(::mkfifo(QFile::encodeName(fifo).constData(), 0600), 0);
+    {
+        PersistentMap map(std::make_unique<CsvBackend>(fifo));
+        const std::optional<PersistentMapError> error = loadError(map);
+        QVERIFY(error);
+        QVERIFY2(error->message().contains(QStringLiteral("not a regular file")),
+                 qPrintable(error->message()));
+    }
+    {
+        PersistentMap follower(std::make_unique<CsvBackend>(fifo, ReadOnly));
+        const std::optional<PersistentMapError> error = loadError(follower);
+        QVERIFY(error);
+        QVERIFY2(error->message().contains(QStringLiteral("not a regular file")),
+                 qPrintable(error->message()));
+    }
+    PersistentMap map(std::make_unique<CsvBackend>(m_path));
+    QVERIFY(!loadError(map));
+    QVERIFY(!failureOf(map.insert(QStringLiteral("a"), 1)));
+    QCOMPARE(::rename(QFile::encodeName(fifo).constData(), QFile::encodeName(m_path).constData()),
+             0);
+    const std::optional<PersistentMapError> error = failureOf(map.insert(QStringLiteral("b"), 2));
+    QVERIFY(error);
+    QVERIFY2(error->message().contains(QStringLiteral("not a regular file")),
+             qPrintable(error->message()));
+}
+
 #include "tst_csvbackend.moc"
