@@ -28,8 +28,9 @@
 // the whole file (Changes::complete) when the owner replaced it (compaction, clear()). An
 // unfinished last line is not applied yet: it may be an append in progress. In ReadWrite mode
 // the lock keeps every other writer out; the owner's poll only notices another program putting
-// a new file in the store's place (a text editor saving it, mv) or removing it: the new file (or
-// an empty one) is locked, read and handed to the map as a complete change, and appended to.
+// a new file in the store's place (a text editor saving it, mv), removing it, or writing the
+// owner's file in place (cp): that file (or an empty one) is locked, read and handed to the map
+// as a complete change, and appended to. The owner reads only the file it holds the lock on.
 //
 // PATH is resolved once, at open (symbolic links, "..", the working folder, /proc/self/fd/N): the
 // store stays the file it named then.
