@@ -8,6 +8,11 @@
 #include "sqlitebackend.h"
 #include "storagebackend.h"
 
+#include "postgresconnection_p.h"
+#include "redact_p.h"
+
+using namespace PersistentMapInternal;
+
 namespace {
 
 // "csv:PATH?readonly=1": the options follow the first '?'.
@@ -29,14 +34,14 @@ std::unique_ptr<StorageBackend> createCsv(const QString &spec, const QString &re
             *errorString = QStringLiteral("\"%1\": unknown option \"%2\"; a CSV store takes "
                                           "readonly=1 (a path containing '?' needs CsvBackend "
                                           "directly)")
-                                   .arg(spec, option);
+                                   .arg(redactPasswords(spec), redactPasswords(option));
         }
         return nullptr;
     }
     const QString path = question < 0 ? rest : rest.left(question);
     if (path.isEmpty()) {
         if (errorString)
-            *errorString = QStringLiteral("\"%1\": the path is missing").arg(spec);
+            *errorString = QStringLiteral("\"%1\": the path is missing").arg(redactPasswords(spec));
         return nullptr;
     }
     return std::make_unique<CsvBackend>(path, mode);
@@ -46,6 +51,8 @@ std::unique_ptr<StorageBackend> createCsv(const QString &spec, const QString &re
 
 std::unique_ptr<StorageBackend> StorageBackend::create(const QString &spec, QString *errorString)
 {
+    // Every message quotes the spec through redactPasswords(): never a password.
+    const QString shown = redactPasswords(spec);
     auto fail = [errorString](const QString &why) {
         if (errorString)
             *errorString = why;
@@ -65,10 +72,15 @@ std::unique_ptr<StorageBackend> StorageBackend::create(const QString &spec, QStr
 
     if (scheme == u"memory") {
         if (!rest.isEmpty())
-            return fail(QStringLiteral("\"%1\": a memory store takes no path").arg(spec));
+            return fail(QStringLiteral("\"%1\": a memory store takes no path").arg(shown));
         return std::make_unique<MemoryBackend>();
     }
     if (scheme == u"postgres" || scheme == u"postgresql") {
+        const QString problem = parsePostgresConnection(spec).error;
+        if (!problem.isEmpty()) {
+            return fail(
+                    QStringLiteral("\"%1\": %2").arg(PostgresBackend(spec).displayName(), problem));
+        }
         auto backend = std::make_unique<PostgresBackend>(spec);
         if (!PostgresBackend::isValidTableName(backend->table()))
             return fail(QStringLiteral("\"%1\": invalid table name \"%2\": use 1 to 48 letters, "
@@ -78,7 +90,7 @@ std::unique_ptr<StorageBackend> StorageBackend::create(const QString &spec, QStr
     }
     if (scheme.isEmpty() || scheme == u"sqlite" || scheme == u"csv") {
         if (rest.isEmpty())
-            return fail(QStringLiteral("\"%1\": the path is missing").arg(spec));
+            return fail(QStringLiteral("\"%1\": the path is missing").arg(shown));
         QString kind = scheme;
         if (kind.isEmpty()) {
             const QString lower = rest.toLower();
@@ -91,7 +103,7 @@ std::unique_ptr<StorageBackend> StorageBackend::create(const QString &spec, QStr
                 return fail(QStringLiteral("\"%1\": cannot tell the backend from the file name; "
                                            "use sqlite:PATH, csv:PATH or memory:, or a name "
                                            "ending in .db, .sqlite, .sqlite3 or .csv")
-                                    .arg(spec));
+                                    .arg(shown));
         }
         if (scheme == u"csv")
             return createCsv(spec, rest, errorString);
@@ -101,5 +113,5 @@ std::unique_ptr<StorageBackend> StorageBackend::create(const QString &spec, QStr
     }
     return fail(QStringLiteral("\"%1\": unknown backend \"%2\"; use sqlite:PATH, csv:PATH, "
                                "postgres://USER@HOST:PORT/DATABASE or memory:")
-                        .arg(spec, scheme));
+                        .arg(shown, scheme));
 }

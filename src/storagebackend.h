@@ -86,10 +86,11 @@ public:
     // .sqlite3, .csv). "csv:PATH?readonly=1" (or =true) opens a CSV store read-only, to follow
     // the process that owns it (CsvBackend::OpenMode::ReadOnly); after "csv:", everything from
     // the first '?' on is options, so a CSV path containing '?' needs CsvBackend directly.
-    // "postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?table=NAME&LIBPQ_OPTION=...]" (also
-    // postgresql://) opens a PostgresBackend.
+    // "postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?table=NAME&LIBPQ_KEYWORD=VALUE...]"
+    // (also postgresql://) opens a PostgresBackend; its options are checked here
+    // (PostgresBackend's documentation says how).
     // Returns nullptr for a spec it does not understand and, when errorString is given, says
-    // why there. Does no I/O.
+    // why there; a password in the spec shows as "***" there. Does no I/O.
     static std::unique_ptr<StorageBackend> create(const QString &spec,
                                                   QString *errorString = nullptr);
 };

@@ -4,6 +4,7 @@
 #include "postgresbackend.h"
 
 #include "persistentmaperror.h"
+#include "postgresconnection_p.h"
 #include "sqlstore_p.h"
 #include "valuecodec_p.h"
 
@@ -11,10 +12,9 @@
 #include <QtCore/QElapsedTimer>
 #include <QtCore/QRegularExpression>
 #include <QtCore/QThread>
-#include <QtCore/QUrl>
-#include <QtCore/QUrlQuery>
 #include <QtSql/QSqlDriver>
 
+#include <algorithm>
 #include <atomic>
 
 using namespace PersistentMapInternal;
@@ -22,97 +22,6 @@ using namespace PersistentMapInternal;
 namespace {
 
 using Code = PersistentMapError::Code;
-
-struct ConnectionParameters
-{
-    QString host;
-    int port = -1;
-    QString database;
-    QString user;
-    QString password;
-    QStringList options; // passed on to libpq, "key=value"
-    QString table;
-    QString error;
-};
-
-// "key=value key='quoted value'" as libpq reads it.
-bool parseConnectionString(const QString &text, ConnectionParameters *out)
-{
-    qsizetype i = 0;
-    const qsizetype n = text.size();
-    while (i < n) {
-        while (i < n && text.at(i).isSpace())
-            ++i;
-        if (i == n)
-            break;
-        const qsizetype equals = text.indexOf(u'=', i);
-        if (equals < 0) {
-            out->error = QStringLiteral("expected key=value at \"%1\"").arg(text.mid(i, 20));
-            return false;
-        }
-        const QString key = text.mid(i, equals - i).trimmed();
-        i = equals + 1;
-        while (i < n && text.at(i).isSpace())
-            ++i;
-        QString value;
-        if (i < n && text.at(i) == u'\'') {
-            for (++i; i < n && text.at(i) != u'\''; ++i) {
-                if (text.at(i) == u'\\' && i + 1 < n)
-                    ++i;
-                value.append(text.at(i));
-            }
-            if (i == n) {
-                out->error = QStringLiteral("unterminated quote in the value of %1").arg(key);
-                return false;
-            }
-            ++i;
-        } else {
-            while (i < n && !text.at(i).isSpace())
-                value.append(text.at(i++));
-        }
-        if (key == u"host" || key == u"hostaddr")
-            out->host = value;
-        else if (key == u"port")
-            out->port = value.toInt();
-        else if (key == u"dbname")
-            out->database = value;
-        else if (key == u"user")
-            out->user = value;
-        else if (key == u"password")
-            out->password = value;
-        else
-            out->options.append(key + u'=' + value);
-    }
-    return true;
-}
-
-ConnectionParameters parseConnection(const QString &connection)
-{
-    ConnectionParameters result;
-    if (!connection.contains(QStringLiteral("://"))) {
-        parseConnectionString(connection, &result);
-        return result;
-    }
-    const QUrl url(connection, QUrl::StrictMode);
-    const QString scheme = url.scheme().toLower();
-    if (!url.isValid() || (scheme != u"postgres" && scheme != u"postgresql")) {
-        result.error = QStringLiteral("not a postgres:// URL");
-        return result;
-    }
-    result.host = url.host();
-    result.port = url.port(-1);
-    result.database = url.path(QUrl::FullyDecoded).mid(1);
-    result.user = url.userName(QUrl::FullyDecoded);
-    result.password = url.password(QUrl::FullyDecoded);
-    const QUrlQuery query(url);
-    for (const auto &[key, value] : query.queryItems(QUrl::FullyDecoded)) {
-        if (key == u"table")
-            result.table = value;
-        else
-            result.options.append(key + u'=' + value);
-    }
-    return result;
-}
 
 } // namespace
 
@@ -134,7 +43,7 @@ public:
     }
     void close();
 
-    ConnectionParameters parameters;
+    PostgresConnection parameters;
     QString table;
     QString displayName;
     QString connectionName;
@@ -150,11 +59,12 @@ public:
 
 void PostgresBackendPrivate::connect()
 {
-    const ConnectionParameters &p = parameters;
-    QStringList options = p.options;
+    const PostgresConnection &p = parameters;
+    QList<QPair<QString, QString>> options = p.options;
     // A server that is not there fails in seconds, not after the kernel's TCP timeout.
-    if (options.filter(QRegularExpression(QStringLiteral("^connect_timeout="))).isEmpty())
-        options.append(QStringLiteral("connect_timeout=10"));
+    if (std::none_of(options.cbegin(), options.cend(),
+                     [](const auto &option) { return option.first == u"connect_timeout"; }))
+        options.append({QStringLiteral("connect_timeout"), QStringLiteral("10")});
     const auto open = [&](const QString &name) {
         QSqlDatabase connection = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), name);
         connection.setHostName(p.host);
@@ -163,7 +73,7 @@ void PostgresBackendPrivate::connect()
         connection.setDatabaseName(p.database);
         connection.setUserName(p.user);
         connection.setPassword(p.password);
-        connection.setConnectOptions(options.join(u';'));
+        connection.setConnectOptions(postgresConnectOptions(options));
         if (!connection.open()) {
             const QSqlError error = connection.lastError();
             connection = QSqlDatabase();
@@ -236,11 +146,11 @@ PostgresBackend::PostgresBackend(const QString &connection, const QString &table
     : d(std::make_unique<PostgresBackendPrivate>())
 {
     static std::atomic<quint64> counter{0};
-    d->parameters = parseConnection(connection);
+    d->parameters = parsePostgresConnection(connection);
     d->table = !table.isEmpty()              ? table
             : !d->parameters.table.isEmpty() ? d->parameters.table
                                              : QStringLiteral("persistent_map");
-    const ConnectionParameters &p = d->parameters;
+    const PostgresConnection &p = d->parameters;
     // One arg() call: a chained one would replace a "%1" inside the user name.
     d->displayName = QStringLiteral("%1@%2:%3/%4")
                              .arg(p.user, p.host.isEmpty() ? QStringLiteral("localhost") : p.host,

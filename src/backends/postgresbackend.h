@@ -6,10 +6,15 @@
 // columns and the same readable text as SqliteBackend's (docs/FORMAT.md); it and its change log
 // are created when missing.
 //
-// `connection` is a URL, postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?table=NAME&OPTION=...]
-// (other query items, such as sslmode or connect_timeout, are passed on to libpq), or a libpq
-// connection string, "host=... port=... dbname=... user=... password=...". The password is never
-// part of a message. The table name must match [A-Za-z_][A-Za-z0-9_]{0,47} (PostgreSQL's 63-byte
+// `connection` is a URL, postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?table=NAME&KEYWORD=...]
+// (percent-encoded or not), or a libpq connection string, "host=... port=... dbname=... user=...
+// password=...". Other options (sslmode, connect_timeout, options, ...) must be libpq keywords
+// (PostgreSQL's documentation, "Parameter Key Words"), each given once; they reach libpq quoted,
+// so a value never adds keywords of its own. In a URL the database, user and password belong to
+// the URL itself, and host or port may be query items only when the URL has none. A ';' in a
+// value is refused (Qt's QPSQL driver turns it into a blank). Anything else makes loadInto()
+// fail with Code::OpenFailed (StorageBackend::create() refuses it at once). The password is
+// never part of a message. The table name must match [A-Za-z_][A-Za-z0-9_]{0,47} (PostgreSQL's 63-byte
 // names, minus the change log's suffix); it is case-sensitive.
 //
 // Each apply() is one transaction; it also adds a row to the change log "<table>_changes" and

@@ -35,6 +35,10 @@ private Q_SLOTS:
     void created();
     void refused_data();
     void refused();
+    void passwordNeverInMessage_data();
+    void passwordNeverInMessage();
+    void postgresOptionsChecked_data();
+    void postgresOptionsChecked();
     void postgresCreated_data();
     void postgresCreated();
     void postgresInvalidTableRefused_data();
@@ -160,6 +164,95 @@ void tst_BackendFactory::refused()
     for (const QString &part : std::as_const(reasonParts))
         QVERIFY2(error.contains(part), qPrintable(error + QStringLiteral(" lacks ") + part));
     QVERIFY(!StorageBackend::create(spec)); // a null errorString is allowed
+}
+
+// Issue 12: a misspelled scheme quoted the whole spec, password included. Every refusal that
+// quotes a spec shows it with the password replaced by "***".
+void tst_BackendFactory::passwordNeverInMessage_data()
+{
+    QTest::addColumn<QString>("spec");
+    QTest::addColumn<QString>("shown"); // what the message shows of the spec
+
+    QTest::newRow("misspelled postgres scheme")
+            << QStringLiteral("postgresq://alice:Pa55word@db.example.com/app")
+            << QStringLiteral("postgresq://alice:***@db.example.com/app");
+    QTest::newRow("unknown scheme, '@' and ':' in the password")
+            << QStringLiteral("mysql://alice:Pa55word@:x@db/app")
+            << QStringLiteral("mysql://alice:***@db/app");
+    QTest::newRow("memory with a URL") << QStringLiteral("memory://alice:Pa55word@host")
+                                       << QStringLiteral("memory://alice:***@host");
+    QTest::newRow("csv option") << QStringLiteral("csv:/tmp/x.csv?password=Pa55word")
+                                << QStringLiteral("csv:/tmp/x.csv?password=***");
+    QTest::newRow("postgres password in the query")
+            << QStringLiteral("postgres://alice@db/app?password=Pa55word&sslmode=require")
+            << QStringLiteral("alice@db:5432/app");
+    QTest::newRow("postgres unknown option")
+            << QStringLiteral("postgres://alice:Pa55word@db/app?sslmod=require")
+            << QStringLiteral("alice@db:5432/app");
+    QTest::newRow("postgres invalid table")
+            << QStringLiteral("postgresql://alice:Pa55word@db/app?table=no-dash")
+            << QStringLiteral("alice@db:5432/app");
+}
+
+void tst_BackendFactory::passwordNeverInMessage()
+{
+    QFETCH(QString, spec);
+    QFETCH(QString, shown);
+    QString error;
+    QVERIFY(!StorageBackend::create(spec, &error));
+    QVERIFY2(!error.contains(QStringLiteral("Pa55word")), qPrintable(error));
+    QVERIFY2(error.contains(shown), qPrintable(error));
+}
+
+// Issue 12: options after '?' reached libpq as raw text, so a value could add dbname=, host= or
+// port=. Each is now checked against libpq's keywords and passed on quoted (tst_postgresbackend
+// shows the quoting against a server); create() refuses the rest without a server.
+void tst_BackendFactory::postgresOptionsChecked_data()
+{
+    QTest::addColumn<QString>("query");
+    QTest::addColumn<QStringList>("reasonParts"); // empty: accepted
+
+    QTest::newRow("known options")
+            << QStringLiteral("sslmode=disable&connect_timeout=3") << QStringList();
+    QTest::newRow("value with spaces and '='")
+            << QStringLiteral("options=-c%20search_path%3Dx&application_name=a%20dbname%3Db")
+            << QStringList();
+    QTest::newRow("misspelled option")
+            << QStringLiteral("sslmod=require")
+            << QStringList{QStringLiteral("unknown option"), QStringLiteral("sslmod"),
+                           QStringLiteral("sslmode")};
+    QTest::newRow("dbname in the query")
+            << QStringLiteral("dbname=other")
+            << QStringList{QStringLiteral("dbname"), QStringLiteral("URL")};
+    QTest::newRow("user in the query")
+            << QStringLiteral("user=mallory")
+            << QStringList{QStringLiteral("user"), QStringLiteral("URL")};
+    QTest::newRow("port in the query besides the URL's")
+            << QStringLiteral("port=1") << QStringList{QStringLiteral("port")};
+    QTest::newRow("host in the query besides the URL's")
+            << QStringLiteral("host=evil.example.com") << QStringList{QStringLiteral("host")};
+    QTest::newRow("';' in a value")
+            << QStringLiteral("application_name=a%3Bb")
+            << QStringList{QStringLiteral("';'"), QStringLiteral("application_name")};
+    QTest::newRow("option given twice")
+            << QStringLiteral("sslmode=disable&sslmode=require")
+            << QStringList{QStringLiteral("twice"), QStringLiteral("sslmode")};
+}
+
+void tst_BackendFactory::postgresOptionsChecked()
+{
+    QFETCH(QString, query);
+    QFETCH(QStringList, reasonParts);
+    const QString spec = QStringLiteral("postgres://pm@127.0.0.1:5433/pm_test?") + query;
+    QString error;
+    const std::unique_ptr<StorageBackend> backend = StorageBackend::create(spec, &error);
+    if (reasonParts.isEmpty()) {
+        QVERIFY2(backend, qPrintable(error));
+        return;
+    }
+    QVERIFY(!backend);
+    for (const QString &part : std::as_const(reasonParts))
+        QVERIFY2(error.contains(part), qPrintable(error + QStringLiteral(" lacks ") + part));
 }
 
 void tst_BackendFactory::postgresCreated_data()

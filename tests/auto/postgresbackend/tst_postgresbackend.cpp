@@ -12,6 +12,7 @@
 #include <PersistentMap/PostgresBackend>
 
 #include <QtCore/QDeadlineTimer>
+#include <QtCore/QScopeGuard>
 #include <QtSql/QSqlRecord>
 #include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
@@ -49,6 +50,10 @@ private Q_SLOTS:
     void connectionStrings_data();
     void connectionStrings();
     void unreachableServerNamesItWithoutPassword();
+    void optionValuesAreQuoted();
+    void optionWithSpacesApplies();
+    void connectionStringChecked_data();
+    void connectionStringChecked();
     void invalidTableNames_data();
     void invalidTableNames();
     void foreignTableLeftUntouched();
@@ -138,6 +143,87 @@ void tst_PostgresBackend::unreachableServerNamesItWithoutPassword()
              qPrintable(error->message()));
     QVERIFY2(!error->message().contains(QStringLiteral("s3cret")), qPrintable(error->message()));
     QVERIFY(!map.errorString().contains(QStringLiteral("s3cret")));
+}
+
+// Issue 12: query values reached libpq unquoted, so "a dbname=other port=1" sent the data to
+// another database (or the password to another server). Quoted, the whole value is the
+// application name, seen by the server, and the store is where the URL says.
+void tst_PostgresBackend::optionValuesAreQuoted()
+{
+    PostgresTestTable table(m_spec);
+    const QString name = QStringLiteral("pm q'\\ dbname=nosuchdb port=1 host=192.0.2.1");
+    QUrl url(table.spec());
+    QUrlQuery query(url);
+    query.addQueryItem(QStringLiteral("application_name"),
+                       QString::fromUtf8(QUrl::toPercentEncoding(name)));
+    url.setQuery(query);
+    PersistentMap map(std::make_unique<PostgresBackend>(url.toString(QUrl::FullyEncoded)));
+    VERIFY_OK(map.whenReady());
+    VERIFY_OK(map.insert(QStringLiteral("k"), 1));
+    QCOMPARE(rows(m_spec, QStringLiteral("SELECT value FROM %1").arg(table.name())),
+             (QList<QStringList>{{QStringLiteral("1")}}));
+    const QList<QStringList> seen =
+            rows(m_spec,
+                 QStringLiteral("SELECT DISTINCT application_name, datname FROM pg_stat_activity "
+                                "WHERE application_name LIKE 'pm q%'"));
+    const QString database = parsePostgresSpec(m_spec).value().database;
+    QCOMPARE(seen, (QList<QStringList>{{name, database}}));
+}
+
+// Issue 12: "?options=-c search_path=x" failed outright (the space split it). Now the server
+// gets the option: the table is created in the schema it names.
+void tst_PostgresBackend::optionWithSpacesApplies()
+{
+    const QString schema = QStringLiteral("pm_s_%1").arg(QRandomGenerator::system()->generate64(),
+                                                         16, 16, QLatin1Char('0'));
+    PostgresTestConnection admin(m_spec);
+    QVERIFY2(admin.exec(QStringLiteral("CREATE SCHEMA %1").arg(schema)),
+             qPrintable(admin.errorString()));
+    const auto dropSchema =
+            qScopeGuard([&] { admin.exec(QStringLiteral("DROP SCHEMA %1 CASCADE").arg(schema)); });
+    const QString table = uniquePostgresTableName();
+    QUrl url(postgresSpecWithTable(m_spec, table));
+    QUrlQuery query(url);
+    query.addQueryItem(QStringLiteral("options"), QStringLiteral("-c%20search_path%3D") + schema);
+    url.setQuery(query);
+    {
+        PersistentMap map(std::make_unique<PostgresBackend>(url.toString()));
+        VERIFY_OK(map.whenReady());
+        VERIFY_OK(map.insert(QStringLiteral("k"), 1));
+    }
+    QCOMPARE(rows(m_spec,
+                  QStringLiteral("SELECT table_schema FROM information_schema.tables WHERE "
+                                 "table_name = '%1'")
+                          .arg(table)),
+             (QList<QStringList>{{schema}}));
+}
+
+// The libpq connection-string form: options checked as in URLs; errors without the password.
+void tst_PostgresBackend::connectionStringChecked_data()
+{
+    QTest::addColumn<QString>("extra");
+    QTest::addColumn<QString>("reason");
+
+    QTest::newRow("unknown keyword")
+            << QStringLiteral("sslmod=require") << QStringLiteral("sslmod");
+    QTest::newRow("unterminated quote")
+            << QStringLiteral("application_name='abc") << QStringLiteral("quote");
+    QTest::newRow("no '='") << QStringLiteral("justaword") << QStringLiteral("key=value");
+    QTest::newRow("';' in a value")
+            << QStringLiteral("application_name='a;b'") << QStringLiteral("';'");
+}
+
+void tst_PostgresBackend::connectionStringChecked()
+{
+    QFETCH(QString, extra);
+    QFETCH(QString, reason);
+    const QString connection = QStringLiteral("host=127.0.0.1 password='Pa55 word' ") + extra;
+    PersistentMap map(std::make_unique<PostgresBackend>(connection, uniquePostgresTableName()));
+    const std::optional<PersistentMapError> error = loadError(map);
+    QVERIFY(error);
+    QCOMPARE(error->code(), PersistentMapError::Code::OpenFailed);
+    QVERIFY2(error->message().contains(reason), qPrintable(error->message()));
+    QVERIFY2(!error->message().contains(QStringLiteral("Pa55")), qPrintable(error->message()));
 }
 
 void tst_PostgresBackend::invalidTableNames_data()
