@@ -71,7 +71,12 @@ public:
     QFuture<void> whenReady() const; // finishes when loaded; fails with PersistentMapError
 
     QVariant value(const QString &key, const QVariant &defaultValue = {}) const;
-    // std::nullopt when the key is absent or its value does not convert to T.
+    // The value as a T, or std::nullopt when the key is absent or its value is not a T and does
+    // not convert to one exactly. Exactly: Qt converts it (QVariant::convert()), and converting
+    // the result back gives the stored value again; numbers are compared as numbers. So a stored
+    // int 42 gives get<double>() 42.0 and get<QString>() "42", a string "17" gives get<int>() 17,
+    // but 0.8 gives no get<int>(), 9000000000 no get<int>(), -1 no get<uint>(), 16777217 no
+    // get<float>(), "017" no get<int>() and 2 no get<bool>() (README, "Quick start").
     template<typename T>
     std::optional<T> get(const QString &key) const;
     bool contains(const QString &key) const;
@@ -108,6 +113,9 @@ Q_SIGNALS:
     void watchIntervalChanged();
 
 private:
+    // get<T>()'s rule: true and *converted when `stored` converts to `type` exactly.
+    static bool convertExactly(const QVariant &stored, QMetaType type, QVariant *converted);
+
     Q_DISABLE_COPY(PersistentMap)
     Q_DECLARE_PRIVATE(PersistentMap)
     std::unique_ptr<PersistentMapPrivate> d_ptr;
@@ -116,14 +124,15 @@ private:
 template<typename T>
 std::optional<T> PersistentMap::get(const QString &key) const
 {
-    QVariant v = value(key);
+    const QVariant v = value(key);
     if (!v.isValid())
         return std::nullopt;
     if (v.metaType() == QMetaType::fromType<T>())
         return v.value<T>();
-    if (!v.canConvert(QMetaType::fromType<T>()) || !v.convert(QMetaType::fromType<T>()))
+    QVariant converted;
+    if (!convertExactly(v, QMetaType::fromType<T>(), &converted))
         return std::nullopt;
-    return v.value<T>();
+    return converted.value<T>();
 }
 
 #endif // PERSISTENTMAP_H

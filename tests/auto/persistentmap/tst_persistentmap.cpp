@@ -522,6 +522,47 @@ void tst_PersistentMap::getTyped()
     QCOMPARE(map->get<QUuid>(QStringLiteral("int")), std::nullopt);
     // get<T> never changes what is stored.
     QCOMPARE(map->value(QStringLiteral("text")), QVariant(QStringLiteral("abc")));
+
+    // Issue 12: exact or nothing. A stored 0.8 gave get<int>() 1 and 9000000000 gave 410065408.
+    const QVariantHash numbers{
+            {QStringLiteral("0.8"), 0.8},
+            {QStringLiteral("1.0"), 1.0},
+            {QStringLiteral("9e9"), qint64(9000000000)},
+            {QStringLiteral("-1"), -1},
+            {QStringLiteral("2^24+1"), 16777217},
+            {QStringLiteral("nan"), std::nan("")},
+            {QStringLiteral("1e300"), 1e300},
+            {QStringLiteral("0.5f"), 0.5f},
+            {QStringLiteral("uint64 max"), std::numeric_limits<quint64>::max()},
+            {QStringLiteral("int64 min"), std::numeric_limits<qint64>::min()},
+            {QStringLiteral("2"), 2},
+            {QStringLiteral("017"), QStringLiteral("017")},
+    };
+    VERIFY_OK(map->insert(numbers));
+    const auto get = [&](const char *key) { return QString::fromLatin1(key); };
+    QCOMPARE(map->get<int>(get("0.8")), std::nullopt);
+    QCOMPARE(map->get<qint64>(get("0.8")), std::nullopt);
+    QCOMPARE(map->get<float>(get("0.8")), std::nullopt); // 0.8f is not 0.8
+    QCOMPARE(map->get<QString>(get("0.8")), std::optional<QString>(QStringLiteral("0.8")));
+    QCOMPARE(map->get<int>(get("1.0")), std::optional<int>(1));
+    QCOMPARE(map->get<int>(get("9e9")), std::nullopt);
+    QCOMPARE(map->get<uint>(get("9e9")), std::nullopt);
+    QCOMPARE(map->get<double>(get("9e9")), std::optional<double>(9e9));
+    QCOMPARE(map->get<uint>(get("-1")), std::nullopt);
+    QCOMPARE(map->get<quint64>(get("-1")), std::nullopt);
+    QCOMPARE(map->get<qint64>(get("-1")), std::optional<qint64>(-1));
+    QCOMPARE(map->get<float>(get("2^24+1")), std::nullopt);
+    QCOMPARE(map->get<double>(get("2^24+1")), std::optional<double>(16777217.0));
+    QCOMPARE(map->get<int>(get("nan")), std::nullopt);
+    QCOMPARE(map->get<float>(get("1e300")), std::nullopt);
+    QCOMPARE(map->get<qint64>(get("1e300")), std::nullopt);
+    QCOMPARE(map->get<double>(get("0.5f")), std::optional<double>(0.5));
+    QCOMPARE(map->get<qint64>(get("uint64 max")), std::nullopt);
+    QCOMPARE(map->get<double>(get("uint64 max")), std::nullopt); // rounds to 2^64
+    QCOMPARE(map->get<quint64>(get("int64 min")), std::nullopt);
+    QCOMPARE(map->get<double>(get("int64 min")), std::optional<double>(-9223372036854775808.0));
+    QCOMPARE(map->get<bool>(get("2")), std::nullopt);
+    QCOMPARE(map->get<int>(get("017")), std::nullopt);
 }
 
 void tst_PersistentMap::persistenceAcrossReopen()
