@@ -3,6 +3,7 @@
 
 #include "postgresconnection_p.h"
 
+#include <QtCore/QRegularExpression>
 #include <QtCore/QSet>
 #include <QtCore/QUrl>
 #include <QtCore/QUrlQuery>
@@ -74,24 +75,31 @@ qsizetype distance(const QString &a, const QString &b)
 
 QString unknownKeyword(const QString &key)
 {
-    QStringList all = optionKeywords().values();
-    all << QStringLiteral("host") << QStringLiteral("hostaddr") << QStringLiteral("port")
-        << QStringLiteral("dbname") << QStringLiteral("user") << QStringLiteral("password");
-    std::sort(all.begin(), all.end());
-    const auto closest =
-            std::min_element(all.cbegin(), all.cend(), [&](const auto &a, const auto &b) {
-                return distance(key, a) < distance(key, b);
-            });
     // The keyword is shown only when it looks like one: it is the user's text.
     const bool plain = !key.isEmpty() && key.size() <= 40 &&
             std::all_of(key.cbegin(), key.cend(), [](QChar c) {
                 return (c >= u'a' && c <= u'z') || (c >= u'A' && c <= u'Z') ||
                         (c >= u'0' && c <= u'9') || c == u'_';
             });
-    QString text = plain ? QStringLiteral("unknown option \"%1\"").arg(key)
-                         : QStringLiteral("an unknown option");
-    if (plain && distance(key, *closest) <= 2)
-        text += QStringLiteral(" (did you mean \"%1\"?)").arg(*closest);
+    if (!plain)
+        return QStringLiteral("an unknown option; libpq's keywords are listed in PostgreSQL's "
+                              "documentation, \"Parameter Key Words\"");
+    QStringList all = optionKeywords().values();
+    all << QStringLiteral("host") << QStringLiteral("hostaddr") << QStringLiteral("port")
+        << QStringLiteral("dbname") << QStringLiteral("user") << QStringLiteral("password");
+    std::sort(all.begin(), all.end()); // the same suggestion whatever the set's order
+    QString closest;
+    qsizetype best = 3; // at most two edits away
+    for (const QString &keyword : std::as_const(all)) {
+        const qsizetype d = distance(key, keyword);
+        if (d < best) {
+            best = d;
+            closest = keyword;
+        }
+    }
+    QString text = QStringLiteral("unknown option \"%1\"").arg(key);
+    if (!closest.isEmpty())
+        text += QStringLiteral(" (did you mean \"%1\"?)").arg(closest);
     return text +
             QStringLiteral("; libpq's keywords are listed in PostgreSQL's documentation, "
                            "\"Parameter Key Words\"");
@@ -222,7 +230,9 @@ void parseKeywordValues(const QString &text, PostgresConnection *out)
 PostgresConnection parsePostgresConnection(const QString &connection)
 {
     PostgresConnection result;
-    if (!connection.contains(QLatin1StringView("://"))) {
+    // A URL starts with its scheme; "://" elsewhere is inside a keyword's value.
+    static const QRegularExpression urlStart(QStringLiteral("\\A[A-Za-z][A-Za-z0-9+.-]*://"));
+    if (!urlStart.match(connection).hasMatch()) {
         parseKeywordValues(connection, &result);
         return result;
     }

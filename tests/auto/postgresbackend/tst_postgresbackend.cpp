@@ -101,21 +101,27 @@ void tst_PostgresBackend::storesReadableRows()
 void tst_PostgresBackend::connectionStrings_data()
 {
     QTest::addColumn<bool>("conninfo");
-    QTest::newRow("url, table argument") << false;
-    QTest::newRow("libpq connection string") << true;
+    QTest::addColumn<QString>("extra"); // appended to the libpq connection string
+
+    QTest::newRow("url, table argument") << false << QString();
+    QTest::newRow("libpq connection string") << true << QString();
+    QTest::newRow("libpq connection string, '://' and blanks in a quoted value")
+            << true << QStringLiteral(" application_name = 'pm://x y \\' z'");
 }
 
 void tst_PostgresBackend::connectionStrings()
 {
     QFETCH(bool, conninfo);
+    QFETCH(QString, extra);
     PostgresTestTable table(m_spec);
     const std::optional<PostgresSpec> parts = parsePostgresSpec(m_spec);
     QVERIFY(parts);
     const QString connection = conninfo
             ? QStringLiteral("host=%1 port=%2 dbname=%3 user=%4 connect_timeout=5")
-                      .arg(parts->host)
-                      .arg(parts->port)
-                      .arg(parts->database, parts->user)
+                            .arg(parts->host)
+                            .arg(parts->port)
+                            .arg(parts->database, parts->user) +
+                    extra
             : m_spec;
     PersistentMap map(std::make_unique<PostgresBackend>(connection, table.name()));
     VERIFY_OK(map.whenReady());
