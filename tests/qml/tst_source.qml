@@ -78,6 +78,16 @@ TestCase {
         verify(store.errorString.indexOf("unknown backend") >= 0, store.errorString)
     }
 
+    // Issue 12: a misspelled scheme quoted the source whole, password included.
+    function test_passwordNotShown() {
+        const store = createTemporaryObject(storeComponent, this)
+        ignoreWarning(/unknown backend/)
+        store.source = "postgresq://alice:Pa55word@db.example.com/app"
+        compare(store.status, PersistentMap.Error)
+        verify(store.errorString.indexOf("alice:***@db.example.com") >= 0, store.errorString)
+        verify(store.errorString.indexOf("Pa55word") < 0, store.errorString)
+    }
+
     Component {
         id: spyComponent
         SignalSpy { }
