@@ -14,8 +14,8 @@
 // the URL itself, and host or port may be query items only when the URL has none. A ';' in a
 // value is refused (Qt's QPSQL driver turns it into a blank). Anything else makes loadInto()
 // fail with Code::OpenFailed (StorageBackend::create() refuses it at once). The password is
-// never part of a message. The table name must match [A-Za-z_][A-Za-z0-9_]{0,47} (PostgreSQL's 63-byte
-// names, minus the change log's suffix); it is case-sensitive.
+// never part of a message. The table name must match [A-Za-z_][A-Za-z0-9_]{0,47} (PostgreSQL's
+// 63-byte names, minus the change log's suffix); it is case-sensitive.
 //
 // Each apply() is one transaction; it also adds a row to the change log "<table>_changes" and
 // notifies the channel "<table>_changes", through which the other clients follow it

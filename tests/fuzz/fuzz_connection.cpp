@@ -69,8 +69,7 @@ void checkRedaction(const QString &input)
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    const QString input =
-            QString::fromUtf8(reinterpret_cast<const char *>(data), qsizetype(size));
+    const QString input = QString::fromUtf8(reinterpret_cast<const char *>(data), qsizetype(size));
     checkOptionsReadBack(input);
     checkRedaction(input);
     (void)redactPasswords(input);
