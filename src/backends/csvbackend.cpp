@@ -80,6 +80,8 @@ struct Replay
     qint64 rows = 0; // data rows in the file, live or dead
     qint64 goodSize = 0; // the file's size up to the end of its last complete write
     bool torn = false; // a crash left an unfinished write at the end
+    bool marked = false; // the library has appended to the file (Position::marked)
+    bool lineBreakMissing = false; // the file ends with a whole last line without a line break
     QByteArray tornBytes; // that write's bytes: the file from the last complete write on
     QString tornWarning; // what was dropped, for the warning
 };
@@ -89,6 +91,13 @@ struct Position
 {
     qint64 offset = 0;
     qsizetype line = 1; // the line that starts at offset; line 1 holds the header
+    // A batch row is before offset: the library has appended to this file since it was last
+    // written whole (its first append to a file always is a batch, also of one row), so a last
+    // line without a line break after it is its own write cut off by a crash.
+    bool marked = false;
+    // The last line before offset is a whole record without a line break (a person's last line,
+    // RFC 4180 allows it); `line` is that line. The owner adds the line break before it appends.
+    bool lineBreakMissing = false;
 };
 
 // What parsing a file's bytes from a Position on found.
@@ -196,6 +205,8 @@ public:
                  const std::function<void(const CsvRecord &)> &apply) const;
     // The row's value; nullopt for a removal. A value that does not parse is Code::Corrupt.
     std::optional<QVariant> decodeRow(const CsvRecord &row) const;
+    // Whether a row's type is known and its value parses (a removal does), without throwing.
+    static bool decodes(const CsvRecord &row);
     Replay replay(const QByteArray &data) const;
     Replay readFile() const;
     QString keepTornBytes(const QByteArray &bytes) const;
@@ -214,6 +225,7 @@ public:
 
     // Read-only mode.
     QVariantHash openFollowed();
+    StorageBackend::Changes reloadFollowed();
     StorageBackend::Changes readAppended(qint64 size);
 
     QString path; // as given, for messages
@@ -230,6 +242,15 @@ public:
     // append that failed halfway, a write torn by a crash, kept in PATH.torn-*): the next append
     // cuts them off first.
     qint64 goodSize = 0;
+    // The file has a batch row (Position::marked): appends need none to mark it.
+    bool marked = false;
+    // The file ends with a whole last line without a line break, taken as a record: the next
+    // append adds the line break first, so as not to glue its rows onto that line.
+    bool lineBreakMissing = false;
+    // Another program wrote the file while this owner had it open (adoptChanges()): its last
+    // line without a line break is that program's, not a write of this library cut off, even
+    // after a batch row. Until this owner writes to it.
+    bool lastLineIsForeign = false;
     // A folder flush() syncs before it reports durability: after a rename whose own folder sync
     // failed, and at the first flush() after open (the process that created the file may have
     // died before it synced the folder, ensureStoreFile()).
@@ -263,8 +284,15 @@ Parsed CsvBackendPrivate::parse(const QByteArray &data, Position from,
     result.end = from;
     CsvReader reader(data, from.line);
     CsvRecord record;
+    bool marked = from.marked; // a batch row was read, complete or not
     auto advance = [&] {
-        result.end = Position{from.offset + reader.consumed(), reader.nextLine()};
+        result.end = Position{from.offset + reader.consumed(), reader.nextLine(), marked};
+    };
+    // The data ends with a whole record without a line break: taken as the last record.
+    auto acceptLastRecord = [&](const CsvRecord &last) {
+        const QByteArray text = reader.tornText();
+        result.end =
+                Position{from.offset + data.size(), last.line + text.count('\n'), marked, true};
     };
     auto notWrittenByUs = [this] {
         fail(Code::Corrupt,
@@ -281,12 +309,20 @@ Parsed CsvBackendPrivate::parse(const QByteArray &data, Position from,
             }
             advance();
             next = reader.next(&record);
-        } else if (next == CsvReader::Result::TornTail &&
-                   !header.startsWith(data.mid(reader.consumed()))) {
+        } else if (next == CsvReader::Result::TornTail) {
+            CsvRecord last;
+            if (reader.lastRecordWithoutLineBreak(&last) &&
+                last.fields ==
+                        QStringList{QStringLiteral("key"), QStringLiteral("type"),
+                                    QStringLiteral("value")}) {
+                acceptLastRecord(last); // the whole header: nothing is lost either way
+                return result;
+            }
             // A first line without a line break is a header cut off by a crash only if it is
             // the start of our header: otherwise it is someone's one-line file, which must not
             // be taken for an empty store and overwritten.
-            notWrittenByUs();
+            if (!header.startsWith(data.mid(reader.consumed())))
+                notWrittenByUs();
         }
     }
     // Rows of an unfinished batch: applied only once the whole batch has been read.
@@ -304,6 +340,7 @@ Parsed CsvBackendPrivate::parse(const QByteArray &data, Position from,
                          .arg(record.fields.size()));
         }
         if (record.fields.at(1) == batchTag()) {
+            marked = true;
             bool ok = false;
             const qsizetype size = record.fields.at(2).toLongLong(&ok);
             if (!ok || size < 1 || !record.fields.at(0).isEmpty() || batchExpected) {
@@ -333,14 +370,38 @@ Parsed CsvBackendPrivate::parse(const QByteArray &data, Position from,
         advance();
     }
     if (next == CsvReader::Result::TornTail) {
-        result.tornLine = reader.tornLine();
-        result.tornText = reader.tornText().left(200);
+        // RFC 4180 allows a last record without a line break, as editors save it. It is taken
+        // when it cannot be a write of the library's cut off by a crash: outside a batch, in a
+        // file the library has not appended to (no batch row: each append ends with a line
+        // break, and the first one to a file is a batch), or one another program changed
+        // while this owner had it open; and only a whole record of three fields that decodes.
+        // Anything else is a torn tail, kept aside by the owner.
+        CsvRecord last;
+        if (!batchExpected && (!marked || lastLineIsForeign) &&
+            reader.lastRecordWithoutLineBreak(&last) && last.fields.size() == 3 &&
+            last.fields.at(1) != batchTag() && decodes(last)) {
+            apply(last);
+            ++result.rows;
+            acceptLastRecord(last);
+        } else {
+            result.tornLine = reader.tornLine();
+            result.tornText = reader.tornText().left(200);
+        }
     }
     if (batchExpected)
         result.batchRows = batch.size();
     else
         result.batchLine = 0;
     return result;
+}
+
+bool CsvBackendPrivate::decodes(const CsvRecord &row)
+{
+    if (row.fields.at(1) == removedTag())
+        return true;
+    QVariant value;
+    QString error;
+    return decodeValue(row.fields.at(1), row.fields.at(2), &value, &error);
 }
 
 std::optional<QVariant> CsvBackendPrivate::decodeRow(const CsvRecord &row) const
@@ -370,6 +431,8 @@ Replay CsvBackendPrivate::replay(const QByteArray &data) const
     });
     result.rows = parsed.rows;
     result.goodSize = parsed.end.offset;
+    result.marked = parsed.end.marked;
+    result.lineBreakMissing = parsed.end.lineBreakMissing;
     result.torn = parsed.tornLine || parsed.batchLine;
     if (result.torn)
         result.tornBytes = data.mid(parsed.end.offset);
@@ -508,6 +571,13 @@ void CsvBackendPrivate::prepareAppend()
     }
     if (goodSize == 0) // a header torn by a crash
         append(header);
+    // Appends use LF, whatever the file's line ends: this library, RFC 4180 readers and
+    // spreadsheets read the mix, and a last line ending in a lone CR becomes CRLF.
+    if (lineBreakMissing) {
+        append(QByteArrayLiteral("\n"));
+        lineBreakMissing = false;
+    }
+    lastLineIsForeign = false;
 }
 
 // Appends whole writes; on failure cuts back what part of them reached the file (or leaves that
@@ -614,6 +684,9 @@ void CsvBackendPrivate::rewrite(const QVariantHash &entries)
     rows = entries.size();
     compactionDelayedUntil = 0;
     goodSize = data.size();
+    marked = false; // written whole: no append to tell apart until the next one, a batch
+    lineBreakMissing = false;
+    lastLineIsForeign = false;
     unsyncedFolder = target; // the rename is done; it is not yet durable
     if (syncParentFolder(target, &error))
         unsyncedFolder.clear();
@@ -629,12 +702,15 @@ void CsvBackendPrivate::clearByRemovals()
         return;
     const qint64 count = liveKeys.size();
     QByteArray data;
-    if (count > 1) // one batch: the store is cleared whole or not at all
+    // One batch: the store is cleared whole or not at all (a single row also marks the file).
+    const bool batchRow = count > 1 || !marked;
+    if (batchRow)
         appendCsvRecord(data, QString(), batchTag(), QString::number(count));
     for (const QString &key : std::as_const(liveKeys))
         appendCsvRecord(data, key, removedTag(), QString());
     append(data);
-    rows += count + (count > 1 ? 1 : 0);
+    marked = true;
+    rows += count + (batchRow ? 1 : 0);
     liveKeys.clear();
     compactIfWorthIt();
 }
@@ -664,6 +740,8 @@ QVariantHash CsvBackendPrivate::takeOver()
     }
     liveKeys = QSet<QString>(replay.entries.keyBegin(), replay.entries.keyEnd());
     rows = replay.rows;
+    marked = replay.marked;
+    lineBreakMissing = replay.lineBreakMissing;
     renameRefused.clear();
     compactionDelayedUntil = 0;
     unsyncedFolder = filePath;
@@ -721,6 +799,7 @@ bool CsvBackendPrivate::adoptChanges()
         FileStamp now;
         if (!lockedFileStamp(&now) || now == lastSeen)
             return false;
+        lastLineIsForeign = true;
         const qsizetype count = takeOver().size(); // the same file, read again
         qCWarning(lcPersistentMap).noquote()
                 << QStringLiteral("CSV store %1: the file was changed in place by another "
@@ -754,6 +833,7 @@ bool CsvBackendPrivate::adoptChanges()
     const QString previousPath = filePath;
     lock = std::move(next);
     filePath = newPath;
+    lastLineIsForeign = true;
     try {
         const qsizetype count = takeOver().size();
         qCWarning(lcPersistentMap).noquote()
@@ -826,18 +906,43 @@ QVariantHash CsvBackendPrivate::openFollowed()
     return entries;
 }
 
+// The followed file read again whole: its complete content, for the map to replace its own.
+StorageBackend::Changes CsvBackendPrivate::reloadFollowed()
+{
+    StorageBackend::Changes changes;
+    const QVariantHash entries = openFollowed();
+    changes.entries.reserve(entries.size());
+    for (auto it = entries.cbegin(); it != entries.cend(); ++it)
+        changes.entries.insert(it.key(), it.value());
+    changes.complete = true;
+    return changes;
+}
+
 // Reads the followed file from the last applied write up to size: the current value or the
 // removal of each key written there, each key once.
 StorageBackend::Changes CsvBackendPrivate::readAppended(qint64 size)
 {
     if (!followed->seek(applied.offset))
         fail(Code::OpenFailed, QStringLiteral("cannot read the file: ") + followed->errorString());
-    const QByteArray data = followed->read(size - applied.offset);
+    QByteArray data = followed->read(size - applied.offset);
     if (followed->error() != QFileDevice::NoError)
         fail(Code::OpenFailed, QStringLiteral("cannot read the file: ") + followed->errorString());
+    Position from = applied;
+    if (from.lineBreakMissing) {
+        // The last line was applied without its line break: the owner adds one before its rows.
+        // Anything else changed that line (another program wrote on): read the file again.
+        const qsizetype lineBreak = data.startsWith('\n') ? 1 : data.startsWith("\r\n") ? 2 : 0;
+        if (!lineBreak) {
+            if (data == "\r")
+                return {}; // the rest of a CRLF, most likely
+            return reloadFollowed();
+        }
+        data.remove(0, lineBreak);
+        from = Position{from.offset + lineBreak, from.line + 1, from.marked};
+    }
     QList<WriteBatch::Entry> entries;
     QHash<QString, qsizetype> indexOf;
-    const Parsed parsed = parse(data, applied, [&](const CsvRecord &row) {
+    const Parsed parsed = parse(data, from, [&](const CsvRecord &row) {
         WriteBatch::Entry entry{row.fields.at(0), {}, true};
         if (std::optional<QVariant> value = decodeRow(row)) {
             entry.value = std::move(*value);
@@ -945,7 +1050,10 @@ void CsvBackend::apply(const WriteBatch &batch)
     d->prepareAppend();
 
     QByteArray data;
-    if (batch.size() > 1)
+    // Several rows are a batch; so is the first append to a file, also of one row, which marks
+    // the file as one this library appends to (see CsvBackendPrivate::parse()).
+    const bool batchRow = batch.size() > 1 || !d->marked;
+    if (batchRow)
         appendCsvRecord(data, QString(), batchTag(), QString::number(batch.size()));
     for (const WriteBatch::Entry &entry : batch.entries()) {
         if (entry.isRemove) {
@@ -957,7 +1065,8 @@ void CsvBackend::apply(const WriteBatch &batch)
     }
 
     d->append(data);
-    d->rows += batch.size() + (batch.size() > 1 ? 1 : 0);
+    d->marked = true;
+    d->rows += batch.size() + (batchRow ? 1 : 0);
     for (const WriteBatch::Entry &entry : batch.entries()) {
         if (entry.isRemove)
             d->liveKeys.remove(entry.key);
@@ -1062,15 +1171,8 @@ StorageBackend::Changes CsvBackend::pollChanges()
     d->seen = now;
     d->pollFailure.reset();
     try {
-        if (!now.sameFile(d->followedStamp) || now.size < d->applied.offset) {
-            Changes changes;
-            const QVariantHash entries = d->openFollowed();
-            changes.entries.reserve(entries.size());
-            for (auto it = entries.cbegin(); it != entries.cend(); ++it)
-                changes.entries.insert(it.key(), it.value());
-            changes.complete = true;
-            return changes;
-        }
+        if (!now.sameFile(d->followedStamp) || now.size < d->applied.offset)
+            return d->reloadFollowed();
         if (now.size == d->applied.offset)
             return {};
         return d->readAppended(now.size);

@@ -120,22 +120,39 @@ CsvReader::Result CsvReader::next(CsvRecord *record)
                 ++end;
             }
             qsizetype fieldEnd = end;
-            if (end < size && data[end] == '\n' && fieldEnd > m_pos && data[fieldEnd - 1] == '\r')
+            // A CR before the line break, or at the very end (half a CRLF, or a last line that
+            // ends in CR), belongs to the line end, not to the field.
+            if ((end == size || data[end] == '\n') && fieldEnd > m_pos &&
+                data[fieldEnd - 1] == '\r')
                 --fieldEnd;
             field = QByteArray(data + m_pos, fieldEnd - m_pos);
             m_pos = end;
         }
-        // Before decoding: a torn write may have cut the last character in half.
-        if (m_pos >= size || (data[m_pos] == '\r' && m_pos + 1 == size))
-            return torn(); // every record the writer makes ends with a line break
+        // The data ends after this field (or after a lone CR): every record the writer makes
+        // ends with a line break, so this is torn, unless the caller takes it for a whole last
+        // record (lastRecordWithoutLineBreak()). Not one if a torn write cut the last character
+        // in half: invalid UTF-8 here is not an error.
+        if (m_pos >= size || (data[m_pos] == '\r' && m_pos + 1 == size)) {
+            QString text = m_decoder.decode(field);
+            if (!m_decoder.hasError()) {
+                record->fields.append(std::move(text));
+                m_tail = *record;
+                m_tailIsRecord = true;
+            }
+            return torn();
+        }
         record->fields.append(m_decoder.decode(field));
         if (m_decoder.hasError())
             return fail(startLine, QStringLiteral("invalid UTF-8"));
 
         if (data[m_pos] == ',') {
             ++m_pos;
-            if (m_pos >= size)
+            if (m_pos >= size) { // a final comma: an empty last field
+                record->fields.append(QString());
+                m_tail = *record;
+                m_tailIsRecord = true;
                 return torn();
+            }
             continue;
         }
         if (data[m_pos] == '\r')
@@ -145,6 +162,14 @@ CsvReader::Result CsvReader::next(CsvRecord *record)
         m_consumed = m_pos;
         return Result::Record;
     }
+}
+
+bool CsvReader::lastRecordWithoutLineBreak(CsvRecord *record) const
+{
+    if (!m_tailIsRecord)
+        return false;
+    *record = m_tail;
+    return true;
 }
 
 } // namespace PersistentMapInternal

@@ -30,7 +30,9 @@ public:
         Record, // *record holds the next record
         End, // no more data
         TornTail, // the data ends inside its last record (in a quoted value that may span lines,
-                  // or before the record's line break): a torn final write
+                  // or before the record's line break): a torn final write, or, when
+                  // lastRecordWithoutLineBreak() gives one, maybe a whole last record that
+                  // RFC 4180 allows without a line break; the caller tells which
         Error // errorString() says what is wrong, starting with the line number
     };
 
@@ -47,6 +49,11 @@ public:
     // The line on which the torn tail starts, and its text (for the warning).
     qsizetype tornLine() const { return m_tornLine; }
     QByteArray tornText() const { return m_data.mid(m_consumed); }
+    // After TornTail: whether the torn text is one whole record that only lacks its line break
+    // (it ends outside quotes, after a field or a lone CR, and is valid UTF-8; a final comma
+    // ends an empty last field), and that record. Adding a line break to the data would make it
+    // a Record with these fields.
+    bool lastRecordWithoutLineBreak(CsvRecord *record) const;
 
 private:
     Result fail(qsizetype line, const QString &what);
@@ -56,6 +63,8 @@ private:
     qsizetype m_line = 1;
     qsizetype m_consumed = 0;
     qsizetype m_tornLine = 0;
+    bool m_tailIsRecord = false;
+    CsvRecord m_tail;
     QString m_error;
     QStringDecoder m_decoder;
 };

@@ -2,8 +2,9 @@
 // SPDX-FileCopyrightText: 2026 The persistent-map authors
 
 // libFuzzer target for CsvReader (src/internal/csvformat.cpp): any bytes are read until End,
-// TornTail or Error without a memory error, the reader's invariants hold, and every record it
-// returns, written again with appendCsvRecord, reads back equal.
+// TornTail or Error without a memory error, the reader's invariants hold, every record it
+// returns, written again with appendCsvRecord, reads back equal, and a torn tail that it gives as a
+// last record without a line break reads as that record once CsvBackend adds the line break.
 #include "csvformat_p.h"
 
 #include <QtCore/QList>
@@ -101,6 +102,31 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *bytes, std::size_t siz
         check(kept.size() == records.size(), "the kept part has other records");
         for (qsizetype i = 0; i < kept.size(); ++i)
             check(kept.at(i).fields == records.at(i).fields, "the kept part reads differently");
+    }
+
+    // A last record without a line break (RFC 4180): with the line break the owner appends
+    // before its rows, the same data reads that record, then ends. One the reader does not give
+    // (inside quotes, half a character) never becomes a record that way.
+    if (result == Result::TornTail) {
+        CsvReader again(data);
+        QList<CsvRecord> before;
+        CsvRecord last;
+        for (CsvRecord r; again.next(&r) == Result::Record;)
+            before.append(r);
+        const bool isRecord = again.lastRecordWithoutLineBreak(&last);
+        QList<CsvRecord> completed;
+        const Result withLineBreak = readAll(data + '\n', &completed);
+        if (isRecord) {
+            check(!last.fields.isEmpty(), "a last record without fields");
+            check(last.line == again.tornLine(), "a last record on another line");
+            check(withLineBreak == Result::End, "a last record that a line break does not end");
+            check(completed.size() == before.size() + 1, "a line break gives another count");
+            check(completed.last().fields == last.fields, "a line break reads another record");
+            check(completed.last().line == last.line, "a line break moves the record");
+        } else {
+            check(withLineBreak != Result::End || completed.size() == before.size(),
+                  "a torn tail that is a record once a line break is added");
+        }
     }
 
     // Round trip: every three-field record (what the store writes), written again, reads back

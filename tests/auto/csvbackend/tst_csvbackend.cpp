@@ -43,6 +43,9 @@ using PersistentMapInternal::CsvRecord;
 namespace {
 
 const QByteArray header("key,type,value\n");
+// The batch row that starts this library's first append to a file, also of one row: it marks the
+// file as one the library appends to (docs/FORMAT.md, "A last line without a line break").
+const QByteArray firstAppend(",batch,1\n");
 
 // The processes holding a whole-file lock (flock) on the file path names, as /proc/locks lists
 // them: "1: FLOCK ADVISORY WRITE PID MAJ:MIN:INODE 0 EOF".
@@ -105,6 +108,15 @@ QStringList describeChanges(const StorageBackend::Changes &changes)
 
 constexpr auto ReadOnly = CsvBackend::OpenMode::ReadOnly;
 
+// Torn-tail warnings, counted by countTornWarnings() where a test installs it.
+int tornWarnings = 0;
+
+void countTornWarnings(QtMsgType type, const QMessageLogContext &, const QString &message)
+{
+    if (type == QtWarningMsg && message.contains(QLatin1String("probably cut off by a crash")))
+        ++tornWarnings;
+}
+
 const QFile::Permissions groupOrOther = QFile::ReadGroup | QFile::WriteGroup | QFile::ExeGroup |
         QFile::ReadOther | QFile::WriteOther | QFile::ExeOther;
 
@@ -150,6 +162,13 @@ private Q_SLOTS:
     void corruptFileIsLeftUntouched();
     void tornFinalLine_data();
     void tornFinalLine();
+    void handEditedLastLineIsKept();
+    void rfc4180Files_data();
+    void rfc4180Files();
+    void everyCutOfAnAppendIsTornOrWhole_data();
+    void everyCutOfAnAppendIsTornOrWhole();
+    void lastLineAddedWhileOpenIsKept();
+    void readOnlyFollowsALastLineWithoutLineBreak();
     void lockedBySecondProcess();
     void lockedInSameProcess();
     void fileModeIsOwnerOnly();
@@ -204,14 +223,14 @@ void tst_CsvBackend::readableContent()
         QVERIFY(!failureOf(map.insert(QStringLiteral("greeting"), QStringLiteral("hello"))));
         QVERIFY(!failureOf(map.insert(QStringLiteral("count"), 3)));
         // Acknowledged means appended: readable before any flush.
-        QCOMPARE(readBytes(m_path), header + "greeting,string,hello\ncount,int,3\n");
+        QCOMPARE(readBytes(m_path), header + firstAppend + "greeting,string,hello\ncount,int,3\n");
         QVERIFY(!failureOf(map.insert(QStringLiteral("note"), QStringLiteral("a, \"b\"\nc"))));
         QVERIFY(!failureOf(map.insert(QStringLiteral("ratio"), 0.25)));
         QVERIFY(!failureOf(map.insert(QStringLiteral("raw"), QByteArray("hi"))));
         QVERIFY(!failureOf(map.flush()));
     }
     QCOMPARE(readBytes(m_path),
-             header +
+             header + firstAppend +
                      "greeting,string,hello\ncount,int,3\nnote,string,\"a, \"\"b\"\"\nc\"\n"
                      "ratio,double,0.25\nraw,bytes,aGk=\n");
 
@@ -234,7 +253,7 @@ void tst_CsvBackend::removalAppendsTombstone()
         QVERIFY(!failureOf(map.insert(QStringLiteral("a"), 1)));
         QVERIFY(!failureOf(map.insert(QStringLiteral("b"), 2)));
         QVERIFY(!failureOf(map.remove(QStringLiteral("a"))));
-        QCOMPARE(readBytes(m_path), header + "a,int,1\nb,int,2\na,removed,\n");
+        QCOMPARE(readBytes(m_path), header + firstAppend + "a,int,1\nb,int,2\na,removed,\n");
     }
     {
         PersistentMap map(std::make_unique<CsvBackend>(m_path));
@@ -265,15 +284,16 @@ void tst_CsvBackend::batches()
     const QByteArray data = readBytes(m_path);
     QList<QByteArray> lines = data.split('\n');
     QCOMPARE(lines.takeLast(), QByteArray()); // ends with a line break
-    QCOMPARE(lines.size(), 1 + 1 + 4 + 3);
+    QCOMPARE(lines.size(), 1 + 2 + 4 + 3);
     QCOMPARE(lines.at(0) + '\n', header);
-    QCOMPARE(lines.at(1), QByteArray("solo,int,0"));
-    QCOMPARE(lines.at(2), QByteArray(",batch,3"));
-    QList<QByteArray> first = lines.mid(3, 3);
+    QCOMPARE(lines.at(1) + '\n', firstAppend); // the first append to the file is a batch
+    QCOMPARE(lines.at(2), QByteArray("solo,int,0"));
+    QCOMPARE(lines.at(3), QByteArray(",batch,3"));
+    QList<QByteArray> first = lines.mid(4, 3);
     std::sort(first.begin(), first.end());
     QCOMPARE(first, (QList<QByteArray>{"x,int,1", "y,int,2", "z,int,3"}));
-    QCOMPARE(lines.at(6), QByteArray(",batch,2"));
-    QList<QByteArray> second = lines.mid(7, 2);
+    QCOMPARE(lines.at(7), QByteArray(",batch,2"));
+    QList<QByteArray> second = lines.mid(8, 2);
     std::sort(second.begin(), second.end());
     QCOMPARE(second, (QList<QByteArray>{"solo,removed,", "w,int,4"}));
 
@@ -322,7 +342,7 @@ void tst_CsvBackend::clearRewrites()
         QCOMPARE(readBytes(m_path), header);
         QVERIFY(!failureOf(map.insert(QStringLiteral("b"), 2)));
     }
-    QCOMPARE(readBytes(m_path), header + "b,int,2\n");
+    QCOMPARE(readBytes(m_path), header + firstAppend + "b,int,2\n");
 }
 
 void tst_CsvBackend::compactionReplacesTheFile()
@@ -348,7 +368,8 @@ void tst_CsvBackend::compactionReplacesTheFile()
     QVERIFY2(after != before, "compaction must replace the file, not rewrite it in place");
 
     const QByteArray old = original.readAll();
-    QVERIFY(old.startsWith(header + "other,string,stays\ncounter,int,0\ncounter,int,1\n"));
+    QVERIFY(old.startsWith(header + firstAppend +
+                           "other,string,stays\ncounter,int,0\ncounter,int,1\n"));
     QVERIFY2(old.count('\n') > 1024, QByteArray::number(old.count('\n')).constData());
 
     const QByteArray now = readBytes(m_path);
@@ -442,7 +463,12 @@ void tst_CsvBackend::corruptFileIsLeftUntouched()
 void tst_CsvBackend::tornFinalLine_data()
 {
     QTest::addColumn<QByteArray>("tail");
+    // Cuts that read as whole rows (issue 12, 3): `b,int,12` of `b,int,123\n`, and so on. In a
+    // file this library appended to they are its own writes cut off, never a person's rows.
     QTest::newRow("no newline") << QByteArray("b,int,12");
+    QTest::newRow("cut inside a string value") << QByteArray("b,string,hel");
+    QTest::newRow("cut right after the last comma") << QByteArray("b,string,");
+    QTest::newRow("cut right after a closing quote") << QByteArray("b,string,\"say \"");
     QTest::newRow("cut after the type") << QByteArray("b,int,");
     QTest::newRow("cut inside quotes") << QByteArray("b,string,\"unfinished, value");
     QTest::newRow("cut inside a character") << QByteArray("b,string,\xe6\x97");
@@ -466,12 +492,13 @@ void tst_CsvBackend::tornFinalLine_data()
 void tst_CsvBackend::tornFinalLine()
 {
     QFETCH(QByteArray, tail);
-    const QByteArray content = header + "a,string,x\n" + tail;
+    // A file this library appended to: its first append is a batch row.
+    const QByteArray content = header + firstAppend + "a,string,x\n" + tail;
     QVERIFY(writeBytes(m_path, content));
     const QFile::Permissions mode = QFile::permissions(m_path);
     QTest::ignoreMessage(QtWarningMsg,
                          QRegularExpression(QStringLiteral(
-                                 "line 3 is incomplete.*dropping it.*the cut bytes are kept in "
+                                 "line 4 is incomplete.*dropping it.*the cut bytes are kept in "
                                  ".*store.csv.torn-")));
     {
         PersistentMap map(std::make_unique<CsvBackend>(m_path));
@@ -505,6 +532,240 @@ void tst_CsvBackend::tornFinalLine()
                            {QStringLiteral("d"), 4}}));
 }
 
+// Issue 12, 3: a hand-edited file whose last line has no line break (as many editors save it)
+// opened without that line, and the next write cut it off the file (into PATH.torn-*).
+void tst_CsvBackend::handEditedLastLineIsKept()
+{
+    const QByteArray content("key,type,value\ngreeting,string,hello\nruns,int,2");
+    QVERIFY(writeBytes(m_path, content));
+    QTest::failOnWarning(QRegularExpression(QStringLiteral(".")));
+    const QVariantHash edited{{QStringLiteral("greeting"), QStringLiteral("hello")},
+                              {QStringLiteral("runs"), 2}};
+    {
+        PersistentMap map(std::make_unique<CsvBackend>(m_path));
+        QVERIFY2(!loadError(map), qPrintable(map.errorString()));
+        QCOMPARE(map.toHash(), edited);
+        QCOMPARE(readBytes(m_path), content);
+        QVERIFY(!failureOf(map.insert(QStringLiteral("runs"), 3)));
+    }
+    // The line break first, then the append, which marks the file as one this library
+    // appends to.
+    QCOMPARE(readBytes(m_path), content + "\n" + firstAppend + "runs,int,3\n");
+    QCOMPARE(QDir(m_dir->path()).entryList({QStringLiteral("store.csv.torn-*")}), QStringList());
+    PersistentMap map(std::make_unique<CsvBackend>(m_path));
+    QVERIFY(!loadError(map));
+    QCOMPARE(map.toHash(),
+             (QVariantHash{{QStringLiteral("greeting"), QStringLiteral("hello")},
+                           {QStringLiteral("runs"), 3}}));
+}
+
+// What a person or a spreadsheet writes under RFC 4180 opens with every row, and the next write
+// keeps every byte of it: it only adds a line break where the last line has none, then its rows
+// (always LF line ends, also in a CRLF file).
+void tst_CsvBackend::rfc4180Files_data()
+{
+    QTest::addColumn<QByteArray>("content");
+    QTest::addColumn<QVariantHash>("expected");
+    const QVariantHash two{{QStringLiteral("greeting"), QStringLiteral("hello")},
+                           {QStringLiteral("runs"), 2}};
+    QTest::newRow("no final line break") << QByteArray("key,type,value\ngreeting,string,hello\n"
+                                                       "runs,int,2")
+                                         << two;
+    QTest::newRow("CRLF, no final line break")
+            << QByteArray("key,type,value\r\ngreeting,string,hello\r\nruns,int,2") << two;
+    QTest::newRow("CRLF, final CRLF")
+            << QByteArray("key,type,value\r\ngreeting,string,hello\r\nruns,int,2\r\n") << two;
+    QTest::newRow("last line ends in CR") << QByteArray("key,type,value\r\ngreeting,string,hello"
+                                                        "\r\nruns,int,2\r")
+                                          << two;
+    QTest::newRow("BOM, no final line break")
+            << QByteArray("\xEF\xBB\xBFkey,type,value\ngreeting,string,hello\nruns,int,2") << two;
+    QTest::newRow("every field quoted, no final line break")
+            << QByteArray("\"key\",\"type\",\"value\"\r\n\"greeting\",\"string\",\"hello\"\r\n"
+                          "\"runs\",\"int\",\"2\"")
+            << two;
+    QTest::newRow("quoted last value with a line break")
+            << QByteArray(
+                       "key,type,value\nruns,int,2\nnote,string,\"two\r\nlines, \"\"quoted\"\"\"")
+            << QVariantHash{{QStringLiteral("runs"), 2},
+                            {QStringLiteral("note"), QStringLiteral("two\r\nlines, \"quoted\"")}};
+    QTest::newRow("empty last field")
+            << QByteArray("key,type,value\nruns,int,2\ngreeting,string,")
+            << QVariantHash{{QStringLiteral("runs"), 2}, {QStringLiteral("greeting"), QString()}};
+    QTest::newRow("empty fields, final line break")
+            << QByteArray("key,type,value\n,string,\nnothing,null,\n")
+            << QVariantHash{{QString(), QString()}, {QStringLiteral("nothing"), QVariant()}};
+    QTest::newRow("removal last") << QByteArray("key,type,value\ngreeting,string,hello\n"
+                                                "runs,int,2\ngreeting,removed,")
+                                  << QVariantHash{{QStringLiteral("runs"), 2}};
+    QTest::newRow("header only, no line break") << QByteArray("key,type,value") << QVariantHash();
+    QTest::newRow("quoted header only, no line break")
+            << QByteArray("\"key\",\"type\",\"value\"") << QVariantHash();
+}
+
+void tst_CsvBackend::rfc4180Files()
+{
+    QFETCH(QByteArray, content);
+    QFETCH(QVariantHash, expected);
+    QVERIFY(writeBytes(m_path, content));
+    QTest::failOnWarning(QRegularExpression(QStringLiteral(".")));
+    {
+        PersistentMap map(std::make_unique<CsvBackend>(m_path));
+        QVERIFY2(!loadError(map), qPrintable(map.errorString()));
+        QCOMPARE(map.toHash(), expected);
+        QCOMPARE(readBytes(m_path), content); // opening writes nothing
+        QVERIFY(!failureOf(map.insert(QStringLiteral("added"), 7)));
+        QVERIFY(!failureOf(map.flush()));
+    }
+    const QByteArray lineBreak = content.endsWith('\n') ? QByteArray() : QByteArray("\n");
+    QCOMPARE(readBytes(m_path), content + lineBreak + firstAppend + "added,int,7\n");
+    QCOMPARE(QDir(m_dir->path()).entryList({QStringLiteral("store.csv.torn-*")}), QStringList());
+    expected.insert(QStringLiteral("added"), 7);
+    {
+        PersistentMap map(std::make_unique<CsvBackend>(m_path));
+        QVERIFY2(!loadError(map), qPrintable(map.errorString()));
+        QCOMPARE(map.toHash(), expected);
+        QVERIFY(!failureOf(map.insert(QStringLiteral("more"), 8)));
+    }
+    // Appends after the first need no batch row.
+    QCOMPARE(readBytes(m_path), content + lineBreak + firstAppend + "added,int,7\nmore,int,8\n");
+    expected.insert(QStringLiteral("more"), 8);
+    PersistentMap map(std::make_unique<CsvBackend>(m_path));
+    QVERIFY(!loadError(map));
+    QCOMPARE(map.toHash(), expected);
+}
+
+// Every way a crash can cut this library's append (every byte count) opens as the store before
+// it, with the cut bytes kept aside, or, when the append is all there, with it: never with a
+// value cut short (`k,int,12` of `k,int,123`), and never without the person's last line. On a
+// person's file whose last line has no line break (the append starts with the line break) and on
+// a store the library created.
+void tst_CsvBackend::everyCutOfAnAppendIsTornOrWhole_data()
+{
+    QTest::addColumn<QByteArray>("content");
+    QTest::addColumn<QVariantHash>("before");
+    QTest::newRow("a person's file")
+            << QByteArray("key,type,value\ngreeting,string,hello\nruns,int,2")
+            << QVariantHash{{QStringLiteral("greeting"), QStringLiteral("hello")},
+                            {QStringLiteral("runs"), 2}};
+    QTest::newRow("a new store") << QByteArray() << QVariantHash();
+    QTest::newRow("a store already appended to")
+            << QByteArray(header + firstAppend + "runs,int,2\n")
+            << QVariantHash{{QStringLiteral("runs"), 2}};
+}
+
+void tst_CsvBackend::everyCutOfAnAppendIsTornOrWhole()
+{
+    QFETCH(QByteArray, content);
+    QFETCH(QVariantHash, before);
+    QVERIFY(writeBytes(m_path, content));
+    QByteArray start;
+    QByteArray written;
+    {
+        CsvBackend backend(m_path);
+        QCOMPARE(backend.loadAll(), before);
+        start = readBytes(m_path); // a new store gets its header
+        WriteBatch batch;
+        batch.insert(QStringLiteral("k"), 123);
+        batch.insert(QStringLiteral("s"), QStringLiteral("text"));
+        backend.apply(batch);
+        backend.save(QStringLiteral("k"), 456);
+        written = readBytes(m_path).mid(start.size());
+    }
+    // Every prefix of both appends.
+    QVariantHash afterFirst = before;
+    afterFirst.insert(QStringLiteral("k"), 123);
+    afterFirst.insert(QStringLiteral("s"), QStringLiteral("text"));
+    QVariantHash afterSecond = afterFirst;
+    afterSecond.insert(QStringLiteral("k"), 456);
+    const qsizetype firstEnd = written.indexOf("k,int,456");
+    QVERIFY(firstEnd > 0);
+    // On the person's file, the first append starts with the line break its last line lacked.
+    const qsizetype lineBreak = written.startsWith('\n') ? 1 : 0;
+    QCOMPARE(lineBreak, content.isEmpty() || content.endsWith('\n') ? 0 : 1);
+    int torn = 0;
+    for (qsizetype cut = 0; cut <= written.size(); ++cut) {
+        const QByteArray prefix = written.left(cut);
+        const QString what = QStringLiteral("cut %1: %2").arg(cut).arg(QString::fromUtf8(prefix));
+        QVERIFY(writeBytes(m_path, start + prefix));
+        for (const QString &name : QDir(m_dir->path()).entryList({QStringLiteral("*.torn-*")}))
+            QVERIFY(QFile::remove(m_dir->filePath(name)));
+        QVariantHash loaded;
+        tornWarnings = 0;
+        const QtMessageHandler previous = qInstallMessageHandler(countTornWarnings);
+        const std::optional<PersistentMapError> error = thrownBy([&] {
+            CsvBackend backend(m_path);
+            loaded = backend.loadAll();
+        });
+        qInstallMessageHandler(previous);
+        if (error)
+            QFAIL(qPrintable(what + u' ' + error->message()));
+        const QVariantHash expected = cut < firstEnd ? before
+                : cut < written.size()               ? afterFirst
+                                                     : afterSecond;
+        QVERIFY2(loaded == expected, qPrintable(what));
+        const bool whole = cut <= lineBreak || cut == firstEnd || cut == written.size();
+        QVERIFY2(tornWarnings == (whole ? 0 : 1), qPrintable(what));
+        const QStringList kept =
+                QDir(m_dir->path()).entryList({QStringLiteral("store.csv.torn-*")});
+        QCOMPARE(kept.size(), whole ? 0 : 1);
+        if (!whole) {
+            ++torn;
+            QCOMPARE(readBytes(m_dir->filePath(kept.first())),
+                     prefix.mid(cut < firstEnd ? lineBreak : firstEnd));
+        }
+    }
+    QVERIFY(torn > 20);
+}
+
+// A person adds a line without a line break to the store while a map owns it: the owner adopts
+// the change (the file is not as it left it), so that line is the person's, not a write of its
+// own cut off, even after the batch row of its first append. The next write keeps it.
+void tst_CsvBackend::lastLineAddedWhileOpenIsKept()
+{
+    PersistentMap map(std::make_unique<CsvBackend>(m_path));
+    QVERIFY(!loadError(map));
+    QVERIFY(!failureOf(map.insert(QStringLiteral("a"), 1)));
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("changed in place")));
+    QVERIFY(appendBytes(m_path, "b,int,5"));
+    QTRY_COMPARE_WITH_TIMEOUT(map.value(QStringLiteral("b")), QVariant(5), 20000);
+    QVERIFY(!failureOf(map.insert(QStringLiteral("c"), 3)));
+    QCOMPARE(readBytes(m_path), header + firstAppend + "a,int,1\nb,int,5\nc,int,3\n");
+    QCOMPARE(QDir(m_dir->path()).entryList({QStringLiteral("store.csv.torn-*")}), QStringList());
+}
+
+// A follower shows a person's last line without a line break, and reads on after the line break
+// the owner adds before its first append.
+void tst_CsvBackend::readOnlyFollowsALastLineWithoutLineBreak()
+{
+    const QByteArray content("key,type,value\r\ngreeting,string,hello\r\nruns,int,2");
+    QVERIFY(writeBytes(m_path, content));
+    CsvBackend follower(m_path, ReadOnly);
+    QVariantHash known = follower.loadAll();
+    const QVariantHash edited{{QStringLiteral("greeting"), QStringLiteral("hello")},
+                              {QStringLiteral("runs"), 2}};
+    QCOMPARE(known, edited);
+    {
+        CsvBackend owner(m_path);
+        QCOMPARE(owner.loadAll(), edited);
+        owner.save(QStringLiteral("added"), 7);
+        applyChanges(known, follower.pollChanges());
+        QCOMPARE(known,
+                 (QVariantHash{{QStringLiteral("greeting"), QStringLiteral("hello")},
+                               {QStringLiteral("runs"), 2},
+                               {QStringLiteral("added"), 7}}));
+    }
+    // Another program writes on in the last line itself: the follower reads the file again.
+    QVERIFY(writeBytes(m_path, content));
+    CsvBackend second(m_path, ReadOnly);
+    known = second.loadAll();
+    QVERIFY(appendBytes(m_path, "5"));
+    const StorageBackend::Changes changes = second.pollChanges();
+    QVERIFY(changes.complete);
+    applyChanges(known, changes);
+    QCOMPARE(known.value(QStringLiteral("runs")), QVariant(25));
+}
+
 // Starts csvlockholder on m_path (or through `program` and `arguments`, which end by running
 // it) and waits until it holds the store.
 void tst_CsvBackend::startHolder(QProcess &holder, const QString &program,
@@ -530,7 +791,7 @@ void tst_CsvBackend::lockedBySecondProcess()
     const qint64 pid = holder.processId();
     QVERIFY(pid > 0);
     const QByteArray content = readBytes(m_path);
-    QCOMPARE(content, header + "holder,int64," + QByteArray::number(pid) + '\n');
+    QCOMPARE(content, header + firstAppend + "holder,int64," + QByteArray::number(pid) + '\n');
 
     {
         PersistentMap map(std::make_unique<CsvBackend>(m_path));
@@ -1312,7 +1573,7 @@ void tst_CsvBackend::storeRemovedWhileOpen()
     QTRY_VERIFY_WITH_TIMEOUT(!map.contains(QStringLiteral("a")), 20000);
     QVERIFY(!failureOf(map.insert(QStringLiteral("b"), 2)));
     QVERIFY(!failureOf(map.flush()));
-    QCOMPARE(readBytes(m_path), header + "b,int,2\n");
+    QCOMPARE(readBytes(m_path), header + firstAppend + "b,int,2\n");
 }
 
 // A store path that is a loop of symbolic links: the error must name the loop (ELOOP), not say
@@ -1359,7 +1620,7 @@ void tst_CsvBackend::leftoverReplacementIsRemoved()
 void tst_CsvBackend::tornTailIsKeptOnce()
 {
     const QByteArray tail("b,string,\"cut");
-    QVERIFY(writeBytes(m_path, header + "a,string,x\n" + tail));
+    QVERIFY(writeBytes(m_path, header + firstAppend + "a,string,x\n" + tail));
     for (int open = 0; open < 3; ++open) {
         QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("kept in")));
         PersistentMap map(std::make_unique<CsvBackend>(m_path));
@@ -1376,7 +1637,7 @@ void tst_CsvBackend::tornTailOfALongFileName()
 {
     const QString path = m_dir->filePath(QString(236, u'n') + QStringLiteral(".csv"));
     const QByteArray tail("b,int,1");
-    QVERIFY(writeBytes(path, header + "a,string,x\n" + tail));
+    QVERIFY(writeBytes(path, header + firstAppend + "a,string,x\n" + tail));
     QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("kept in")));
     PersistentMap map(std::make_unique<CsvBackend>(path));
     QVERIFY2(!loadError(map), qPrintable(map.errorString()));
@@ -1544,7 +1805,7 @@ void tst_CsvBackend::replacementBySymbolicLinkIsRewrittenThroughIt()
     owner.save(QStringLiteral("c"), 3);
     owner.flush();
     QVERIFY(QFileInfo(m_path).isSymLink());
-    QCOMPARE(readBytes(target), header + "c,int,3\n");
+    QCOMPARE(readBytes(target), header + firstAppend + "c,int,3\n");
     QCOMPARE(flockHolders(target), QList<qint64>{QCoreApplication::applicationPid()});
 }
 

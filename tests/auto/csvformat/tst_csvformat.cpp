@@ -47,6 +47,8 @@ private Q_SLOTS:
     void errors();
     void tornTail_data();
     void tornTail();
+    void lastRecordWithoutLineBreak_data();
+    void lastRecordWithoutLineBreak();
     void crlfAccepted();
     void bomSkipped();
     void emptyInput();
@@ -236,6 +238,76 @@ void tst_CsvFormat::tornTail()
     // consumed() ends right after the last complete record; the rest is the torn text.
     QCOMPARE(data.at(reader.consumed() - 1), '\n');
     QCOMPARE(data.left(reader.consumed()) + reader.tornText(), data);
+}
+
+// RFC 4180: "The last record in the file may or may not have an ending line break." The reader
+// reports a torn tail (it cannot know who wrote it) and gives the record for the caller to judge;
+// with a line break added, the same data reads that record.
+void tst_CsvFormat::lastRecordWithoutLineBreak_data()
+{
+    QTest::addColumn<QByteArray>("data");
+    QTest::addColumn<bool>("isRecord");
+    QTest::addColumn<QStringList>("fields");
+    QTest::addColumn<int>("line");
+    const QByteArray head("key,type,value\na,string,x\n");
+    QTest::newRow("unquoted") << head + "runs,int,2" << true
+                              << QStringList{QStringLiteral("runs"), QStringLiteral("int"),
+                                             QStringLiteral("2")}
+                              << 3;
+    QTest::newRow("a final comma: an empty last field")
+            << head + "b,string," << true
+            << QStringList{QStringLiteral("b"), QStringLiteral("string"), QString()} << 3;
+    QTest::newRow("quoted") << head + "b,string,\"done\"" << true
+                            << QStringList{QStringLiteral("b"), QStringLiteral("string"),
+                                           QStringLiteral("done")}
+                            << 3;
+    QTest::newRow("a lone CR after an unquoted field")
+            << head + "b,int,12\r" << true
+            << QStringList{QStringLiteral("b"), QStringLiteral("int"), QStringLiteral("12")} << 3;
+    QTest::newRow("a lone CR after a quoted field")
+            << head + "b,string,\"y\"\r" << true
+            << QStringList{QStringLiteral("b"), QStringLiteral("string"), QStringLiteral("y")} << 3;
+    QTest::newRow("a quoted value over lines")
+            << QByteArray("key,type,value\r\nb,string,\"1\r\n2\"") << true
+            << QStringList{QStringLiteral("b"), QStringLiteral("string"), QStringLiteral("1\r\n2")}
+            << 2;
+    QTest::newRow("one field") << head + "b" << true << QStringList{QStringLiteral("b")} << 3;
+    QTest::newRow("the header only")
+            << QByteArray("\xEF\xBB\xBFkey,type,value") << true
+            << QStringList{QStringLiteral("key"), QStringLiteral("type"), QStringLiteral("value")}
+            << 1;
+    QTest::newRow("inside quotes") << head + "b,string,\"hello, wor" << false << QStringList() << 3;
+    QTest::newRow("after half a doubled quote")
+            << head + "b,string,\"say \"\"hi" << false << QStringList() << 3;
+    QTest::newRow("inside a character")
+            << head + "b,string,\xe6\x97" << false << QStringList() << 3;
+}
+
+void tst_CsvFormat::lastRecordWithoutLineBreak()
+{
+    QFETCH(QByteArray, data);
+    QFETCH(bool, isRecord);
+    QFETCH(QStringList, fields);
+    QFETCH(int, line);
+
+    CsvReader reader(data);
+    QList<CsvRecord> records;
+    QCOMPARE(readAll(reader, &records), Result::TornTail);
+    QCOMPARE(reader.tornLine(), line);
+    CsvRecord last;
+    QCOMPARE(reader.lastRecordWithoutLineBreak(&last), isRecord);
+    if (!isRecord)
+        return;
+    QCOMPARE(last.fields, fields);
+    QCOMPARE(last.line, line);
+
+    // The line break the backend adds before it appends makes it that very record.
+    CsvReader completed(data + '\n');
+    QList<CsvRecord> all;
+    QCOMPARE(readAll(completed, &all), Result::End);
+    QCOMPARE(all.size(), records.size() + 1);
+    QCOMPARE(all.last().fields, fields);
+    QCOMPARE(all.last().line, line);
 }
 
 void tst_CsvFormat::crlfAccepted()
