@@ -29,6 +29,7 @@ private Q_SLOTS:
     void inexactColorsAreRefused_data();
     void inexactColorsAreRefused();
     void badColorText();
+    void keySequenceTextThatWouldNotReadBackIsRefused();
     void earlierStreamsStillRead_data() { roundTrip_data(); }
     void earlierStreamsStillRead();
 };
@@ -133,6 +134,21 @@ void tst_ValueCodecGui::badColorText()
                  text);
         QVERIFY2(error.contains(QStringLiteral("#rrggbbaa")), qPrintable(error));
     }
+}
+
+// fuzz_valuedecoder: Qt reads "Ctrl+K, Ctrl D" as a sequence whose own text ("Ctrl+K, ") reads
+// back as another one; refused on reading so that what is read can be written back exactly.
+void tst_ValueCodecGui::keySequenceTextThatWouldNotReadBackIsRefused()
+{
+    QVariant decoded;
+    QString error;
+    QVERIFY(!decodeValue(QStringLiteral("keysequence"), QStringLiteral("Ctrl+K, Ctrl D"), &decoded,
+                         &error));
+    QVERIFY2(error.contains(QStringLiteral("QKeySequence")), qPrintable(error));
+    QVERIFY2(decodeValue(QStringLiteral("keysequence"), QStringLiteral("Ctrl+K, Ctrl+D"), &decoded,
+                         &error),
+             qPrintable(error));
+    QCOMPARE(decoded, QVariant(QKeySequence(Qt::CTRL | Qt::Key_K, Qt::CTRL | Qt::Key_D)));
 }
 
 // Earlier versions wrote these types as "variant:TypeName", base64 of QDataStream << QVariant.
