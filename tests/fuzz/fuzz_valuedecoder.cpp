@@ -2,7 +2,8 @@
 // SPDX-FileCopyrightText: 2026 The persistent-map authors
 
 // libFuzzer target for decodeValue (src/internal/valuecodec.cpp). The input is a type tag, a
-// line break and the text. Any input is decoded without a memory error or undefined behaviour;
+// line break and the text. Linked with Qt Gui, so the QColor, QFont and QKeySequence decoders
+// run too. Any input is decoded without a memory error or undefined behaviour;
 // when it decodes, the value is storable, and encodeValue() of it decodes back to the same value
 // of the same type and encodes to the same text again.
 #include "valuecodec_p.h"
@@ -10,6 +11,9 @@
 #include <QtCore/QDataStream>
 #include <QtCore/QDateTime>
 #include <QtCore/QIODevice>
+#include <QtCore/QLine>
+#include <QtCore/QRect>
+#include <QtCore/QTimeZone>
 
 #include <cmath>
 #include <cstdint>
@@ -63,12 +67,26 @@ bool sameValue(const QVariant &a, const QVariant &b)
     case QMetaType::Float:
         return sameFloat(a.toFloat(), b.toFloat());
     case QMetaType::QDateTime: {
-        // A local time is written with its offset: the same instant, another time spec.
+        // The same instant, time spec, offset and zone (operator== compares instants only).
         const QDateTime x = a.toDateTime(), y = b.toDateTime();
         if (!x.isValid() || !y.isValid())
             return x.isValid() == y.isValid();
-        return x.toMSecsSinceEpoch() == y.toMSecsSinceEpoch();
+        return x.toMSecsSinceEpoch() == y.toMSecsSinceEpoch() && x.timeSpec() == y.timeSpec() &&
+                x.offsetFromUtc() == y.offsetFromUtc() && x.timeZone().id() == y.timeZone().id();
     }
+    // Bit for bit: Qt's operator== of these is fuzzy.
+    case QMetaType::QPointF:
+        return sameFloat(a.toPointF().x(), b.toPointF().x()) &&
+                sameFloat(a.toPointF().y(), b.toPointF().y());
+    case QMetaType::QSizeF:
+        return sameFloat(a.toSizeF().width(), b.toSizeF().width()) &&
+                sameFloat(a.toSizeF().height(), b.toSizeF().height());
+    case QMetaType::QRectF:
+        return sameValue(a.toRectF().topLeft(), b.toRectF().topLeft()) &&
+                sameValue(a.toRectF().size(), b.toRectF().size());
+    case QMetaType::QLineF:
+        return sameValue(a.toLineF().p1(), b.toLineF().p1()) &&
+                sameValue(a.toLineF().p2(), b.toLineF().p2());
     case QMetaType::QVariantList: {
         const QVariantList x = a.toList(), y = b.toList();
         if (x.size() != y.size())
@@ -124,8 +142,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *bytes, std::size_t siz
         return 0;
     }
     QString why;
-    if (!isEncodable(decoded, &why))
+    if (!isEncodable(decoded, &why)) {
+        // A "variant:" row an earlier version wrote is read as it was, also when the value has
+        // no exact text form (a QColor in HSV): insert() refuses it if it is written back.
+        if (type.startsWith(QLatin1StringView("variant:")))
+            return 0;
         failure(qPrintable(QStringLiteral("decoded a value it cannot store: ") + why), type, text);
+    }
 
     const EncodedValue encoded = encodeValue(decoded);
     QVariant again;

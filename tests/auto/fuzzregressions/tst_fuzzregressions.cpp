@@ -21,6 +21,7 @@ private Q_SLOTS:
     void negativeZeroKeepsItsSign_data();
     void negativeZeroKeepsItsSign();
     void variantTextHoldingAHugeListIsRejected();
+    void urlTextThatWouldNotReadBackIsRefused();
 };
 
 // fuzz_csvreader: a record whose first field starts with U+FEFF, written first in a file, read
@@ -78,6 +79,24 @@ void tst_FuzzRegressions::variantTextHoldingAHugeListIsRejected()
             QStringLiteral("variant:QVariantList"),
             QString::fromLatin1(QByteArray("\x00\x00\x00\x09\x00\xde\xad\xbe\xef", 9).toBase64()),
             &decoded, &error));
+}
+
+// fuzz_valuedecoder (issue 12): a "url" text of U+FFFD and stray characters decoded into a QUrl
+// whose own encoded text reads back as another URL, so it could not be written back exactly.
+// Decoding now refuses it. Input: regression-url-not-read-back in the seed corpus.
+void tst_FuzzRegressions::urlTextThatWouldNotReadBackIsRefused()
+{
+    const QByteArray input = QByteArray::fromBase64(
+            "dXJsCv/"
+            "c3Nzc3Nzc3Nzc3Nzc3Nzc3Nzc3Nzc3Nzc3C4jIyMjIyMj3Nzc3Nzc3Nzc3Nzc3Nzc3Nzc3Nzc3Nzc3Nz"
+            "c3Nzc3Nzc3Nzc3Nzc3Nzc3Nzc3Nzc3Nzc3NzcUUxpc2Q78aW50Pg=");
+    const qsizetype newline = input.indexOf('\n');
+    QVERIFY(newline > 0);
+    QVariant decoded;
+    QString error;
+    QVERIFY(!decodeValue(QString::fromUtf8(input.left(newline)),
+                         QString::fromUtf8(input.mid(newline + 1)), &decoded, &error));
+    QVERIFY2(error.contains(QStringLiteral("QUrl")), qPrintable(error));
 }
 
 QTEST_GUILESS_MAIN(tst_FuzzRegressions)

@@ -1,12 +1,19 @@
 // SPDX-License-Identifier: MIT
 // SPDX-FileCopyrightText: 2026 The persistent-map authors
 
-// The value codec: every supported type survives encode -> decode with its QMetaType and value,
-// scalars and strings are stored as readable text, and bad input is refused with a reason.
+// The value codec: every supported type survives encode -> decode with its QMetaType and value
+// (a date-time also with its time spec, offset and zone), every value is stored as readable
+// text, any other type is refused, and bad input is refused with a reason. This executable links
+// Qt Core only, as a process that reads a store may (tst_valuecodecgui covers the Qt Gui types).
 #include "valuecodec_p.h"
 
 #include <QtCore/QDataStream>
 #include <QtCore/QDateTime>
+#include <QtCore/QEasingCurve>
+#include <QtCore/QJsonArray>
+#include <QtCore/QJsonDocument>
+#include <QtCore/QLine>
+#include <QtCore/QRect>
 #include <QtCore/QTimeZone>
 #include <QtCore/QUrl>
 #include <QtCore/QUuid>
@@ -17,7 +24,8 @@
 
 using namespace PersistentMapInternal;
 
-// A user type with QDataStream operators: stored through the "variant:" tag.
+// A user type with QDataStream operators: earlier versions stored it through QDataStream
+// ("variant:Point"); it is now refused like any type outside the table.
 struct Point
 {
     int x = 0;
@@ -29,7 +37,7 @@ struct Point
 };
 Q_DECLARE_METATYPE(Point)
 
-// A type without stream operators cannot be stored.
+// A type without stream operators, refused as well.
 struct Opaque
 {
     int n = 0;
@@ -56,10 +64,77 @@ private Q_SLOTS:
     void decodeErrors();
     void unencodable();
     void reservedTagsAreNotValueTypes();
+    void datesOutsideIsoYears_data();
+    void datesOutsideIsoYears();
+    void dateTimesKeepSpecOffsetAndZone_data();
+    void dateTimesKeepSpecOffsetAndZone();
+    void nestedContainersGrowLinearly();
+    void nestingDepthIsBounded();
+    void easingCurveIsRefused();
+    void loneSurrogatesAreRefused();
+    void earlierFormatsStillRead_data();
+    void earlierFormatsStillRead();
+    void earlierStreamOfOtherTypeIsRefused_data();
+    void earlierStreamOfOtherTypeIsRefused();
+    void hugeClaimedIntListCountIsRefused();
+    void guiTypesNeedQtGui_data();
+    void guiTypesNeedQtGui();
 };
+
+namespace {
+
+// Same type and exactly the same value: a QDateTime also with the same time spec, offset and
+// zone (its operator== compares instants only).
+bool exactlyEqual(const QVariant &a, const QVariant &b)
+{
+    if (a.metaType() != b.metaType())
+        return false;
+    if (a.metaType().id() == QMetaType::QDateTime) {
+        const QDateTime x = a.toDateTime();
+        const QDateTime y = b.toDateTime();
+        return x == y && x.timeSpec() == y.timeSpec() && x.offsetFromUtc() == y.offsetFromUtc() &&
+                x.timeZone().id() == y.timeZone().id() && x.date() == y.date() &&
+                x.time() == y.time();
+    }
+    return a == b;
+}
+
+QString describe(const QVariant &value)
+{
+    QString text;
+    QDebug(&text) << value;
+    if (value.metaType().id() == QMetaType::QDateTime)
+        text += QStringLiteral(" zone ") + QString::fromUtf8(value.toDateTime().timeZone().id());
+    return text;
+}
+
+QString streamedBase64(const QVariant &value)
+{
+    QByteArray bytes;
+    QDataStream stream(&bytes, QIODevice::WriteOnly);
+    stream.setVersion(QDataStream::Qt_6_0);
+    stream << value;
+    return QString::fromLatin1(bytes.toBase64());
+}
+
+} // namespace
 
 void tst_ValueCodec::initTestCase()
 {
+    // Before anything in this process used it: a reading process that never registered
+    // QList<int> must read one (QSplitter::sizes() is stored that way).
+    QVERIFY(!QMetaType::fromName("QList<int>").isValid());
+    QVariant sizes;
+    QString error;
+    QVERIFY2(decodeValue(QStringLiteral("variant:QList<int>"),
+                         QStringLiteral("AAEAAAAAAAALUUxpc3Q8aW50PgAAAAADAAAAAQAAAAIAAAAD"), &sizes,
+                         &error),
+             qPrintable(error));
+    QCOMPARE(sizes, QVariant::fromValue(QList<int>{1, 2, 3}));
+    QVERIFY2(decodeValue(QStringLiteral("intlist"), QStringLiteral("[300,-1]"), &sizes, &error),
+             qPrintable(error));
+    QCOMPARE(sizes, QVariant::fromValue(QList<int>{300, -1}));
+
     qRegisterMetaType<Point>();
     QVERIFY(QMetaType::fromType<Point>().hasRegisteredDataStreamOperators());
 }
@@ -120,9 +195,33 @@ void tst_ValueCodec::roundTrip_data()
             {QStringLiteral(""), QStringLiteral("empty key")}});
     QTest::newRow("hash") << QVariant(QVariantHash{{QStringLiteral("k"), qlonglong(-5)},
                                                    {QStringLiteral("l"), QStringList{}}});
-    QTest::newRow("user type") << QVariant::fromValue(Point{3, -4});
-    QTest::newRow("user type in a list")
-            << QVariant(QVariantList{QVariant::fromValue(Point{1, 2})});
+    QTest::newRow("char") << QVariant(QChar(u'\u00e9'));
+    QTest::newRow("char comma") << QVariant(QChar(u','));
+    QTest::newRow("date year 12000") << QVariant(QDate(12000, 1, 1));
+    QTest::newRow("date year -1") << QVariant(QDate(-1, 6, 1));
+    QTest::newRow("datetime offset with seconds")
+            << QVariant(QDateTime(QDate(1850, 3, 4), QTime(5, 6, 7, 8), Qt::OffsetFromUTC, 3661));
+    QTest::newRow("size") << QVariant(QSize(800, -1));
+    QTest::newRow("sizef") << QVariant(QSizeF(0.1, -0.0));
+    QTest::newRow("point") << QVariant(QPoint(std::numeric_limits<int>::min(), 7));
+    QTest::newRow("pointf") << QVariant(QPointF(1e300, -2.5));
+    QTest::newRow("rect") << QVariant(QRect(10, 20, 800, 600));
+    QTest::newRow("rect empty") << QVariant(QRect());
+    QTest::newRow("rectf") << QVariant(QRectF(0.1, 0.2, 0.30000000000000004, 4));
+    QTest::newRow("line") << QVariant(QLine(1, 2, -3, 4));
+    QTest::newRow("linef") << QVariant(QLineF(1.5, 2, -3, 4e-300));
+    QTest::newRow("intlist") << QVariant::fromValue(
+            QList<int>{std::numeric_limits<int>::min(), 0, std::numeric_limits<int>::max()});
+    QTest::newRow("intlist empty") << QVariant::fromValue(QList<int>());
+    // Qt's JSON parser drops a U+FEFF that starts a string (found by tests/auto/roundtrip).
+    QTest::newRow("byte-order marks starting strings in containers")
+            << QVariant(QVariantMap{{QChar(0xfeff) + QStringLiteral("k"),
+                                     QVariantList{QStringList{QChar(0xfeff) + QStringLiteral("v")},
+                                                  QString(QChar(0xfeff))}}});
+    QTest::newRow("everything in a list") << QVariant(QVariantList{
+            QSize(1, 2), QRectF(1, 2, 3, 4), QVariant::fromValue(QList<int>{5}),
+            QDateTime(QDate(-5000, 1, 1), QTime(0, 0), Qt::OffsetFromUTC, -59),
+            QStringList{QStringLiteral("a\"b")}, QVariantMap{{QStringLiteral("k"), QChar(u'"')}}});
 }
 
 void tst_ValueCodec::roundTrip()
@@ -138,14 +237,12 @@ void tst_ValueCodec::roundTrip()
     QVERIFY2(decodeValue(encoded.type, encoded.text, &decoded, &error),
              qPrintable(QStringLiteral("%1 / %2: %3").arg(encoded.type, encoded.text, error)));
     QCOMPARE(decoded.metaType(), value.metaType());
-    QCOMPARE(decoded, value);
+    QVERIFY2(exactlyEqual(decoded, value),
+             qPrintable(describe(decoded) + QStringLiteral(" != ") + describe(value)));
     // Decoding is deterministic: the decoded value encodes to the same text.
     const EncodedValue again = encodeValue(decoded);
     QCOMPARE(again.type, encoded.type);
-    // Not for hashes (their order may differ) or time zones (stored as their offset).
-    const bool zone = value.metaType().id() == QMetaType::QDateTime &&
-            value.toDateTime().timeSpec() == Qt::TimeZone;
-    if (value.metaType().id() != QMetaType::QVariantHash && !zone)
+    if (value.metaType().id() != QMetaType::QVariantHash) // a hash's order may differ
         QCOMPARE(again.text, encoded.text);
 }
 
@@ -183,8 +280,12 @@ void tst_ValueCodec::readableText_data()
                                   << "datetime"
                                   << "2024-01-02T03:04:05.000Z";
     QTest::newRow("datetime offset")
-            << QVariant(QDateTime(QDate(2024, 1, 2), QTime(3, 4, 5), QTimeZone(3600))) << "datetime"
+            << QVariant(QDateTime(QDate(2024, 1, 2), QTime(3, 4, 5), Qt::OffsetFromUTC, 3600))
+            << "datetime"
             << "2024-01-02T03:04:05.000+01:00";
+    QTest::newRow("datetime zone of an offset")
+            << QVariant(QDateTime(QDate(2024, 1, 2), QTime(3, 4, 5), QTimeZone(3600))) << "datetime"
+            << "2024-01-02T03:04:05.000+01:00[UTC+01]";
     QTest::newRow("url") << QVariant(QUrl(QStringLiteral("https://example.com/x"))) << "url"
                          << "https://example.com/x";
     QTest::newRow("uuid") << QVariant(QUuid::fromString(
@@ -195,6 +296,44 @@ void tst_ValueCodec::readableText_data()
                                 << "stringlist"
                                 << R"(["a","b"])";
     QTest::newRow("null") << QVariant() << "null" << QString();
+    QTest::newRow("char") << QVariant(QChar(u'x')) << "char"
+                          << "x";
+    QTest::newRow("size") << QVariant(QSize(800, 600)) << "size"
+                          << "800x600";
+    QTest::newRow("sizef") << QVariant(QSizeF(0.5, 2)) << "sizef"
+                           << "0.5x2";
+    QTest::newRow("point") << QVariant(QPoint(-3, 4)) << "point"
+                           << "-3,4";
+    QTest::newRow("pointf") << QVariant(QPointF(0.1, -0.0)) << "pointf"
+                            << "0.1,-0";
+    QTest::newRow("rect") << QVariant(QRect(10, 20, 800, 600)) << "rect"
+                          << "10,20 800x600";
+    QTest::newRow("rectf") << QVariant(QRectF(1.5, 2, 3, 4)) << "rectf"
+                           << "1.5,2 3x4";
+    QTest::newRow("line") << QVariant(QLine(1, 2, 3, 4)) << "line"
+                          << "1,2 3,4";
+    QTest::newRow("linef") << QVariant(QLineF(1, 2, 3.5, 4)) << "linef"
+                           << "1,2 3.5,4";
+    QTest::newRow("intlist") << QVariant::fromValue(QList<int>{100, 200, -3}) << "intlist"
+                             << "[100,200,-3]";
+    QTest::newRow("nested list") << QVariant(QVariantList{QVariantList{1}, QStringList{}}) << "list"
+                                 << R"([["list",[["int","1"]]],["stringlist",[]]])";
+    QTest::newRow("nested map") << QVariant(QVariantMap{{QStringLiteral("a"),
+                                                         QVariantMap{{QStringLiteral("b"), 1}}}})
+                                << "map"
+                                << R"({"a":["map",{"b":["int","1"]}]})";
+    QTest::newRow("datetime offset with seconds")
+            << QVariant(QDateTime(QDate(1850, 3, 4), QTime(5, 6, 7), Qt::OffsetFromUTC, -3661))
+            << "datetime"
+            << "1850-03-04T05:06:07.000-01:01:01";
+    QTest::newRow("datetime zone")
+            << QVariant(QDateTime(QDate(2024, 7, 1), QTime(8, 0),
+                                  QTimeZone(QByteArrayLiteral("Europe/Berlin"))))
+            << "datetime"
+            << "2024-07-01T08:00:00.000+02:00[Europe/Berlin]";
+    QTest::newRow("datetime year 10000")
+            << QVariant(QDateTime(QDate(10000, 1, 1), QTime(0, 0), Qt::UTC)) << "datetime"
+            << "+10000-01-01T00:00:00.000Z";
 }
 
 void tst_ValueCodec::readableText()
@@ -284,14 +423,30 @@ void tst_ValueCodec::unencodable()
     QString why;
     QVERIFY(!isEncodable(QVariant::fromValue(Opaque{1}), &why));
     QVERIFY2(why.contains(QStringLiteral("Opaque")), qPrintable(why));
-    QVERIFY2(why.contains(QStringLiteral("QDataStream")), qPrintable(why));
+    QVERIFY2(why.contains(QStringLiteral("docs/FORMAT.md")), qPrintable(why));
 
     why.clear();
     QVERIFY(!isEncodable(QVariantList{1, QVariant::fromValue(Opaque{2})}, &why));
     QVERIFY2(why.contains(QStringLiteral("Opaque")), qPrintable(why));
 
     QVERIFY(!isEncodable(QVariantMap{{QStringLiteral("k"), QVariant::fromValue(Opaque{})}}));
-    QVERIFY(isEncodable(QVariantHash{{QStringLiteral("k"), QVariant::fromValue(Point{})}}));
+    // With QDataStream operators too: no stream format is written any more.
+    why.clear();
+    QVERIFY(!isEncodable(QVariantHash{{QStringLiteral("k"), QVariant::fromValue(Point{})}}, &why));
+    QVERIFY2(why.contains(QStringLiteral("Point")), qPrintable(why));
+    // A QRect whose width does not fit an int (QRect keeps corners) cannot be written exactly.
+    why.clear();
+    QVERIFY(!isEncodable(QRect(QPoint(std::numeric_limits<int>::min(), 0),
+                               QPoint(std::numeric_limits<int>::max(), 0)),
+                         &why));
+    QVERIFY2(why.contains(QStringLiteral("QRect")), qPrintable(why));
+    // A time zone this system does not know (a custom QTimeZone) cannot be read back.
+    why.clear();
+    const QTimeZone custom(QByteArrayLiteral("Custom/Zone"), 1234, QStringLiteral("custom"),
+                           QStringLiteral("CZ"));
+    QVERIFY(custom.isValid());
+    QVERIFY(!isEncodable(QDateTime(QDate(2024, 1, 1), QTime(1, 0), custom), &why));
+    QVERIFY2(why.contains(QStringLiteral("QDateTime")), qPrintable(why));
 }
 
 void tst_ValueCodec::reservedTagsAreNotValueTypes()
@@ -373,6 +528,316 @@ void tst_ValueCodec::encodedSizeOfNestedValuesAndUrls()
     QVERIFY2(encodedSizeExceeds(value, actual - 1, &size),
              qPrintable(QStringLiteral("%1 bytes taken for at most %2").arg(actual).arg(size)));
     QVERIFY(size >= actual);
+}
+
+// Issue 12 item 2: QDate covers every int year but year 0, and Qt's ISO text is empty outside
+// 1..9999, so such dates were stored empty and read back invalid. Written with astronomical
+// year numbering (ISO 8601 expanded years): Qt's year -1 (1 BC) is year 0000.
+void tst_ValueCodec::datesOutsideIsoYears_data()
+{
+    QTest::addColumn<QDate>("date");
+    QTest::addColumn<QString>("text");
+    QTest::newRow("12000") << QDate(12000, 1, 1) << "+12000-01-01";
+    QTest::newRow("10000") << QDate(10000, 12, 31) << "+10000-12-31";
+    QTest::newRow("9999") << QDate(9999, 12, 31) << "9999-12-31";
+    QTest::newRow("1") << QDate(1, 1, 1) << "0001-01-01";
+    QTest::newRow("-1 (1 BC)") << QDate(-1, 6, 1) << "0000-06-01";
+    QTest::newRow("-1 leap day") << QDate(-1, 2, 29) << "0000-02-29";
+    QTest::newRow("-2") << QDate(-2, 12, 31) << "-0001-12-31";
+    QTest::newRow("-10001") << QDate(-10001, 1, 1) << "-10000-01-01";
+    QTest::newRow("int max") << QDate(std::numeric_limits<int>::max(), 12, 31)
+                             << "+2147483647-12-31";
+    QTest::newRow("int min") << QDate(std::numeric_limits<int>::min(), 1, 1) << "-2147483647-01-01";
+}
+
+void tst_ValueCodec::datesOutsideIsoYears()
+{
+    QFETCH(QDate, date);
+    QFETCH(QString, text);
+    QVERIFY(date.isValid());
+    QVERIFY(isEncodable(date));
+    const EncodedValue encoded = encodeValue(date);
+    QCOMPARE(encoded.type, QStringLiteral("date"));
+    QCOMPARE(encoded.text, text);
+    QVariant decoded;
+    QString error;
+    QVERIFY2(decodeValue(encoded.type, encoded.text, &decoded, &error), qPrintable(error));
+    QCOMPARE(decoded, QVariant(date));
+    // The same inside a date-time, in UTC.
+    const QDateTime dateTime(date, QTime(12, 0), Qt::UTC);
+    if (dateTime.isValid()) {
+        const EncodedValue inDateTime = encodeValue(dateTime);
+        QCOMPARE(inDateTime.text, text + QStringLiteral("T12:00:00.000Z"));
+        QVERIFY2(decodeValue(inDateTime.type, inDateTime.text, &decoded, &error),
+                 qPrintable(error));
+        QVERIFY(exactlyEqual(decoded, dateTime));
+    }
+}
+
+// Every time spec comes back as itself, with its offset (seconds included) and zone.
+void tst_ValueCodec::dateTimesKeepSpecOffsetAndZone_data()
+{
+    QTest::addColumn<QDateTime>("dateTime");
+    const QDate day(2024, 3, 31);
+    const QTime time(2, 30, 15, 999);
+    QTest::newRow("utc") << QDateTime(day, time, Qt::UTC);
+    QTest::newRow("local") << QDateTime(day, time, Qt::LocalTime);
+    QTest::newRow("local, year 20000") << QDateTime(QDate(20000, 1, 1), time, Qt::LocalTime);
+    QTest::newRow("offset +1 s") << QDateTime(day, time, Qt::OffsetFromUTC, 1);
+    QTest::newRow("offset -0:00:59") << QDateTime(day, time, Qt::OffsetFromUTC, -59);
+    QTest::newRow("offset +14:00") << QDateTime(day, time, Qt::OffsetFromUTC, 14 * 3600);
+    QTest::newRow("offset -12:34:56")
+            << QDateTime(day, time, Qt::OffsetFromUTC, -(12 * 3600 + 34 * 60 + 56));
+    // 02:30 happens twice that night; the offset written says which.
+    QTest::newRow("zone Europe/Berlin, DST overlap")
+            << QDateTime(QDate(2024, 10, 27), time, QTimeZone(QByteArrayLiteral("Europe/Berlin")));
+    QTest::newRow("zone Europe/Berlin, second 02:30")
+            << QDateTime(QDate(2024, 10, 27), time, QTimeZone(QByteArrayLiteral("Europe/Berlin")))
+                       .addSecs(3600);
+    QTest::newRow("zone America/St_Johns")
+            << QDateTime(day, time, QTimeZone(QByteArrayLiteral("America/St_Johns")));
+    QTest::newRow("zone Europe/Amsterdam 1920 (+00:19:32)")
+            << QDateTime(QDate(1920, 6, 1), time, QTimeZone(QByteArrayLiteral("Europe/Amsterdam")));
+    QTest::newRow("zone UTC") << QDateTime(day, time, QTimeZone::utc());
+    QTest::newRow("zone offset +01:01:01") << QDateTime(day, time, QTimeZone(3661));
+    QTest::newRow("year -4712") << QDateTime(QDate(-4713, 1, 1), QTime(0, 0), Qt::UTC);
+    QTest::newRow("far future") << QDateTime::fromMSecsSinceEpoch(
+            std::numeric_limits<qint64>::max() / 2, Qt::UTC);
+}
+
+void tst_ValueCodec::dateTimesKeepSpecOffsetAndZone()
+{
+    QFETCH(QDateTime, dateTime);
+    QVERIFY(dateTime.isValid());
+    QString why;
+    QVERIFY2(isEncodable(dateTime, &why), qPrintable(why));
+    const EncodedValue encoded = encodeValue(dateTime);
+    QVariant decoded;
+    QString error;
+    QVERIFY2(decodeValue(encoded.type, encoded.text, &decoded, &error),
+             qPrintable(encoded.text + QStringLiteral(": ") + error));
+    QVERIFY2(exactlyEqual(decoded, dateTime),
+             qPrintable(encoded.text + QStringLiteral(" read back as ") + describe(decoded)));
+    // Inside a list too.
+    const EncodedValue inList = encodeValue(QVariantList{dateTime});
+    QVERIFY2(decodeValue(inList.type, inList.text, &decoded, &error), qPrintable(error));
+    QVERIFY(exactlyEqual(decoded.toList().value(0), dateTime));
+}
+
+// Issue 12 item 9: a nested container was JSON text escaped inside a JSON string, doubling at
+// every level (one int in 26 nested lists took 268 MB). Now each level adds a constant.
+void tst_ValueCodec::nestedContainersGrowLinearly()
+{
+    QVariant list = 1;
+    QVariant map = 1;
+    for (int level = 1; level <= 26; ++level) {
+        list = QVariantList{list};
+        map = QVariantMap{{QStringLiteral("k"), map}};
+        for (const QVariant &value : {list, map}) {
+            const EncodedValue encoded = encodeValue(value);
+            QVERIFY2(encoded.text.size() <= 20 + 16 * level,
+                     qPrintable(QStringLiteral("level %1: %2 characters")
+                                        .arg(level)
+                                        .arg(encoded.text.size())));
+        }
+    }
+    for (const QVariant &value : {list, map}) {
+        const EncodedValue encoded = encodeValue(value);
+        QVariant decoded;
+        QString error;
+        QVERIFY2(decodeValue(encoded.type, encoded.text, &decoded, &error), qPrintable(error));
+        QCOMPARE(decoded, value);
+    }
+}
+
+// Decoding recurses per level: a crafted text must not recurse without bound, and anything
+// accepted for writing must read back, so both sides stop at the same depth.
+void tst_ValueCodec::nestingDepthIsBounded()
+{
+    QVariant value = 1;
+    for (int level = 1; level <= 64; ++level)
+        value = QVariantList{value};
+    QString why;
+    QVERIFY2(isEncodable(value, &why), qPrintable(why));
+    const EncodedValue encoded = encodeValue(value);
+    QVariant decoded;
+    QString error;
+    QVERIFY2(decodeValue(encoded.type, encoded.text, &decoded, &error), qPrintable(error));
+    QCOMPARE(decoded, value);
+
+    const QVariant deeper = QVariantList{value};
+    QVERIFY(!isEncodable(deeper, &why));
+    QVERIFY2(why.contains(QStringLiteral("64")), qPrintable(why));
+    const QString text = QStringLiteral("[") + QStringLiteral("[\"list\",[").repeated(64) +
+            QStringLiteral("]]").repeated(64) + QStringLiteral("]");
+    QVERIFY(!decodeValue(QStringLiteral("list"), text, &decoded, &error));
+    QVERIFY2(error.contains(QStringLiteral("nested")), qPrintable(error));
+    // The form earlier versions wrote (JSON in strings, which doubles at each level: ten of them)
+    // inside 60 levels of the new form counts the same.
+    QString old = QStringLiteral("[]");
+    for (int level = 0; level < 10; ++level)
+        old = QString::fromUtf8(QJsonDocument(QJsonArray{QJsonArray{QStringLiteral("list"), old}})
+                                        .toJson(QJsonDocument::Compact));
+    const auto wrapped = [&old](int levels) {
+        QJsonValue element = QJsonArray{QStringLiteral("list"), old};
+        for (int level = 0; level < levels; ++level)
+            element = QJsonArray{QStringLiteral("list"), QJsonArray{element}};
+        return QString::fromUtf8(QJsonDocument(QJsonArray{element}).toJson(QJsonDocument::Compact));
+    };
+    QVERIFY2(decodeValue(QStringLiteral("list"), wrapped(40), &decoded, &error), qPrintable(error));
+    QVERIFY(!decodeValue(QStringLiteral("list"), wrapped(60), &decoded, &error));
+    QVERIFY2(error.contains(QStringLiteral("nested")), qPrintable(error));
+}
+
+// Issue 12 item 5: QEasingCurve has QDataStream operators that write a raw function pointer;
+// another process that read the stored value and used it crashed. Refused at insert(), and a
+// row an earlier version wrote is never deserialized.
+void tst_ValueCodec::easingCurveIsRefused()
+{
+    const QVariant curve = QVariant::fromValue(QEasingCurve(QEasingCurve::OutBounce));
+    QVERIFY(curve.metaType().hasRegisteredDataStreamOperators());
+    QString why;
+    QVERIFY(!isEncodable(curve, &why));
+    QVERIFY2(why.contains(QStringLiteral("QEasingCurve")), qPrintable(why));
+
+    QVariant decoded = QStringLiteral("untouched");
+    QString error;
+    QVERIFY(!decodeValue(QStringLiteral("variant:QEasingCurve"), streamedBase64(curve), &decoded,
+                         &error));
+    QVERIFY2(error.contains(QStringLiteral("QEasingCurve")), qPrintable(error));
+    QVERIFY2(error.contains(QStringLiteral("does not read")), qPrintable(error));
+    QCOMPARE(decoded, QVariant(QStringLiteral("untouched")));
+}
+
+// Stores hold UTF-8, where an unpaired surrogate reads back as U+FFFD: refused, not changed.
+void tst_ValueCodec::loneSurrogatesAreRefused()
+{
+    const QString lone = QStringLiteral("a") + QChar(0xd800) + QStringLiteral("b");
+    for (const QVariant &value :
+         {QVariant(lone), QVariant(QChar(0xdc00)), QVariant(QStringList{lone}),
+          QVariant(QVariantList{lone}), QVariant(QVariantMap{{lone, 1}}),
+          QVariant(QVariantHash{{QStringLiteral("k"), QVariantList{lone}}})}) {
+        QString why;
+        QVERIFY2(!isEncodable(value, &why), qPrintable(describe(value)));
+        QVERIFY2(why.contains(QStringLiteral("surrogate")), qPrintable(why));
+    }
+    QVERIFY(isEncodable(QStringLiteral("\U0001F389"))); // a pair is fine
+}
+
+// Everything earlier versions wrote still reads back the same.
+void tst_ValueCodec::earlierFormatsStillRead_data()
+{
+    QTest::addColumn<QString>("type");
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<QVariant>("value");
+    QTest::newRow("list of pairs, nested as JSON text")
+            << "list"
+            << R"([["int","1"],["list","[[\"bool\",\"true\"]]"]])"
+            << QVariant(QVariantList{1, QVariantList{true}});
+    QTest::newRow("map nested as JSON text")
+            << "map"
+            << R"({"w":["map","{\"h\":[\"int\",\"600\"]}"]})"
+            << QVariant(
+                       QVariantMap{{QStringLiteral("w"), QVariantMap{{QStringLiteral("h"), 600}}}});
+    QTest::newRow("datetime without milliseconds")
+            << "datetime"
+            << "2024-01-01T00:00:00Z"
+            << QVariant(QDateTime(QDate(2024, 1, 1), QTime(0, 0), Qt::UTC));
+    QTest::newRow("variant:QSize") << "variant:QSize"
+                                   << "AAAAFQAAAAMgAAACWA==" << QVariant(QSize(800, 600));
+    QTest::newRow("variant:QRectF") << "variant:QRectF"
+                                    << "AAAAFAA/4AAAAAAAAD/wAAAAAAAAQAAAAAAAAABACAAAAAAAAA=="
+                                    << QVariant(QRectF(0.5, 1, 2, 3));
+    QTest::newRow("variant:QList<int>") << "variant:QList<int>"
+                                        << "AAEAAAAAAAALUUxpc3Q8aW50PgAAAAADAAAAAQAAAAIAAAAD"
+                                        << QVariant::fromValue(QList<int>{1, 2, 3});
+    QTest::newRow("variant:QChar")
+            << "variant:QChar" << streamedBase64(QChar(u'q')) << QVariant(QChar(u'q'));
+}
+
+void tst_ValueCodec::earlierFormatsStillRead()
+{
+    QFETCH(QString, type);
+    QFETCH(QString, text);
+    QFETCH(QVariant, value);
+    QVariant decoded;
+    QString error;
+    QVERIFY2(decodeValue(type, text, &decoded, &error), qPrintable(error));
+    QVERIFY2(exactlyEqual(decoded, value), qPrintable(describe(decoded)));
+}
+
+// A "variant:" row of a type outside the table is never deserialized, and the message says
+// this version does not read the type, without blaming the data.
+void tst_ValueCodec::earlierStreamOfOtherTypeIsRefused_data()
+{
+    QTest::addColumn<QString>("typeName");
+    QTest::addColumn<QString>("text");
+    QTest::newRow("user type") << "Point" << streamedBase64(QVariant::fromValue(Point{1, 2}));
+    QTest::newRow("QEasingCurve") << "QEasingCurve"
+                                  << streamedBase64(QVariant::fromValue(QEasingCurve()));
+    QTest::newRow("QVariantList") << "QVariantList" << streamedBase64(QVariantList{1});
+    QTest::newRow("unknown") << "NoSuchType"
+                             << "AAAA";
+}
+
+void tst_ValueCodec::earlierStreamOfOtherTypeIsRefused()
+{
+    QFETCH(QString, typeName);
+    QFETCH(QString, text);
+    QVariant decoded;
+    QString error;
+    QVERIFY(!decodeValue(QStringLiteral("variant:") + typeName, text, &decoded, &error));
+    QVERIFY2(error.contains(typeName), qPrintable(error));
+    QVERIFY2(error.contains(QStringLiteral("does not read")), qPrintable(error));
+    QVERIFY2(!error.contains(QStringLiteral("the data is not")), qPrintable(error));
+}
+
+// QDataStream reserves the count a QList<int> claims before reading it: a crafted row claiming
+// four billion ints is refused before Qt reads it.
+void tst_ValueCodec::hugeClaimedIntListCountIsRefused()
+{
+    QByteArray bytes = QByteArray::fromBase64("AAEAAAAAAAALUUxpc3Q8aW50PgAAAAADAAAAAQAAAAIAAAAD");
+    bytes.replace(bytes.size() - 16, 4, QByteArray("\xff\xff\xff\xf0", 4));
+    QVariant decoded;
+    QString error;
+    QVERIFY(!decodeValue(QStringLiteral("variant:QList<int>"),
+                         QString::fromLatin1(bytes.toBase64()), &decoded, &error));
+    QVERIFY2(error.contains(QStringLiteral("QList<int>")), qPrintable(error));
+}
+
+// This process links Qt Core only: a Qt Gui value cannot be read here, and the message says
+// that, not that the data is damaged.
+void tst_ValueCodec::guiTypesNeedQtGui_data()
+{
+    QTest::addColumn<QString>("type");
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<QString>("typeName");
+    QTest::newRow("color") << "color"
+                           << "#ff000080"
+                           << "QColor";
+    QTest::newRow("font") << "font"
+                          << "Sans,10,-1,5,400,0,0,0,0,0,0,0,0,0,0,1"
+                          << "QFont";
+    QTest::newRow("keysequence") << "keysequence"
+                                 << "Ctrl+S"
+                                 << "QKeySequence";
+    // QDataStream << QVariant(QColor(255, 0, 0)), as an earlier version wrote it.
+    QTest::newRow("variant:QColor") << "variant:QColor"
+                                    << "AAAQAwAB/////wAAAAAAAA=="
+                                    << "QColor";
+}
+
+void tst_ValueCodec::guiTypesNeedQtGui()
+{
+    QFETCH(QString, type);
+    QFETCH(QString, text);
+    QFETCH(QString, typeName);
+    QVERIFY(!QMetaType(QMetaType::QColor).isValid()); // Qt Gui is not loaded
+    QVariant decoded;
+    QString error;
+    QVERIFY(!decodeValue(type, text, &decoded, &error));
+    QVERIFY2(error.contains(typeName), qPrintable(error));
+    QVERIFY2(error.contains(QStringLiteral("Qt Gui")), qPrintable(error));
 }
 
 #include "tst_valuecodec.moc"
