@@ -8,6 +8,8 @@
 //   removed<TAB>KEY
 // and runs the commands it reads, one per line:
 //   insert<TAB>KEY<TAB>VALUE   remove<TAB>KEY   (prints "done<TAB>KEY" once the write committed)
+//   insertints<TAB>KEY<TAB>1,2,3   (a QList<int>: a type this process registers only then, and a
+//                                   process that never does cannot read)
 //   quit                        (exits 0 after the map persisted everything)
 #include <PersistentMap/PersistentMap>
 
@@ -77,6 +79,11 @@ int main(int argc, char **argv)
         QFuture<void> written;
         if (command == u"insert" && parts.size() == 3) {
             written = map.insert(parts.at(1), parts.at(2));
+        } else if (command == u"insertints" && parts.size() == 3) {
+            QList<int> numbers;
+            for (const QString &number : parts.at(2).split(u',', Qt::SkipEmptyParts))
+                numbers.append(number.toInt());
+            written = map.insert(parts.at(1), QVariant::fromValue(numbers));
         } else if (command == u"remove" && parts.size() == 2) {
             written = map.remove(parts.at(1));
         } else {
