@@ -3,6 +3,8 @@
 
 #include "valuecodec_p.h"
 
+#include "undecodedvalue_p.h"
+
 #include <QtCore/QDataStream>
 #include <QtCore/QDateTime>
 #include <QtCore/QIODevice>
@@ -168,6 +170,8 @@ bool streamHoldsType(const QByteArray &bytes, const QString &typeName)
 
 bool isEncodable(const QVariant &value, QString *why)
 {
+    if (isUndecoded(value)) // a stored value passed back unchanged
+        return true;
     if (isNullValue(value))
         return true;
     switch (value.metaType().id()) {
@@ -200,6 +204,10 @@ bool isEncodable(const QVariant &value, QString *why)
 
 EncodedValue encodeValue(const QVariant &value)
 {
+    if (isUndecoded(value)) { // written back exactly as it was read
+        const auto *kept = static_cast<const UndecodedValue *>(value.constData());
+        return {kept->type, kept->text};
+    }
     if (isNullValue(value))
         return {QStringLiteral("null"), QString()};
     switch (value.metaType().id()) {

@@ -11,14 +11,18 @@
 //
 // This process must never register QList<int>, and it loads Qt Gui only in the last test
 // function (readableOnceItsTypeIsKnown), after which QColor stays known.
+#include "faultybackend.h"
 #include "mapwatcherprocess.h"
 #include "postgrestest.h"
 #include "testhelpers.h"
+#include "undecodedvalue_p.h"
+#include "valuecodec_p.h"
 
 #include <PersistentMap/PersistentMap>
 
 #include <QtCore/QLibrary>
 #include <QtCore/QRandomGenerator>
+#include <QtCore/QSemaphore>
 #include <QtCore/QTemporaryDir>
 #include <QtSql/QSqlDatabase>
 #include <QtSql/QSqlError>
@@ -53,14 +57,46 @@ struct Store
 using Row = std::pair<QString, QString>; // type, text
 using Rows = QMap<QString, Row>;
 
-std::unique_ptr<PersistentMap> makeMap(const QString &spec)
+std::unique_ptr<StorageBackend> makeBackend(const QString &spec)
 {
     QString error;
     std::unique_ptr<StorageBackend> backend = StorageBackend::create(spec, &error);
     if (!backend)
         qFatal("%s", qPrintable(error));
-    return std::make_unique<PersistentMap>(std::move(backend));
+    return backend;
 }
+
+std::unique_ptr<PersistentMap> makeMap(const QString &spec)
+{
+    return std::make_unique<PersistentMap>(makeBackend(spec));
+}
+
+// A real backend whose loading waits until the test releases the gate, so that writes made
+// meanwhile are made while the map is loading.
+class GatedBackend : public StorageBackend
+{
+public:
+    GatedBackend(std::unique_ptr<StorageBackend> inner, QSemaphore *gate)
+        : m_inner(std::move(inner))
+        , m_gate(gate)
+    {
+    }
+    QVariantHash loadAll() override { return m_inner->loadAll(); }
+    void loadInto(Loader &loader) override
+    {
+        m_gate->acquire();
+        m_inner->loadInto(loader);
+    }
+    void save(const QString &key, const QVariant &value) override { m_inner->save(key, value); }
+    void remove(const QString &key) override { m_inner->remove(key); }
+    void apply(const WriteBatch &batch) override { m_inner->apply(batch); }
+    void flush() override { m_inner->flush(); }
+    void clear() override { m_inner->clear(); }
+
+private:
+    std::unique_ptr<StorageBackend> m_inner;
+    QSemaphore *m_gate;
+};
 
 // The store's rows as they are stored, read outside the library.
 Rows rawRows(const Store &store, QString *error)
@@ -224,12 +260,17 @@ private Q_SLOTS:
     void initTestCase();
     void init();
     void cleanup();
+    void keptValueIsWrittenBackUnchanged();
     void loadingGoesOnPastAnUnreadableValue_data() { stores(); }
     void loadingGoesOnPastAnUnreadableValue();
     void keptThroughWritesCompactionAndClear_data() { stores(); }
     void keptThroughWritesCompactionAndClear();
     void localWritesReplaceAndRemoveIt_data() { stores(); }
     void localWritesReplaceAndRemoveIt();
+    void clearWhileLoadingKeepsThem_data() { stores(); }
+    void clearWhileLoadingKeepsThem();
+    void clearWritesThemBackAfterAFailedWrite_data() { stores(); }
+    void clearWritesThemBackAfterAFailedWrite();
     void followerGoesOnPastAnUnreadableValue_data() { stores(); }
     void followerGoesOnPastAnUnreadableValue();
     void followerProcessGoesOnPastAnUnreadableValue_data() { stores(false); }
@@ -318,6 +359,32 @@ bool tst_Undecoded::prepare(const Store &store)
     auto map = makeMap(store.spec);
     return !loadError(*map) && !failureOf(map->insert(QStringLiteral("a"), 1)) &&
             !failureOf(map->flush());
+}
+
+// The codec's side: a value decodeOrKeep() cannot decode comes back as the pair it was stored
+// as, and encodeValue() writes that pair again.
+void tst_Undecoded::keptValueIsWrittenBackUnchanged()
+{
+    using namespace PersistentMapInternal;
+    QCOMPARE(decodeOrKeep(QStringLiteral("int"), QStringLiteral("5")), QVariant(5));
+    const struct
+    {
+        QString type, text, why;
+    } cases[] = {
+            {FutureTag, FutureText, QStringLiteral("unknown type 'futuretype'")},
+            {ColorTag, ColorText, QStringLiteral("the type QColor is not known to this process")},
+            {QStringLiteral("int"), QStringLiteral("five"), QStringLiteral("'five' is not an int")},
+    };
+    for (const auto &c : cases) {
+        const QVariant kept = decodeOrKeep(c.type, c.text);
+        QVERIFY2(isUndecoded(kept), qPrintable(c.type));
+        const auto value = kept.value<UndecodedValue>();
+        QVERIFY2(value.why.contains(c.why), qPrintable(value.why));
+        QVERIFY(isEncodable(kept));
+        const EncodedValue encoded = encodeValue(kept);
+        QCOMPARE(encoded.type, c.type);
+        QCOMPARE(encoded.text, c.text);
+    }
 }
 
 // The regression of issue 12: run 1 stores splitter sizes as QList<int> and a title; run 2, which
@@ -462,6 +529,54 @@ void tst_Undecoded::localWritesReplaceAndRemoveIt()
     WAIT_LOADED(reopened, reopenedStatus);
     QCOMPARE(errors.size(), 0);
     QCOMPARE(reopened->toHash(), (QVariantHash{{QStringLiteral("future"), 6}}));
+}
+
+// A clear() made while the map is still loading does not know the unreadable values yet: they are
+// written back once the load found them, before the writes made after the clear.
+void tst_Undecoded::clearWhileLoadingKeepsThem()
+{
+    QFETCH(Store, store);
+    QVERIFY(prepare(store));
+    WRITE_RAW(store, QStringLiteral("future"), FutureTag, FutureText);
+    WRITE_RAW(store, QStringLiteral("color"), ColorTag, ColorText);
+    QSemaphore gate;
+    auto map = std::make_unique<PersistentMap>(
+            std::make_unique<GatedBackend>(makeBackend(store.spec), &gate));
+    const QFuture<void> cleared = map->clear();
+    const QFuture<void> inserted = map->insert(QStringLiteral("color"), QStringLiteral("local"));
+    QCOMPARE(map->status(), PersistentMap::Status::Loading);
+    gate.release();
+    VERIFY_OK(cleared);
+    VERIFY_OK(inserted);
+    VERIFY_OK(map->flush());
+    QCOMPARE(map->toHash(), (QVariantHash{{QStringLiteral("color"), QStringLiteral("local")}}));
+    map.reset();
+    RAW_ROWS(rows, store);
+    QCOMPARE(
+            rows,
+            (Rows{{QStringLiteral("future"), {FutureTag, FutureText}},
+                  {QStringLiteral("color"), {QStringLiteral("string"), QStringLiteral("local")}}}));
+}
+
+// clear() and the batch that writes the unreadable values back are two commits; when the second
+// fails, it stays queued like any failed write and the next flush() writes them back.
+void tst_Undecoded::clearWritesThemBackAfterAFailedWrite()
+{
+    QFETCH(Store, store);
+    QVERIFY(prepare(store));
+    WRITE_RAW(store, QStringLiteral("future"), FutureTag, FutureText);
+    auto control = std::make_shared<FaultControl>();
+    auto map = std::make_unique<PersistentMap>(
+            std::make_unique<FaultyBackend>(makeBackend(store.spec), control));
+    QVERIFY(!loadError(*map));
+    control->apply.failNext();
+    QVERIFY(failureOf(map->clear()));
+    QCOMPARE(control->apply.failures.load(), 1);
+    VERIFY_OK(map->flush());
+    QCOMPARE(map->count(), qsizetype(0));
+    map.reset();
+    RAW_ROWS(rows, store);
+    QCOMPARE(rows, (Rows{{QStringLiteral("future"), {FutureTag, FutureText}}}));
 }
 
 // A map following another process's writes meets a value it cannot read: it reports it once and
