@@ -267,6 +267,8 @@ private Q_SLOTS:
     void keptThroughWritesCompactionAndClear();
     void localWritesReplaceAndRemoveIt_data() { stores(); }
     void localWritesReplaceAndRemoveIt();
+    void damagedCsvValuesAreKept_data();
+    void damagedCsvValuesAreKept();
     void clearWhileLoadingKeepsThem_data() { stores(); }
     void clearWhileLoadingKeepsThem();
     void clearWritesThemBackAfterAFailedWrite_data() { stores(); }
@@ -529,6 +531,52 @@ void tst_Undecoded::localWritesReplaceAndRemoveIt()
     WAIT_LOADED(reopened, reopenedStatus);
     QCOMPARE(errors.size(), 0);
     QCOMPARE(reopened->toHash(), (QVariantHash{{QStringLiteral("future"), 6}}));
+}
+
+// Values in a CSV file that do not decode, written by hand or by a newer version: the file is no
+// less readable (tst_csvbackend::corruptFileIsLeftUntouched has the lines that do not parse).
+void tst_Undecoded::damagedCsvValuesAreKept_data()
+{
+    QTest::addColumn<QByteArray>("content");
+    QTest::addColumn<QVariantHash>("loaded");
+    QTest::addColumn<QString>("cause");
+    const QByteArray good = "key,type,value\na,string,x\n";
+    const QByteArray after = "c,int,1\n";
+    const QVariantHash ac{{QStringLiteral("a"), QStringLiteral("x")}, {QStringLiteral("c"), 1}};
+    QTest::newRow("unknown type tag")
+            << good + "b,complex,1+i\n" + after << ac << QStringLiteral("unknown type 'complex'");
+    QTest::newRow("bad base64") << good + "b,bytes,!!!!\n" + after << ac
+                                << QStringLiteral("is not valid base64");
+    QTest::newRow("bad int") << good + "b,int,abc\n" + after << ac
+                             << QStringLiteral("'abc' is not an int");
+    QTest::newRow("bad row inside a batch") << good + ",batch,2\nb,int,x\nc,int,1\n"
+                                            << ac << QStringLiteral("'x' is not an int");
+    QTest::newRow("bad line after many good ones")
+            << good + QByteArray("b,int,1\n").repeated(500) + "b,bool,maybe\n" + after << ac
+            << QStringLiteral("'maybe' is not true or false");
+}
+
+void tst_Undecoded::damagedCsvValuesAreKept()
+{
+    QFETCH(QByteArray, content);
+    QFETCH(QVariantHash, loaded);
+    QFETCH(QString, cause);
+    const QString file = m_dir.filePath(QStringLiteral("damaged%1.csv").arg(++m_serial));
+    QVERIFY(writeBytes(file, content));
+    auto map = makeMap(QStringLiteral("csv:") + file);
+    QSignalSpy status(map.get(), &PersistentMap::statusChanged);
+    QSignalSpy errors(map.get(), &PersistentMap::errorOccurred);
+    WAIT_LOADED(map, status);
+    QCOMPARE(map->toHash(), loaded);
+    QCOMPARE(errors.size(), 1);
+    const QString message = errors.at(0).at(0).toString();
+    QVERIFY2(message.contains(QLatin1String("key 'b'")) && message.contains(cause),
+             qPrintable(message));
+    QCOMPARE(readBytes(file), content); // opening changes nothing
+    VERIFY_OK(map->insert(QStringLiteral("d"), 4));
+    VERIFY_OK(map->flush());
+    map.reset();
+    QCOMPARE(readBytes(file), content + "d,int,4\n");
 }
 
 // A clear() made while the map is still loading does not know the unreadable values yet: they are
