@@ -17,7 +17,9 @@
 
 Q_LOGGING_CATEGORY(lcPersistentMap, "persistentmap")
 
+using PersistentMapInternal::isUndecoded;
 using PersistentMapInternal::ShardedCache;
+using PersistentMapInternal::UndecodedValue;
 
 namespace {
 
@@ -145,6 +147,7 @@ QFuture<void> PersistentMapPrivate::requestFlushLocked()
 
 void PersistentMapPrivate::insertLocked(const QString &key, const QVariant &value)
 {
+    undecoded.remove(key); // replaced in the store by this write
     if (cache.insert(key, value) != ShardedCache::Change::None &&
         isConnected(Notification::Changed))
         notifications.append({Notification::Changed, key, value});
@@ -155,6 +158,7 @@ void PersistentMapPrivate::insertLocked(const QString &key, const QVariant &valu
 
 void PersistentMapPrivate::removeLocked(const QString &key)
 {
+    undecoded.remove(key);
     if (cache.remove(key) && isConnected(Notification::Removed))
         notifications.append({Notification::Removed, key, {}});
     openBatchLocked().ops.append(WriteBatch::Entry{key, QVariant(), true});
@@ -172,6 +176,10 @@ void PersistentMapPrivate::clearLocked()
     Batch &batch = openBatchLocked();
     batch.ops.clear();
     batch.clearFirst = true;
+    // The map clears what it can see: an entry it cannot read belongs to a process that can, so
+    // it is written back, unchanged, in the batch that follows the clear (for every backend).
+    for (auto it = undecoded.cbegin(); it != undecoded.cend(); ++it)
+        batch.ops.append(WriteBatch::Entry{it.key(), QVariant::fromValue(it.value()), false});
     if (loading) {
         clearedWhileLoading = true;
         touchedWhileLoading.clear();
@@ -211,13 +219,20 @@ void PersistentMapPrivate::load()
     struct CacheLoader : StorageBackend::Loader
     {
         ShardedCache::Staging staging;
+        QHash<QString, UndecodedValue> undecoded;
         void reserve(qsizetype count) override { staging.reserve(count); }
         void add(QString &&key, QVariant &&value) override
         {
-            staging.insert(std::move(key), std::move(value));
+            if (isUndecoded(value))
+                undecoded.insert(key, value.value<UndecodedValue>());
+            else
+                staging.insert(std::move(key), std::move(value));
         }
     } loader;
     std::optional<PersistentMapError> error;
+    QStringList undecodedReports;
+    // Taken before anything is decoded: a type registered while loading is tried at a poll.
+    typeStamp = PersistentMapInternal::typeRegistryStamp();
     try {
         if (!backend)
             throw PersistentMapError(PersistentMapError::Code::OpenFailed,
@@ -241,16 +256,33 @@ void PersistentMapPrivate::load()
             notifications.append({Notification::Error, error->message(), {}});
         } else {
             const qsizetype before = cache.count();
-            if (!clearedWhileLoading)
+            if (!clearedWhileLoading) {
                 cache.adopt(std::move(loader.staging), touchedWhileLoading);
+            } else if (pending && pending->clearFirst && !loader.undecoded.isEmpty()) {
+                // The clear() made while loading is still queued (drains run after this): it
+                // writes these back first, and the writes made after it win (clearLocked()).
+                QList<WriteBatch::Entry> ops;
+                ops.reserve(loader.undecoded.size() + pending->ops.size());
+                for (auto it = loader.undecoded.cbegin(); it != loader.undecoded.cend(); ++it)
+                    ops.append(WriteBatch::Entry{it.key(), QVariant::fromValue(it.value()), false});
+                ops.append(pending->ops);
+                pending->ops = std::move(ops);
+            }
+            for (auto it = loader.undecoded.cbegin(); it != loader.undecoded.cend(); ++it) {
+                if (!touchedWhileLoading.contains(it.key())) // else replaced by a local write
+                    keepUndecodedLocked(it.key(), it.value());
+            }
             status = PersistentMap::Status::Ready;
             watchable = backend->canWatchChanges();
             if (cache.count() != before)
                 notifications.append({Notification::Count, {}, {}});
             notifications.append({Notification::Status, {}, {}});
+            undecodedReports = reportUndecodedLocked();
         }
         touchedWhileLoading.clear();
     }
+    for (const QString &message : std::as_const(undecodedReports))
+        qCWarning(lcPersistentMap).noquote() << message;
     if (error) {
         qCWarning(lcPersistentMap).noquote() << error->message();
         ready.setException(*error);
@@ -474,6 +506,8 @@ void PersistentMapPrivate::pollExternalChanges()
         if (shuttingDown)
             return;
     }
+    // Before reading: a type registered meanwhile changes the next poll's stamp.
+    const quint64 stamp = PersistentMapInternal::typeRegistryStamp();
     StorageBackend::Changes changes;
     try {
         changes = backend->pollChanges();
@@ -489,13 +523,23 @@ void PersistentMapPrivate::pollExternalChanges()
         return;
     }
     pollFailing = false;
-    if (changes.isEmpty())
-        return;
-    {
+    QStringList reports;
+    if (!changes.isEmpty()) {
         QMutexLocker locker(&mutex);
         mergeExternalLocked(changes);
+        reports = reportUndecodedLocked();
     }
-    deliverNotifications();
+    // Values this process could not read are tried again only once a type may have become
+    // known (a type registered, a Qt module loaded): a poll that finds nothing stays cheap.
+    bool retried = false;
+    if (stamp != typeStamp) {
+        typeStamp = stamp;
+        retried = retryUndecoded();
+    }
+    for (const QString &message : std::as_const(reports))
+        qCWarning(lcPersistentMap).noquote() << message;
+    if (!changes.isEmpty() || retried)
+        deliverNotifications();
 }
 
 // Another writer's change goes into the cache unless this map has a write of the key pending:
@@ -524,11 +568,18 @@ void PersistentMapPrivate::mergeExternalLocked(const StorageBackend::Changes &ch
         if (pendingKeys.contains(entry.key))
             continue;
         if (entry.isRemove) {
+            undecoded.remove(entry.key);
             if (cache.remove(entry.key) && notifyRemoved)
                 notifications.append({Notification::Removed, entry.key, {}});
-        } else if (cache.insert(entry.key, entry.value) != ShardedCache::Change::None &&
-                   notifyChanged) {
-            notifications.append({Notification::Changed, entry.key, entry.value});
+        } else if (isUndecoded(entry.value)) {
+            // Now a value this process cannot read: its old value is gone from the store.
+            keepUndecodedLocked(entry.key, entry.value.value<UndecodedValue>());
+            if (cache.remove(entry.key) && notifyRemoved)
+                notifications.append({Notification::Removed, entry.key, {}});
+        } else {
+            undecoded.remove(entry.key);
+            if (cache.insert(entry.key, entry.value) != ShardedCache::Change::None && notifyChanged)
+                notifications.append({Notification::Changed, entry.key, entry.value});
         }
     }
     if (changes.complete) {
@@ -538,9 +589,88 @@ void PersistentMapPrivate::mergeExternalLocked(const StorageBackend::Changes &ch
                 notifyRemoved)
                 notifications.append({Notification::Removed, key, {}});
         }
+        undecoded.removeIf([&](const auto &it) { return !present.contains(it.key()); });
     }
     if (cache.count() != countBefore && isConnected(Notification::Count))
         notifications.append({Notification::Count, {}, {}});
+}
+
+// A stored value this process cannot decode: kept out of the cache, and reported unless the same
+// value was reported before (a complete reload meets it again).
+void PersistentMapPrivate::keepUndecodedLocked(const QString &key, const UndecodedValue &value)
+{
+    const auto found = undecoded.constFind(key);
+    if (found != undecoded.cend() && *found == value)
+        return;
+    undecoded.insert(key, value);
+    unreportedUndecoded.append(key);
+}
+
+// One errorOccurred per value newly kept, the first few by name; a store written by a program
+// with many types this one lacks would otherwise flood the receivers. The status stays Ready.
+QStringList PersistentMapPrivate::reportUndecodedLocked()
+{
+    constexpr qsizetype Named = 10;
+    QStringList messages;
+    for (const QString &key : std::as_const(unreportedUndecoded)) {
+        const auto found = undecoded.constFind(key);
+        if (found == undecoded.cend())
+            continue; // replaced or removed since
+        if (messages.size() == Named) {
+            messages.append(QStringLiteral("%1 more stored values cannot be read by this process "
+                                           "either; they are left in the store unchanged and "
+                                           "out of the map")
+                                    .arg(unreportedUndecoded.size() - Named));
+            break;
+        }
+        messages.append(QStringLiteral("key '%1': cannot read its stored value of type '%2': "
+                                       "%3; it is left in the store unchanged and out of the "
+                                       "map until it can be read")
+                                .arg(key.left(200), found->type.left(64), found->why));
+    }
+    unreportedUndecoded.clear();
+    if (!messages.isEmpty()) {
+        errorString = messages.constLast();
+        notifications.append({Notification::Status, {}, {}}); // errorString's NOTIFY signal
+        for (const QString &message : std::as_const(messages))
+            notifications.append({Notification::Error, message, {}});
+    }
+    return messages;
+}
+
+// Decodes the kept values again, outside the mutex; those that now read join the cache as
+// changes (valueChanged), unless they were replaced or removed meanwhile.
+bool PersistentMapPrivate::retryUndecoded()
+{
+    QHash<QString, UndecodedValue> kept;
+    {
+        QMutexLocker locker(&mutex);
+        if (undecoded.isEmpty())
+            return false;
+        kept = undecoded;
+    }
+    QList<std::pair<QString, QVariant>> readable;
+    for (auto it = kept.cbegin(); it != kept.cend(); ++it) {
+        QVariant value = PersistentMapInternal::decodeOrKeep(it->type, it->text);
+        if (!isUndecoded(value))
+            readable.append({it.key(), std::move(value)});
+    }
+    if (readable.isEmpty())
+        return false;
+    QMutexLocker locker(&mutex);
+    const qsizetype countBefore = cache.count();
+    const bool notifyChanged = isConnected(Notification::Changed);
+    for (const auto &[key, value] : std::as_const(readable)) {
+        const auto found = undecoded.constFind(key);
+        if (found == undecoded.cend() || *found != kept.value(key))
+            continue;
+        undecoded.erase(found);
+        if (cache.insert(key, value) != ShardedCache::Change::None && notifyChanged)
+            notifications.append({Notification::Changed, key, value});
+    }
+    if (cache.count() != countBefore && isConnected(Notification::Count))
+        notifications.append({Notification::Count, {}, {}});
+    return true;
 }
 
 void PersistentMapPrivate::shutdown()

@@ -26,6 +26,18 @@
 // on (see below): a key with a local write still pending keeps the local value, which is
 // committed after the other writer's (last writer wins).
 //
+// Values this process cannot read (a type it has not registered with qRegisterMetaType, a type
+// of a Qt module it does not load such as QColor without Qt Gui, a tag written by a newer
+// version of the library, a damaged text) never stop loading or following: such an entry is
+// absent from value(), get(), contains(), count(), keys() and toHash(), reported once (the key,
+// the stored type tag and the reason) through errorOccurred and the "persistentmap" logging
+// category while the status stays Ready, and left in the store byte for byte by writes of other
+// keys, CSV compaction and clear() (which removes what the map can see and writes such entries
+// back). insert() or remove() of its key replaces or removes it as for any key. While external
+// changes are watched it is tried again at the first poll after a type was registered or a Qt
+// module loaded, and once readable it arrives with valueChanged and countChanged; otherwise at
+// the next start. docs/FORMAT.md, "Values a process cannot read".
+//
 // The destructor persists every pending write and closes the store before it returns.
 #ifndef PERSISTENTMAP_H
 #define PERSISTENTMAP_H
@@ -108,6 +120,7 @@ Q_SIGNALS:
     void valueRemoved(const QString &key);
     void countChanged();
     void statusChanged();
+    // A failed write, load, poll or sync, or a stored value this process cannot read.
     void errorOccurred(const QString &message);
     void watchExternalChangesChanged();
     void watchIntervalChanged();

@@ -7,6 +7,7 @@
 #include "persistentmaperror.h"
 #include "storefiles_p.h"
 #include "storelock_p.h"
+#include "undecodedvalue_p.h"
 #include "valuecodec_p.h"
 
 #include <QtCore/QDateTime>
@@ -203,7 +204,8 @@ public:
     }
     Parsed parse(const QByteArray &data, Position from,
                  const std::function<void(const CsvRecord &)> &apply) const;
-    // The row's value; nullopt for a removal. A value that does not parse is Code::Corrupt.
+    // The row's value; nullopt for a removal. A value this process cannot decode is an
+    // UndecodedValue: kept, and written back unchanged by a rewrite.
     std::optional<QVariant> decodeRow(const CsvRecord &row) const;
     // Whether a row's type is known and its value parses (a removal does), without throwing.
     static bool decodes(const CsvRecord &row);
@@ -409,15 +411,7 @@ std::optional<QVariant> CsvBackendPrivate::decodeRow(const CsvRecord &row) const
     const QString &type = row.fields.at(1);
     if (type == removedTag())
         return std::nullopt;
-    QVariant value;
-    QString error;
-    if (!decodeValue(type, row.fields.at(2), &value, &error)) {
-        fail(Code::Corrupt,
-             QStringLiteral("line %1: key '%2': %3")
-                     .arg(row.line)
-                     .arg(row.fields.at(0).left(200), error));
-    }
-    return value;
+    return decodeOrKeep(type, row.fields.at(2));
 }
 
 Replay CsvBackendPrivate::replay(const QByteArray &data) const

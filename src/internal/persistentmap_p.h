@@ -12,6 +12,7 @@
 
 #include "persistentmap.h"
 #include "shardedcache_p.h"
+#include "undecodedvalue_p.h"
 
 #include <QtCore/QMutex>
 #include <QtCore/QPromise>
@@ -95,6 +96,13 @@ public:
     void pollExternalChanges(); // storage thread
     void mergeExternalLocked(const StorageBackend::Changes &changes);
 
+    // Stored values this process cannot decode (docs/FORMAT.md, "Values a process cannot
+    // read"): kept out of the cache, written back by clear(), reported once each.
+    void keepUndecodedLocked(const QString &key,
+                             const PersistentMapInternal::UndecodedValue &value);
+    QStringList reportUndecodedLocked(); // queues errorOccurred; returns the messages to log
+    bool retryUndecoded(); // storage thread; true when some became readable
+
     PersistentMap *q_ptr;
     std::unique_ptr<StorageBackend> backend;
     PersistentMapInternal::ShardedCache cache;
@@ -128,6 +136,11 @@ public:
     std::atomic<bool> watchable{false}; // loaded, and the backend can watch
     bool pollScheduled = false; // guarded by mutex
     bool pollFailing = false; // its first failure was reported (storage thread)
+
+    // Entries the store holds that this process cannot decode, by key (guarded by mutex).
+    QHash<QString, PersistentMapInternal::UndecodedValue> undecoded;
+    QStringList unreportedUndecoded; // keys kept since the last report (guarded by mutex)
+    quint64 typeStamp = 0; // typeRegistryStamp() when they were last tried (storage thread)
 };
 
 #endif // PERSISTENTMAP_P_H

@@ -3,6 +3,7 @@
 
 #include "sqlitedirect_p.h"
 
+#include "undecodedvalue_p.h"
 #include "valuecodec_p.h"
 
 #include <QtCore/QStringDecoder>
@@ -182,13 +183,7 @@ bool SqliteDirect::loadInto(StorageBackend::Loader &loader, Error *error)
             continue;
         }
         type = QString::fromUtf8(tag, tagSize);
-        QVariant value;
-        QString why;
-        if (!decodeValue(type, fromUtf8Column(statement, 2), &value, &why)) {
-            *error = {QStringLiteral("key '%1': %2").arg(key.left(200), why), false};
-            return false;
-        }
-        loader.add(std::move(key), std::move(value));
+        loader.add(std::move(key), decodeOrKeep(type, fromUtf8Column(statement, 2)));
     }
     if (rc != SQLITE_DONE) {
         *error = lastError(QStringLiteral("cannot read the table"));

@@ -3,6 +3,7 @@
 
 #include "sqlstore_p.h"
 
+#include "undecodedvalue_p.h"
 #include "valuecodec_p.h"
 
 #include <QtCore/QJsonArray>
@@ -215,14 +216,10 @@ void SqlStore::loadInto(StorageBackend::Loader &loader)
     QSqlQuery rows = exec(
             QStringLiteral("SELECT %1 FROM %2").arg(selectedColumns(m_dialect), quoted(m_table)),
             Code::Corrupt, QStringLiteral("cannot read the table"));
-    QString error;
     while (rows.next()) {
         QString key = columnText(m_dialect, rows.value(0));
-        QVariant value;
-        if (!decodeValue(rows.value(1).toString(), columnText(m_dialect, rows.value(2)), &value,
-                         &error))
-            fail(Code::Corrupt, QStringLiteral("key '%1': %2").arg(key.left(200), error));
-        loader.add(std::move(key), std::move(value));
+        loader.add(std::move(key),
+                   decodeOrKeep(rows.value(1).toString(), columnText(m_dialect, rows.value(2))));
     }
     if (rows.lastError().isValid())
         fail(Code::Corrupt, QStringLiteral("cannot read the table"), rows.lastError());
@@ -501,14 +498,11 @@ StorageBackend::Changes SqlStore::readChanges(Unlogged unlogged)
         if (!values.exec())
             fail(Code::Corrupt, QStringLiteral("cannot read the changed keys"), values.lastError());
         QSet<QString> present;
-        QString why;
         while (values.next()) {
             const QString key = columnText(m_dialect, values.value(0));
-            QVariant value;
-            if (!decodeValue(values.value(1).toString(), columnText(m_dialect, values.value(2)),
-                             &value, &why))
-                fail(Code::Corrupt, QStringLiteral("key '%1': %2").arg(key.left(200), why));
-            changes.entries.insert(key, value);
+            changes.entries.insert(key,
+                                   decodeOrKeep(values.value(1).toString(),
+                                                columnText(m_dialect, values.value(2))));
             present.insert(key);
         }
         for (qsizetype i = 0; i < n; ++i) {

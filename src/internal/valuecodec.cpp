@@ -4,6 +4,7 @@
 #include "valuecodec_p.h"
 
 #include "valuetextforms_p.h"
+#include "undecodedvalue_p.h"
 
 #include <QtCore/QDataStream>
 #include <QtCore/QHash>
@@ -789,11 +790,17 @@ bool isEncodableAt(const QVariant &value, QString *why, int depth)
 
 bool isEncodable(const QVariant &value, QString *why)
 {
+    if (isUndecoded(value)) // a stored value passed back unchanged
+        return true;
     return isEncodableAt(value, why, 1);
 }
 
 EncodedValue encodeValue(const QVariant &value)
 {
+    if (isUndecoded(value)) { // written back exactly as it was read
+        const auto *kept = static_cast<const UndecodedValue *>(value.constData());
+        return {kept->type, kept->text};
+    }
     const Codec *codec = isNullValue(value) ? registry().null : codecFor(value);
     Q_ASSERT(codec); // precondition: isEncodable(value)
     if (codec->isContainer()) {

@@ -399,11 +399,8 @@ void tst_CsvBackend::corruptFileIsLeftUntouched_data()
             << good + "b,string,x,y\n" + after << 3 << QStringLiteral("4 fields instead of 3");
     QTest::newRow("empty line") << good + "\n" + after << 3
                                 << QStringLiteral("1 fields instead of 3");
-    QTest::newRow("unknown type tag")
-            << good + "b,complex,1+i\n" + after << 3 << QStringLiteral("unknown type 'complex'");
-    QTest::newRow("bad base64") << good + "b,bytes,!!!!\n" + after << 3 << QStringLiteral("base64");
-    QTest::newRow("bad int") << good + "b,int,abc\n" + after << 3
-                             << QStringLiteral("'abc' is not an int");
+    // A value that does not decode (an unknown tag, bad base64, "abc" as an int) is no damage
+    // of the file: it is kept, and the store opens (tst_undecoded::damagedCsvValuesAreKept).
     QTest::newRow("quote in unquoted field") << good + "b,str\"ing,x\n" + after << 3
                                              << QStringLiteral("quote inside an unquoted field");
     QTest::newRow("invalid utf-8")
@@ -415,10 +412,10 @@ void tst_CsvBackend::corruptFileIsLeftUntouched_data()
             << QStringLiteral("header is not key,type,value");
     QTest::newRow("bad batch row")
             << good + ",batch,zero\n" + after << 3 << QStringLiteral("batch row");
-    QTest::newRow("bad row inside a batch") << good + ",batch,2\nb,int,1\nc,int,x\n" + after << 5
-                                            << QStringLiteral("'x' is not an int");
+    QTest::newRow("bad row inside a batch") << good + ",batch,2\nb,int,1\nc,int\n" + after << 5
+                                            << QStringLiteral("2 fields instead of 3");
     QTest::newRow("bad line after many good ones") << good + QByteArray("k,int,1\n").repeated(500) +
-                    "k,bool,maybe\n" << 503 << QStringLiteral("'maybe' is not true or false");
+                    "k,bool\n" << 503 << QStringLiteral("2 fields instead of 3");
 }
 
 void tst_CsvBackend::corruptFileIsLeftUntouched()
@@ -1081,7 +1078,8 @@ void tst_CsvBackend::readOnlyReportsACorruptAppend()
     QVERIFY(writeBytes(m_path, header + "a,int,1\n,batch,2\nb,int,2\nc,int,3\n"));
     CsvBackend follower(m_path, ReadOnly);
     QCOMPARE(follower.loadAll().size(), 3);
-    QVERIFY(appendBytes(m_path, "d,int,4\nd,int,four\n"));
+    // Line 7 has two fields (a value that does not decode is kept instead: tst_undecoded).
+    QVERIFY(appendBytes(m_path, "d,int,4\nd,int\n"));
     for (int poll = 0; poll < 2; ++poll) { // the unchanged file gives the same error again
         const std::optional<PersistentMapError> error = thrownBy([&] { follower.pollChanges(); });
         QVERIFY(error);

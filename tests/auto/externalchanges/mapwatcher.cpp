@@ -8,10 +8,16 @@
 //   removed<TAB>KEY
 // and runs the commands it reads, one per line:
 //   insert<TAB>KEY<TAB>VALUE   remove<TAB>KEY   (prints "done<TAB>KEY" once the write committed)
+//   insertints<TAB>KEY<TAB>1,2,3   (a QList<int>, which earlier versions wrote through QDataStream,
+//                                   unreadable where QList<int> was not registered)
+//   insertcolor<TAB>KEY<TAB>#rrggbb   (a QColor: this process links Qt Core only and loads Qt Gui
+//                                      for it, as a plugin would; one that never loads Qt Gui
+//                                      cannot read the value)
 //   quit                        (exits 0 after the map persisted everything)
 #include <PersistentMap/PersistentMap>
 
 #include <QtCore/QCoreApplication>
+#include <QtCore/QLibrary>
 #include <QtCore/QSocketNotifier>
 
 #include <cstdio>
@@ -77,6 +83,20 @@ int main(int argc, char **argv)
         QFuture<void> written;
         if (command == u"insert" && parts.size() == 3) {
             written = map.insert(parts.at(1), parts.at(2));
+        } else if (command == u"insertints" && parts.size() == 3) {
+            QList<int> numbers;
+            for (const QString &number : parts.at(2).split(u',', Qt::SkipEmptyParts))
+                numbers.append(number.toInt());
+            written = map.insert(parts.at(1), QVariant::fromValue(numbers));
+        } else if (command == u"insertcolor" && parts.size() == 3) {
+            // Loading Qt Gui registers QColor and its conversion from a colour's name.
+            static QLibrary gui(QStringLiteral("Qt6Gui"), 6);
+            QVariant color = parts.at(2);
+            if ((!gui.isLoaded() && !gui.load()) || !color.convert(QMetaType::fromName("QColor"))) {
+                say(QStringLiteral("error\tcannot make a QColor: ") + gui.errorString());
+                return;
+            }
+            written = map.insert(parts.at(1), color);
         } else if (command == u"remove" && parts.size() == 2) {
             written = map.remove(parts.at(1));
         } else {

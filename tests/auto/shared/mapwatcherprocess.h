@@ -68,7 +68,22 @@ public:
     // before it skipped.
     bool insert(const QString &key, const QString &value)
     {
-        send(QStringLiteral("insert\t%1\t%2").arg(key, value));
+        return run(QStringLiteral("insert\t%1\t%2").arg(key, value), key);
+    }
+    // Inserts a QList<int> (numbers separated by commas) through the other process.
+    bool insertInts(const QString &key, const QString &numbers)
+    {
+        return run(QStringLiteral("insertints\t%1\t%2").arg(key, numbers), key);
+    }
+    bool insertColor(const QString &key, const QString &name)
+    {
+        return run(QStringLiteral("insertcolor\t%1\t%2").arg(key, name), key);
+    }
+    bool remove(const QString &key) { return run(QStringLiteral("remove\t") + key, key); }
+    // Sends a command; true once it committed ("done\tKEY"), the signal lines before it skipped.
+    bool run(const QString &command, const QString &key)
+    {
+        send(command);
         for (;;) {
             const QString line = nextLine();
             if (line.isEmpty() || line.startsWith(QLatin1String("error")))

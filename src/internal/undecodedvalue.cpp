@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The persistent-map authors
+
+#include "undecodedvalue_p.h"
+
+#include "valuecodec_p.h"
+
+#include <QtCore/QDataStream>
+
+#include <atomic>
+#include <optional>
+
+namespace PersistentMapInternal {
+
+namespace {
+
+constexpr QLatin1StringView variantTagPrefix("variant:");
+
+// Why a "variant:" value cannot be decoded here because this process does not know its type;
+// nullopt when it does (or the text is not even a stream: decodeValue() says what is wrong).
+// Checked before decodeValue(): for a built-in type of a module that is not loaded (QColor
+// without Qt Gui) Qt prints a warning on every attempt, and the map tries again at every poll.
+std::optional<QString> unknownVariantType(const QString &type, const QString &text)
+{
+    if (!type.startsWith(variantTagPrefix))
+        return std::nullopt;
+    // The stream starts with the type's id (quint32), a null flag (qint8) and, for a type
+    // registered at run time (id QMetaType::User), its name: the first bytes are enough.
+    constexpr qsizetype PrefixChars = 4 * 128; // whole base64 groups: 384 bytes
+    const QByteArray bytes = QByteArray::fromBase64(text.left(PrefixChars).toLatin1());
+    QDataStream stream(bytes);
+    stream.setVersion(QDataStream::Qt_6_0);
+    quint32 typeId = 0;
+    qint8 isNull = 0;
+    stream >> typeId >> isNull;
+    bool known = true;
+    if (typeId == QMetaType::User) {
+        QByteArray name;
+        stream >> name;
+        known = stream.status() != QDataStream::Ok || QMetaType::fromName(name).isValid();
+    } else if (typeId < QMetaType::User && typeId != QMetaType::UnknownType) {
+        // isRegistered() looks the id up without Qt's warning for an unknown one.
+        known = stream.status() != QDataStream::Ok || QMetaType::isRegistered(int(typeId));
+    }
+    if (known)
+        return std::nullopt;
+    return QStringLiteral("the type %1 is not known to this process (not registered with "
+                          "qRegisterMetaType, or a type of a Qt module it does not load, such as "
+                          "Qt Gui for QColor, QFont, QImage)")
+            .arg(type.mid(variantTagPrefix.size()).left(64));
+}
+
+} // namespace
+
+QVariant decodeOrKeep(const QString &type, const QString &text)
+{
+    if (std::optional<QString> why = unknownVariantType(type, text))
+        return QVariant::fromValue(UndecodedValue{type, text, *why});
+    QVariant value;
+    QString error;
+    if (decodeValue(type, text, &value, &error))
+        return value;
+    return QVariant::fromValue(UndecodedValue{type, text, error});
+}
+
+quint64 typeRegistryStamp()
+{
+    // Run-time ids are handed out in order from QMetaType::User + 1: the first free one moves on
+    // whenever a type is registered. Remembered, so a call looks up one id when nothing changed.
+    static std::atomic<int> firstFree{QMetaType::User + 1};
+    int next = firstFree.load(std::memory_order_relaxed);
+    while (QMetaType::isRegistered(next))
+        ++next;
+    firstFree.store(next, std::memory_order_relaxed);
+    const bool gui = QMetaType::isRegistered(QMetaType::FirstGuiType);
+    const bool widgets = QMetaType::isRegistered(QMetaType::FirstWidgetsType);
+    return quint64(next) << 2 | (gui ? 2 : 0) | (widgets ? 1 : 0);
+}
+
+} // namespace PersistentMapInternal
