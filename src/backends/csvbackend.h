@@ -59,6 +59,7 @@ public:
     void apply(const WriteBatch &batch) override;
     void clear() override;
     bool canStore(const QString &key, const QVariant &value, QString *why) const override;
+    bool isReadOnly(QString *why) const override;
     bool canWatchChanges() const override;
     Changes pollChanges() override;
 

@@ -38,6 +38,7 @@ public:
     // False for a key and value whose row SQLite cannot hold (more than SQLITE_LIMIT_LENGTH,
     // 1 000 000 000 bytes by default, in UTF-8 text; a byte array counts as its base64).
     bool canStore(const QString &key, const QVariant &value, QString *why) const override;
+    bool isReadOnly(QString *why) const override;
     bool canWatchChanges() const override;
     Changes pollChanges() override;
 
