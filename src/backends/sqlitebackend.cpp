@@ -177,7 +177,9 @@ void SqliteBackendPrivate::openStore()
                     QStringLiteral(", where SQLite must create %1-wal and %1-shm to write")
                             .arg(path);
             access = Access::ReadOnly;
-        } else if (denied && access == Access::ReadOnly && !shmExists) {
+        } else if (access == Access::ReadOnly && !shmExists && (primary == 8 || primary == 14)) {
+            // Read-only, SQLite can neither create PATH-shm nor open one (SQLITE_READONLY_CANTINIT,
+            // or SQLITE_CANTOPEN with ENOENT on a read-only file system).
             access = Access::Immutable;
         } else {
             close();
@@ -222,6 +224,7 @@ SqliteBackend::SqliteBackend(const QString &path, const QString &table)
     d->table = table;
     d->connectionName = QStringLiteral("PersistentMap-sqlite-%1").arg(++counter);
     d->store.setLabel(QStringLiteral("SQLite store %1 (table %2)").arg(path, table));
+    d->store.setSystemErrno(&SqliteDirect::systemErrno);
 }
 
 SqliteBackend::~SqliteBackend()

@@ -12,6 +12,8 @@
 #include <QtSql/QSqlField>
 #include <QtSql/QSqlRecord>
 
+#include <cerrno>
+
 namespace PersistentMapInternal {
 
 namespace {
@@ -90,6 +92,16 @@ void SqlStore::fail(Code code, const QString &what, const QSqlError &error) cons
     QString message = m_label + QStringLiteral(": ") + what;
     if (error.isValid())
         message += QStringLiteral(": ") + error.text();
+    // SQLite's words ("database or disk is full", "disk I/O error") and the system's reason.
+    if (error.isValid() && m_systemErrno &&
+        (code == Code::DiskFull || code == Code::TooManyOpenFiles || code == Code::IoError)) {
+        int osError = m_systemErrno(m_db);
+        // SQLite reports a write refused with ENOSPC as SQLITE_FULL and clears its errno.
+        if (!osError && code == Code::DiskFull && m_dialect == Dialect::Sqlite)
+            osError = ENOSPC;
+        if (osError)
+            message += QStringLiteral(" (%1)").arg(qt_error_string(osError));
+    }
     throw PersistentMapError(code, message);
 }
 

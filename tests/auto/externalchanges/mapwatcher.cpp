@@ -8,6 +8,8 @@
 //   removed<TAB>KEY
 // and runs the commands it reads, one per line:
 //   insert<TAB>KEY<TAB>VALUE   remove<TAB>KEY   (prints "done<TAB>KEY" once the write committed)
+//   code                        (prints "code<TAB>N": the PersistentMapError::Code of the last
+//                                failed write, as a number; -1 when none failed)
 //   quit                        (exits 0 after the map persisted everything)
 #include <PersistentMap/PersistentMap>
 
@@ -25,12 +27,15 @@ void say(const QString &line)
     std::fflush(stdout);
 }
 
+int lastCode = -1;
+
 bool waitOk(QFuture<void> future, QString *error)
 {
     try {
         future.waitForFinished();
     } catch (const PersistentMapError &e) {
         *error = e.message();
+        lastCode = int(e.code());
         return false;
     }
     return true;
@@ -72,6 +77,10 @@ int main(int argc, char **argv)
         if (command == u"quit") {
             input.setEnabled(false);
             QCoreApplication::exit(waitOk(map.flush(), &error) ? 0 : 1);
+            return;
+        }
+        if (command == u"code") {
+            say(QStringLiteral("code\t%1").arg(lastCode));
             return;
         }
         QFuture<void> written;
