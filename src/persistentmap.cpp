@@ -186,8 +186,22 @@ void PersistentMapPrivate::clearLocked()
     }
 }
 
+// Fails a write at once, like one the store can never take: queued, it would be retried and
+// fail forever. errorOccurred reports it too, for a caller that ignores the future.
+QFuture<void> PersistentMapPrivate::rejectReadOnly()
+{
+    QString why;
+    if (!backend || !backend->isReadOnly(&why))
+        return {};
+    reportError(why);
+    return QtFuture::makeExceptionalFuture(
+            PersistentMapError(PersistentMapError::Code::ReadOnly, why));
+}
+
 QFuture<void> PersistentMapPrivate::rejectUnwritable(const QString &key)
 {
+    if (QFuture<void> readOnly = rejectReadOnly(); readOnly.isValid())
+        return readOnly;
     QString why;
     if (!backend || backend->canStore(key, QVariant(), &why))
         return {};
@@ -204,6 +218,8 @@ QFuture<void> PersistentMapPrivate::rejectUnstorable(const QString &key, const Q
         why = QStringLiteral("the key '%1' cannot be stored: it contains an unpaired UTF-16 "
                              "surrogate")
                       .arg(key.left(200));
+    } else if (QFuture<void> readOnly = rejectReadOnly(); readOnly.isValid()) {
+        return readOnly;
     } else if (PersistentMapInternal::isEncodable(value, &why) &&
                (!backend || backend->canStore(key, value, &why))) {
         return {};
@@ -360,7 +376,8 @@ void PersistentMapPrivate::drain()
     const std::shared_ptr<QPromise<void>> promise = batch.promise;
     const std::shared_ptr<QPromise<void>> flushPromise = batch.flushPromise;
     if (error) {
-        if (!loadError && !applied) {
+        // A store found read-only while loading refuses the writes made meanwhile for good.
+        if (!loadError && !applied && error->code() != PersistentMapError::Code::ReadOnly) {
             if (cleared)
                 batch.clearFirst = false;
             QMutexLocker locker(&mutex);

@@ -21,6 +21,10 @@
 // writes are acknowledged and never written again); the next flush() syncs again. A store that
 // cannot be opened or parsed is left untouched: status becomes Error, whenReady() fails, and
 // the map keeps working in memory only (writes fail their futures with the same error).
+// A store that may be read but not written (StorageBackend::isReadOnly()) opens read-only:
+// status Ready, every write fails at once with Code::ReadOnly and is not queued, flush()
+// succeeds. Writes made while it was still loading fail with Code::ReadOnly too and are not
+// retried; their values stay in the cache until another writer changes those keys.
 //
 // Changes committed to the store by other processes are followed while watchExternalChanges is
 // on (see below): a key with a local write still pending keeps the local value, which is

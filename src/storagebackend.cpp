@@ -30,6 +30,12 @@ bool StorageBackend::canStore(const QString &key, const QVariant &value, QString
     return true;
 }
 
+bool StorageBackend::isReadOnly(QString *why) const
+{
+    Q_UNUSED(why);
+    return false;
+}
+
 bool StorageBackend::canWatchChanges() const
 {
     return false;

@@ -11,7 +11,8 @@
 // - loadInto() is called once, first (its default calls loadAll()): it opens the store
 //   (creating it when missing, with its parent folders) and reads everything in it. A store that
 //   exists but cannot be parsed must be left untouched and reported by throwing PersistentMapError
-//   (Code::Corrupt).
+//   (Code::Corrupt). A store that may be read but not written is opened read-only (isReadOnly()),
+//   not reported as an error.
 // - Report every failure by throwing PersistentMapError with a message naming the file, the
 //   line or key, and the cause. A failed apply() must leave the store as it was before the call.
 // - apply() receives the map's coalesced pending writes (each key at most once); override it to
@@ -63,6 +64,15 @@ public:
     // thread's calls: it must not use the backend's mutable state or do I/O. The default
     // accepts everything; otherwise *why says what and why.
     virtual bool canStore(const QString &key, const QVariant &value, QString *why) const;
+
+    // Whether the store refuses every write: opened read-only on request, or found at open to be
+    // one this process may read but not write (a read-only file, folder or file system, another
+    // user's store). PersistentMap asks on the caller's thread before it queues a write, like
+    // canStore(), and fails the write at once with Code::ReadOnly and *why (which names the path
+    // and the permission); flush() still succeeds. The answer may change from false to true
+    // while loadInto() runs, never back, so an implementation publishes it (and *why before it)
+    // atomically. The default: false.
+    virtual bool isReadOnly(QString *why) const;
 
     // Watching for changes made by other writers (another process, or another map on the same
     // store). A backend that can tell what others committed returns true from canWatchChanges();

@@ -19,6 +19,7 @@
 #include <QtCore/QScopeGuard>
 #include <QtCore/QSet>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <functional>
@@ -199,8 +200,14 @@ public:
     }
     void refuseWriteIfReadOnly() const
     {
-        if (mode == CsvBackend::OpenMode::ReadOnly)
-            fail(Code::Unsupported, QStringLiteral("opened read-only, it cannot be written"));
+        if (following)
+            throw PersistentMapError(Code::ReadOnly, readOnlyReason);
+    }
+    void becomeReadOnly(const QString &why)
+    {
+        readOnlyReason = QStringLiteral("CSV store %1: %2").arg(path, why);
+        following = true;
+        readOnly.store(true, std::memory_order_release); // publishes readOnlyReason
     }
     Parsed parse(const QByteArray &data, Position from,
                  const std::function<void(const CsvRecord &)> &apply) const;
@@ -231,6 +238,13 @@ public:
     StorageBackend::Changes readAppended(qint64 size);
 
     QString path; // as given, for messages
+    // Read-only: asked for (OpenMode::ReadOnly), or found at open (a file this user may not
+    // write). `following` is the storage thread's; readOnly publishes readOnlyReason to
+    // isReadOnly() on any thread. Both are set once, never cleared.
+    bool following = false;
+    std::atomic<bool> readOnly{false};
+    QString readOnlyReason;
+    mutable int lastOsError = 0; // the errno of the last failed open or write of the store's file
     // The file the store was opened on: PATH resolved at open (symbolic links, "..", the working
     // folder, /proc/self/fd/N), so that a later change of working folder does not move the store
     // and a rewrite replaces the file that was opened.
@@ -470,13 +484,16 @@ QString CsvBackendPrivate::keepTornBytes(const QByteArray &bytes) const
         name = info.dir().filePath(base + stamp + QStringLiteral("-%1").arg(n));
     QFile out(name);
     QString error;
-    const bool written = out.open(QIODevice::WriteOnly | QIODevice::NewOnly,
-                                  QFileDevice::ReadOwner | QFileDevice::WriteOwner) &&
-            out.write(bytes) == bytes.size() && out.flush();
-    if (!written)
+    int osError = 0;
+    // writeAll(): QFile::write() cut short by a full disk sets no error ("Unknown error").
+    if (!out.open(QIODevice::WriteOnly | QIODevice::NewOnly | QIODevice::Unbuffered,
+                  QFileDevice::ReadOwner | QFileDevice::WriteOwner)) {
+        osError = errno;
         error = out.errorString();
-    else if (syncOpenFile(out.handle(), name, &error))
+    } else if (writeAll(out, bytes, &error, &osError) && syncOpenFile(out.handle(), name, &error)) {
         return name;
+    }
+    lastOsError = osError;
     out.remove();
     fail(Code::WriteFailed,
          QStringLiteral("its last write is incomplete, and the %1 byte(s) it left cannot be kept "
@@ -496,9 +513,12 @@ Replay CsvBackendPrivate::readFile() const
             : (in.setFileName(filePath), in.open(QIODevice::ReadOnly));
     if (!opened)
         fail(Code::OpenFailed, QStringLiteral("cannot read the file: ") + in.errorString());
+    errno = 0;
     const QByteArray data = in.readAll();
-    if (in.error() != QFileDevice::NoError)
+    if (in.error() != QFileDevice::NoError) {
+        lastOsError = errno; // read(2)'s reason, for the code at open
         fail(Code::OpenFailed, QStringLiteral("cannot read the file: ") + in.errorString());
+    }
     return replay(data);
 }
 
@@ -510,6 +530,7 @@ bool CsvBackendPrivate::openForAppend(QString *error)
     // acknowledged, so a crash of the process cannot lose it.
     if (file.open(QIODevice::WriteOnly | QIODevice::Append | QIODevice::Unbuffered))
         return true;
+    lastOsError = errno; // QFile's failed open(2) is its last call: errno is still its reason
     *error = QStringLiteral("cannot open the file for writing: ") + file.errorString();
     return false;
 }
@@ -579,7 +600,7 @@ void CsvBackendPrivate::prepareAppend()
 void CsvBackendPrivate::append(const QByteArray &data)
 {
     QString error;
-    if (!writeAll(file, data, &error)) {
+    if (!writeAll(file, data, &error, &lastOsError)) {
         QString ignored;
         truncateOpenFile(file, goodSize, &ignored);
         noteOwnWrite();
@@ -967,6 +988,9 @@ CsvBackend::CsvBackend(const QString &path, OpenMode mode)
 {
     d->path = path;
     d->mode = mode;
+    if (mode == OpenMode::ReadOnly)
+        d->becomeReadOnly(QStringLiteral("opened read-only (CsvBackend::OpenMode::ReadOnly), it "
+                                         "cannot be written"));
 }
 
 CsvBackend::~CsvBackend() = default;
@@ -983,17 +1007,26 @@ CsvBackend::OpenMode CsvBackend::openMode() const
 
 QVariantHash CsvBackend::loadAll()
 {
-    if (d->mode == OpenMode::ReadOnly) {
+    if (d->following) {
         d->filePath = resolvedPath(d->path);
         return d->openFollowed();
     }
 
     QString error;
     bool created = false;
-    if (!ensureStoreFile(d->path, &error, &created))
-        d->fail(Code::OpenFailed, error);
+    int osError = 0;
+    if (!ensureStoreFile(d->path, &error, &created, &osError))
+        d->fail(codeForOsError(osError, Code::OpenFailed), error);
 
     d->filePath = resolvedPath(d->path);
+    // A file this user may read but not write (another user's, a read-only file system) is
+    // followed as with OpenMode::ReadOnly, and without its lock, which would keep its owner out.
+    // A read-only folder alone does not count: appends work there, and rewrites fall back as
+    // where a rename is refused.
+    if (const int denied = writeDenied(d->filePath)) {
+        d->becomeReadOnly(readOnlyBecause(d->filePath, denied));
+        return d->openFollowed();
+    }
     switch (d->lock.acquire(d->filePath, &error)) {
     case StoreLock::Result::Acquired:
         break;
@@ -1003,7 +1036,7 @@ QVariantHash CsvBackend::loadAll()
                                "(others may follow it read-only: csv:PATH?readonly=1); %2")
                         .arg(StoreLock::describeHolder(d->filePath), StoreLock::howItEnds()));
     case StoreLock::Result::Failed:
-        d->fail(Code::OpenFailed, error);
+        d->fail(codeForOsError(d->lock.osError(), Code::OpenFailed), error);
     }
     if (const qint64 links = d->lock.linkCount(); links > 1) {
         d->lock.release();
@@ -1011,11 +1044,20 @@ QVariantHash CsvBackend::loadAll()
     }
 
     try {
+        d->lastOsError = 0;
         d->removeLeftovers();
         return d->takeOver();
-    } catch (...) {
+    } catch (const PersistentMapError &e) {
         d->file.close();
         d->lock.release(); // another process may try to open it after this one gave up
+        // Its own code for a passing cause (a full disk writing the header or keeping a torn
+        // write, no descriptor left, an I/O error): a store that failed to open is no corrupt one.
+        const Code code =
+                e.code() == Code::Corrupt ? e.code() : codeForOsError(d->lastOsError, e.code());
+        throw PersistentMapError(code, e.message());
+    } catch (...) {
+        d->file.close();
+        d->lock.release();
         throw;
     }
 }
@@ -1096,7 +1138,7 @@ void CsvBackend::clear()
 
 void CsvBackend::flush()
 {
-    if (d->mode == OpenMode::ReadOnly)
+    if (d->following)
         return; // it never wrote anything
     d->adoptChanges(); // a sync of a file that is no longer the store would prove nothing
     d->ensureOpen();
@@ -1119,10 +1161,15 @@ bool CsvBackend::canStore(const QString &key, const QVariant &value, QString *wh
 {
     Q_UNUSED(key);
     Q_UNUSED(value);
-    if (d->mode != OpenMode::ReadOnly)
-        return true;
-    *why = QStringLiteral("CSV store %1: opened read-only, it cannot be written").arg(d->path);
-    return false;
+    return !isReadOnly(why);
+}
+
+bool CsvBackend::isReadOnly(QString *why) const
+{
+    if (!d->readOnly.load(std::memory_order_acquire))
+        return false;
+    *why = d->readOnlyReason;
+    return true;
 }
 
 // Read-only: follows the owner. Owner: notices another program replacing the file.
@@ -1138,7 +1185,7 @@ bool CsvBackend::canWatchChanges() const
 // store's place (adoptChanges()).
 StorageBackend::Changes CsvBackend::pollChanges()
 {
-    if (d->mode == OpenMode::ReadWrite) {
+    if (!d->following) {
         if (!d->lock.isHeld())
             return {};
         d->adoptChanges();

@@ -22,15 +22,20 @@
 //
 // OpenMode::ReadOnly opens a store that another process owns (holds the lock) to follow it: no
 // lock is taken, and the file is never created, repaired, compacted or written (a missing file
-// fails with Code::OpenFailed; every write fails with Code::Unsupported). canWatchChanges() is
-// true: pollChanges() checks the file's size and identity, reads only the bytes appended since
-// the last complete write it applied, applies a batch once all its rows are there, and reloads
-// the whole file (Changes::complete) when the owner replaced it (compaction, clear()). An
-// unfinished last line is not applied yet: it may be an append in progress. In ReadWrite mode
-// the lock keeps every other writer out; the owner's poll only notices another program putting
-// a new file in the store's place (a text editor saving it, mv), removing it, or writing the
-// owner's file in place (cp): that file (or an empty one) is locked, read and handed to the map
-// as a complete change, and appended to. The owner reads only the file it holds the lock on.
+// fails with Code::OpenFailed; every write fails with Code::ReadOnly, isReadOnly()). A ReadWrite
+// store whose file this process may not write (EACCES, EROFS, EPERM: another user's file, a
+// read-only mount) is opened the same way, and its refusals name the path and the permission;
+// openMode() still returns what was asked. A failed open says why with its own code where there
+// is one (DiskFull, TooManyOpenFiles, IoError); Corrupt is kept for lines that do not parse.
+// canWatchChanges() is true: pollChanges() checks the file's size and identity, reads only the
+// bytes appended since the last complete write it applied, applies a batch once all its rows are
+// there, and reloads the whole file (Changes::complete) when the owner replaced it (compaction,
+// clear()). An unfinished last line is not applied yet: it may be an append in progress. In
+// ReadWrite mode the lock keeps every other writer out; the owner's poll only notices another
+// program putting a new file in the store's place (a text editor saving it, mv), removing it, or
+// writing the owner's file in place (cp): that file (or an empty one) is locked, read and handed to
+// the map as a complete change, and appended to. The owner reads only the file it holds the lock
+// on.
 //
 // PATH is resolved once, at open (symbolic links, "..", the working folder, /proc/self/fd/N): the
 // store stays the file it named then.
@@ -59,6 +64,7 @@ public:
     void apply(const WriteBatch &batch) override;
     void clear() override;
     bool canStore(const QString &key, const QVariant &value, QString *why) const override;
+    bool isReadOnly(QString *why) const override;
     bool canWatchChanges() const override;
     Changes pollChanges() override;
 

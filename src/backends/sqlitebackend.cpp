@@ -10,13 +10,17 @@
 #include "valuecodec_p.h"
 
 #include <QtCore/QElapsedTimer>
+#include <QtCore/QFileInfo>
 #include <QtCore/QRegularExpression>
 #include <QtCore/QThread>
+#include <QtCore/QUrl>
 #include <QtSql/QSqlDatabase>
 #include <QtSql/QSqlError>
 #include <QtSql/QSqlQuery>
+#include <QtSql/QSqlRecord>
 
 #include <atomic>
+#include <cerrno>
 #include <optional>
 
 using namespace PersistentMapInternal;
@@ -49,6 +53,21 @@ public:
         return version;
     }
     void close();
+    void openStore();
+    void connect();
+    void loadInto(StorageBackend::Loader &loader);
+    void refuseWriteIfReadOnly() const
+    {
+        if (access != Access::ReadWrite)
+            throw PersistentMapError(PersistentMapError::Code::ReadOnly, readOnlyReason);
+    }
+
+    // How the connection is opened. ReadOnly: a store this user may read but not write (the
+    // file, or its folder where SQLite needs to create PATH-wal and PATH-shm). Immutable: a
+    // read-only store that nobody has open (no PATH-shm, which cannot be created): SQLite reads
+    // it only with the immutable URI parameter, without locks, so it is opened again (as
+    // ReadOnly) once a writer shows up (pollChanges()).
+    enum class Access { ReadWrite, ReadOnly, Immutable };
 
     QString path;
     QString table;
@@ -62,7 +81,128 @@ public:
     // sqlite.org/limits.html) until the connection says otherwise.
     std::atomic<qint64> lengthLimit{1000000000};
     std::optional<QSqlQuery> dataVersionQuery;
+    Access access = Access::ReadWrite;
+    bool hasChangeLog = true; // false: a read-only store written before the change log
+    // Read-only: published to isReadOnly() on any thread, readOnlyReason first; set once.
+    std::atomic<bool> readOnly{false};
+    QString readOnlyReason;
+    // Immutable: the file and its write-ahead log as they were when opened.
+    QString immutableStamp;
 };
+
+namespace {
+
+// What tells that a writer touched a store read as immutable: the file's size and time, and
+// whether a write-ahead log appeared beside it.
+QString writerStamp(const QString &path)
+{
+    const QFileInfo file(path);
+    const QFileInfo wal(path + QStringLiteral("-wal"));
+    return QStringLiteral("%1 %2 %3")
+            .arg(file.size())
+            .arg(file.lastModified().toMSecsSinceEpoch())
+            .arg(wal.exists() ? wal.size() : -1);
+}
+
+} // namespace
+
+// Opens the connection as access says (the file, or an immutable URI for it).
+void SqliteBackendPrivate::connect()
+{
+    using Code = PersistentMapError::Code;
+    db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), connectionName);
+    QString options = QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000");
+    if (access == Access::Immutable) {
+        options += QStringLiteral(";QSQLITE_OPEN_READONLY;QSQLITE_OPEN_URI");
+        db.setDatabaseName(QUrl::fromLocalFile(QFileInfo(path).absoluteFilePath())
+                                   .toString(QUrl::FullyEncoded) +
+                           QStringLiteral("?immutable=1"));
+    } else {
+        if (access == Access::ReadOnly)
+            options += QStringLiteral(";QSQLITE_OPEN_READONLY");
+        db.setDatabaseName(path);
+    }
+    db.setConnectOptions(options);
+    errno = 0;
+    if (db.open())
+        return;
+    // QSQLITE closes the handle of a connection that failed to open, and sqlite3_system_errno()
+    // with it; SQLite's failed open(2) is the last system call before, so errno still says why
+    // (EMFILE, ...). SQLite's own words for it are only "unable to open database file".
+    const int osError = errno;
+    const QSqlError error = db.lastError();
+    Code code = store.openFailureCode(error, Code::OpenFailed);
+    QString what = QStringLiteral("cannot open the file");
+    if ((error.nativeErrorCode().toInt() & 0xff) == 14 && osError) { // SQLITE_CANTOPEN
+        code = codeForOsError(osError, code);
+        what += QStringLiteral(" (%1)").arg(qt_error_string(osError));
+    }
+    store.fail(code, what, error);
+}
+
+// Opens the store, read-write when this user may write it (and its folder, where SQLite must
+// create PATH-wal and PATH-shm), read-only otherwise, and checks it can be read: what fails is
+// reported with its own code, and Corrupt only for bytes SQLite cannot read as a database.
+void SqliteBackendPrivate::openStore()
+{
+    using Code = PersistentMapError::Code;
+    QString reason;
+    if (const int denied = writeDenied(path)) {
+        access = Access::ReadOnly;
+        reason = readOnlyBecause(path, denied);
+    }
+    for (;;) {
+        connect();
+        store.attach(db, table);
+        // Read before anything writes: a file that is not a database must stay as it is.
+        const QSqlError error = [this] {
+            QSqlQuery probe(db);
+            probe.exec(QStringLiteral("SELECT count(*) FROM sqlite_master"));
+            return probe.lastError();
+        }();
+        if (!error.isValid())
+            break;
+        int osError = 0;
+        const Code code = store.openFailureCode(error, Code::OpenFailed, &osError);
+        const int primary = error.nativeErrorCode().toInt() & 0xff;
+        // SQLITE_READONLY (the write-ahead log's index cannot be created: its folder is not
+        // writable, SQLITE_READONLY_CANTINIT), or SQLITE_CANTOPEN refused for permissions.
+        const bool denied = primary == 8 ||
+                (primary == 14 && (osError == EACCES || osError == EROFS || osError == EPERM));
+        const bool shmExists = QFileInfo::exists(path + QStringLiteral("-shm"));
+        if (denied && access == Access::ReadWrite) {
+            const QString folder = QFileInfo(path).absolutePath();
+            const int folderDenied = writeDenied(folder);
+            reason = readOnlyBecause(folder, folderDenied ? folderDenied : EACCES) +
+                    QStringLiteral(", where SQLite must create %1-wal and %1-shm to write")
+                            .arg(path);
+            access = Access::ReadOnly;
+        } else if (access == Access::ReadOnly && !shmExists && (primary == 8 || primary == 14)) {
+            // Read-only, SQLite can neither create PATH-shm nor open one (SQLITE_READONLY_CANTINIT,
+            // or SQLITE_CANTOPEN with ENOENT on a read-only file system).
+            access = Access::Immutable;
+        } else {
+            close();
+            store.fail(code,
+                       code == Code::Corrupt ? QStringLiteral("not a SQLite database")
+                                             : QStringLiteral("cannot read the database"),
+                       error);
+        }
+        close();
+    }
+    if (access == Access::Immutable) {
+        immutableStamp = writerStamp(path);
+        if (!readOnly)
+            reason += QStringLiteral("; no process has it open (there is no %1-shm, and it "
+                                     "cannot be created), so it is read as it is, and read "
+                                     "again once a writer opens it")
+                              .arg(path);
+    }
+    if (access != Access::ReadWrite && !readOnly) {
+        readOnlyReason = store.label() + QStringLiteral(": ") + reason;
+        readOnly.store(true, std::memory_order_release); // publishes readOnlyReason
+    }
+}
 
 void SqliteBackendPrivate::close()
 {
@@ -84,6 +224,7 @@ SqliteBackend::SqliteBackend(const QString &path, const QString &table)
     d->table = table;
     d->connectionName = QStringLiteral("PersistentMap-sqlite-%1").arg(++counter);
     d->store.setLabel(QStringLiteral("SQLite store %1 (table %2)").arg(path, table));
+    d->store.setSystemErrno(&SqliteDirect::systemErrno);
 }
 
 SqliteBackend::~SqliteBackend()
@@ -108,6 +249,68 @@ bool SqliteBackend::isValidTableName(const QString &table)
     return pattern.match(table).hasMatch();
 }
 
+// After openStore(): prepares the connection (WAL, the table, the change log; a read-only one
+// as it is) and reads every entry.
+void SqliteBackendPrivate::loadInto(StorageBackend::Loader &loader)
+{
+    using Code = PersistentMapError::Code;
+    store.checkSchema();
+    if (access != Access::ReadWrite) {
+        // Nothing may be written: no WAL switch, no table created. A store without the table has
+        // nothing to read, and cannot be given one.
+        if (db.record(table).isEmpty())
+            store.fail(Code::ReadOnly,
+                       QStringLiteral("it is read-only and has no table %1 to read").arg(table));
+        hasChangeLog = !db.record(store.logTable()).isEmpty();
+    } else {
+        // Switching to WAL needs the file to itself for a moment and SQLite does not wait for
+        // that with the busy timeout: retry while another connection (another map opening the
+        // same new file) holds it, for as long as the busy timeout.
+        QElapsedTimer waited;
+        waited.start();
+        for (;;) {
+            QSqlQuery wal(db);
+            if (wal.exec(QStringLiteral("PRAGMA journal_mode=WAL")))
+                break;
+            const QString code = wal.lastError().nativeErrorCode();
+            const bool busy = code == QLatin1String("5") || code == QLatin1String("6");
+            if (!busy || waited.hasExpired(5000)) {
+                store.fail(busy ? Code::Locked
+                                : store.openFailureCode(wal.lastError(), Code::OpenFailed),
+                           QStringLiteral("cannot switch to WAL mode"), wal.lastError());
+            }
+            QThread::msleep(2);
+        }
+    }
+    // 16 MiB of page cache instead of 2: the write thread commits many batches, and a cache
+    // smaller than the B-tree's working set reads back the pages it has just written.
+    store.exec(QStringLiteral("PRAGMA cache_size=-16384"), Code::OpenFailed,
+               QStringLiteral("cannot set the cache size"));
+    if (access == Access::ReadWrite)
+        store.createSchema();
+    dataVersion = readDataVersion();
+    if (hasChangeLog)
+        store.startWatching();
+
+    direct = SqliteDirect::attach(db, table);
+    // NORMAL: a commit reaches the write-ahead log, which flush() syncs through SQLite's own file
+    // (SqliteDirect::sync). Without the C API there is no way to sync it but SQLite's: FULL,
+    // which syncs the log at every commit (docs/RELIABILITY.md).
+    if (access == Access::ReadWrite)
+        store.exec(direct ? QStringLiteral("PRAGMA synchronous=NORMAL")
+                          : QStringLiteral("PRAGMA synchronous=FULL"),
+                   Code::OpenFailed, QStringLiteral("cannot set synchronous mode"));
+    if (direct && direct->lengthLimit() > 0)
+        lengthLimit = direct->lengthLimit();
+    if (direct) {
+        SqliteDirect::Error error;
+        if (!direct->loadInto(loader, &error))
+            store.fail(Code::Corrupt, error.message);
+    } else {
+        store.loadInto(loader);
+    }
+}
+
 QVariantHash SqliteBackend::loadAll()
 {
     return collectAll(*this);
@@ -129,61 +332,11 @@ void SqliteBackend::loadInto(Loader &loader)
                                "the package libqt6sql6-sqlite"));
     }
     QString fileError;
-    if (!ensureStoreFile(d->path, &fileError))
-        d->store.fail(Code::OpenFailed, fileError);
-
-    d->db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), d->connectionName);
-    d->db.setDatabaseName(d->path);
-    d->db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000"));
-    if (!d->db.open())
-        d->store.fail(Code::OpenFailed, QStringLiteral("cannot open the file"), d->db.lastError());
-
-    // Read before anything writes: a file that is not a database must stay as it is.
-    d->store.attach(d->db, d->table);
-    d->store.exec(QStringLiteral("SELECT count(*) FROM sqlite_master"), Code::Corrupt,
-                  QStringLiteral("not a SQLite database"));
-    d->store.checkSchema();
-    // Switching to WAL needs the file to itself for a moment and SQLite does not wait for that
-    // with the busy timeout: retry while another connection (another map opening the same new
-    // file) holds it, for as long as the busy timeout.
-    QElapsedTimer waited;
-    waited.start();
-    for (;;) {
-        QSqlQuery wal(d->db);
-        if (wal.exec(QStringLiteral("PRAGMA journal_mode=WAL")))
-            break;
-        const QString code = wal.lastError().nativeErrorCode();
-        const bool busy = code == QLatin1String("5") || code == QLatin1String("6");
-        if (!busy || waited.hasExpired(5000)) {
-            d->store.fail(busy ? Code::Locked : Code::OpenFailed,
-                          QStringLiteral("cannot switch to WAL mode"), wal.lastError());
-        }
-        QThread::msleep(2);
-    }
-    // 16 MiB of page cache instead of 2: the write thread commits many batches, and a cache
-    // smaller than the B-tree's working set reads back the pages it has just written.
-    d->store.exec(QStringLiteral("PRAGMA cache_size=-16384"), Code::OpenFailed,
-                  QStringLiteral("cannot set the cache size"));
-    d->store.createSchema();
-    d->dataVersion = d->readDataVersion();
-    d->store.startWatching();
-
-    d->direct = SqliteDirect::attach(d->db, d->table);
-    // NORMAL: a commit reaches the write-ahead log, which flush() syncs through SQLite's own file
-    // (SqliteDirect::sync). Without the C API there is no way to sync it but SQLite's: FULL,
-    // which syncs the log at every commit (docs/RELIABILITY.md).
-    d->store.exec(d->direct ? QStringLiteral("PRAGMA synchronous=NORMAL")
-                            : QStringLiteral("PRAGMA synchronous=FULL"),
-                  Code::OpenFailed, QStringLiteral("cannot set synchronous mode"));
-    if (d->direct && d->direct->lengthLimit() > 0)
-        d->lengthLimit = d->direct->lengthLimit();
-    if (d->direct) {
-        SqliteDirect::Error error;
-        if (!d->direct->loadInto(loader, &error))
-            d->store.fail(Code::Corrupt, error.message);
-    } else {
-        d->store.loadInto(loader);
-    }
+    int osError = 0;
+    if (!ensureStoreFile(d->path, &fileError, nullptr, &osError))
+        d->store.fail(codeForOsError(osError, Code::OpenFailed), fileError);
+    d->openStore();
+    d->loadInto(loader);
     d->open = true;
 }
 
@@ -206,6 +359,7 @@ void SqliteBackend::apply(const WriteBatch &batch)
     if (!d->open)
         d->store.fail(PersistentMapError::Code::WriteFailed,
                       QStringLiteral("the store is not open"));
+    d->refuseWriteIfReadOnly();
     if (!d->direct) {
         d->store.apply(batch);
         return;
@@ -221,6 +375,7 @@ void SqliteBackend::clear()
     using Code = PersistentMapError::Code;
     if (!d->open)
         d->store.fail(Code::WriteFailed, QStringLiteral("the store is not open"));
+    d->refuseWriteIfReadOnly();
     d->store.clear();
 }
 
@@ -233,8 +388,8 @@ void SqliteBackend::flush()
     // checkpoint: it survives a crash of the process, not a power loss. Syncing the log (through
     // SQLite's own open file) makes every committed transaction durable. Without the C API the
     // connection runs with synchronous=FULL: every commit is durable already.
-    if (!d->direct)
-        return;
+    if (!d->direct || d->access != SqliteBackendPrivate::Access::ReadWrite)
+        return; // read-only: nothing was written
     SqliteDirect::Error error;
     if (!d->direct->sync(&error))
         d->store.fail(Code::WriteFailed, error.message);
@@ -264,6 +419,14 @@ bool SqliteBackend::canStore(const QString &key, const QVariant &value, QString 
     return false;
 }
 
+bool SqliteBackend::isReadOnly(QString *why) const
+{
+    if (!d->readOnly.load(std::memory_order_acquire))
+        return false;
+    *why = d->readOnlyReason;
+    return true;
+}
+
 bool SqliteBackend::canWatchChanges() const
 {
     return true;
@@ -275,6 +438,30 @@ StorageBackend::Changes SqliteBackend::pollChanges()
 {
     if (!d->open)
         return {};
+    if (d->access == SqliteBackendPrivate::Access::Immutable) {
+        // Read without locks: opened again (read-only, as the writer's PATH-shm allows now) and
+        // read whole once a writer changed anything.
+        if (writerStamp(d->path) == d->immutableStamp)
+            return {};
+        struct ChangesLoader : Loader
+        {
+            Changes changes;
+            void add(QString &&key, QVariant &&value) override
+            {
+                changes.entries.insert(key, value);
+            }
+        } loader;
+        d->close();
+        d->open = false;
+        d->access = SqliteBackendPrivate::Access::ReadOnly;
+        d->openStore();
+        d->loadInto(loader);
+        d->open = true;
+        loader.changes.complete = true;
+        return std::move(loader.changes);
+    }
+    if (!d->hasChangeLog)
+        return {}; // a read-only store without the change log: not followed
     const qint64 version = d->readDataVersion();
     if (version == d->dataVersion)
         return {};

@@ -82,6 +82,7 @@ public:
     // A failed future when the key or the value cannot be stored; an invalid future otherwise.
     QFuture<void> rejectUnstorable(const QString &key, const QVariant &value);
     QFuture<void> rejectUnwritable(const QString &key); // a removal (null key: clear())
+    QFuture<void> rejectReadOnly(); // StorageBackend::isReadOnly(): Code::ReadOnly
 
     void load(); // storage thread
     void drain(); // storage thread

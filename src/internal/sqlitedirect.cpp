@@ -72,6 +72,15 @@ std::unique_ptr<SqliteDirect> SqliteDirect::attach(const QSqlDatabase &db, const
     return direct;
 }
 
+int SqliteDirect::systemErrno(const QSqlDatabase &db)
+{
+    const QVariant handle = db.driver() ? db.driver()->handle() : QVariant();
+    if (!handle.isValid() || qstrcmp(handle.typeName(), "sqlite3*") != 0)
+        return 0;
+    sqlite3 *connection = *static_cast<sqlite3 *const *>(handle.constData());
+    return connection ? sqlite3_system_errno(connection) : 0;
+}
+
 SqliteDirect::SqliteDirect(sqlite3 *handle, const QString &table)
     : m_handle(handle)
     , m_table(table.toUtf8())
@@ -259,6 +268,11 @@ std::unique_ptr<SqliteDirect> SqliteDirect::attach(const QSqlDatabase &, const Q
 }
 
 SqliteDirect::~SqliteDirect() = default;
+
+int SqliteDirect::systemErrno(const QSqlDatabase &)
+{
+    return 0;
+}
 
 bool SqliteDirect::loadInto(StorageBackend::Loader &, Error *error)
 {

@@ -36,6 +36,9 @@ public:
     };
 
     static std::unique_ptr<SqliteDirect> attach(const QSqlDatabase &db, const QString &table);
+    // The errno of the OS call that made the connection's last SQLite call fail
+    // (sqlite3_system_errno()), or 0: not open, not known, or built without the C API.
+    static int systemErrno(const QSqlDatabase &db);
     ~SqliteDirect();
 
     // Every row; a value that does not decode is reported with its key. Afterwards the page

@@ -3,6 +3,7 @@
 
 #include "sqlstore_p.h"
 
+#include "storefiles_p.h"
 #include "undecodedvalue_p.h"
 #include "valuecodec_p.h"
 
@@ -11,6 +12,8 @@
 #include <QtCore/QSet>
 #include <QtSql/QSqlField>
 #include <QtSql/QSqlRecord>
+
+#include <cerrno>
 
 namespace PersistentMapInternal {
 
@@ -90,6 +93,16 @@ void SqlStore::fail(Code code, const QString &what, const QSqlError &error) cons
     QString message = m_label + QStringLiteral(": ") + what;
     if (error.isValid())
         message += QStringLiteral(": ") + error.text();
+    // SQLite's words ("database or disk is full", "disk I/O error") and the system's reason.
+    if (error.isValid() && m_systemErrno &&
+        (code == Code::DiskFull || code == Code::TooManyOpenFiles || code == Code::IoError)) {
+        int osError = m_systemErrno(m_db);
+        // SQLite reports a write refused with ENOSPC as SQLITE_FULL and clears its errno.
+        if (!osError && code == Code::DiskFull && m_dialect == Dialect::Sqlite)
+            osError = ENOSPC;
+        if (osError)
+            message += QStringLiteral(" (%1)").arg(qt_error_string(osError));
+    }
     throw PersistentMapError(code, message);
 }
 
@@ -97,8 +110,12 @@ QSqlQuery SqlStore::exec(const QString &sql, Code code, const QString &what)
 {
     QSqlQuery query(m_db);
     query.setForwardOnly(true);
-    if (!query.exec(sql))
-        fail(isBusy(query.lastError()) ? Code::Locked : code, what, query.lastError());
+    if (!query.exec(sql)) {
+        const QSqlError error = query.lastError();
+        fail(code == Code::OpenFailed ? openFailureCode(error, code)
+                                      : (isBusy(error) ? Code::Locked : code),
+             what, error);
+    }
     return query;
 }
 
@@ -110,6 +127,40 @@ bool SqlStore::isBusy(const QSqlError &error) const
     // serialization_failure, deadlock_detected, lock_not_available
     return code == QLatin1String("40001") || code == QLatin1String("40P01") ||
             code == QLatin1String("55P03");
+}
+
+Code SqlStore::openFailureCode(const QSqlError &error, Code otherwise, int *osError) const
+{
+    if (osError)
+        *osError = 0;
+    if (isBusy(error))
+        return Code::Locked;
+    const QString native = error.nativeErrorCode();
+    if (m_dialect == Dialect::Postgres) {
+        if (native == QLatin1String("53100")) // disk_full
+            return Code::DiskFull;
+        if (native == QLatin1String("58030")) // io_error
+            return Code::IoError;
+        return otherwise;
+    }
+    // QSQLITE reports extended result codes: the primary one is the low byte.
+    const int primary = native.toInt() & 0xff;
+    const int system = m_systemErrno ? m_systemErrno(m_db) : 0;
+    if (osError)
+        *osError = system;
+    switch (primary) {
+    case 13: // SQLITE_FULL
+        return Code::DiskFull;
+    case 10: // SQLITE_IOERR: the errno may say more (a write refused for ENOSPC)
+        return codeForOsError(system, Code::IoError);
+    case 14: // SQLITE_CANTOPEN
+        return codeForOsError(system, otherwise);
+    case 11: // SQLITE_CORRUPT
+    case 26: // SQLITE_NOTADB
+        return Code::Corrupt;
+    default:
+        return otherwise;
+    }
 }
 
 QString SqlStore::quoted(const QString &name) const
@@ -190,7 +241,7 @@ void SqlStore::createSchema()
         if (!query.exec(sql)) {
             const QSqlError error = query.lastError();
             QSqlQuery(QStringLiteral("ROLLBACK"), m_db);
-            fail(isBusy(error) ? Code::Locked : Code::OpenFailed,
+            fail(openFailureCode(error, Code::OpenFailed),
                  QStringLiteral("cannot create the table or its change log"), error);
         }
     }
@@ -198,7 +249,7 @@ void SqlStore::createSchema()
     if (!commit.exec(QStringLiteral("COMMIT"))) {
         const QSqlError error = commit.lastError();
         QSqlQuery(QStringLiteral("ROLLBACK"), m_db);
-        fail(isBusy(error) ? Code::Locked : Code::OpenFailed,
+        fail(openFailureCode(error, Code::OpenFailed),
              QStringLiteral("cannot create the table or its change log"), error);
     }
 }

@@ -56,6 +56,16 @@ public:
                            const QSqlError &error = {}) const;
     QSqlQuery exec(const QString &sql, PersistentMapError::Code code, const QString &what);
     bool isBusy(const QSqlError &error) const;
+    // The code for a failure while opening or creating the store: Locked when busy, DiskFull,
+    // IoError or TooManyOpenFiles for those causes (SQLITE_FULL, SQLITE_IOERR, SQLITE_CANTOPEN
+    // with EMFILE; PostgreSQL's disk_full, io_error), Corrupt for bytes SQLite cannot read as a
+    // database (SQLITE_NOTADB, SQLITE_CORRUPT), otherwise `otherwise`. *osError, when given,
+    // gets the OS's errno behind it (SQLite only, 0 when not known).
+    PersistentMapError::Code openFailureCode(const QSqlError &error,
+                                             PersistentMapError::Code otherwise,
+                                             int *osError = nullptr) const;
+    // The OS's reason behind a failure, for SqliteBackend: its errno (sqlite3_system_errno()).
+    void setSystemErrno(int (*systemErrno)(const QSqlDatabase &)) { m_systemErrno = systemErrno; }
 
     void setLabel(const QString &label) { m_label = label; }
     // An open connection and the (validated) table name; detach() drops the prepared statements
@@ -98,6 +108,7 @@ private:
     qint64 m_position = 0; // newest change-log seq seen
     qint64 m_nextPrune = 0; // seq at which this connection prunes next; 0: at its first commit
     qint64 m_ownSeq = 0; // the seq of the row logged in the open transaction
+    int (*m_systemErrno)(const QSqlDatabase &) = nullptr;
     std::optional<QSqlQuery> m_upsert;
     std::optional<QSqlQuery> m_erase;
     std::optional<QSqlQuery> m_logInsert;

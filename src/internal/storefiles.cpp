@@ -12,15 +12,32 @@
 
 #ifdef Q_OS_UNIX
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #endif
 
 namespace PersistentMapInternal {
 
-bool ensureStoreFile(const QString &linkOrPath, QString *error, bool *created)
+namespace {
+
+// The first folder on the way to `folder` below `existing` (which exists): the one mkpath()
+// could not create.
+QString firstMissingFolder(const QString &folder, const QString &existing)
+{
+    QString child = folder;
+    while (QFileInfo(child).absolutePath() != existing && QFileInfo(child).absolutePath() != child)
+        child = QFileInfo(child).absolutePath();
+    return child;
+}
+
+} // namespace
+
+bool ensureStoreFile(const QString &linkOrPath, QString *error, bool *created, int *osError)
 {
     if (created)
         *created = false;
+    if (osError)
+        *osError = 0;
     // A symbolic link to a file that does not exist yet (a dotfile manager's link): the file is
     // created where it points, as an editor would; O_EXCL refuses to create it through the link.
     QString path = linkOrPath;
@@ -28,13 +45,19 @@ bool ensureStoreFile(const QString &linkOrPath, QString *error, bool *created)
          ++hops)
         path = QFileInfo(path).symLinkTarget();
     const QFileInfo info(path);
+    // Where the store is reached through a dangling link, the error names both.
+    const QString where = path == linkOrPath
+            ? path
+            : QStringLiteral("%1 (where the symbolic link %2 points)").arg(path, linkOrPath);
     if (info.isSymLink() && !info.exists()) {
         *error = QStringLiteral("cannot create %1: %2").arg(linkOrPath, qt_error_string(ELOOP));
+        if (osError)
+            *osError = ELOOP;
         return false;
     }
     if (info.exists()) {
         if (info.isDir()) {
-            *error = QStringLiteral("%1 is a folder, not a file").arg(path);
+            *error = QStringLiteral("%1 is a folder, not a file").arg(where);
             return false;
         }
         return true;
@@ -46,18 +69,58 @@ bool ensureStoreFile(const QString &linkOrPath, QString *error, bool *created)
     while (!QFileInfo(existing).isDir() && QFileInfo(existing).absolutePath() != existing)
         existing = QFileInfo(existing).absolutePath();
     if (!QDir().mkpath(info.absolutePath())) {
-        *error = QStringLiteral("cannot create the folder %1").arg(info.absolutePath());
+        // QDir says only that it failed: the folder it stopped at tells why.
+        const QString missing = firstMissingFolder(info.absolutePath(), existing);
+        const QFileInfo missingInfo(missing);
+        if (missingInfo.isSymLink()) {
+            *error = QStringLiteral("cannot create the folder %1 for %2: it is a symbolic link "
+                                    "to %3, which does not exist")
+                             .arg(missing, where, missingInfo.symLinkTarget());
+            return false;
+        }
+        int reason = 0;
+#ifdef Q_OS_UNIX
+        if (::mkdir(QFile::encodeName(missing).constData(), 0777) != 0)
+            reason = errno;
+        else
+            ::rmdir(QFile::encodeName(missing).constData());
+#endif
+        *error = QStringLiteral("cannot create the folder %1 for %2").arg(missing, where);
+        if (reason)
+            *error += QStringLiteral(": ") + qt_error_string(reason);
+        if (osError)
+            *osError = reason;
         return false;
     }
-    QFile file(path);
-    if (!file.open(QIODevice::WriteOnly | QIODevice::NewOnly,
-                   QFileDevice::ReadOwner | QFileDevice::WriteOwner)) {
+#ifdef Q_OS_UNIX
+    // open(2) itself rather than QFile, whose error string is all that is left of errno.
+    int fd;
+    do {
+        fd = ::open(QFile::encodeName(path).constData(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+                    0600);
+    } while (fd < 0 && errno == EINTR);
+    if (fd < 0) {
+        const int reason = errno;
         // Another store (another map on another table, another process) created it meanwhile.
         if (QFileInfo(path).isFile())
             return true;
-        *error = QStringLiteral("cannot create %1: %2").arg(path, file.errorString());
+        *error = QStringLiteral("cannot create %1: %2").arg(where, qt_error_string(reason));
+        if (osError)
+            *osError = reason;
         return false;
     }
+    ::close(fd);
+#else
+    QFile file(path);
+    if (!file.open(QIODevice::WriteOnly | QIODevice::NewOnly,
+                   QFileDevice::ReadOwner | QFileDevice::WriteOwner)) {
+        if (QFileInfo(path).isFile())
+            return true;
+        *error = QStringLiteral("cannot create %1: %2").arg(where, file.errorString());
+        return false;
+    }
+    file.close();
+#endif
     if (created)
         *created = true;
     if (!syncParentFolder(path, error))
@@ -69,6 +132,54 @@ bool ensureStoreFile(const QString &linkOrPath, QString *error, bool *created)
             return false;
     }
     return true;
+}
+
+PersistentMapError::Code codeForOsError(int osError, PersistentMapError::Code otherwise)
+{
+    using Code = PersistentMapError::Code;
+    switch (osError) {
+    case ENOSPC:
+#ifdef EDQUOT
+    case EDQUOT:
+#endif
+        return Code::DiskFull;
+    case EMFILE:
+    case ENFILE:
+        return Code::TooManyOpenFiles;
+    case EIO:
+        return Code::IoError;
+    default:
+        return otherwise;
+    }
+}
+
+int writeDenied(const QString &path)
+{
+#ifdef Q_OS_UNIX
+    // The effective user's permission (AT_EACCESS), as open(2) checks it.
+    if (::faccessat(AT_FDCWD, QFile::encodeName(path).constData(), W_OK, AT_EACCESS) == 0)
+        return 0;
+    const int reason = errno;
+    return reason == EACCES || reason == EROFS || reason == EPERM ? reason : 0;
+#else
+    const QFileInfo info(path);
+    return info.exists() && !info.isWritable() ? EACCES : 0;
+#endif
+}
+
+QString readOnlyBecause(const QString &path, int osError)
+{
+    if (osError == EROFS) {
+        return QStringLiteral("opened read-only: %1 is on a read-only file system (%2)")
+                .arg(path, qt_error_string(osError));
+    }
+#ifdef Q_OS_UNIX
+    const QString user = QStringLiteral("this user (uid %1)").arg(::geteuid());
+#else
+    const QString user = QStringLiteral("this user");
+#endif
+    return QStringLiteral("opened read-only: %1 may not write %2 (%3)")
+            .arg(user, path, qt_error_string(osError));
 }
 
 bool syncOpenFile(int handle, const QString &path, QString *error)
@@ -123,7 +234,7 @@ bool syncParentFolder(const QString &path, QString *error)
     return true;
 }
 
-bool writeAll(QFile &file, const QByteArray &data, QString *error)
+bool writeAll(QFile &file, const QByteArray &data, QString *error, int *osError)
 {
 #ifdef Q_OS_UNIX
     const char *next = data.constData();
@@ -134,7 +245,10 @@ bool writeAll(QFile &file, const QByteArray &data, QString *error)
             continue;
         if (written <= 0) {
             // 0 cannot happen for a regular file; taken for a full disk rather than looping.
-            *error = qt_error_string(written < 0 ? errno : ENOSPC);
+            const int reason = written < 0 ? errno : ENOSPC;
+            *error = qt_error_string(reason);
+            if (osError)
+                *osError = reason;
             return false;
         }
         next += written;
@@ -142,6 +256,7 @@ bool writeAll(QFile &file, const QByteArray &data, QString *error)
     }
     return true;
 #else
+    Q_UNUSED(osError);
     if (file.write(data) == data.size() && file.flush())
         return true;
     *error = file.errorString();

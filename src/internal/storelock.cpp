@@ -115,6 +115,7 @@ int tryFlock(int fd)
 StoreLock::Result StoreLock::acquire(const QString &path, QString *error)
 {
     release();
+    m_osError = 0;
     const QByteArray name = QFile::encodeName(path);
     // Each turn means the owner replaced the file between open() and flock(): a compaction at
     // most every thousand writes, so a handful of turns is already far beyond what happens.
@@ -125,8 +126,9 @@ StoreLock::Result StoreLock::acquire(const QString &path, QString *error)
             fd = ::open(name.constData(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
         } while (fd < 0 && errno == EINTR);
         if (fd < 0) {
+            m_osError = errno;
             *error = QStringLiteral("cannot open %1 to lock it: %2")
-                             .arg(path, qt_error_string(errno));
+                             .arg(path, qt_error_string(m_osError));
             return Result::Failed;
         }
         struct stat kind;
@@ -139,6 +141,7 @@ StoreLock::Result StoreLock::acquire(const QString &path, QString *error)
             ::close(fd);
             if (failure == EWOULDBLOCK)
                 return Result::Busy;
+            m_osError = failure;
             *error = QStringLiteral("cannot lock %1: %2").arg(path, qt_error_string(failure));
             return Result::Failed;
         }

@@ -38,6 +38,8 @@ public:
     // names the locked file (an owner may have renamed a new file over it in between), and tries
     // again when it does not, so that the lock taken is always the current file's.
     Result acquire(const QString &path, QString *error);
+    // The errno a failed acquire() stopped at (EMFILE, ENFILE, ...); 0 when there was none.
+    int osError() const { return m_osError; }
 
     // Takes the lock on a file this process has open (handle), before it replaces the store by
     // rename: the new file is locked from the moment it becomes the store. The lock lives on
@@ -67,6 +69,7 @@ public:
 
 private:
     int m_fd = -1;
+    int m_osError = 0;
     std::unique_ptr<QLockFile> m_lockFile; // the fallback elsewhere than Unix
 };
 

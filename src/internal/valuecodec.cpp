@@ -3,8 +3,8 @@
 
 #include "valuecodec_p.h"
 
-#include "valuetextforms_p.h"
 #include "undecodedvalue_p.h"
+#include "valuetextforms_p.h"
 
 #include <QtCore/QDataStream>
 #include <QtCore/QHash>

@@ -904,7 +904,7 @@ void tst_CsvBackend::readOnlyRefusesWrites()
     for (const auto &[name, write] : writes) {
         const std::optional<PersistentMapError> error = thrownBy(write);
         QVERIFY2(error, name);
-        QCOMPARE(error->code(), PersistentMapError::Code::Unsupported);
+        QCOMPARE(error->code(), PersistentMapError::Code::ReadOnly);
         QVERIFY2(error->message().startsWith(QStringLiteral("CSV store %1: ").arg(m_path)),
                  qPrintable(error->message()));
         QVERIFY2(error->message().contains(QStringLiteral("read-only")),
@@ -912,21 +912,22 @@ void tst_CsvBackend::readOnlyRefusesWrites()
     }
     backend.flush(); // nothing to make durable: not an error
 
-    // Through a map: an insert is refused before it reaches the cache (canStore()); a removal
-    // fails in apply() and is not retried, so later flushes succeed.
+    // Through a map: every write is refused before it reaches the cache (isReadOnly(), issue 12),
+    // with Code::ReadOnly, and later flushes succeed.
     {
         PersistentMap map(std::make_unique<CsvBackend>(m_path, ReadOnly));
         QVERIFY(!loadError(map));
         QVERIFY(!failureOf(map.flush()));
         std::optional<PersistentMapError> error = failureOf(map.insert(QStringLiteral("b"), 2));
         QVERIFY(error);
-        QCOMPARE(error->code(), PersistentMapError::Code::Unsupported);
+        QCOMPARE(error->code(), PersistentMapError::Code::ReadOnly);
         QVERIFY2(error->message().contains(QStringLiteral("read-only")),
                  qPrintable(error->message()));
         QVERIFY(!map.contains(QStringLiteral("b")));
         error = failureOf(map.remove(QStringLiteral("a")));
         QVERIFY(error);
-        QCOMPARE(error->code(), PersistentMapError::Code::Unsupported);
+        QCOMPARE(error->code(), PersistentMapError::Code::ReadOnly);
+        QCOMPARE(map.value(QStringLiteral("a")), QVariant(1));
         QVERIFY(!failureOf(map.flush()));
     }
 

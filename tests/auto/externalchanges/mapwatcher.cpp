@@ -13,6 +13,8 @@
 //   insertcolor<TAB>KEY<TAB>#rrggbb   (a QColor: this process links Qt Core only and loads Qt Gui
 //                                      for it, as a plugin would; one that never loads Qt Gui
 //                                      cannot read the value)
+//   code                        (prints "code<TAB>N": the PersistentMapError::Code of the last
+//                                failed write, as a number; -1 when none failed)
 //   quit                        (exits 0 after the map persisted everything)
 #include <PersistentMap/PersistentMap>
 
@@ -31,12 +33,15 @@ void say(const QString &line)
     std::fflush(stdout);
 }
 
+int lastCode = -1;
+
 bool waitOk(QFuture<void> future, QString *error)
 {
     try {
         future.waitForFinished();
     } catch (const PersistentMapError &e) {
         *error = e.message();
+        lastCode = int(e.code());
         return false;
     }
     return true;
@@ -78,6 +83,10 @@ int main(int argc, char **argv)
         if (command == u"quit") {
             input.setEnabled(false);
             QCoreApplication::exit(waitOk(map.flush(), &error) ? 0 : 1);
+            return;
+        }
+        if (command == u"code") {
+            say(QStringLiteral("code\t%1").arg(lastCode));
             return;
         }
         QFuture<void> written;

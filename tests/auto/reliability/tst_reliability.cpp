@@ -10,9 +10,12 @@
 #include <PersistentMap/PersistentMap>
 #include <PersistentMap/SqliteBackend>
 
+#include "bindmount.h"
+#include "mapwatcherprocess.h"
 #include "testhelpers.h"
 
 #include <QtCore/QDeadlineTimer>
+#include <QtCore/QDir>
 #include <QtCore/QElapsedTimer>
 #include <QtCore/QFile>
 #include <QtCore/QFileInfo>
@@ -21,6 +24,7 @@
 #include <QtCore/QRandomGenerator>
 #include <QtCore/QRegularExpression>
 #include <QtCore/QSemaphore>
+#include <QtCore/QStandardPaths>
 #include <QtCore/QTemporaryDir>
 #include <QtCore/QThread>
 #include <QtSql/QSqlDatabase>
@@ -182,6 +186,12 @@ private Q_SLOTS:
     void tableNameInjectionLeavesFileAlone();
     void sqlInjectionKeysOnSharedFile();
     void formulaLikeCsvValues();
+
+    // Issue 12, item 4: a store this user may only read opens read-only, not as corrupt.
+    void readOnlyStoreOpensReadOnly_data();
+    void readOnlyStoreOpensReadOnly();
+    void danglingSymbolicLinksAreNamed_data();
+    void danglingSymbolicLinksAreNamed();
 
 private:
     std::unique_ptr<QTemporaryDir> m_dir;
@@ -1040,4 +1050,180 @@ void tst_Reliability::formulaLikeCsvValues()
 }
 
 QTEST_GUILESS_MAIN(tst_Reliability)
+void tst_Reliability::readOnlyStoreOpensReadOnly_data()
+{
+    QTest::addColumn<QString>("file");
+    QTest::addColumn<QString>("how"); // "user": another user's store; "mount": a read-only mount
+    QTest::addColumn<bool>("ownerOpen"); // the owner has it open while the reader opens it
+    for (const char *file : {"store.db", "store.csv"}) {
+        for (const char *how : {"user", "mount"}) {
+            for (bool ownerOpen : {true, false}) {
+                QTest::addRow("%s, %s, owner %s", file,
+                              how[0] == 'u' ? "another user's" : "read-only mount",
+                              ownerOpen ? "open" : "closed")
+                        << QString::fromLatin1(file) << QString::fromLatin1(how) << ownerOpen;
+            }
+        }
+    }
+}
+
+// Issue 12, item 4: a healthy SQLite store in a folder this user may not write opened with
+// Code::Corrupt ("not a SQLite database: attempt to write a readonly database") and no values,
+// and a CSV store with OpenFailed. Now another process (another user, or one that sees the folder
+// through a read-only bind mount) opens it read-only: every value, writes fail at once with
+// Code::ReadOnly naming the path and why, flush() succeeds, and the owner's later writes are
+// followed (for SQLite also when nobody had the store open: it is read as immutable, then opened
+// again once a writer appears). The store is left as the owner wrote it.
+void tst_Reliability::readOnlyStoreOpensReadOnly()
+{
+    QFETCH(QString, file);
+    QFETCH(QString, how);
+    QFETCH(bool, ownerOpen);
+    QVERIFY(QFile::setPermissions(m_dir->path(),
+                                  QFile::permissions(m_dir->path()) | QFileDevice::ReadOther |
+                                          QFileDevice::ExeOther | QFileDevice::ReadGroup |
+                                          QFileDevice::ExeGroup));
+    const QString folder = m_dir->filePath(QStringLiteral("store"));
+    QVERIFY(QDir().mkpath(folder));
+    const QString path = folder + u'/' + file;
+    {
+        PersistentMap owner(StorageBackend::create(path));
+        VERIFY_OK(owner.insert(QVariantHash{{QStringLiteral("a"), QStringLiteral("1")},
+                                            {QStringLiteral("b"), QStringLiteral("2")}}));
+    }
+    // Readable by others, as a shared store is; its -wal and -shm get the same mode.
+    QVERIFY(QFile::setPermissions(
+            path, QFile::permissions(path) | QFileDevice::ReadOther | QFileDevice::ReadGroup));
+    std::unique_ptr<PersistentMap> owner;
+    if (ownerOpen) {
+        owner = std::make_unique<PersistentMap>(StorageBackend::create(path));
+        VERIFY_OK(owner->whenReady());
+        VERIFY_OK(owner->insert(QStringLiteral("c"), QStringLiteral("3")));
+    }
+
+    QStringList wrapper;
+    if (how == u"user") {
+        if (::geteuid() == 0) {
+            // Root may write anything: the reader runs as nobody.
+            wrapper = {QStandardPaths::findExecutable(QStringLiteral("setpriv")),
+                       QStringLiteral("--reuid=65534"), QStringLiteral("--regid=65534"),
+                       QStringLiteral("--clear-groups")};
+            QVERIFY2(!wrapper.first().isEmpty(), "setpriv (util-linux) is needed as root");
+        } else {
+            // Not root: the folder and the file become read-only for this user instead.
+            QVERIFY(QFile::setPermissions(folder, QFileDevice::ReadOwner | QFileDevice::ExeOwner));
+            QVERIFY(QFile::setPermissions(path, QFileDevice::ReadOwner));
+        }
+    } else {
+        QString why;
+        const QStringList unshare = mountNamespaceCommand(&why);
+        if (unshare.isEmpty())
+            BIND_MOUNT_UNAVAILABLE(why);
+        const QString mount = QStringLiteral("mount --bind '%1' '%1' && mount -o remount,ro,bind "
+                                             "'%1' '%1'")
+                                      .arg(folder);
+        if (QProcess::execute(
+                    unshare.first(),
+                    unshare.mid(1) +
+                            QStringList{QStringLiteral("sh"), QStringLiteral("-c"), mount}) != 0)
+            BIND_MOUNT_UNAVAILABLE(QStringLiteral("cannot make a read-only bind mount here"));
+        // $0 is the watcher, $1 its spec (MapWatcherProcess appends them).
+        wrapper = unshare +
+                QStringList{QStringLiteral("sh"), QStringLiteral("-c"),
+                            mount + QStringLiteral(" && exec \"$0\" \"$1\"")};
+    }
+    MapWatcherProcess reader(path, wrapper);
+    QCOMPARE(reader.nextLine(), QStringLiteral("ready %1").arg(ownerOpen ? 3 : 2));
+
+    reader.send(QStringLiteral("insert\tx\ty"));
+    const QString refused = reader.nextLine();
+    QVERIFY2(refused.startsWith(QLatin1String("error\t")), qPrintable(refused));
+    QVERIFY2(refused.contains(QLatin1String("opened read-only")), qPrintable(refused));
+    QVERIFY2(refused.contains(path), qPrintable(refused));
+    QVERIFY2(refused.contains(how == u"mount" ? qt_error_string(EROFS) : qt_error_string(EACCES)),
+             qPrintable(refused));
+    reader.send(QStringLiteral("code"));
+    QCOMPARE(reader.nextLine(),
+             QStringLiteral("code\t%1").arg(int(PersistentMapError::Code::ReadOnly)));
+    reader.send(QStringLiteral("remove\ta"));
+    QVERIFY(reader.nextLine().startsWith(QLatin1String("error\t")));
+
+    // The owner's writes reach the reader.
+    if (how == u"user" && ::geteuid() != 0) { // the owner is this user: it needs its permissions
+        QVERIFY(QFile::setPermissions(folder,
+                                      QFile::permissions(folder) | QFileDevice::WriteOwner));
+        QVERIFY(QFile::setPermissions(path, QFile::permissions(path) | QFileDevice::WriteOwner));
+    }
+    if (!owner) {
+        owner = std::make_unique<PersistentMap>(StorageBackend::create(path));
+        VERIFY_OK(owner->whenReady());
+    }
+    VERIFY_OK(owner->insert(QStringLiteral("d"), QStringLiteral("4")));
+    const std::optional<QStringList> skipped = reader.waitFor(QStringLiteral("changed\td\t4"));
+    QVERIFY2(!skipped, qPrintable(skipped->join(u'|')));
+    QVERIFY(reader.quit()); // flush() of a read-only map succeeds
+
+    VERIFY_OK(owner->flush());
+    QCOMPARE(owner->value(QStringLiteral("x")), QVariant());
+    QCOMPARE(owner->value(QStringLiteral("a")), QVariant(QStringLiteral("1")));
+    QCOMPARE(owner->count(), ownerOpen ? 4 : 3);
+}
+
+void tst_Reliability::danglingSymbolicLinksAreNamed_data()
+{
+    QTest::addColumn<QString>("file");
+    QTest::newRow("sqlite") << QStringLiteral("store.db");
+    QTest::newRow("csv") << QStringLiteral("store.csv");
+}
+
+// Issue 12, item 7: a store reached through a dangling symbolic link. A link at the store's path
+// creates the file where it points (as a shell's `>` would); a dangling link where a folder of
+// the path should be said only "cannot create the folder F", and a link whose target cannot be
+// created did not say it was a link. Both now name the link and its missing target.
+void tst_Reliability::danglingSymbolicLinksAreNamed()
+{
+    QFETCH(QString, file);
+    const QString missing = m_dir->filePath(QStringLiteral("gone"));
+    const QString folderLink = m_dir->filePath(QStringLiteral("data"));
+    QVERIFY(QFile::link(missing, folderLink));
+    {
+        PersistentMap map(StorageBackend::create(folderLink + u'/' + file));
+        const std::optional<PersistentMapError> failure = loadError(map);
+        QVERIFY(failure);
+        QCOMPARE(failure->code(), PersistentMapError::Code::OpenFailed);
+        QVERIFY2(failure->message().contains(folderLink) && failure->message().contains(missing) &&
+                         failure->message().contains(QLatin1String("symbolic link")),
+                 qPrintable(failure->message()));
+    }
+    QVERIFY(!QFileInfo::exists(missing)); // nothing was created where it points
+
+    // A link at the store's path: its target is created, even in a folder that is missing.
+    const QString storeLink = m_dir->filePath(QStringLiteral("link-") + file);
+    const QString target = m_dir->filePath(QStringLiteral("real/") + file);
+    QVERIFY(QFile::link(target, storeLink));
+    {
+        PersistentMap map(StorageBackend::create(storeLink));
+        VERIFY_OK(map.insert(QStringLiteral("a"), 1));
+    }
+    QVERIFY(QFileInfo(storeLink).isSymLink());
+    QVERIFY(QFileInfo(target).isFile());
+
+    // A link whose target cannot be created (a regular file where its folder should be).
+    const QString blocked = m_dir->filePath(QStringLiteral("blocked-") + file);
+    const QString blocker = m_dir->filePath(QStringLiteral("plain"));
+    QVERIFY(writeBytes(blocker, "not a folder"));
+    QVERIFY(QFile::link(blocker + QStringLiteral("/x/") + file, blocked));
+    {
+        PersistentMap map(StorageBackend::create(blocked));
+        const std::optional<PersistentMapError> failure = loadError(map);
+        QVERIFY(failure);
+        QCOMPARE(failure->code(), PersistentMapError::Code::OpenFailed);
+        QVERIFY2(failure->message().contains(QStringLiteral("symbolic link %1").arg(blocked)),
+                 qPrintable(failure->message()));
+        QVERIFY2(failure->message().contains(qt_error_string(ENOTDIR)) ||
+                         failure->message().contains(qt_error_string(EEXIST)),
+                 qPrintable(failure->message()));
+    }
+}
+
 #include "tst_reliability.moc"

@@ -19,10 +19,17 @@ class MapWatcherProcess
 public:
     static constexpr int DefaultTimeout = 10000; // ms
 
-    explicit MapWatcherProcess(const QString &spec)
+    // Runs `wrapper... MAPWATCHER_PATH spec` when a wrapper is given (setpriv, unshare).
+    explicit MapWatcherProcess(const QString &spec, const QStringList &wrapper = {})
     {
-        m_process.setProgram(QStringLiteral(MAPWATCHER_PATH));
-        m_process.setArguments({spec});
+        if (wrapper.isEmpty()) {
+            m_process.setProgram(QStringLiteral(MAPWATCHER_PATH));
+            m_process.setArguments({spec});
+        } else {
+            m_process.setProgram(wrapper.first());
+            m_process.setArguments(wrapper.mid(1) +
+                                   QStringList{QStringLiteral(MAPWATCHER_PATH), spec});
+        }
         m_process.setProcessChannelMode(QProcess::ForwardedErrorChannel);
         m_process.start();
     }

@@ -267,6 +267,31 @@ extern "C" ssize_t write(int fd, const void *data, size_t count)
     return next(fd, data, size_t(allowed));
 }
 
+// SQLite writes its database and write-ahead log with pwrite64() (pwrite() on some builds).
+extern "C" ssize_t pwrite(int fd, const void *data, size_t count, off_t offset)
+{
+    int error = 0;
+    const ssize_t allowed = writeAllowance(fd, count, &error);
+    if (allowed < 0) {
+        errno = error;
+        return -1;
+    }
+    static const auto next = real<decltype(&pwrite)>("pwrite");
+    return next(fd, data, size_t(allowed), offset);
+}
+
+extern "C" ssize_t pwrite64(int fd, const void *data, size_t count, off64_t offset)
+{
+    int error = 0;
+    const ssize_t allowed = writeAllowance(fd, count, &error);
+    if (allowed < 0) {
+        errno = error;
+        return -1;
+    }
+    static const auto next = real<decltype(&pwrite64)>("pwrite64");
+    return next(fd, data, size_t(allowed), offset);
+}
+
 extern "C" int ftruncate(int fd, off_t size) noexcept
 {
     if (const int error = armedFaultOn(Truncate, fd)) {

@@ -5,11 +5,11 @@
 // fault-injection Env and SQLite's test VFS, for what a backend wrapper cannot reach (SQLite's
 // own syncs, the steps inside a backend's write). Link syscallfaults.cpp into a test executable
 // with persistentmap_use_syscall_faults() (tests/auto/CMakeLists.txt): it defines fsync(),
-// fdatasync(), open(), open64(), openat(), openat64(), write(), ftruncate(), ftruncate64(),
-// rename(), renameat() and renameat2(), and exports them, and a program's own definitions come
-// first in the dynamic linker's search, so the calls of SQLite, Qt (QFile calls open64(), write(),
-// ftruncate64(), renameat2()) and the library reach them too. Unless a fault is armed they
-// forward to the C library's (dlsym(RTLD_NEXT)). Thread-safe.
+// fdatasync(), open(), open64(), openat(), openat64(), write(), pwrite(), pwrite64(), ftruncate(),
+// ftruncate64(), rename(), renameat() and renameat2(), and exports them, and a program's own
+// definitions come first in the dynamic linker's search, so the calls of SQLite (pwrite64()), Qt
+// (QFile calls open64(), write(), ftruncate64(), renameat2()) and the library reach them too.
+// Unless a fault is armed they forward to the C library's (dlsym(RTLD_NEXT)). Thread-safe.
 //
 // A fault is armed for the calls on a path that contains pathPart; a pathPart ending in '$' must
 // end the path ("store.csv$" matches the store, not store.csv.replacing-XXXXXX). The path of a
@@ -30,9 +30,9 @@ void failSyncs(int error, int times, const QByteArray &pathPart);
 // (O_APPEND: an append handle; O_CREAT: a file being created; O_DIRECTORY: a folder), fail with
 // `error` (EMFILE, ENFILE, ...) without opening anything.
 void failOpens(int error, int times, const QByteArray &pathPart, int requiredFlags = 0);
-// write() to a matching file: the first afterBytes bytes written there pass (the call that
-// reaches that count is cut short, a partial write, as a disk that fills up gives), then `times`
-// calls fail with `error` (ENOSPC, EINTR, ...) without writing.
+// write()/pwrite()/pwrite64() to a matching file: the first afterBytes bytes written there pass
+// (the call that reaches that count is cut short, a partial write, as a disk that fills up gives),
+// then `times` calls fail with `error` (ENOSPC, EINTR, ...) without writing.
 void failWrites(int error, int times, const QByteArray &pathPart, qint64 afterBytes = 0);
 // ftruncate()/ftruncate64() of a matching file fail with `error` without changing it.
 void failTruncates(int error, int times, const QByteArray &pathPart);

@@ -16,6 +16,7 @@
 
 #include <PersistentMap/CsvBackend>
 #include <PersistentMap/PersistentMap>
+#include <PersistentMap/SqliteBackend>
 
 #include <QtCore/QDir>
 #include <QtCore/QFile>
@@ -97,6 +98,10 @@ private Q_SLOTS:
     void clearRewriteFails();
     void folderSyncAfterARename_data();
     void folderSyncAfterARename();
+    // Issue 12.
+    void openFailsWithItsCause_data();
+    void openFailsWithItsCause();
+    void tornBytesOnAFullDisk();
 
 private:
     // Overwrites one key, each write acknowledged, until `until` says the step under test
@@ -560,4 +565,99 @@ void tst_TransientFaults::folderSyncAfterARename()
 }
 
 QTEST_GUILESS_MAIN(tst_TransientFaults)
+void tst_TransientFaults::openFailsWithItsCause_data()
+{
+    QTest::addColumn<QString>("file");
+    QTest::addColumn<bool>("existing"); // the store exists and holds a=1 before the fault
+    QTest::addColumn<QString>("call"); // "open" or "write"
+    QTest::addColumn<int>("error");
+    QTest::addColumn<PersistentMapError::Code>("code");
+    using Code = PersistentMapError::Code;
+    for (const char *file : {"store.db", "store.csv"}) {
+        QTest::addRow("%s: full disk creating it (ENOSPC)", file)
+                << QString::fromLatin1(file) << false << "write" << ENOSPC << Code::DiskFull;
+        QTest::addRow("%s: I/O error creating it (EIO)", file)
+                << QString::fromLatin1(file) << false << "write" << EIO << Code::IoError;
+        QTest::addRow("%s: no descriptor left creating it (EMFILE)", file)
+                << QString::fromLatin1(file) << false << "open" << EMFILE << Code::TooManyOpenFiles;
+        QTest::addRow("%s: no descriptor left opening it (EMFILE)", file)
+                << QString::fromLatin1(file) << true << "open" << EMFILE << Code::TooManyOpenFiles;
+        QTest::addRow("%s: system file table full opening it (ENFILE)", file)
+                << QString::fromLatin1(file) << true << "open" << ENFILE << Code::TooManyOpenFiles;
+    }
+}
+
+// Issue 12, item 4: a full disk, a descriptor limit or an I/O error while opening a store was
+// reported as Corrupt (SQLite: "not a SQLite database") or as OpenFailed/WriteFailed with
+// "Unknown error" (CSV), so an application that resets corrupt stores would throw good data away.
+// Each now has its own code and the system's reason, and an existing store is left as it was.
+void tst_TransientFaults::openFailsWithItsCause()
+{
+    QFETCH(QString, file);
+    QFETCH(bool, existing);
+    QFETCH(QString, call);
+    QFETCH(int, error);
+    QFETCH(PersistentMapError::Code, code);
+    const QString path = m_dir->filePath(file);
+    QByteArray before;
+    if (existing) {
+        PersistentMap map(StorageBackend::create(path));
+        VERIFY_OK(map.insert(QStringLiteral("a"), 1));
+    }
+    if (existing)
+        before = readBytes(path);
+    const QByteArray part = QFile::encodeName(file) + (file.endsWith(u"csv") ? "$" : "");
+    if (call == u"open")
+        SyscallFaults::failOpens(error, -1, part);
+    else
+        SyscallFaults::failWrites(error, -1, part);
+    {
+        PersistentMap map(StorageBackend::create(path));
+        const std::optional<PersistentMapError> failure = loadError(map);
+        SyscallFaults::reset();
+        QVERIFY2(failure, "the store opened although every call failed");
+        QVERIFY2(failure->code() == code,
+                 qPrintable(QStringLiteral("code %1, expected %2: %3")
+                                    .arg(int(failure->code()))
+                                    .arg(int(code))
+                                    .arg(failure->message())));
+        QVERIFY2(failure->message().contains(qt_error_string(error)),
+                 qPrintable(failure->message()));
+        QVERIFY2(failure->message().contains(path), qPrintable(failure->message()));
+        QCOMPARE(map.status(), PersistentMap::Status::Error);
+    }
+    if (existing) {
+        QCOMPARE(readBytes(path), before);
+        PersistentMap reopened(StorageBackend::create(path));
+        VERIFY_OK(reopened.whenReady());
+        QCOMPARE(reopened.value(QStringLiteral("a")), QVariant(1));
+    }
+}
+
+// Issue 12, item 7: the bytes of a torn write are kept in PATH.torn-* before they are cut off;
+// that file written on a full disk said "Unknown error" (QFile::write() cut short sets no error).
+// Now the open fails with Code::DiskFull and ENOSPC's text, and the store is left as it was.
+void tst_TransientFaults::tornBytesOnAFullDisk()
+{
+    // The last line was cut off; the batch row marks the file as appended to by the library, so
+    // a last line without a line break is a torn write, not a person's row (docs/FORMAT.md).
+    const QByteArray content = header + ",batch,1\na,int,1\nb,int,2";
+    QVERIFY(writeBytes(m_path, content));
+    SyscallFaults::failWrites(ENOSPC, -1, ".torn-", 1);
+    {
+        PersistentMap map(std::make_unique<CsvBackend>(m_path));
+        const std::optional<PersistentMapError> failure = loadError(map);
+        SyscallFaults::reset();
+        QVERIFY(failure);
+        QCOMPARE(failure->code(), PersistentMapError::Code::DiskFull);
+        QVERIFY2(failure->message().contains(qt_error_string(ENOSPC)),
+                 qPrintable(failure->message()));
+        QVERIFY2(!failure->message().contains(QLatin1String("Unknown error")),
+                 qPrintable(failure->message()));
+    }
+    QCOMPARE(readBytes(m_path), content);
+    QCOMPARE(QDir(m_dir->path()).entryList(QDir::Files | QDir::Hidden),
+             QStringList{QStringLiteral("store.csv")});
+}
+
 #include "tst_transientfaults.moc"
