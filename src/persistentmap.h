@@ -30,8 +30,8 @@
 // on (see below): a key with a local write still pending keeps the local value, which is
 // committed after the other writer's (last writer wins).
 //
-// Values this process cannot read (a type it has not registered with qRegisterMetaType, a type
-// of a Qt module it does not load such as QColor without Qt Gui, a tag written by a newer
+// Values this process cannot read (a type of a Qt module it does not load such as QColor
+// without Qt Gui, a legacy row of a type this version no longer reads, a tag written by a newer
 // version of the library, a damaged text) never stop loading or following: such an entry is
 // absent from value(), get(), contains(), count(), keys() and toHash(), reported once (the key,
 // the stored type tag and the reason) through errorOccurred and the "persistentmap" logging
