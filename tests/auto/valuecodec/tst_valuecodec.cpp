@@ -14,13 +14,22 @@
 #include <QtCore/QJsonDocument>
 #include <QtCore/QLine>
 #include <QtCore/QRect>
+#include <QtCore/QTemporaryDir>
 #include <QtCore/QTimeZone>
 #include <QtCore/QUrl>
 #include <QtCore/QUuid>
 #include <QtTest/QTest>
 
+#include <cerrno>
+#include <chrono>
 #include <cmath>
+#include <cstring>
+#include <future>
 #include <limits>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 using namespace PersistentMapInternal;
 
@@ -79,6 +88,7 @@ private Q_SLOTS:
     void hugeClaimedIntListCountIsRefused();
     void guiTypesNeedQtGui_data();
     void guiTypesNeedQtGui();
+    void zoneIdIsNeverAPathToOpen();
 };
 
 namespace {
@@ -838,6 +848,43 @@ void tst_ValueCodec::guiTypesNeedQtGui()
     QVERIFY(!decodeValue(type, text, &decoded, &error));
     QVERIFY2(error.contains(typeName), qPrintable(error));
     QVERIFY2(error.contains(QStringLiteral("Qt Gui")), qPrintable(error));
+}
+
+// A date-time's zone id comes from the stored text. One that climbs out of the zone database
+// ("Europe/../../../..") names any file on the system, and Qt opens it to read a zone: a FIFO
+// there (or /dev/stdin, a terminal) blocked decodeValue(), and with it the map's loading, for
+// good. Decoding hostile text must finish: such an id is refused (or read) at once.
+void tst_ValueCodec::zoneIdIsNeverAPathToOpen()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QByteArray fifo = QFile::encodeName(dir.filePath(QStringLiteral("fifo")));
+    QVERIFY2(::mkfifo(fifo.constData(), 0600) == 0, strerror(errno));
+    QString zone = QStringLiteral("Europe/");
+    for (int i = 0; i < 16; ++i) // past the root from wherever the zone database is
+        zone += QStringLiteral("../");
+    zone += QFile::decodeName(fifo.mid(1));
+    const QString text = QStringLiteral("2024-01-01T00:00:00.000Z[%1]").arg(zone);
+
+    std::future<bool> decoded = std::async(std::launch::async, [text] {
+        QVariant value;
+        QString error;
+        return decodeValue(QStringLiteral("datetime"), text, &value, &error);
+    });
+    const bool finished = decoded.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
+    if (!finished) {
+        // Unblock the reader (a writer that opens and closes gives it end of file), so that
+        // the test can end.
+        const int writer = ::open(fifo.constData(), O_WRONLY | O_NONBLOCK);
+        if (writer >= 0)
+            ::close(writer);
+    }
+    decoded.wait();
+    QVERIFY2(finished,
+             qPrintable(QStringLiteral("decodeValue(\"datetime\", \"%1\") blocked opening a "
+                                       "FIFO named by the zone id")
+                                .arg(text)));
+    QVERIFY(!decoded.get());
 }
 
 #include "tst_valuecodec.moc"
