@@ -20,8 +20,10 @@
 
 #include <PersistentMap/PersistentMap>
 
+#include <QtCore/QDataStream>
 #include <QtCore/QLibrary>
 #include <QtCore/QRandomGenerator>
+#include <QtCore/QRect>
 #include <QtCore/QRegularExpression>
 #include <QtCore/QSemaphore>
 #include <QtCore/QTemporaryDir>
@@ -30,6 +32,8 @@
 #include <QtSql/QSqlQuery>
 #include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
+
+#include <limits>
 
 namespace {
 
@@ -287,6 +291,8 @@ private Q_SLOTS:
     void followerGoesOnPastAnUnreadableValue();
     void followerProcessGoesOnPastAnUnreadableValue_data() { stores(false); }
     void followerProcessGoesOnPastAnUnreadableValue();
+    void legacyRowsReadTheSameAfterCompaction_data();
+    void legacyRowsReadTheSameAfterCompaction();
     void readableOnceItsTypeIsKnown(); // last: loads Qt Gui into this process for good
 
 private:
@@ -721,6 +727,66 @@ void tst_Undecoded::followerProcessGoesOnPastAnUnreadableValue()
     map.reset();
     RAW_ROWS(rows, store);
     QCOMPARE(rows.value(QStringLiteral("future")), Row(FutureTag, FutureText));
+}
+
+void tst_Undecoded::legacyRowsReadTheSameAfterCompaction_data()
+{
+    QTest::addColumn<QVariant>("value");
+    // Values an earlier version stored through QDataStream that the new text form cannot hold:
+    // a QRect spanning the whole int range ("everything", a common clip rectangle) has a width
+    // past int, and a QChar may be half of a surrogate pair.
+    QTest::newRow("QRect wider than int")
+            << QVariant(QRect(QPoint(std::numeric_limits<int>::min(), 0),
+                              QPoint(std::numeric_limits<int>::max(), 10)));
+    QTest::newRow("QChar U+D800") << QVariant(QChar(0xd800));
+}
+
+// A "variant:" row of an earlier version is read through QDataStream; a CSV compaction writes the
+// live entries again, in the new text form (docs/FORMAT.md: "they are written back in the form
+// above"). For a value that form cannot hold, the rewrite changed the stored value: the QRect
+// became text that no longer reads ("is not QRect"), so the entry vanished from the map, and the
+// QChar became '?'. Whatever the map read before the compaction, it must read after it.
+void tst_Undecoded::legacyRowsReadTheSameAfterCompaction()
+{
+    QFETCH(QVariant, value);
+    QByteArray bytes;
+    {
+        QDataStream stream(&bytes, QIODevice::WriteOnly);
+        stream.setVersion(QDataStream::Qt_6_0);
+        stream << value;
+    }
+    const QString type = QStringLiteral("variant:") + QLatin1StringView(value.metaType().name());
+    const Store store = makeStore(Kind::Csv);
+    QVERIFY(prepare(store));
+    WRITE_RAW(store, QStringLiteral("legacy"), type, QString::fromLatin1(bytes.toBase64()));
+
+    QVariant before;
+    bool containedBefore = false;
+    {
+        auto map = makeMap(store.spec);
+        QSignalSpy status(map.get(), &PersistentMap::statusChanged);
+        WAIT_LOADED(map, status);
+        containedBefore = map->contains(QStringLiteral("legacy"));
+        before = map->value(QStringLiteral("legacy"));
+        // Past the compaction threshold: the file is rewritten from the live entries.
+        WriteBatch many, gone;
+        for (int i = 0; i < 1100; ++i) {
+            many.insert(QStringLiteral("n%1").arg(i), i);
+            gone.remove(QStringLiteral("n%1").arg(i));
+        }
+        VERIFY_OK(map->apply(many));
+        VERIFY_OK(map->apply(gone));
+        VERIFY_OK(map->flush());
+    }
+    QVERIFY2(readBytes(store.file).count('\n') < 10, "the store was not compacted");
+
+    auto reopened = makeMap(store.spec);
+    QSignalSpy status(reopened.get(), &PersistentMap::statusChanged);
+    WAIT_LOADED(reopened, status);
+    QCOMPARE(reopened->contains(QStringLiteral("legacy")), containedBefore);
+    const QVariant after = reopened->value(QStringLiteral("legacy"));
+    QCOMPARE(after.metaType(), before.metaType());
+    QCOMPARE(after, before);
 }
 
 // A legacy "variant:QColor" row cannot be read by a process without Qt Gui. Loading Qt Gui
