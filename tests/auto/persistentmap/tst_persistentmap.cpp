@@ -25,8 +25,10 @@
 #include <QtCore/QEasingCurve>
 #include <QtCore/QFile>
 #include <QtCore/QFileInfo>
+#include <QtCore/QLine>
 #include <QtCore/QMutex>
 #include <QtCore/QPoint>
+#include <QtCore/QRect>
 #include <QtCore/QScopeGuard>
 #include <QtCore/QSemaphore>
 #include <QtCore/QTemporaryDir>
@@ -291,6 +293,8 @@ private Q_SLOTS:
     void basicApi();
     void getTyped_data() { addAllBackends(); }
     void getTyped();
+    void getGeometryIsExact_data() { addAllBackends(); }
+    void getGeometryIsExact();
 
     void persistenceAcrossReopen_data() { addPersistentBackends(); }
     void persistenceAcrossReopen();
@@ -565,6 +569,32 @@ void tst_PersistentMap::getTyped()
     QCOMPARE(map->get<double>(get("int64 min")), std::optional<double>(-9223372036854775808.0));
     QCOMPARE(map->get<bool>(get("2")), std::nullopt);
     QCOMPARE(map->get<int>(get("017")), std::nullopt);
+}
+
+// get<T>() of the integer geometry types from their floating-point kin: exact or nothing, as for
+// numbers. The check converts back and compares with Qt's operator==, which for QPointF, QSizeF,
+// QRectF and QLineF is fuzzy (relative 1e-12, and any magnitude below 1e-12 equals 0): a stored
+// QPointF(1e-13, 0) gave get<QPoint>() (0, 0), and 1000000.0000001 gave 1000000.
+void tst_PersistentMap::getGeometryIsExact()
+{
+    QFETCH(QString, backend);
+    const auto map = openMap(backend);
+    VERIFY_OK(map->whenReady());
+    const QVariantHash values{
+            {QStringLiteral("tiny pointf"), QPointF(1e-13, 0)},
+            {QStringLiteral("large pointf"), QPointF(1000000.0000001, 2)},
+            {QStringLiteral("sizef"), QSizeF(1000000000.001, 1)},
+            {QStringLiteral("rectf"), QRectF(1e-13, 0, 10, 10)},
+            {QStringLiteral("linef"), QLineF(1e-13, 0, 1, 1)},
+            {QStringLiteral("whole pointf"), QPointF(3, 4)},
+    };
+    VERIFY_OK(map->insert(values));
+    QCOMPARE(map->get<QPoint>(QStringLiteral("whole pointf")), std::optional<QPoint>(QPoint(3, 4)));
+    QCOMPARE(map->get<QPoint>(QStringLiteral("tiny pointf")), std::nullopt);
+    QCOMPARE(map->get<QPoint>(QStringLiteral("large pointf")), std::nullopt);
+    QCOMPARE(map->get<QSize>(QStringLiteral("sizef")), std::nullopt);
+    QCOMPARE(map->get<QRect>(QStringLiteral("rectf")), std::nullopt);
+    QCOMPARE(map->get<QLine>(QStringLiteral("linef")), std::nullopt);
 }
 
 void tst_PersistentMap::persistenceAcrossReopen()
