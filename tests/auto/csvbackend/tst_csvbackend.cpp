@@ -165,6 +165,8 @@ private Q_SLOTS:
     void handEditedLastLineIsKept();
     void rfc4180Files_data();
     void rfc4180Files();
+    void personsLastLineOfAnUnreadableValueIsKept_data();
+    void personsLastLineOfAnUnreadableValueIsKept();
     void everyCutOfAnAppendIsTornOrWhole_data();
     void everyCutOfAnAppendIsTornOrWhole();
     void lastLineAddedWhileOpenIsKept();
@@ -630,6 +632,41 @@ void tst_CsvBackend::rfc4180Files()
     PersistentMap map(std::make_unique<CsvBackend>(m_path));
     QVERIFY(!loadError(map));
     QCOMPARE(map.toHash(), expected);
+}
+
+void tst_CsvBackend::personsLastLineOfAnUnreadableValueIsKept_data()
+{
+    QTest::addColumn<QByteArray>("lastLine");
+    QTest::newRow("tag of a newer version") << QByteArray("accent,futuretype,xyz");
+    QTest::newRow("damaged int") << QByteArray("width,int,12px");
+    QTest::newRow("legacy row of a type no longer read")
+            << QByteArray("curve,variant:QEasingCurve,AAAA");
+}
+
+// Issue 12, promises 1 and 3: a file a person wrote has no batch row, so its last line without a
+// line break cannot be a torn append of this library (its first append to a file always starts
+// with one). A whole record of three fields whose value this process cannot read (a tag of a
+// newer version, a damaged text) is a value to keep in the store byte for byte and report, as on
+// any other line. It was taken for a crash's torn write instead: dropped "probably cut off by a
+// crash", moved to PATH.torn-* and cut off the store at the next write, so the program that can
+// read it never sees it again.
+void tst_CsvBackend::personsLastLineOfAnUnreadableValueIsKept()
+{
+    QFETCH(QByteArray, lastLine);
+    const QByteArray content = QByteArray("key,type,value\ngreeting,string,hello\n") + lastLine;
+    QVERIFY(writeBytes(m_path, content));
+    {
+        PersistentMap map(std::make_unique<CsvBackend>(m_path));
+        QVERIFY2(!loadError(map), qPrintable(map.errorString()));
+        QCOMPARE(map.toHash(),
+                 (QVariantHash{{QStringLiteral("greeting"), QStringLiteral("hello")}}));
+        QCOMPARE(readBytes(m_path), content); // opening writes nothing
+        QVERIFY(!failureOf(map.insert(QStringLiteral("added"), 7)));
+        QVERIFY(!failureOf(map.flush()));
+    }
+    QCOMPARE(QDir(m_dir->path()).entryList({QStringLiteral("store.csv.torn-*")}), QStringList());
+    // The line break it lacked, then the append: the person's line is still in the store.
+    QCOMPARE(readBytes(m_path), content + "\n" + firstAppend + "added,int,7\n");
 }
 
 // Every way a crash can cut this library's append (every byte count) opens as the store before
