@@ -167,6 +167,8 @@ private Q_SLOTS:
     void rfc4180Files();
     void personsLastLineOfAnUnreadableValueIsKept_data();
     void personsLastLineOfAnUnreadableValueIsKept();
+    void blankLinesOfAPersonsFile_data();
+    void blankLinesOfAPersonsFile();
     void everyCutOfAnAppendIsTornOrWhole_data();
     void everyCutOfAnAppendIsTornOrWhole();
     void lastLineAddedWhileOpenIsKept();
@@ -667,6 +669,41 @@ void tst_CsvBackend::personsLastLineOfAnUnreadableValueIsKept()
     QCOMPARE(QDir(m_dir->path()).entryList({QStringLiteral("store.csv.torn-*")}), QStringList());
     // The line break it lacked, then the append: the person's line is still in the store.
     QCOMPARE(readBytes(m_path), content + "\n" + firstAppend + "added,int,7\n");
+}
+
+void tst_CsvBackend::blankLinesOfAPersonsFile_data()
+{
+    QTest::addColumn<QByteArray>("content");
+    QTest::newRow("blank line at the end")
+            << QByteArray("key,type,value\ngreeting,string,hello\nruns,int,2\n\n");
+    QTest::newRow("blank line at the end, CRLF")
+            << QByteArray("key,type,value\r\ngreeting,string,hello\r\nruns,int,2\r\n\r\n");
+    QTest::newRow("blank line between rows")
+            << QByteArray("key,type,value\ngreeting,string,hello\n\nruns,int,2\n");
+}
+
+// Issue 12, promise 3: every RFC 4180 file a person writes opens without losing a byte. An editor
+// leaves a blank line at the end (or between rows) of a hand-edited file all the time; RFC 4180's
+// grammar reads it as an empty record, and spreadsheets and CSV readers skip it. The store
+// refused to open ("line 4: 1 fields instead of 3", Code::Corrupt): every value of it unreadable
+// over one blank line, and an application that resets corrupt stores throws them away.
+void tst_CsvBackend::blankLinesOfAPersonsFile()
+{
+    QFETCH(QByteArray, content);
+    QVERIFY(writeBytes(m_path, content));
+    const QVariantHash two{{QStringLiteral("greeting"), QStringLiteral("hello")},
+                           {QStringLiteral("runs"), 2}};
+    {
+        PersistentMap map(std::make_unique<CsvBackend>(m_path));
+        QVERIFY2(!loadError(map), qPrintable(map.errorString()));
+        QCOMPARE(map.toHash(), two);
+        QVERIFY(!failureOf(map.insert(QStringLiteral("added"), 7)));
+    }
+    QCOMPARE(readBytes(m_path), content + firstAppend + "added,int,7\n");
+    PersistentMap map(std::make_unique<CsvBackend>(m_path));
+    QVERIFY2(!loadError(map), qPrintable(map.errorString()));
+    QCOMPARE(map.value(QStringLiteral("added")), QVariant(7));
+    QCOMPARE(map.count(), 3);
 }
 
 // Every way a crash can cut this library's append (every byte count) opens as the store before
