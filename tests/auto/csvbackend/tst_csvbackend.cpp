@@ -169,6 +169,7 @@ private Q_SLOTS:
     void personsLastLineOfAnUnreadableValueIsKept();
     void blankLinesOfAPersonsFile_data();
     void blankLinesOfAPersonsFile();
+    void byteOrderMarkAloneIsAnEmptyStore();
     void everyCutOfAnAppendIsTornOrWhole_data();
     void everyCutOfAnAppendIsTornOrWhole();
     void lastLineAddedWhileOpenIsKept();
@@ -704,6 +705,27 @@ void tst_CsvBackend::blankLinesOfAPersonsFile()
     QVERIFY2(!loadError(map), qPrintable(map.errorString()));
     QCOMPARE(map.value(QStringLiteral("added")), QVariant(7));
     QCOMPARE(map.count(), 3);
+}
+
+// Issue 12, promises 1 and 3: a file that holds only a UTF-8 byte order mark (an empty file saved
+// by an editor or a spreadsheet as "UTF-8 with BOM") opened as an empty store, but the first
+// write appended its rows right after the mark, without the header: the write was acknowledged,
+// and the store no longer opened ("line 1: the header is not key,type,value", Code::Corrupt).
+void tst_CsvBackend::byteOrderMarkAloneIsAnEmptyStore()
+{
+    const QByteArray bom("\xEF\xBB\xBF");
+    QVERIFY(writeBytes(m_path, bom));
+    {
+        PersistentMap map(std::make_unique<CsvBackend>(m_path));
+        QVERIFY2(!loadError(map), qPrintable(map.errorString()));
+        QCOMPARE(map.count(), 0);
+        QVERIFY(!failureOf(map.insert(QStringLiteral("greeting"), QStringLiteral("hello"))));
+    }
+    const QByteArray written = readBytes(m_path);
+    QVERIFY2(written.startsWith(bom + header) || written.startsWith(header), written.constData());
+    PersistentMap map(std::make_unique<CsvBackend>(m_path));
+    QVERIFY2(!loadError(map), qPrintable(map.errorString()));
+    QCOMPARE(map.value(QStringLiteral("greeting")), QVariant(QStringLiteral("hello")));
 }
 
 // Every way a crash can cut this library's append (every byte count) opens as the store before
