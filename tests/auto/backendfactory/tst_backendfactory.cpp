@@ -37,6 +37,8 @@ private Q_SLOTS:
     void refused();
     void passwordNeverInMessage_data();
     void passwordNeverInMessage();
+    void passwordNeverShownWhateverItHolds_data();
+    void passwordNeverShownWhateverItHolds();
     void postgresOptionsChecked_data();
     void postgresOptionsChecked();
     void postgresCreated_data();
@@ -202,6 +204,44 @@ void tst_BackendFactory::passwordNeverInMessage()
     QVERIFY(!StorageBackend::create(spec, &error));
     QVERIFY2(!error.contains(QStringLiteral("Pa55word")), qPrintable(error));
     QVERIFY2(error.contains(shown), qPrintable(error));
+}
+
+void tst_BackendFactory::passwordNeverShownWhateverItHolds_data()
+{
+    QTest::addColumn<QString>("spec"); // every password holds "Pa55word"
+
+    // A '/' ends a URL's authority, so QUrl (and libpq) read "alice" as the host, the digits
+    // before the '/' as the port and the rest of the password as the database: the display name
+    // that labels every message of the store is "@alice:5432/Pa55word@db.example.com/app".
+    QTest::newRow("URL, password starting with '/'")
+            << QStringLiteral("postgres://alice:/Pa55word@db.example.com/app");
+    QTest::newRow("URL, password of digits, '/' and letters")
+            << QStringLiteral("postgres://alice:2024/Pa55word@db.example.com/app");
+    // libpq's keyword strings end an unquoted value at a blank only, and a backslash escapes
+    // one; redactPasswords() stopped at '&' and '#' (query syntax) and at the escaped blank.
+    QTest::newRow("libpq keyword string, '&' in the password")
+            << QStringLiteral("host=db.example.com user=alice password=x&Pa55word dbname=app");
+    QTest::newRow("libpq keyword string, '#' in the password")
+            << QStringLiteral("host=db.example.com user=alice password=x#Pa55word dbname=app");
+    QTest::newRow("libpq keyword string, escaped blank in the password")
+            << QStringLiteral("host=db.example.com user=alice password=x\\ Pa55word dbname=app");
+    // A URL typed without the ':' after its scheme: no "://" to find, the password shown whole.
+    QTest::newRow("URL without the scheme's ':'")
+            << QStringLiteral("postgresql//alice:Pa55word@db.example.com/app");
+}
+
+// Issue 12, promise 4: no message anywhere carries a password (redact_p.h: "whatever characters
+// the password holds"). Whether create() refuses the spec or builds a backend, neither its error
+// nor the backend's display name (the label of every message of the store) shows it.
+void tst_BackendFactory::passwordNeverShownWhateverItHolds()
+{
+    QFETCH(QString, spec);
+    QString error;
+    const std::unique_ptr<StorageBackend> backend = StorageBackend::create(spec, &error);
+    QString shown = error;
+    if (auto *postgres = dynamic_cast<PostgresBackend *>(backend.get()))
+        shown += u' ' + postgres->displayName();
+    QVERIFY2(!shown.contains(QLatin1String("Pa55word")), qPrintable(shown));
 }
 
 // Issue 12: options after '?' reached libpq as raw text, so a value could add dbname=, host= or
