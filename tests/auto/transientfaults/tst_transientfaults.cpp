@@ -102,6 +102,8 @@ private Q_SLOTS:
     void openFailsWithItsCause_data();
     void openFailsWithItsCause();
     void tornBytesOnAFullDisk();
+    void readOnlyOpenFailsWithItsCause_data();
+    void readOnlyOpenFailsWithItsCause();
 
 private:
     // Overwrites one key, each write acknowledged, until `until` says the step under test
@@ -658,6 +660,44 @@ void tst_TransientFaults::tornBytesOnAFullDisk()
     QCOMPARE(readBytes(m_path), content);
     QCOMPARE(QDir(m_dir->path()).entryList(QDir::Files | QDir::Hidden),
              QStringList{QStringLiteral("store.csv")});
+}
+
+void tst_TransientFaults::readOnlyOpenFailsWithItsCause_data()
+{
+    QTest::addColumn<int>("error");
+    QTest::newRow("no descriptor left (EMFILE)") << EMFILE;
+    QTest::newRow("system file table full (ENFILE)") << ENFILE;
+}
+
+// Issue 12, promise 4: a descriptor limit at open gives Code::TooManyOpenFiles with the system's
+// reason, so that the application knows to try again. A CSV store opened read-only (asked for,
+// or a file this user may only read, which takes the same path) gave Code::OpenFailed ("cannot
+// read the file: Too many open files").
+void tst_TransientFaults::readOnlyOpenFailsWithItsCause()
+{
+    QFETCH(int, error);
+    {
+        PersistentMap owner(std::make_unique<CsvBackend>(m_path));
+        VERIFY_OK(owner.insert(QStringLiteral("a"), 1));
+    }
+    const QByteArray before = readBytes(m_path);
+    SyscallFaults::failOpens(error, -1, "store.csv$");
+    {
+        PersistentMap map(std::make_unique<CsvBackend>(m_path, CsvBackend::OpenMode::ReadOnly));
+        const std::optional<PersistentMapError> failure = loadError(map);
+        SyscallFaults::reset();
+        QVERIFY2(failure, "the store opened although every open failed");
+        QVERIFY2(failure->code() == PersistentMapError::Code::TooManyOpenFiles,
+                 qPrintable(QStringLiteral("code %1: %2")
+                                    .arg(int(failure->code()))
+                                    .arg(failure->message())));
+        QVERIFY2(failure->message().contains(qt_error_string(error)),
+                 qPrintable(failure->message()));
+    }
+    QCOMPARE(readBytes(m_path), before);
+    PersistentMap reopened(std::make_unique<CsvBackend>(m_path, CsvBackend::OpenMode::ReadOnly));
+    VERIFY_OK(reopened.whenReady());
+    QCOMPARE(reopened.value(QStringLiteral("a")), QVariant(1));
 }
 
 #include "tst_transientfaults.moc"
