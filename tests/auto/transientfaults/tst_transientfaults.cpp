@@ -18,6 +18,7 @@
 #include <PersistentMap/PersistentMap>
 #include <PersistentMap/SqliteBackend>
 
+#include <QtCore/QCoreApplication>
 #include <QtCore/QDir>
 #include <QtCore/QFile>
 #include <QtCore/QFileInfo>
@@ -85,6 +86,8 @@ private Q_SLOTS:
     void init();
     void cleanup() { SyscallFaults::reset(); }
     void shimReachesQt();
+    void noDescriptorAtTheFirstSqliteOpenIsNotFatal();
+    void noDescriptorAtTheFirstSqliteOpenOfAProcess(); // run by the one above, in a new process
     void appendHandleLostAfterARewrite_data();
     void appendHandleLostAfterARewrite();
     void tornTailRepairNeedsNoRename_data();
@@ -165,6 +168,54 @@ void tst_TransientFaults::shimReachesQt()
     QVERIFY(file.open(QIODevice::ReadWrite));
     QCOMPARE(::fsync(file.handle()), -1);
     QCOMPARE(SyscallFaults::failedSyncs(), 1);
+}
+
+// Issue 12, promises 4 and 5: a descriptor limit at open gives Code::TooManyOpenFiles with the
+// system's reason, and no transient failure is fatal. When the first store a process opens finds
+// no free descriptor, Qt cannot read its SQL driver plugins and remembers that for the life of the
+// process: the open said "Qt's SQLite driver (QSQLITE) is not installed" (Code::OpenFailed), and so
+// did every later open, after descriptors were free again. It needs a process that has not looked
+// for Qt's SQL drivers yet: this test runs the next one in a process of its own.
+void tst_TransientFaults::noDescriptorAtTheFirstSqliteOpenIsNotFatal()
+{
+    QProcess child;
+    child.setProgram(QCoreApplication::applicationFilePath());
+    child.setArguments({QStringLiteral("noDescriptorAtTheFirstSqliteOpenOfAProcess")});
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.insert(QStringLiteral("PM_TEST_FIRST_SQLITE_OPEN"), QStringLiteral("1"));
+    child.setProcessEnvironment(environment);
+    child.setProcessChannelMode(QProcess::MergedChannels);
+    child.start();
+    QVERIFY(child.waitForFinished(60000));
+    const QByteArray output = child.readAll();
+    if (child.exitStatus() != QProcess::NormalExit || child.exitCode() != 0)
+        qInfo().noquote() << "the test's own process said:\n" + QString::fromUtf8(output);
+    QCOMPARE(child.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(child.exitCode(), 0);
+}
+
+void tst_TransientFaults::noDescriptorAtTheFirstSqliteOpenOfAProcess()
+{
+    if (qEnvironmentVariable("PM_TEST_FIRST_SQLITE_OPEN") != u"1")
+        QSKIP("run by noDescriptorAtTheFirstSqliteOpenIsNotFatal() in a process of its own");
+    const QString path = m_dir->filePath(QStringLiteral("store.db"));
+    SyscallFaults::failOpens(EMFILE, -1, "/"); // every file this process opens
+    {
+        PersistentMap map(std::make_unique<SqliteBackend>(path));
+        const std::optional<PersistentMapError> failure = loadError(map);
+        SyscallFaults::reset();
+        QVERIFY2(failure, "the store opened although every open failed");
+        QVERIFY2(failure->code() == PersistentMapError::Code::TooManyOpenFiles,
+                 qPrintable(QStringLiteral("code %1: %2")
+                                    .arg(int(failure->code()))
+                                    .arg(failure->message())));
+        QVERIFY2(failure->message().contains(qt_error_string(EMFILE)),
+                 qPrintable(failure->message()));
+    }
+    // The descriptors are back: the store opens.
+    PersistentMap map(std::make_unique<SqliteBackend>(path));
+    VERIFY_OK(map.whenReady());
+    VERIFY_OK(map.insert(QStringLiteral("a"), 1));
 }
 
 void tst_TransientFaults::appendHandleLostAfterARewrite_data()
