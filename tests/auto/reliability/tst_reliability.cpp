@@ -23,6 +23,7 @@
 #include <QtCore/QProcess>
 #include <QtCore/QRandomGenerator>
 #include <QtCore/QRegularExpression>
+#include <QtCore/QScopeGuard>
 #include <QtCore/QSemaphore>
 #include <QtCore/QStandardPaths>
 #include <QtCore/QTemporaryDir>
@@ -190,6 +191,7 @@ private Q_SLOTS:
     // Issue 12, item 4: a store this user may only read opens read-only, not as corrupt.
     void readOnlyStoreOpensReadOnly_data();
     void readOnlyStoreOpensReadOnly();
+    void readOnlyCopyWithItsWriteAheadLog();
     void danglingSymbolicLinksAreNamed_data();
     void danglingSymbolicLinksAreNamed();
 
@@ -1167,6 +1169,55 @@ void tst_Reliability::readOnlyStoreOpensReadOnly()
     QCOMPARE(owner->value(QStringLiteral("x")), QVariant());
     QCOMPARE(owner->value(QStringLiteral("a")), QVariant(QStringLiteral("1")));
     QCOMPARE(owner->count(), ownerOpen ? 4 : 3);
+}
+
+// Issue 12, promise 4: a store this user may read but not write opens read-only with all its
+// values. A copy of a store made while its owner had it open (a backup: the database file and
+// its write-ahead log, not the -shm index, which SQLite rebuilds) holds committed transactions in
+// PATH-wal only. Read-only, SQLite cannot build PATH-shm, so the store was read as immutable,
+// which ignores the write-ahead log: here, where even the table is only in the log, the open
+// failed with "it is read-only and has no table persistent_map to read"; with the table in the
+// database file (a writer killed after a checkpoint), the map was Ready without the values
+// committed since, and nothing said so.
+void tst_Reliability::readOnlyCopyWithItsWriteAheadLog()
+{
+    QVERIFY(QFile::setPermissions(m_dir->path(),
+                                  QFile::permissions(m_dir->path()) | QFileDevice::ReadOther |
+                                          QFileDevice::ExeOther | QFileDevice::ReadGroup |
+                                          QFileDevice::ExeGroup));
+    const QString path = m_dir->filePath(QStringLiteral("store.db"));
+    PersistentMap owner(StorageBackend::create(path));
+    VERIFY_OK(owner.insert(QVariantHash{{QStringLiteral("a"), QStringLiteral("1")},
+                                        {QStringLiteral("b"), QStringLiteral("2")}}));
+    VERIFY_OK(owner.flush());
+    QVERIFY(QFileInfo::exists(path + QStringLiteral("-wal")));
+
+    const QString folder = m_dir->filePath(QStringLiteral("copy"));
+    QVERIFY(QDir().mkpath(folder));
+    const QString copy = folder + QStringLiteral("/store.db");
+    QVERIFY(QFile::copy(path, copy));
+    QVERIFY(QFile::copy(path + QStringLiteral("-wal"), copy + QStringLiteral("-wal")));
+    QStringList wrapper;
+    const QFileDevice::Permissions readable =
+            QFileDevice::ReadOwner | QFileDevice::ReadGroup | QFileDevice::ReadOther;
+    QVERIFY(QFile::setPermissions(copy, readable));
+    QVERIFY(QFile::setPermissions(copy + QStringLiteral("-wal"), readable));
+    QVERIFY(QFile::setPermissions(folder,
+                                  readable | QFileDevice::ExeOwner | QFileDevice::ExeGroup |
+                                          QFileDevice::ExeOther));
+    const auto writableAgain = qScopeGuard([&folder] {
+        QFile::setPermissions(folder, QFile::permissions(folder) | QFileDevice::WriteOwner);
+    });
+    if (::geteuid() == 0) {
+        // Root may write anything: the reader runs as nobody.
+        wrapper = {QStandardPaths::findExecutable(QStringLiteral("setpriv")),
+                   QStringLiteral("--reuid=65534"), QStringLiteral("--regid=65534"),
+                   QStringLiteral("--clear-groups")};
+        QVERIFY2(!wrapper.first().isEmpty(), "setpriv (util-linux) is needed as root");
+    }
+    MapWatcherProcess reader(copy, wrapper);
+    QCOMPARE(reader.nextLine(), QStringLiteral("ready 2"));
+    QVERIFY(reader.quit());
 }
 
 void tst_Reliability::danglingSymbolicLinksAreNamed_data()
