@@ -12,7 +12,9 @@
 #include <PersistentMap/PostgresBackend>
 
 #include <QtCore/QDeadlineTimer>
+#include <QtCore/QRandomGenerator>
 #include <QtCore/QScopeGuard>
+#include <QtCore/QUrl>
 #include <QtSql/QSqlRecord>
 #include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
@@ -58,6 +60,7 @@ private Q_SLOTS:
     void invalidTableNames();
     void foreignTableLeftUntouched();
     void hostileKeys();
+    void roleThatMayOnlyReadOpensReadOnly();
     void nulCannotBeStored();
     void twoClientsOneTable();
     void reconnectsAfterTheServerDroppedIt();
@@ -274,6 +277,48 @@ void tst_PostgresBackend::foreignTableLeftUntouched()
                   QStringLiteral("SELECT count(*) FROM pg_tables WHERE tablename = '%1_changes'")
                           .arg(table.name())),
              (QList<QStringList>{{QStringLiteral("0")}}));
+}
+
+// Issue 12, promise 4: a store we may read but not write opens read-only: status Ready, every
+// value, and writes fail at once with Code::ReadOnly naming the permission. A PostgreSQL role
+// granted SELECT only (a dashboard, a reporting job on the shared store) got Code::OpenFailed
+// and no values: opening ran CREATE TABLE IF NOT EXISTS, which needs CREATE on the schema even
+// when the table exists ("permission denied for schema public").
+void tst_PostgresBackend::roleThatMayOnlyReadOpensReadOnly()
+{
+    PostgresTestTable table(m_spec);
+    {
+        PersistentMap owner(std::make_unique<PostgresBackend>(table.spec()));
+        VERIFY_OK(owner.insert(QVariantHash{{QStringLiteral("a"), 1}, {QStringLiteral("b"), 2}}));
+    }
+    const QString role =
+            QStringLiteral("pm_reader_%1")
+                    .arg(QRandomGenerator::system()->generate64(), 16, 16, QLatin1Char('0'));
+    PostgresTestConnection setup(m_spec);
+    QVERIFY2(setup.exec(QStringLiteral("CREATE ROLE %1 LOGIN").arg(role)),
+             qPrintable(setup.errorString()));
+    const auto dropRole = qScopeGuard([&] {
+        setup.exec(QStringLiteral("DROP OWNED BY %1").arg(role));
+        setup.exec(QStringLiteral("DROP ROLE %1").arg(role));
+    });
+    QVERIFY2(
+            setup.exec(
+                    QStringLiteral("GRANT SELECT ON %1, %1_changes TO %2").arg(table.name(), role)),
+            qPrintable(setup.errorString()));
+    QUrl url(table.spec());
+    url.setUserName(role);
+    url.setPassword(QString());
+
+    PersistentMap reader(std::make_unique<PostgresBackend>(url.toString()));
+    VERIFY_OK(reader.whenReady());
+    QCOMPARE(reader.status(), PersistentMap::Status::Ready);
+    QCOMPARE(reader.toHash(), (QVariantHash{{QStringLiteral("a"), 1}, {QStringLiteral("b"), 2}}));
+    const std::optional<PersistentMapError> refused =
+            failureOf(reader.insert(QStringLiteral("x"), 1));
+    QVERIFY(refused);
+    QCOMPARE(refused->code(), PersistentMapError::Code::ReadOnly);
+    QCOMPARE(rows(m_spec, QStringLiteral("SELECT count(*) FROM %1").arg(table.name())),
+             (QList<QStringList>{{QStringLiteral("2")}}));
 }
 
 // Keys and values built to break out of SQL quoting are stored as text, and nothing else changes.
