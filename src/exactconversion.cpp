@@ -5,6 +5,8 @@
 // gave get<int>() 1, and 9000000000 gave 410065408).
 #include "persistentmap.h"
 
+#include "valuecodec_p.h"
+
 #include <cmath>
 
 namespace {
@@ -56,8 +58,11 @@ bool sameNumber(const QVariant &a, const QVariant &b)
 {
     const NumberKind ka = numberKind(a.metaType());
     const NumberKind kb = numberKind(b.metaType());
-    if (ka == NumberKind::Floating && kb == NumberKind::Floating)
-        return a.toDouble() == b.toDouble(); // a float widens to double exactly; NaN != NaN
+    if (ka == NumberKind::Floating && kb == NumberKind::Floating) {
+        const double x = a.toDouble(); // a float widens to double exactly
+        const double y = b.toDouble();
+        return x == y || (std::isnan(x) && std::isnan(y));
+    }
     if (ka == NumberKind::Floating)
         return floatingEqualsInteger(a.toDouble(), b, kb);
     if (kb == NumberKind::Floating)
@@ -67,6 +72,22 @@ bool sameNumber(const QVariant &a, const QVariant &b)
     if (aNegative || bNegative)
         return aNegative && bNegative && a.toLongLong() == b.toLongLong();
     return a.toULongLong() == b.toULongLong();
+}
+
+// The same value as the store tells them apart: the same stored text when both can be stored
+// (QPointF's operator== is fuzzy, QDateTime's compares instants only, ignoring the zone),
+// operator== otherwise.
+bool sameStoredValue(const QVariant &a, const QVariant &b)
+{
+    using namespace PersistentMapInternal;
+    if (a.metaType() != b.metaType())
+        return false;
+    if (isEncodable(a) && isEncodable(b)) {
+        const EncodedValue x = encodeValue(a);
+        const EncodedValue y = encodeValue(b);
+        return x.type == y.type && x.text == y.text;
+    }
+    return a == b;
 }
 
 } // namespace
@@ -83,7 +104,7 @@ bool PersistentMap::convertExactly(const QVariant &stored, QMetaType type, QVari
     } else {
         // Any other conversion must come back: "17" -> 17 -> "17", but "017" -> 17 -> "17".
         QVariant back = result;
-        if (!back.convert(stored.metaType()) || back != stored)
+        if (!back.convert(stored.metaType()) || !sameStoredValue(back, stored))
             return false;
     }
     *converted = std::move(result);

@@ -59,6 +59,7 @@
 
 #include <memory>
 #include <optional>
+#include <type_traits>
 
 class PersistentMapPrivate;
 
@@ -89,7 +90,9 @@ public:
     QVariant value(const QString &key, const QVariant &defaultValue = {}) const;
     // The value as a T, or std::nullopt when the key is absent or its value is not a T and does
     // not convert to one exactly. Exactly: Qt converts it (QVariant::convert()), and converting
-    // the result back gives the stored value again; numbers are compared as numbers. So a stored
+    // the result back gives the stored value again: numbers compared as numbers (NaN is NaN),
+    // other values by their stored text (so no fuzzy QPointF ==, and a date-time keeps its
+    // zone). get<QVariant>() is value() for a present key. So a stored
     // int 42 gives get<double>() 42.0 and get<QString>() "42", a string "17" gives get<int>() 17,
     // but 0.8 gives no get<int>(), 9000000000 no get<int>(), -1 no get<uint>(), 16777217 no
     // get<float>(), "017" no get<int>() and 2 no get<bool>() (README, "Quick start").
@@ -144,6 +147,8 @@ std::optional<T> PersistentMap::get(const QString &key) const
     const QVariant v = value(key);
     if (!v.isValid())
         return std::nullopt;
+    if constexpr (std::is_same_v<T, QVariant>)
+        return v;
     if (v.metaType() == QMetaType::fromType<T>())
         return v.value<T>();
     QVariant converted;

@@ -34,19 +34,17 @@ std::optional<QString> unknownVariantType(const QString &type, const QString &te
     qint8 isNull = 0;
     stream >> typeId >> isNull;
     bool known = true;
-    if (typeId == QMetaType::User) {
-        QByteArray name;
-        stream >> name;
-        known = stream.status() != QDataStream::Ok || QMetaType::fromName(name).isValid();
-    } else if (typeId < QMetaType::User && typeId != QMetaType::UnknownType) {
+    // A type registered at run time (id QMetaType::User and its name): decodeValue() reads the
+    // one in its table (QList<int>) whether registered or not, and refuses the others whatever
+    // this process registers, saying so; registering never makes them readable.
+    if (typeId < QMetaType::User && typeId != QMetaType::UnknownType) {
         // isRegistered() looks the id up without Qt's warning for an unknown one.
         known = stream.status() != QDataStream::Ok || QMetaType::isRegistered(int(typeId));
     }
     if (known)
         return std::nullopt;
-    return QStringLiteral("the type %1 is not known to this process (not registered with "
-                          "qRegisterMetaType, or a type of a Qt module it does not load, such as "
-                          "Qt Gui for QColor, QFont, QImage)")
+    return QStringLiteral("the type %1 is not known to this process: it belongs to a Qt module "
+                          "this process does not load (Qt Gui for QColor, QFont, QKeySequence)")
             .arg(type.mid(variantTagPrefix.size()).left(64));
 }
 

@@ -648,8 +648,22 @@ bool decodeAt(const QString &type, QStringView text, QVariant *out, QString *err
 {
     const Codec *codec = registry().byTag.value(type);
     if (!codec) {
-        if (type.startsWith(variantTagPrefix))
-            return decodeLegacyStream(type.mid(variantTagPrefix.size()), text, out, error);
+        if (type.startsWith(variantTagPrefix)) {
+            if (!decodeLegacyStream(type.mid(variantTagPrefix.size()), text, out, error))
+                return false;
+            // Read only if this version can write it back exactly: a CSV compaction rewrites
+            // what it read, and a QRect wider than an int, an HSV colour or a lone-surrogate
+            // QChar would come out changed (found by the adversarial review of issue 12).
+            QString why;
+            if (!isEncodableAt(*out, &why, depth)) {
+                *out = QVariant();
+                *error = QStringLiteral("stored by an earlier version in a form this version "
+                                        "cannot write back exactly: %1")
+                                 .arg(why);
+                return false;
+            }
+            return true;
+        }
         *error = QStringLiteral("unknown type '%1'").arg(type.left(64));
         return false;
     }
@@ -680,7 +694,18 @@ bool decodeAt(const QString &type, QStringView text, QVariant *out, QString *err
     }
     const QJsonValue json =
             document.isArray() ? QJsonValue(document.array()) : QJsonValue(document.object());
-    return codec->fromJson(json, out, error, depth);
+    if (!codec->fromJson(json, out, error, depth))
+        return false;
+    // JSON escapes can spell what a store cannot hold ("\ud800", a lone surrogate): such a
+    // value could not be inserted again, so it is not read (adversarial review of issue 12).
+    // Checked once, for the whole container.
+    QString why;
+    if (depth == 1 && !isEncodableAt(*out, &why, depth)) {
+        *out = QVariant();
+        *error = why;
+        return false;
+    }
+    return true;
 }
 
 // Exactly the same value: for a QDateTime also the same time spec, offset and zone (its

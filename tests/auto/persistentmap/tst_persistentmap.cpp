@@ -34,6 +34,7 @@
 #include <QtCore/QTemporaryDir>
 #include <QtCore/QThread>
 #include <QtCore/QThreadPool>
+#include <QtCore/QTimeZone>
 #include <QtCore/QUrl>
 #include <QtCore/QUuid>
 #include <QtTest/QSignalSpy>
@@ -569,6 +570,17 @@ void tst_PersistentMap::getTyped()
     QCOMPARE(map->get<double>(get("int64 min")), std::optional<double>(-9223372036854775808.0));
     QCOMPARE(map->get<bool>(get("2")), std::nullopt);
     QCOMPARE(map->get<int>(get("017")), std::nullopt);
+
+    // Found by the adversarial review: get<QVariant>() gave nullopt for everything, a float NaN
+    // had no get<double>(), and a zoned date-time's get<QString>() dropped the zone.
+    const QDateTime zoned(QDate(2026, 7, 1), QTime(12, 0), QTimeZone("Europe/Berlin"));
+    VERIFY_OK(map->insert({{QStringLiteral("float nan"), std::numeric_limits<float>::quiet_NaN()},
+                           {QStringLiteral("zoned"), zoned}}));
+    QCOMPARE(map->get<QVariant>(QStringLiteral("int")), std::optional<QVariant>(QVariant(42)));
+    QVERIFY(map->get<double>(QStringLiteral("float nan")).has_value());
+    QVERIFY(std::isnan(*map->get<double>(QStringLiteral("float nan"))));
+    QCOMPARE(map->get<QString>(QStringLiteral("zoned")), std::nullopt);
+    QCOMPARE(map->get<QDateTime>(QStringLiteral("zoned")), std::optional<QDateTime>(zoned));
 }
 
 // get<T>() of the integer geometry types from their floating-point kin: exact or nothing, as for
