@@ -236,6 +236,22 @@ PostgresConnection parsePostgresConnection(const QString &connection)
         parseKeywordValues(connection, &result);
         return result;
     }
+    // An '@' after the host while the host part has none: user information holding '/', '?'
+    // or '#', which end the host part, so "postgres://alice:/secret@db/app" would read "alice"
+    // as the host and the rest of the password as the database, shown in every message
+    // (adversarial review of issue 12). Refused, without quoting any of it.
+    const qsizetype start = connection.indexOf(QLatin1StringView("://")) + 3;
+    qsizetype hostEnd = start;
+    while (hostEnd < connection.size() && connection.at(hostEnd) != u'/' &&
+           connection.at(hostEnd) != u'?' && connection.at(hostEnd) != u'#')
+        ++hostEnd;
+    if (!QStringView(connection).mid(start, hostEnd - start).contains(u'@') &&
+        QStringView(connection).mid(hostEnd).contains(u'@')) {
+        result.error = QStringLiteral("an '@' after the host: a user name or password holding "
+                                      "'/', '?' or '#', or an '@' in the database name or an "
+                                      "option, must be percent-encoded (%2F, %3F, %23, %40)");
+        return result;
+    }
     // Tolerant: a blank typed into a value ("?options=-c search_path=x") is encoded, as libpq's
     // own URI parser accepts it.
     const QUrl url(connection, QUrl::TolerantMode);

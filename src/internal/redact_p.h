@@ -11,10 +11,11 @@
 namespace PersistentMapInternal {
 
 // `spec` with every password replaced by "***": the password of a URL's user information
-// ("scheme://user:***@host", whatever the scheme, even a misspelled one, and whatever characters
-// the password holds: everything up to the last '@' is user information), "password=" and
-// "sslpassword=" query items ("?password=***&..."), and the same keywords of a libpq connection
-// string ("password=*** ", quoted values too). Over-redacts rather than under-redacts.
+// ("scheme://user:***@host", whatever the scheme, even a misspelled one or one without its ':',
+// and whatever characters the password holds: everything from the first ':' after "//" up to the
+// last '@' is hidden), and the value of every "password=" and "sslpassword=" keyword or query
+// item (a quoted value, or everything up to the next unescaped blank, as libpq reads it).
+// Over-redacts rather than under-redacts.
 QString redactPasswords(const QString &spec);
 
 } // namespace PersistentMapInternal
