@@ -13,6 +13,7 @@
 #include <QtCore/QRegularExpression>
 #include <QtCore/QThread>
 #include <QtSql/QSqlDriver>
+#include <QtSql/QSqlRecord>
 
 #include <algorithm>
 #include <atomic>
@@ -42,6 +43,18 @@ public:
         }
     }
     void close();
+    // Creates the table and its change log when missing, or finds the store read-only; throws.
+    void openSchema();
+    void becomeReadOnly(const QString &why)
+    {
+        readOnlyReason = store.label() + QStringLiteral(": ") + why;
+        readOnly.store(true, std::memory_order_release); // publishes readOnlyReason
+    }
+    void refuseWriteIfReadOnly() const
+    {
+        if (readOnly.load(std::memory_order_relaxed))
+            throw PersistentMapError(Code::ReadOnly, readOnlyReason);
+    }
 
     PostgresConnection parameters;
     QString table;
@@ -54,7 +67,12 @@ public:
     QString writerPid; // the payload of this backend's own notifications
     bool notified = false;
     bool suspect = false; // the last use failed: check the connections before the next one
+    bool listening = true; // false on a hot standby, which refuses LISTEN: the log is polled
+    bool hasChangeLog = true; // false: a read-only store without the change log
     QElapsedTimer sinceLogRead;
+    // Read-only: published to isReadOnly() on any thread, readOnlyReason first; set once.
+    std::atomic<bool> readOnly{false};
+    QString readOnlyReason;
 };
 
 void PostgresBackendPrivate::connect()
@@ -93,10 +111,23 @@ void PostgresBackendPrivate::connect()
 
     // Listening before the change log's position is read: nothing committed after it is missed.
     listener = open(connectionName + QStringLiteral("-listen"));
+    listening = true;
     QSqlDriver *driver = listener.driver();
     if (!driver->subscribeToNotification(store.logTable())) {
-        store.fail(Code::OpenFailed, QStringLiteral("cannot listen for changes"),
-                   driver->lastError());
+        const QSqlError error = driver->lastError();
+        // A hot standby refuses LISTEN ("cannot execute LISTEN during recovery"); it takes no
+        // writes either, so the store opens read-only and the change log is polled instead.
+        QSqlQuery recovery =
+                store.exec(QStringLiteral("SELECT pg_is_in_recovery()"), Code::OpenFailed,
+                           QStringLiteral("cannot ask whether the server is a standby"));
+        if (!recovery.next() || !recovery.value(0).toBool())
+            store.fail(Code::OpenFailed, QStringLiteral("cannot listen for changes"), error);
+        const QString name = listener.connectionName();
+        listener.close();
+        listener = QSqlDatabase();
+        QSqlDatabase::removeDatabase(name);
+        listening = false;
+        return;
     }
     QObject::connect(
             driver, &QSqlDriver::notification, driver,
@@ -119,7 +150,7 @@ void PostgresBackendPrivate::ensureConnected()
         QSqlQuery probe(connection);
         return probe.exec(QStringLiteral("SELECT 1"));
     };
-    if (alive(db) && alive(listener)) {
+    if (alive(db) && (!listening || alive(listener))) {
         suspect = false;
         return;
     }
@@ -139,6 +170,127 @@ void PostgresBackendPrivate::close()
             *connection = QSqlDatabase();
             QSqlDatabase::removeDatabase(name);
         }
+    }
+}
+
+// Opening needs no more than SELECT: the tables are created only when missing (CREATE TABLE IF
+// NOT EXISTS needs CREATE on the schema even when the table exists), and a store this role may
+// read but not write (its privileges, a read-only session, a hot standby) opens read-only. The
+// privileges are asked of the server (has_table_privilege), which counts the role's memberships.
+void PostgresBackendPrivate::openSchema()
+{
+    // Names are validated ([A-Za-z_][A-Za-z0-9_]*): quoted as they are, as a text literal.
+    const QString tableName = QStringLiteral("'\"%1\"'").arg(table);
+    const QString logName = QStringLiteral("'\"%1\"'").arg(store.logTable());
+    const auto ask = [this](const QString &sql, const QString &what) {
+        QSqlQuery query = store.exec(sql, Code::OpenFailed, what);
+        if (!query.next())
+            store.fail(Code::OpenFailed, what, query.lastError());
+        return query;
+    };
+    QSqlQuery session =
+            ask(QStringLiteral("SELECT current_setting('transaction_read_only') = 'on', "
+                               "pg_is_in_recovery(), current_user, current_schema(), "
+                               "coalesce(has_schema_privilege(current_schema(), 'CREATE'), false)"),
+                QStringLiteral("cannot read the session's privileges"));
+    const QString role = session.value(2).toString();
+    const QString schema = session.value(3).toString();
+    const bool mayCreate = session.value(4).toBool();
+    QString sessionDenied;
+    const bool standby = session.value(1).toBool();
+    const bool readOnlySession = session.value(0).toBool();
+    session.finish(); // no result left pending on the connection
+    if (standby) {
+        sessionDenied = QStringLiteral("the server is a hot standby (in recovery) and takes no "
+                                       "writes");
+    } else if (readOnlySession) {
+        sessionDenied = QStringLiteral("the session is read-only (transaction_read_only is on, "
+                                       "as default_transaction_read_only sets it)");
+    }
+    const auto exists = [this](const QString &name) {
+        return !db.record(QLatin1Char('"') + name + QLatin1Char('"')).isEmpty();
+    };
+    const bool tableExists = exists(table);
+    if (!tableExists || !exists(store.logTable())) {
+        if (sessionDenied.isEmpty() && mayCreate) {
+            store.createSchema();
+        } else {
+            const QString denied = !sessionDenied.isEmpty() ? sessionDenied
+                    : schema.isEmpty()
+                    ? QStringLiteral("no schema on the search_path exists to create it in")
+                    : QStringLiteral("the role %1 may not create tables in the schema %2 (it "
+                                     "lacks CREATE there)")
+                              .arg(role, schema);
+            if (!tableExists) {
+                store.fail(Code::ReadOnly,
+                           QStringLiteral("there is no table %1, and it cannot be created: %2")
+                                   .arg(table, denied));
+            }
+            // A table made by hand, or whose change log was dropped: read as it is.
+            hasChangeLog = false;
+            becomeReadOnly(QStringLiteral("there is no change log %1, and it cannot be created: "
+                                          "%2; the table is read as it is, and other writers' "
+                                          "changes are not followed")
+                                   .arg(store.logTable(), denied));
+        }
+    }
+
+    // What each write needs: the upsert and DELETE on the table, the change log's row (INSERT,
+    // and USAGE on its sequence for seq), its pruning (DELETE, which also allows LOCK TABLE ...
+    // IN EXCLUSIVE MODE).
+    const QString onLog = hasChangeLog ? logName : QString();
+    const auto privilege = [](const QString &name, const char *what) {
+        return name.isEmpty()
+                ? QStringLiteral("true")
+                : QStringLiteral("has_table_privilege(%1, '%2')").arg(name, QLatin1String(what));
+    };
+    const QSqlQuery granted =
+            ask(QStringLiteral("SELECT %1, %2, %3, %4, %5, %6, %7, %8")
+                        .arg(privilege(tableName, "SELECT"), privilege(onLog, "SELECT"),
+                             privilege(tableName, "INSERT"), privilege(tableName, "UPDATE"),
+                             privilege(tableName, "DELETE"), privilege(onLog, "INSERT"),
+                             privilege(onLog, "DELETE"),
+                             hasChangeLog ? QStringLiteral("coalesce(has_sequence_privilege("
+                                                           "pg_get_serial_sequence(%1, 'seq'), "
+                                                           "'USAGE'), true)")
+                                                    .arg(logName)
+                                          : QStringLiteral("true")),
+                QStringLiteral("cannot read the role's privileges on the table"));
+    if (!granted.value(0).toBool() || !granted.value(1).toBool()) {
+        store.fail(
+                Code::OpenFailed,
+                QStringLiteral("the role %1 may not read the table %2%3 (it lacks SELECT)")
+                        .arg(role, table,
+                             hasChangeLog
+                                     ? QStringLiteral(" or its change log %1").arg(store.logTable())
+                                     : QString()));
+    }
+    if (readOnly.load(std::memory_order_relaxed))
+        return;
+    if (!sessionDenied.isEmpty()) {
+        becomeReadOnly(sessionDenied);
+        return;
+    }
+    QStringList lacks;
+    const auto lacking = [&](const QString &on,
+                             std::initializer_list<std::pair<int, const char *>> what) {
+        QStringList missing;
+        for (const auto &[column, name] : what) {
+            if (!granted.value(column).toBool())
+                missing.append(QLatin1String(name));
+        }
+        if (!missing.isEmpty())
+            lacks.append(QStringLiteral("%1 on %2").arg(missing.join(QStringLiteral(", ")), on));
+    };
+    lacking(QStringLiteral("the table %1").arg(table),
+            {{2, "INSERT"}, {3, "UPDATE"}, {4, "DELETE"}});
+    lacking(QStringLiteral("its change log %1").arg(store.logTable()),
+            {{5, "INSERT"}, {6, "DELETE"}});
+    lacking(QStringLiteral("the change log's sequence"), {{7, "USAGE"}});
+    if (!lacks.isEmpty()) {
+        becomeReadOnly(QStringLiteral("the role %1 may read it but not write it (permission "
+                                      "denied: it lacks %2)")
+                               .arg(role, lacks.join(QStringLiteral("; "))));
     }
 }
 
@@ -204,8 +356,9 @@ void PostgresBackend::loadInto(Loader &loader)
     }
     d->connect();
     store.checkSchema();
-    store.createSchema();
-    store.startWatching();
+    d->openSchema();
+    if (d->hasChangeLog)
+        store.startWatching();
     d->sinceLogRead.start();
     store.loadInto(loader);
     d->open = true;
@@ -229,6 +382,7 @@ void PostgresBackend::apply(const WriteBatch &batch)
 {
     if (!d->open)
         d->store.fail(Code::WriteFailed, QStringLiteral("the store is not open"));
+    d->refuseWriteIfReadOnly();
     d->guarded([&] { d->store.apply(batch); });
 }
 
@@ -236,6 +390,7 @@ void PostgresBackend::clear()
 {
     if (!d->open)
         d->store.fail(Code::WriteFailed, QStringLiteral("the store is not open"));
+    d->refuseWriteIfReadOnly();
     d->guarded([&] { d->store.clear(); });
 }
 
@@ -274,6 +429,14 @@ bool PostgresBackend::canStore(const QString &key, const QVariant &value, QStrin
     return false;
 }
 
+bool PostgresBackend::isReadOnly(QString *why) const
+{
+    if (!d->readOnly.load(std::memory_order_acquire))
+        return false;
+    *why = d->readOnlyReason;
+    return true;
+}
+
 bool PostgresBackend::canWatchChanges() const
 {
     return true;
@@ -285,13 +448,14 @@ bool PostgresBackend::canWatchChanges() const
 // read, in case a notification was lost with a dropped connection.
 StorageBackend::Changes PostgresBackend::pollChanges()
 {
-    if (!d->open)
-        return {};
+    if (!d->open || !d->hasChangeLog)
+        return {}; // a read-only store without the change log: not followed
     return d->guarded([this] {
         if (QAbstractEventDispatcher *dispatcher = QThread::currentThread()->eventDispatcher())
             dispatcher->processEvents(QEventLoop::AllEvents);
         if (!d->notified) {
-            if (!d->sinceLogRead.hasExpired(5000))
+            // Without a listener (a hot standby) the change log is read every second.
+            if (!d->sinceLogRead.hasExpired(d->listening ? 5000 : 1000))
                 return Changes();
             // Every 5 s without a notification: are both connections still there?
             d->suspect = true;

@@ -22,6 +22,11 @@
 // (docs/MULTI-PROCESS.md). flush() has nothing to add: a committed transaction is durable on
 // the server. A connection the server dropped is opened again at the next use.
 //
+// The tables are created only when missing. A store this role may read but not write (it lacks
+// INSERT, UPDATE or DELETE on a table, or USAGE on the change log's sequence), or one opened in a
+// read-only session (default_transaction_read_only) or on a hot standby, opens read-only:
+// isReadOnly() says why, and every write fails with Code::ReadOnly (docs/RELIABILITY.md, 10).
+//
 // PostgreSQL's text cannot hold the character U+0000: keys and values with it are refused
 // (Code::Unsupported) when they are inserted.
 #ifndef POSTGRESBACKEND_H
@@ -48,6 +53,7 @@ public:
     void apply(const WriteBatch &batch) override;
     void clear() override;
     bool canStore(const QString &key, const QVariant &value, QString *why) const override;
+    bool isReadOnly(QString *why) const override;
     bool canWatchChanges() const override;
     Changes pollChanges() override;
 

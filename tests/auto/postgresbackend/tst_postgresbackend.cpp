@@ -15,6 +15,7 @@
 #include <QtCore/QRandomGenerator>
 #include <QtCore/QScopeGuard>
 #include <QtCore/QUrl>
+#include <QtCore/QUrlQuery>
 #include <QtSql/QSqlRecord>
 #include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
@@ -61,6 +62,10 @@ private Q_SLOTS:
     void foreignTableLeftUntouched();
     void hostileKeys();
     void roleThatMayOnlyReadOpensReadOnly();
+    void readOnlyStoreFollowsWriters_data();
+    void readOnlyStoreFollowsWriters();
+    void readOnlyStoreWithoutItsTables_data();
+    void readOnlyStoreWithoutItsTables();
     void nulCannotBeStored();
     void twoClientsOneTable();
     void reconnectsAfterTheServerDroppedIt();
@@ -69,6 +74,58 @@ private Q_SLOTS:
 private:
     QString m_spec;
 };
+
+namespace {
+
+// A login role that may only read the table (and its change log, when given), dropped with
+// everything granted to it when it goes.
+class ReadingRole
+{
+public:
+    ReadingRole(const QString &spec, const QStringList &tables)
+        : m_setup(spec)
+        , m_name(QStringLiteral("pm_reader_%1")
+                         .arg(QRandomGenerator::system()->generate64(), 16, 16, QLatin1Char('0')))
+    {
+        m_ok = m_setup.exec(QStringLiteral("CREATE ROLE %1 LOGIN").arg(m_name)) &&
+                m_setup.exec(QStringLiteral("GRANT SELECT ON %1 TO %2")
+                                     .arg(tables.join(QStringLiteral(", ")), m_name));
+    }
+    ~ReadingRole()
+    {
+        m_setup.exec(QStringLiteral("DROP OWNED BY %1").arg(m_name));
+        m_setup.exec(QStringLiteral("DROP ROLE %1").arg(m_name));
+    }
+    bool isValid() const { return m_ok; }
+    QString errorString() const { return m_setup.errorString(); }
+    // The spec with this role as the user.
+    QString spec(const QString &spec) const
+    {
+        QUrl url(spec);
+        url.setUserName(m_name);
+        url.setPassword(QString());
+        return url.toString();
+    }
+
+private:
+    PostgresTestConnection m_setup;
+    QString m_name;
+    bool m_ok = false;
+};
+
+// The spec of a session whose transactions are read-only (as on a hot standby, where PostgreSQL
+// refuses writes with SQLSTATE 25006 the same way).
+QString readOnlySession(const QString &spec)
+{
+    QUrl url(spec);
+    QUrlQuery query(url);
+    query.addQueryItem(QStringLiteral("options"),
+                       QStringLiteral("-c%20default_transaction_read_only%3Don"));
+    url.setQuery(query);
+    return url.toString();
+}
+
+} // namespace
 
 void tst_PostgresBackend::initTestCase()
 {
@@ -319,6 +376,113 @@ void tst_PostgresBackend::roleThatMayOnlyReadOpensReadOnly()
     QCOMPARE(refused->code(), PersistentMapError::Code::ReadOnly);
     QCOMPARE(rows(m_spec, QStringLiteral("SELECT count(*) FROM %1").arg(table.name())),
              (QList<QStringList>{{QStringLiteral("2")}}));
+}
+
+// A store we may read but not write follows the other writers, and refuses every write, with the
+// reason, before it reaches the server: a role granted SELECT only, a read-only session.
+void tst_PostgresBackend::readOnlyStoreFollowsWriters_data()
+{
+    QTest::addColumn<bool>("readOnlySession");
+    QTest::addColumn<QString>("reason");
+    QTest::newRow("role granted SELECT only")
+            << false << QStringLiteral("lacks INSERT, UPDATE, DELETE");
+    QTest::newRow("read-only session") << true << QStringLiteral("the session is read-only");
+}
+
+void tst_PostgresBackend::readOnlyStoreFollowsWriters()
+{
+    QFETCH(bool, readOnlySession);
+    QFETCH(QString, reason);
+    PostgresTestTable table(m_spec);
+    PersistentMap owner(std::make_unique<PostgresBackend>(table.spec()));
+    VERIFY_OK(owner.insert(QVariantHash{{QStringLiteral("a"), 1}, {QStringLiteral("b"), 2}}));
+    ReadingRole role(m_spec, {table.name(), table.name() + QStringLiteral("_changes")});
+    QVERIFY2(role.isValid(), qPrintable(role.errorString()));
+    const QString spec =
+            readOnlySession ? ::readOnlySession(table.spec()) : role.spec(table.spec());
+
+    PersistentMap reader(std::make_unique<PostgresBackend>(spec));
+    VERIFY_OK(reader.whenReady());
+    QCOMPARE(reader.status(), PersistentMap::Status::Ready);
+    QCOMPARE(reader.toHash(), (QVariantHash{{QStringLiteral("a"), 1}, {QStringLiteral("b"), 2}}));
+    for (QFuture<void> write : {reader.insert(QStringLiteral("x"), 1),
+                                reader.remove(QStringLiteral("a")), reader.clear()}) {
+        const std::optional<PersistentMapError> refused = failureOf(write);
+        QVERIFY(refused);
+        QCOMPARE(refused->code(), PersistentMapError::Code::ReadOnly);
+        QVERIFY2(refused->message().contains(reason), qPrintable(refused->message()));
+        QVERIFY2(refused->message().contains(table.name()), qPrintable(refused->message()));
+    }
+    VERIFY_OK(reader.flush());
+    QCOMPARE(reader.toHash(), (QVariantHash{{QStringLiteral("a"), 1}, {QStringLiteral("b"), 2}}));
+
+    // The owner's next writes reach the reader.
+    VERIFY_OK(owner.insert(QStringLiteral("c"), 3));
+    VERIFY_OK(owner.remove(QStringLiteral("b")));
+    QTRY_COMPARE_WITH_TIMEOUT(reader.toHash(),
+                              (QVariantHash{{QStringLiteral("a"), 1}, {QStringLiteral("c"), 3}}),
+                              10000);
+    QCOMPARE(rows(m_spec,
+                  QStringLiteral("SELECT key, value FROM %1 ORDER BY key").arg(table.name())),
+             (QList<QStringList>{{QStringLiteral("a"), QStringLiteral("1")},
+                                 {QStringLiteral("c"), QStringLiteral("3")}}));
+}
+
+// A store that lacks a table and may not create it: without the table there is nothing to read
+// (Code::ReadOnly, nothing created); a table without its change log (made by hand) is read as it
+// is, read-only, saying that it is not followed.
+void tst_PostgresBackend::readOnlyStoreWithoutItsTables_data()
+{
+    QTest::addColumn<bool>("withTable");
+    QTest::newRow("no table, read-only session") << false;
+    QTest::newRow("no change log, role granted SELECT only") << true;
+}
+
+void tst_PostgresBackend::readOnlyStoreWithoutItsTables()
+{
+    QFETCH(bool, withTable);
+    PostgresTestTable table(m_spec);
+    PostgresTestConnection setup(m_spec);
+    if (withTable) {
+        QVERIFY2(setup.exec(QStringLiteral("CREATE TABLE %1 (key TEXT PRIMARY KEY NOT NULL, "
+                                           "type TEXT NOT NULL, value TEXT NOT NULL)")
+                                    .arg(table.name())),
+                 qPrintable(setup.errorString()));
+        QVERIFY2(setup.exec(QStringLiteral("INSERT INTO %1 VALUES ('k', 'int', '7')")
+                                    .arg(table.name())),
+                 qPrintable(setup.errorString()));
+    }
+    ReadingRole role(m_spec, {table.name()});
+    QVERIFY2(!withTable || role.isValid(), qPrintable(role.errorString()));
+    const QString spec = withTable ? role.spec(table.spec()) : readOnlySession(table.spec());
+
+    PersistentMap reader(std::make_unique<PostgresBackend>(spec));
+    const std::optional<PersistentMapError> failure = loadError(reader);
+    const QString tables = QStringLiteral("SELECT count(*) FROM pg_class WHERE relname IN "
+                                          "('%1', '%1_changes')")
+                                   .arg(table.name());
+    if (!withTable) {
+        QVERIFY(failure);
+        QCOMPARE(failure->code(), PersistentMapError::Code::ReadOnly);
+        QVERIFY2(failure->message().contains(QStringLiteral("the session is read-only")),
+                 qPrintable(failure->message()));
+        QCOMPARE(reader.status(), PersistentMap::Status::Error);
+        QCOMPARE(rows(m_spec, tables), (QList<QStringList>{{QStringLiteral("0")}}));
+        return;
+    }
+    QVERIFY2(!failure, failure ? qPrintable(failure->message()) : "");
+    QCOMPARE(reader.status(), PersistentMap::Status::Ready);
+    QCOMPARE(reader.toHash(), (QVariantHash{{QStringLiteral("k"), 7}}));
+    const std::optional<PersistentMapError> refused =
+            failureOf(reader.insert(QStringLiteral("x"), 1));
+    QVERIFY(refused);
+    QCOMPARE(refused->code(), PersistentMapError::Code::ReadOnly);
+    QVERIFY2(refused->message().contains(QStringLiteral("not followed")),
+             qPrintable(refused->message()));
+    QCOMPARE(rows(m_spec, tables), (QList<QStringList>{{QStringLiteral("1")}}));
+    QCOMPARE(rows(m_spec, QStringLiteral("SELECT key, type, value FROM %1").arg(table.name())),
+             (QList<QStringList>{
+                     {QStringLiteral("k"), QStringLiteral("int"), QStringLiteral("7")}}));
 }
 
 // Keys and values built to break out of SQL quoting are stored as text, and nothing else changes.
