@@ -245,6 +245,8 @@ void SqliteBackendPrivate::takeSnapshot()
         const QString before = writerStamp(path);
         for (const QString &suffix : {QString(), QStringLiteral("-wal")}) {
             QFile source(path + suffix);
+            if (!suffix.isEmpty() && !source.exists())
+                continue; // checkpointed and removed meanwhile: the stamp differs, copied again
             errno = 0;
             if (!source.copy(copy + suffix)) {
                 const int osError = errno;
