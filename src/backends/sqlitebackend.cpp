@@ -9,19 +9,30 @@
 #include "storefiles_p.h"
 #include "valuecodec_p.h"
 
+#include <QtCore/QCoreApplication>
+#include <QtCore/QDirIterator>
 #include <QtCore/QElapsedTimer>
 #include <QtCore/QFileInfo>
+#include <QtCore/QJsonArray>
+#include <QtCore/QJsonObject>
+#include <QtCore/QMutex>
+#include <QtCore/QPluginLoader>
 #include <QtCore/QRegularExpression>
+#include <QtCore/QTemporaryDir>
 #include <QtCore/QThread>
 #include <QtCore/QUrl>
 #include <QtSql/QSqlDatabase>
+#include <QtSql/QSqlDriver>
+#include <QtSql/QSqlDriverPlugin>
 #include <QtSql/QSqlError>
 #include <QtSql/QSqlQuery>
 #include <QtSql/QSqlRecord>
 
 #include <atomic>
 #include <cerrno>
+#include <fcntl.h>
 #include <optional>
+#include <unistd.h>
 
 using namespace PersistentMapInternal;
 
@@ -55,6 +66,7 @@ public:
     void close();
     void openStore();
     void connect();
+    void takeSnapshot();
     void loadInto(StorageBackend::Loader &loader);
     void refuseWriteIfReadOnly() const
     {
@@ -66,8 +78,11 @@ public:
     // file, or its folder where SQLite needs to create PATH-wal and PATH-shm). Immutable: a
     // read-only store that nobody has open (no PATH-shm, which cannot be created): SQLite reads
     // it only with the immutable URI parameter, without locks, so it is opened again (as
-    // ReadOnly) once a writer shows up (pollChanges()).
-    enum class Access { ReadWrite, ReadOnly, Immutable };
+    // ReadOnly) once a writer shows up (pollChanges()). Snapshot: the same, but committed
+    // transactions wait in PATH-wal, which immutable ignores and SQLite reads only through a
+    // PATH-shm: a private copy of the file and its log is read instead (takeSnapshot()), and
+    // copied again when either changes.
+    enum class Access { ReadWrite, ReadOnly, Immutable, Snapshot };
 
     QString path;
     QString table;
@@ -86,22 +101,81 @@ public:
     // Read-only: published to isReadOnly() on any thread, readOnlyReason first; set once.
     std::atomic<bool> readOnly{false};
     QString readOnlyReason;
-    // Immutable: the file and its write-ahead log as they were when opened.
+    // Immutable, Snapshot: the file and its write-ahead log as they were when opened (copied).
     QString immutableStamp;
+    // Snapshot: the private folder (mode 0700) holding the copy; removed with it.
+    std::unique_ptr<QTemporaryDir> snapshot;
 };
 
 namespace {
 
-// What tells that a writer touched a store read as immutable: the file's size and time, and
-// whether a write-ahead log appeared beside it.
+// What tells that a writer touched a store read as immutable or copied: the size and time of
+// the file and of its write-ahead log (-1 while there is none).
 QString writerStamp(const QString &path)
 {
     const QFileInfo file(path);
     const QFileInfo wal(path + QStringLiteral("-wal"));
-    return QStringLiteral("%1 %2 %3")
+    return QStringLiteral("%1 %2 %3 %4")
             .arg(file.size())
             .arg(file.lastModified().toMSecsSinceEpoch())
-            .arg(wal.exists() ? wal.size() : -1);
+            .arg(wal.exists() ? wal.size() : -1)
+            .arg(wal.exists() ? wal.lastModified().toMSecsSinceEpoch() : -1);
+}
+
+// Whether PATH-wal holds frames: more than its 32-byte header (sqlite.org/fileformat2.html,
+// "WAL File Format"). Those may be committed transactions that the database file lacks.
+bool walHasFrames(const QString &path)
+{
+    return QFileInfo(path + QStringLiteral("-wal")).size() > 32;
+}
+
+// Qt reads its SQL driver plugins once per process (the QFactoryLoader of qsqldatabase.cpp). A
+// plugin folder it could not list, or a plugin it could not read, because no descriptor was
+// free, stays missing for the life of the process: isDriverAvailable("QSQLITE") is false for
+// good. Qt 6.4 cannot be made to read that list again safely: QFactoryLoader::refreshAll(),
+// which QCoreApplication runs when its library paths change, skips every folder it has listed
+// before (QDuplicateTracker by name), and a folder added under another name would be listed by
+// every plugin loader of the process, for every kind of plugin. So the QSQLITE plugin is then
+// loaded here from the same folders with QPluginLoader, which reads the file anew each time,
+// and its driver handed to QSqlDatabase::addDatabase(QSqlDriver *). nullptr: not found (now).
+QSqlDriver *sqliteDriverFromPlugin()
+{
+    static QMutex mutex;
+    static QSqlDriverPlugin *plugin = nullptr; // once loaded, kept like Qt keeps its plugins
+    const QMutexLocker locker(&mutex);
+    const QString iid = QStringLiteral(QSqlDriverFactoryInterface_iid);
+    const QStringList folders = QCoreApplication::libraryPaths();
+    for (auto folder = folders.cbegin(); !plugin && folder != folders.cend(); ++folder) {
+        QDirIterator files(*folder + QStringLiteral("/sqldrivers"), QDir::Files);
+        while (!plugin && files.hasNext()) {
+            QPluginLoader loader(files.next());
+            const QJsonObject metaData = loader.metaData();
+            if (metaData.value(QStringLiteral("IID")).toString() != iid ||
+                !metaData.value(QStringLiteral("MetaData"))
+                         .toObject()
+                         .value(QStringLiteral("Keys"))
+                         .toArray()
+                         .contains(QStringLiteral("QSQLITE")))
+                continue;
+            // The library stays loaded when the loader goes: QPluginLoader unloads only when
+            // asked to.
+            plugin = qobject_cast<QSqlDriverPlugin *>(loader.instance());
+        }
+    }
+    return plugin ? plugin->create(QStringLiteral("QSQLITE")) : nullptr;
+}
+
+// EMFILE or ENFILE when this process can open no file now, else 0: what a driver that could not
+// be loaded most likely lacked. (A descriptor on /dev/null holds no lock that closing it drops.)
+int descriptorShortage()
+{
+    errno = 0;
+    const int fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        ::close(fd);
+        return 0;
+    }
+    return errno == EMFILE || errno == ENFILE ? errno : 0;
 }
 
 } // namespace
@@ -110,9 +184,20 @@ QString writerStamp(const QString &path)
 void SqliteBackendPrivate::connect()
 {
     using Code = PersistentMapError::Code;
-    db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), connectionName);
+    if (QSqlDatabase::isDriverAvailable(QStringLiteral("QSQLITE"))) {
+        db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), connectionName);
+    } else {
+        QSqlDriver *driver = sqliteDriverFromPlugin(); // loadInto() found it
+        if (!driver)
+            store.fail(Code::OpenFailed, QStringLiteral("Qt's SQLite driver (QSQLITE) is gone"));
+        db = QSqlDatabase::addDatabase(driver, connectionName);
+    }
     QString options = QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000");
-    if (access == Access::Immutable) {
+    if (access == Access::Snapshot) {
+        takeSnapshot();
+        options += QStringLiteral(";QSQLITE_OPEN_READONLY");
+        db.setDatabaseName(snapshot->filePath(QFileInfo(path).fileName()));
+    } else if (access == Access::Immutable) {
         options += QStringLiteral(";QSQLITE_OPEN_READONLY;QSQLITE_OPEN_URI");
         db.setDatabaseName(QUrl::fromLocalFile(QFileInfo(path).absoluteFilePath())
                                    .toString(QUrl::FullyEncoded) +
@@ -138,6 +223,53 @@ void SqliteBackendPrivate::connect()
         what += QStringLiteral(" (%1)").arg(qt_error_string(osError));
     }
     store.fail(code, what, error);
+}
+
+// Copies the file and its write-ahead log into a new private folder, where SQLite may create
+// the -shm it needs to read the log (wal.html, "Read-Only Databases"); the connection opens the
+// copy, read-only. Copied again while either file changes during the copy, so that the database
+// file and the log are of one moment.
+void SqliteBackendPrivate::takeSnapshot()
+{
+    using Code = PersistentMapError::Code;
+    auto folder = std::make_unique<QTemporaryDir>(); // mode 0700: the copy stays private
+    if (!folder->isValid()) {
+        store.fail(Code::OpenFailed,
+                   QStringLiteral("cannot make a private folder for a copy of the store and its "
+                                  "write-ahead log: %1")
+                           .arg(folder->errorString()));
+    }
+    const QString copy = folder->filePath(QFileInfo(path).fileName());
+    constexpr int Attempts = 10;
+    for (int attempt = 1;; ++attempt) {
+        const QString before = writerStamp(path);
+        for (const QString &suffix : {QString(), QStringLiteral("-wal")}) {
+            QFile source(path + suffix);
+            if (!suffix.isEmpty() && !source.exists())
+                continue; // checkpointed and removed meanwhile: the stamp differs, copied again
+            errno = 0;
+            if (!source.copy(copy + suffix)) {
+                const int osError = errno;
+                store.fail(codeForOsError(osError, Code::OpenFailed),
+                           QStringLiteral("cannot copy %1 into a private folder (%2), where SQLite "
+                                          "can read its write-ahead log: %3")
+                                   .arg(path + suffix, folder->path(), source.errorString()));
+            }
+            QFile::setPermissions(copy + suffix, QFileDevice::ReadOwner | QFileDevice::WriteOwner);
+        }
+        if (writerStamp(path) == before) {
+            immutableStamp = before;
+            break;
+        }
+        if (attempt == Attempts) {
+            store.fail(Code::Locked,
+                       QStringLiteral("%1 or its write-ahead log changed during each of %2 "
+                                      "copies")
+                               .arg(path)
+                               .arg(Attempts));
+        }
+    }
+    snapshot = std::move(folder); // the previous copy goes; its connection is closed
 }
 
 // Opens the store, read-write when this user may write it (and its folder, where SQLite must
@@ -179,8 +311,9 @@ void SqliteBackendPrivate::openStore()
             access = Access::ReadOnly;
         } else if (access == Access::ReadOnly && !shmExists && (primary == 8 || primary == 14)) {
             // Read-only, SQLite can neither create PATH-shm nor open one (SQLITE_READONLY_CANTINIT,
-            // or SQLITE_CANTOPEN with ENOENT on a read-only file system).
-            access = Access::Immutable;
+            // or SQLITE_CANTOPEN with ENOENT on a read-only file system). Immutable ignores
+            // PATH-wal: when it holds transactions, a private copy is read.
+            access = walHasFrames(path) ? Access::Snapshot : Access::Immutable;
         } else {
             close();
             store.fail(code,
@@ -190,6 +323,8 @@ void SqliteBackendPrivate::openStore()
         }
         close();
     }
+    if (access != Access::Snapshot)
+        snapshot.reset(); // a writer opened it: the copy is not read any more
     if (access == Access::Immutable) {
         immutableStamp = writerStamp(path);
         if (!readOnly)
@@ -197,6 +332,12 @@ void SqliteBackendPrivate::openStore()
                                      "cannot be created), so it is read as it is, and read "
                                      "again once a writer opens it")
                               .arg(path);
+    } else if (access == Access::Snapshot && !readOnly) {
+        reason += QStringLiteral("; no process has it open (there is no %1-shm, and it cannot be "
+                                 "created) and %1-wal holds transactions that SQLite reads only "
+                                 "through one, so a private copy of both is read, and copied "
+                                 "again once either changes")
+                          .arg(path);
     }
     if (access != Access::ReadWrite && !readOnly) {
         readOnlyReason = store.label() + QStringLiteral(": ") + reason;
@@ -326,10 +467,19 @@ void SqliteBackend::loadInto(Loader &loader)
                                "not starting with a digit"));
     }
     if (!QSqlDatabase::isDriverAvailable(QStringLiteral("QSQLITE"))) {
-        d->store.fail(
-                Code::OpenFailed,
-                QStringLiteral("Qt's SQLite driver (QSQLITE) is not installed; on Debian it is in "
-                               "the package libqt6sql6-sqlite"));
+        // Qt may have missed the plugin for want of a descriptor (sqliteDriverFromPlugin()).
+        if (QSqlDriver *driver = sqliteDriverFromPlugin()) {
+            delete driver; // found: connect() makes its own
+        } else if (const int osError = descriptorShortage()) {
+            d->store.fail(Code::TooManyOpenFiles,
+                          QStringLiteral("cannot load Qt's SQLite driver (QSQLITE): no file "
+                                         "descriptor is free (%1); the next open tries again")
+                                  .arg(qt_error_string(osError)));
+        } else {
+            d->store.fail(Code::OpenFailed,
+                          QStringLiteral("Qt's SQLite driver (QSQLITE) is not installed; on "
+                                         "Debian it is in the package libqt6sql6-sqlite"));
+        }
     }
     QString fileError;
     int osError = 0;
@@ -438,9 +588,10 @@ StorageBackend::Changes SqliteBackend::pollChanges()
 {
     if (!d->open)
         return {};
-    if (d->access == SqliteBackendPrivate::Access::Immutable) {
-        // Read without locks: opened again (read-only, as the writer's PATH-shm allows now) and
-        // read whole once a writer changed anything.
+    if (d->access == SqliteBackendPrivate::Access::Immutable ||
+        d->access == SqliteBackendPrivate::Access::Snapshot) {
+        // Read without locks, or a copy: opened again (read-only, as the writer's PATH-shm allows
+        // now, or from a new copy) and read whole once a writer changed anything.
         if (writerStamp(d->path) == d->immutableStamp)
             return {};
         struct ChangesLoader : Loader

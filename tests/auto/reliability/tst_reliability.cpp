@@ -192,6 +192,7 @@ private Q_SLOTS:
     void readOnlyStoreOpensReadOnly_data();
     void readOnlyStoreOpensReadOnly();
     void readOnlyCopyWithItsWriteAheadLog();
+    void readOnlyCopyIsReadAgainWhenItChanges();
     void danglingSymbolicLinksAreNamed_data();
     void danglingSymbolicLinksAreNamed();
 
@@ -1162,7 +1163,7 @@ void tst_Reliability::readOnlyStoreOpensReadOnly()
     }
     VERIFY_OK(owner->insert(QStringLiteral("d"), QStringLiteral("4")));
     const std::optional<QStringList> skipped = reader.waitFor(QStringLiteral("changed\td\t4"));
-    QVERIFY2(!skipped, qPrintable(skipped->join(u'|')));
+    QVERIFY2(!skipped, qPrintable(skipped ? skipped->join(u'|') : QString()));
     QVERIFY(reader.quit()); // flush() of a read-only map succeeds
 
     VERIFY_OK(owner->flush());
@@ -1217,6 +1218,62 @@ void tst_Reliability::readOnlyCopyWithItsWriteAheadLog()
     }
     MapWatcherProcess reader(copy, wrapper);
     QCOMPARE(reader.nextLine(), QStringLiteral("ready 2"));
+    QVERIFY(reader.quit());
+}
+
+// The same copy, read through a private copy of its own (docs/RELIABILITY.md, promise 10), is
+// copied and read again when its files change: here a newer backup replaces them.
+void tst_Reliability::readOnlyCopyIsReadAgainWhenItChanges()
+{
+    QVERIFY(QFile::setPermissions(m_dir->path(),
+                                  QFile::permissions(m_dir->path()) | QFileDevice::ReadOther |
+                                          QFileDevice::ExeOther | QFileDevice::ReadGroup |
+                                          QFileDevice::ExeGroup));
+    const QString path = m_dir->filePath(QStringLiteral("store.db"));
+    PersistentMap owner(StorageBackend::create(path));
+    VERIFY_OK(owner.insert(QStringLiteral("a"), QStringLiteral("1")));
+    VERIFY_OK(owner.flush());
+    const QString folder = m_dir->filePath(QStringLiteral("copy"));
+    QVERIFY(QDir().mkpath(folder));
+    const QString copy = folder + QStringLiteral("/store.db");
+    const QFileDevice::Permissions readable =
+            QFileDevice::ReadOwner | QFileDevice::ReadGroup | QFileDevice::ReadOther;
+    const QFileDevice::Permissions folderReadable =
+            readable | QFileDevice::ExeOwner | QFileDevice::ExeGroup | QFileDevice::ExeOther;
+    // A backup of the store as it is now, over the previous one.
+    const auto backUp = [&] {
+        QVERIFY(QFile::setPermissions(folder, folderReadable | QFileDevice::WriteOwner));
+        for (const QString &suffix : {QString(), QStringLiteral("-wal")}) {
+            QFile::remove(copy + suffix);
+            QVERIFY(QFile::copy(path + suffix, copy + suffix));
+            QVERIFY(QFile::setPermissions(copy + suffix, readable));
+        }
+        QVERIFY(QFile::setPermissions(folder, folderReadable));
+    };
+    const auto writableAgain = qScopeGuard([&folder] {
+        QFile::setPermissions(folder, QFile::permissions(folder) | QFileDevice::WriteOwner);
+    });
+    backUp();
+    if (QTest::currentTestFailed())
+        return;
+    QStringList wrapper;
+    if (::geteuid() == 0) {
+        wrapper = {QStandardPaths::findExecutable(QStringLiteral("setpriv")),
+                   QStringLiteral("--reuid=65534"), QStringLiteral("--regid=65534"),
+                   QStringLiteral("--clear-groups")};
+        QVERIFY2(!wrapper.first().isEmpty(), "setpriv (util-linux) is needed as root");
+    }
+    MapWatcherProcess reader(copy, wrapper);
+    QCOMPARE(reader.nextLine(), QStringLiteral("ready 1"));
+
+    VERIFY_OK(owner.insert(QStringLiteral("b"), QStringLiteral("2")));
+    VERIFY_OK(owner.flush());
+    backUp();
+    if (QTest::currentTestFailed())
+        return;
+    const std::optional<QStringList> skipped = reader.waitFor(QStringLiteral("changed\tb\t2"));
+    QVERIFY2(!skipped, qPrintable(skipped ? skipped->join(u'|') : QString()));
+    QVERIFY(!QFileInfo::exists(copy + QStringLiteral("-shm"))); // nothing was written beside it
     QVERIFY(reader.quit());
 }
 
