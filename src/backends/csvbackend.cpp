@@ -911,19 +911,26 @@ QVariantHash CsvBackendPrivate::openFollowed()
     auto in = std::make_unique<QFile>(filePath);
     // Unbuffered: every read goes to the file, which another process keeps appending to.
     if (!in->open(QIODevice::ReadOnly | QIODevice::Unbuffered)) {
+        // QFile's failed open(2) is its last call: errno is still its reason. No descriptor
+        // left is TooManyOpenFiles, as for the owner, so that the application can try again.
+        const int reason = errno;
         if (!QFileInfo::exists(filePath)) {
             fail(Code::OpenFailed,
                  QStringLiteral("the file does not exist (a store opened read-only is never "
                                 "created)"));
         }
-        fail(Code::OpenFailed, QStringLiteral("cannot read the file: ") + in->errorString());
+        fail(codeForOsError(reason, Code::OpenFailed),
+             QStringLiteral("cannot read the file: ") + in->errorString());
     }
     FileStamp stamp; // before reading: a file that grows meanwhile is read again at the next poll
     if (!stampOfOpenFile(*in, &stamp))
         fail(Code::OpenFailed, QStringLiteral("cannot read the file's status"));
+    errno = 0;
     const QByteArray data = in->readAll();
-    if (in->error() != QFileDevice::NoError)
-        fail(Code::OpenFailed, QStringLiteral("cannot read the file: ") + in->errorString());
+    if (in->error() != QFileDevice::NoError) {
+        fail(codeForOsError(errno, Code::OpenFailed),
+             QStringLiteral("cannot read the file: ") + in->errorString());
+    }
     QVariantHash entries;
     const Parsed parsed = parse(data, Position(), [&](const CsvRecord &row) {
         if (std::optional<QVariant> value = decodeRow(row))
