@@ -84,6 +84,9 @@ struct Replay
     bool torn = false; // a crash left an unfinished write at the end
     bool marked = false; // the library has appended to the file (Position::marked)
     bool lineBreakMissing = false; // the file ends with a whole last line without a line break
+    // No header was read: the file holds no record (empty, a byte order mark or blank lines
+    // alone) or a header cut off by a crash.
+    bool headerMissing = false;
     QByteArray tornBytes; // that write's bytes: the file from the last complete write on
     QString tornWarning; // what was dropped, for the warning
 };
@@ -111,6 +114,7 @@ struct Parsed
     QByteArray tornText;
     qsizetype batchLine = 0; // when not 0, the data ends inside the batch that starts here
     qsizetype batchRows = 0; // the rows of that batch that are there
+    bool header = false; // the header was read (or read before `from`)
 };
 
 // Tells, without reading it, whether a file changed: which file the path names (the owner's
@@ -214,8 +218,6 @@ public:
     // The row's value; nullopt for a removal. A value this process cannot decode is an
     // UndecodedValue: kept, and written back unchanged by a rewrite.
     std::optional<QVariant> decodeRow(const CsvRecord &row) const;
-    // Whether a row's type is known and its value parses (a removal does), without throwing.
-    static bool decodes(const CsvRecord &row);
     Replay replay(const QByteArray &data) const;
     Replay readFile() const;
     QString keepTornBytes(const QByteArray &bytes) const;
@@ -260,6 +262,8 @@ public:
     qint64 goodSize = 0;
     // The file has a batch row (Position::marked): appends need none to mark it.
     bool marked = false;
+    // The file holds no header (Replay::headerMissing): the next append writes it first.
+    bool headerMissing = false;
     // The file ends with a whole last line without a line break, taken as a record: the next
     // append adds the line break first, so as not to glue its rows onto that line.
     bool lineBreakMissing = false;
@@ -310,19 +314,23 @@ Parsed CsvBackendPrivate::parse(const QByteArray &data, Position from,
         result.end =
                 Position{from.offset + data.size(), last.line + text.count('\n'), marked, true};
     };
-    auto notWrittenByUs = [this] {
+    // The header's line: 1, or later after blank lines.
+    auto notWrittenByUs = [this](qsizetype line) {
         fail(Code::Corrupt,
-             QStringLiteral("line 1: the header is not key,type,value; this file was not "
-                            "written by PersistentMap"));
+             QStringLiteral("line %1: the header is not key,type,value; this file was not "
+                            "written by PersistentMap")
+                     .arg(line));
     };
     CsvReader::Result next = reader.next(&record);
+    result.header = from.line != 1;
     if (from.line == 1) {
         if (next == CsvReader::Result::Record) {
             if (record.fields !=
                 QStringList{QStringLiteral("key"), QStringLiteral("type"),
                             QStringLiteral("value")}) {
-                notWrittenByUs();
+                notWrittenByUs(record.line);
             }
+            result.header = true;
             advance();
             next = reader.next(&record);
         } else if (next == CsvReader::Result::TornTail) {
@@ -332,13 +340,15 @@ Parsed CsvBackendPrivate::parse(const QByteArray &data, Position from,
                         QStringList{QStringLiteral("key"), QStringLiteral("type"),
                                     QStringLiteral("value")}) {
                 acceptLastRecord(last); // the whole header: nothing is lost either way
+                result.header = true;
                 return result;
             }
             // A first line without a line break is a header cut off by a crash only if it is
             // the start of our header: otherwise it is someone's one-line file, which must not
-            // be taken for an empty store and overwritten.
-            if (!header.startsWith(data.mid(reader.consumed())))
-                notWrittenByUs();
+            // be taken for an empty store and overwritten. A lone CR is a blank line (below).
+            const QByteArray first = reader.tornText();
+            if (!header.startsWith(first) && first != "\r")
+                notWrittenByUs(reader.tornLine());
         }
     }
     // Rows of an unfinished batch: applied only once the whole batch has been read.
@@ -390,12 +400,19 @@ Parsed CsvBackendPrivate::parse(const QByteArray &data, Position from,
         // when it cannot be a write of the library's cut off by a crash: outside a batch, in a
         // file the library has not appended to (no batch row: each append ends with a line
         // break, and the first one to a file is a batch), or one another program changed
-        // while this owner had it open; and only a whole record of three fields that decodes.
+        // while this owner had it open; and only a whole record of three fields after the
+        // header (on the first line, `key,type,va` is a header cut off). Its value counts for
+        // nothing: one this process cannot read is kept like on any other line (decodeOrKeep()),
+        // where a torn tail would move it out of the store.
         // Anything else is a torn tail, kept aside by the owner.
         CsvRecord last;
-        if (!batchExpected && (!marked || lastLineIsForeign) &&
-            reader.lastRecordWithoutLineBreak(&last) && last.fields.size() == 3 &&
-            last.fields.at(1) != batchTag() && decodes(last)) {
+        if (!batchExpected && reader.tornText() == "\r") {
+            // A blank last line without its LF: never a write of the library's (its lines
+            // never start with a CR), and nothing to apply. The owner adds the LF.
+            result.end = Position{from.offset + data.size(), reader.tornLine(), marked, true};
+        } else if (!batchExpected && result.header && (!marked || lastLineIsForeign) &&
+                   reader.lastRecordWithoutLineBreak(&last) && last.fields.size() == 3 &&
+                   last.fields.at(1) != batchTag()) {
             apply(last);
             ++result.rows;
             acceptLastRecord(last);
@@ -409,15 +426,6 @@ Parsed CsvBackendPrivate::parse(const QByteArray &data, Position from,
     else
         result.batchLine = 0;
     return result;
-}
-
-bool CsvBackendPrivate::decodes(const CsvRecord &row)
-{
-    if (row.fields.at(1) == removedTag())
-        return true;
-    QVariant value;
-    QString error;
-    return decodeValue(row.fields.at(1), row.fields.at(2), &value, &error);
 }
 
 std::optional<QVariant> CsvBackendPrivate::decodeRow(const CsvRecord &row) const
@@ -441,6 +449,7 @@ Replay CsvBackendPrivate::replay(const QByteArray &data) const
     result.goodSize = parsed.end.offset;
     result.marked = parsed.end.marked;
     result.lineBreakMissing = parsed.end.lineBreakMissing;
+    result.headerMissing = !parsed.header;
     result.torn = parsed.tornLine || parsed.batchLine;
     if (result.torn)
         result.tornBytes = data.mid(parsed.end.offset);
@@ -584,13 +593,17 @@ void CsvBackendPrivate::prepareAppend()
                  QStringLiteral("cannot cut the file back to its last complete write: ") + error);
         }
     }
-    if (goodSize == 0) // a header torn by a crash
-        append(header);
     // Appends use LF, whatever the file's line ends: this library, RFC 4180 readers and
     // spreadsheets read the mix, and a last line ending in a lone CR becomes CRLF.
     if (lineBreakMissing) {
         append(QByteArrayLiteral("\n"));
         lineBreakMissing = false;
+    }
+    // A header torn by a crash (cut off above), or a file with no record: a byte order mark or
+    // blank lines alone, which are kept before it.
+    if (headerMissing) {
+        append(header);
+        headerMissing = false;
     }
     lastLineIsForeign = false;
 }
@@ -701,6 +714,7 @@ void CsvBackendPrivate::rewrite(const QVariantHash &entries)
     goodSize = data.size();
     marked = false; // written whole: no append to tell apart until the next one, a batch
     lineBreakMissing = false;
+    headerMissing = false;
     lastLineIsForeign = false;
     unsyncedFolder = target; // the rename is done; it is not yet durable
     if (syncParentFolder(target, &error))
@@ -757,6 +771,7 @@ QVariantHash CsvBackendPrivate::takeOver()
     rows = replay.rows;
     marked = replay.marked;
     lineBreakMissing = replay.lineBreakMissing;
+    headerMissing = replay.headerMissing;
     renameRefused.clear();
     compactionDelayedUntil = 0;
     unsyncedFolder = filePath;
@@ -769,8 +784,10 @@ QVariantHash CsvBackendPrivate::takeOver()
     // A torn tail stays until the first write cuts it off (prepareAppend()): opening a store
     // changes nothing in it.
     goodSize = replay.torn ? replay.goodSize : opened.size;
-    if (opened.size == 0)
+    if (opened.size == 0) {
         append(header);
+        headerMissing = false;
+    }
     noteOwnWrite();
     return replay.entries;
 }
@@ -894,19 +911,26 @@ QVariantHash CsvBackendPrivate::openFollowed()
     auto in = std::make_unique<QFile>(filePath);
     // Unbuffered: every read goes to the file, which another process keeps appending to.
     if (!in->open(QIODevice::ReadOnly | QIODevice::Unbuffered)) {
+        // QFile's failed open(2) is its last call: errno is still its reason. No descriptor
+        // left is TooManyOpenFiles, as for the owner, so that the application can try again.
+        const int reason = errno;
         if (!QFileInfo::exists(filePath)) {
             fail(Code::OpenFailed,
                  QStringLiteral("the file does not exist (a store opened read-only is never "
                                 "created)"));
         }
-        fail(Code::OpenFailed, QStringLiteral("cannot read the file: ") + in->errorString());
+        fail(codeForOsError(reason, Code::OpenFailed),
+             QStringLiteral("cannot read the file: ") + in->errorString());
     }
     FileStamp stamp; // before reading: a file that grows meanwhile is read again at the next poll
     if (!stampOfOpenFile(*in, &stamp))
         fail(Code::OpenFailed, QStringLiteral("cannot read the file's status"));
+    errno = 0;
     const QByteArray data = in->readAll();
-    if (in->error() != QFileDevice::NoError)
-        fail(Code::OpenFailed, QStringLiteral("cannot read the file: ") + in->errorString());
+    if (in->error() != QFileDevice::NoError) {
+        fail(codeForOsError(errno, Code::OpenFailed),
+             QStringLiteral("cannot read the file: ") + in->errorString());
+    }
     QVariantHash entries;
     const Parsed parsed = parse(data, Position(), [&](const CsvRecord &row) {
         if (std::optional<QVariant> value = decodeRow(row))
@@ -917,7 +941,9 @@ QVariantHash CsvBackendPrivate::openFollowed()
     followed = std::move(in);
     followedStamp = stamp;
     seen = stamp;
-    applied = parsed.end;
+    // Without a header read (a file of blank lines, or only a CR, so far), the next poll reads
+    // from the start again: the header is checked only there.
+    applied = parsed.header ? parsed.end : Position();
     return entries;
 }
 
@@ -971,7 +997,9 @@ StorageBackend::Changes CsvBackendPrivate::readAppended(qint64 size)
             entries.append(std::move(entry));
         }
     });
-    applied = parsed.end;
+    // Without a header read (a file of blank lines, or only a CR, so far), the next poll reads
+    // from the start again: the header is checked only there.
+    applied = parsed.header ? parsed.end : Position();
     StorageBackend::Changes changes;
     changes.entries.reserve(entries.size());
     for (const WriteBatch::Entry &entry : std::as_const(entries)) {

@@ -58,6 +58,25 @@ CsvReader::CsvReader(const QByteArray &data, qsizetype firstLine)
 {
     if (firstLine == 1 && m_data.startsWith("\xEF\xBB\xBF")) // a BOM, as spreadsheets write it
         m_pos = m_consumed = 3;
+    skipBlankLines();
+}
+
+// RFC 4180's grammar reads an empty line as a record of one empty field; editors leave them at
+// the end of a file or between rows, and spreadsheets and Python's csv module skip them. So does
+// the reader, as whole lines (LF or CRLF) it consumes: a line of spaces is a field.
+void CsvReader::skipBlankLines()
+{
+    const qsizetype size = m_data.size();
+    for (;;) {
+        if (m_pos < size && m_data.at(m_pos) == '\n')
+            m_pos += 1;
+        else if (m_pos + 1 < size && m_data.at(m_pos) == '\r' && m_data.at(m_pos + 1) == '\n')
+            m_pos += 2;
+        else
+            return;
+        m_consumed = m_pos;
+        ++m_line;
+    }
 }
 
 CsvReader::Result CsvReader::fail(qsizetype line, const QString &what)
@@ -80,6 +99,9 @@ CsvReader::Result CsvReader::next(CsvRecord *record)
         m_tornLine = startLine;
         return Result::TornTail;
     };
+    // A lone CR left: a blank last line without its LF (half a CRLF), no record.
+    if (data[m_pos] == '\r' && m_pos + 1 == size)
+        return torn();
 
     for (;;) {
         QByteArray field;
@@ -160,6 +182,7 @@ CsvReader::Result CsvReader::next(CsvRecord *record)
         ++m_pos; // '\n'
         ++m_line;
         m_consumed = m_pos;
+        skipBlankLines();
         return Result::Record;
     }
 }

@@ -2,8 +2,8 @@
 // SPDX-FileCopyrightText: 2026 The persistent-map authors
 
 // RFC 4180 CSV records for CsvBackend: a writer that quotes only where needed and a reader that
-// reports errors with the line they are on and tells a record torn by a crash (the file ends
-// inside its last line) from a damaged file.
+// reports errors with the line they are on, skips blank lines, and tells a record torn by a crash
+// (the file ends inside its last line) from a damaged file.
 #ifndef CSVFORMAT_P_H
 #define CSVFORMAT_P_H
 
@@ -32,17 +32,19 @@ public:
         TornTail, // the data ends inside its last record (in a quoted value that may span lines,
                   // or before the record's line break): a torn final write, or, when
                   // lastRecordWithoutLineBreak() gives one, maybe a whole last record that
-                  // RFC 4180 allows without a line break; the caller tells which
+                  // RFC 4180 allows without a line break; the caller tells which. A lone CR
+                  // (tornText() "\r") is a blank last line without its LF.
         Error // errorString() says what is wrong, starting with the line number
     };
 
     // data holds a file's bytes from the start of line firstLine on; a byte order mark is
-    // skipped only at the start of the file (line 1).
+    // skipped only at the start of the file (line 1). Blank lines (LF or CRLF alone) are no
+    // records: skipped, and consumed with the record before them (or at the start).
     explicit CsvReader(const QByteArray &data, qsizetype firstLine = 1);
 
     Result next(CsvRecord *record);
     QString errorString() const { return m_error; }
-    // Bytes up to and including the last complete record.
+    // Bytes up to and including the last complete record and the blank lines after it.
     qsizetype consumed() const { return m_consumed; }
     // After Record: the line on which the next record starts.
     qsizetype nextLine() const { return m_line; }
@@ -57,6 +59,7 @@ public:
 
 private:
     Result fail(qsizetype line, const QString &what);
+    void skipBlankLines();
 
     const QByteArray m_data;
     qsizetype m_pos = 0;

@@ -2,9 +2,10 @@
 // SPDX-FileCopyrightText: 2026 The persistent-map authors
 
 // libFuzzer target for CsvReader (src/internal/csvformat.cpp): any bytes are read until End,
-// TornTail or Error without a memory error, the reader's invariants hold, every record it
-// returns, written again with appendCsvRecord, reads back equal, and a torn tail that it gives as a
-// last record without a line break reads as that record once CsvBackend adds the line break.
+// TornTail or Error without a memory error, the reader's invariants hold (blank lines are no
+// records, and are consumed with the record before them), every record it returns, written again
+// with appendCsvRecord, reads back equal, and a torn tail that it gives as a last record without
+// a line break reads as that record once CsvBackend adds the line break.
 #include "csvformat_p.h"
 
 #include <QtCore/QList>
@@ -36,13 +37,27 @@ qsizetype lineAt(const QByteArray &data, qsizetype offset)
     return 1 + std::count(data.cbegin(), data.cbegin() + offset, '\n');
 }
 
+// Where the first record starts: after a BOM and the blank lines (LF or CRLF) that follow.
+qsizetype startOfRecords(const QByteArray &data)
+{
+    qsizetype pos = data.startsWith("\xEF\xBB\xBF") ? 3 : 0;
+    for (;;) {
+        if (data.mid(pos, 1) == "\n")
+            pos += 1;
+        else if (data.mid(pos, 2) == "\r\n")
+            pos += 2;
+        else
+            return pos;
+    }
+}
+
 // Reads every record, checking what holds for any input; returns the result that ended it.
 Result readAll(const QByteArray &data, QList<CsvRecord> *records, CsvReader **out = nullptr)
 {
     auto *reader = new CsvReader(data);
-    const bool bom = data.startsWith("\xEF\xBB\xBF");
     qsizetype previousEnd = reader->consumed();
-    check(previousEnd == (bom ? 3 : 0), "consumed() does not start after the BOM");
+    check(previousEnd == startOfRecords(data),
+          "consumed() does not start after the BOM and the blank lines");
     Result result;
     for (;;) {
         CsvRecord record;
@@ -54,6 +69,9 @@ Result readAll(const QByteArray &data, QList<CsvRecord> *records, CsvReader **ou
         check(reader->consumed() <= data.size(), "consumed() past the end");
         check(data.at(reader->consumed() - 1) == '\n', "a record that does not end with LF");
         check(record.line == lineAt(data, previousEnd), "wrong line number for a record");
+        // Blank lines are no records: one that looks like a blank line is a quoted empty field.
+        check(record.fields != QStringList{QString()} || data.at(previousEnd) == '"',
+              "a blank line read as a record");
         previousEnd = reader->consumed();
         records->append(record);
     }

@@ -170,9 +170,12 @@ private Q_SLOTS:
     void blankLinesOfAPersonsFile_data();
     void blankLinesOfAPersonsFile();
     void byteOrderMarkAloneIsAnEmptyStore();
+    void fileWithoutRecordsGetsItsHeader_data();
+    void fileWithoutRecordsGetsItsHeader();
     void everyCutOfAnAppendIsTornOrWhole_data();
     void everyCutOfAnAppendIsTornOrWhole();
     void lastLineAddedWhileOpenIsKept();
+    void unreadableLastLineAddedWhileOpenIsKept();
     void readOnlyFollowsALastLineWithoutLineBreak();
     void lockedBySecondProcess();
     void lockedInSameProcess();
@@ -402,8 +405,9 @@ void tst_CsvBackend::corruptFileIsLeftUntouched_data()
             << good + "b,string\n" + after << 3 << QStringLiteral("2 fields instead of 3");
     QTest::newRow("too many fields")
             << good + "b,string,x,y\n" + after << 3 << QStringLiteral("4 fields instead of 3");
-    QTest::newRow("empty line") << good + "\n" + after << 3
-                                << QStringLiteral("1 fields instead of 3");
+    // A blank line is skipped (blankLinesOfAPersonsFile); a line of spaces is one field.
+    QTest::newRow("line of spaces")
+            << good + "  \n" + after << 3 << QStringLiteral("1 fields instead of 3");
     // A value that does not decode (an unknown tag, bad base64, "abc" as an int) is no damage
     // of the file: it is kept, and the store opens (tst_undecoded::damagedCsvValuesAreKept).
     QTest::newRow("quote in unquoted field") << good + "b,str\"ing,x\n" + after << 3
@@ -603,6 +607,13 @@ void tst_CsvBackend::rfc4180Files_data()
     QTest::newRow("header only, no line break") << QByteArray("key,type,value") << QVariantHash();
     QTest::newRow("quoted header only, no line break")
             << QByteArray("\"key\",\"type\",\"value\"") << QVariantHash();
+    QTest::newRow("blank lines before the header, after a BOM")
+            << QByteArray("\xEF\xBB\xBF\n\r\nkey,type,value\ngreeting,string,hello\nruns,int,2\n")
+            << two;
+    QTest::newRow("blank last line without its LF")
+            << QByteArray("key,type,value\r\ngreeting,string,hello\r\nruns,int,2\r\n\r") << two;
+    QTest::newRow("blank lines, then a last line without a line break")
+            << QByteArray("key,type,value\n\ngreeting,string,hello\n\r\n\nruns,int,2") << two;
 }
 
 void tst_CsvBackend::rfc4180Files()
@@ -728,6 +739,52 @@ void tst_CsvBackend::byteOrderMarkAloneIsAnEmptyStore()
     QCOMPARE(map.value(QStringLiteral("greeting")), QVariant(QStringLiteral("hello")));
 }
 
+void tst_CsvBackend::fileWithoutRecordsGetsItsHeader_data()
+{
+    QTest::addColumn<QByteArray>("content");
+    QTest::newRow("BOM and a blank line") << QByteArray("\xEF\xBB\xBF\n");
+    QTest::newRow("blank lines") << QByteArray("\n\r\n");
+    QTest::newRow("BOM and a lone CR") << QByteArray("\xEF\xBB\xBF\r");
+}
+
+// A file with no record (a BOM, blank lines) is an empty store, like an empty file: the first
+// write adds the header after what is there (a line break first after a lone CR), and a follower
+// that opened it reads the header and the rows.
+void tst_CsvBackend::fileWithoutRecordsGetsItsHeader()
+{
+    QFETCH(QByteArray, content);
+    QVERIFY(writeBytes(m_path, content));
+    QTest::failOnWarning(QRegularExpression(QStringLiteral(".")));
+    CsvBackend follower(m_path, ReadOnly);
+    QVariantHash known;
+    std::optional<PersistentMapError> error = thrownBy([&] { known = follower.loadAll(); });
+    QVERIFY2(!error, error ? qPrintable(error->message()) : "");
+    QCOMPARE(known, QVariantHash());
+    QVariantHash loaded{{QStringLiteral("not"), QStringLiteral("loaded")}};
+    QByteArray afterOpen;
+    error = thrownBy([&] {
+        CsvBackend owner(m_path);
+        loaded = owner.loadAll();
+        afterOpen = readBytes(m_path);
+        owner.save(QStringLiteral("greeting"), QStringLiteral("hello"));
+    });
+    QVERIFY2(!error, error ? qPrintable(error->message()) : "");
+    QCOMPARE(loaded, QVariantHash());
+    QCOMPARE(afterOpen, content); // opening writes nothing
+    const QByteArray lineBreak = content.endsWith('\r') ? QByteArray("\n") : QByteArray();
+    QCOMPARE(readBytes(m_path),
+             content + lineBreak + header + firstAppend + "greeting,string,hello\n");
+    const QVariantHash one{{QStringLiteral("greeting"), QStringLiteral("hello")}};
+    error = thrownBy([&] {
+        applyChanges(known, follower.pollChanges());
+        CsvBackend reopened(m_path);
+        loaded = reopened.loadAll();
+    });
+    QVERIFY2(!error, error ? qPrintable(error->message()) : "");
+    QCOMPARE(known, one);
+    QCOMPARE(loaded, one);
+}
+
 // Every way a crash can cut this library's append (every byte count) opens as the store before
 // it, with the cut bytes kept aside, or, when the append is all there, with it: never with a
 // value cut short (`k,int,12` of `k,int,123`), and never without the person's last line. On a
@@ -824,6 +881,24 @@ void tst_CsvBackend::lastLineAddedWhileOpenIsKept()
     QTRY_COMPARE_WITH_TIMEOUT(map.value(QStringLiteral("b")), QVariant(5), 20000);
     QVERIFY(!failureOf(map.insert(QStringLiteral("c"), 3)));
     QCOMPARE(readBytes(m_path), header + firstAppend + "a,int,1\nb,int,5\nc,int,3\n");
+    QCOMPARE(QDir(m_dir->path()).entryList({QStringLiteral("store.csv.torn-*")}), QStringList());
+}
+
+// The same with a value this process cannot read: another program's line is kept as any row
+// whose value does not read (reported, kept byte for byte), not cut off as a torn write.
+void tst_CsvBackend::unreadableLastLineAddedWhileOpenIsKept()
+{
+    PersistentMap map(std::make_unique<CsvBackend>(m_path));
+    QVERIFY(!loadError(map));
+    QVERIFY(!failureOf(map.insert(QStringLiteral("a"), 1)));
+    QSignalSpy errors(&map, &PersistentMap::errorOccurred);
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("changed in place")));
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("key 'b'.*futuretype")));
+    QVERIFY(appendBytes(m_path, "b,futuretype,xyz"));
+    QTRY_VERIFY_WITH_TIMEOUT(!errors.isEmpty(), 20000);
+    QVERIFY(!map.contains(QStringLiteral("b")));
+    QVERIFY(!failureOf(map.insert(QStringLiteral("c"), 3)));
+    QCOMPARE(readBytes(m_path), header + firstAppend + "a,int,1\nb,futuretype,xyz\nc,int,3\n");
     QCOMPARE(QDir(m_dir->path()).entryList({QStringLiteral("store.csv.torn-*")}), QStringList());
 }
 
@@ -1241,7 +1316,7 @@ void tst_CsvBackend::readOnlyWhileTheOwnerWrites()
         ++polls;
     }
     QVERIFY(writer->wait()); // before anything can return: the writer uses this frame
-    QVERIFY2(!error, qPrintable(error->message()));
+    QVERIFY2(!error, error ? qPrintable(error->message()) : "");
     applyChanges(known, follower.pollChanges());
     COMPARE_CONTENT(known, expected);
     qInfo("%d polls, %d after a compaction", polls, reloads);

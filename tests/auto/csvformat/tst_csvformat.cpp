@@ -51,6 +51,9 @@ private Q_SLOTS:
     void lastRecordWithoutLineBreak();
     void crlfAccepted();
     void bomSkipped();
+    void blankLinesSkipped_data();
+    void blankLinesSkipped();
+    void blankLastLineWithoutLineFeed();
     void emptyInput();
 };
 
@@ -347,6 +350,72 @@ void tst_CsvFormat::bomSkipped()
     CsvRecord r;
     QCOMPARE(inner.next(&r), Result::Record);
     QCOMPARE(r.fields.at(1), QString(QChar(0xFEFF)) + QStringLiteral("b"));
+}
+
+void tst_CsvFormat::blankLinesSkipped_data()
+{
+    QTest::addColumn<QByteArray>("data");
+    QTest::addColumn<QList<int>>("lines"); // the line of each record
+    QTest::newRow("at the end") << QByteArray("key,type,value\na,int,1\n\n") << QList<int>{1, 2};
+    QTest::newRow("at the end, CRLF")
+            << QByteArray("key,type,value\r\na,int,1\r\n\r\n") << QList<int>{1, 2};
+    QTest::newRow("several between rows")
+            << QByteArray("key,type,value\n\n\r\n\na,int,1\n") << QList<int>{1, 5};
+    QTest::newRow("at the start, after a BOM")
+            << QByteArray("\xEF\xBB\xBF\n\r\nkey,type,value\na,int,1\n") << QList<int>{3, 4};
+    QTest::newRow("blank lines alone") << QByteArray("\n\r\n\n") << QList<int>{};
+    QTest::newRow("after a multi-line value")
+            << QByteArray("key,type,value\na,string,\"x\n\ny\"\n\nb,int,2\n")
+            << QList<int>{1, 2, 6};
+}
+
+// RFC 4180's grammar reads a blank line as a record of one empty field; spreadsheets and
+// Python's csv module skip it, and so does the reader: no record, consumed, counted in the line
+// numbers. Inside quotes an empty line is part of the value.
+void tst_CsvFormat::blankLinesSkipped()
+{
+    QFETCH(QByteArray, data);
+    QFETCH(QList<int>, lines);
+    CsvReader reader(data);
+    QList<CsvRecord> records;
+    QCOMPARE(readAll(reader, &records), Result::End);
+    QCOMPARE(reader.consumed(), data.size());
+    QList<int> got;
+    for (const CsvRecord &record : std::as_const(records)) {
+        QCOMPARE(record.fields.size(), 3);
+        got.append(int(record.line));
+    }
+    QCOMPARE(got, lines);
+    if (data.contains('"'))
+        QCOMPARE(records.at(1).fields.at(2), QStringLiteral("x\n\ny"));
+
+    // A line of spaces or a quoted empty field is a record, not a blank line.
+    CsvReader spaces(QByteArray("a,b,c\n \n\"\"\n"));
+    CsvRecord r;
+    QCOMPARE(spaces.next(&r), Result::Record);
+    QCOMPARE(spaces.next(&r), Result::Record);
+    QCOMPARE(r.fields, QStringList{QStringLiteral(" ")});
+    QCOMPARE(spaces.next(&r), Result::Record);
+    QCOMPARE(r.fields, QStringList{QString()});
+}
+
+// A lone CR at the very end after a complete record: half of a blank CRLF line. No record; the
+// LF the backend adds before it appends makes it a blank line.
+void tst_CsvFormat::blankLastLineWithoutLineFeed()
+{
+    const QByteArray data("key,type,value\r\na,int,1\r\n\r");
+    CsvReader reader(data);
+    QList<CsvRecord> records;
+    QCOMPARE(readAll(reader, &records), Result::TornTail);
+    QCOMPARE(records.size(), 2);
+    QCOMPARE(reader.tornText(), QByteArray("\r"));
+    QCOMPARE(reader.tornLine(), 3);
+    CsvRecord last;
+    QVERIFY(!reader.lastRecordWithoutLineBreak(&last));
+    CsvReader completed(data + '\n');
+    records.clear();
+    QCOMPARE(readAll(completed, &records), Result::End);
+    QCOMPARE(records.size(), 2);
 }
 
 void tst_CsvFormat::emptyInput()
