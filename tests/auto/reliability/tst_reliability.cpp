@@ -149,6 +149,46 @@ private:
 
 } // namespace
 
+// The command that runs mapwatcher as nobody (uid 65534): MapWatcherProcess appends the
+// watcher's path and the spec. nobody cannot reach a build tree inside a private folder (a fresh
+// clone in `mktemp -d`, mode 0700), so the watcher and the library run from copies in a folder
+// everyone may read; Qt comes from the system. Empty, and *why, when that cannot be arranged.
+QStringList asNobody(QString *why)
+{
+    static QTemporaryDir copies; // removed at exit
+    static bool ready = false;
+    const QString setpriv = QStandardPaths::findExecutable(QStringLiteral("setpriv"));
+    if (setpriv.isEmpty()) {
+        *why = QStringLiteral("setpriv (util-linux) is needed as root");
+        return {};
+    }
+    if (!ready) {
+        const QFileDevice::Permissions everyone = QFileDevice::ReadOwner | QFileDevice::WriteOwner |
+                QFileDevice::ExeOwner | QFileDevice::ReadGroup | QFileDevice::ExeGroup |
+                QFileDevice::ReadOther | QFileDevice::ExeOther;
+        const QString watcher = copies.filePath(QStringLiteral("mapwatcher"));
+        const QString library = copies.filePath(QStringLiteral(PERSISTENTMAP_SONAME));
+        ready = copies.isValid() && QFile::setPermissions(copies.path(), everyone) &&
+                QFile::copy(QStringLiteral(MAPWATCHER_PATH), watcher) &&
+                QFile::copy(QStringLiteral(PERSISTENTMAP_LIBRARY_PATH), library) &&
+                QFile::setPermissions(watcher, everyone) &&
+                QFile::setPermissions(library, everyone);
+        if (!ready) {
+            *why = QStringLiteral("cannot copy mapwatcher and the library to %1")
+                           .arg(copies.path());
+            return {};
+        }
+    }
+    // $0 is the build tree's watcher (not used), $1 the spec.
+    return {setpriv,
+            QStringLiteral("--reuid=65534"),
+            QStringLiteral("--regid=65534"),
+            QStringLiteral("--clear-groups"),
+            QStringLiteral("sh"),
+            QStringLiteral("-c"),
+            QStringLiteral("LD_LIBRARY_PATH='%1' exec '%1/mapwatcher' \"$1\"").arg(copies.path())};
+}
+
 class tst_Reliability : public QObject
 {
     Q_OBJECT
@@ -1108,10 +1148,9 @@ void tst_Reliability::readOnlyStoreOpensReadOnly()
     if (how == u"user") {
         if (::geteuid() == 0) {
             // Root may write anything: the reader runs as nobody.
-            wrapper = {QStandardPaths::findExecutable(QStringLiteral("setpriv")),
-                       QStringLiteral("--reuid=65534"), QStringLiteral("--regid=65534"),
-                       QStringLiteral("--clear-groups")};
-            QVERIFY2(!wrapper.first().isEmpty(), "setpriv (util-linux) is needed as root");
+            QString why;
+            wrapper = asNobody(&why);
+            QVERIFY2(!wrapper.isEmpty(), qPrintable(why));
         } else {
             // Not root: the folder and the file become read-only for this user instead.
             QVERIFY(QFile::setPermissions(folder, QFileDevice::ReadOwner | QFileDevice::ExeOwner));
@@ -1211,10 +1250,9 @@ void tst_Reliability::readOnlyCopyWithItsWriteAheadLog()
     });
     if (::geteuid() == 0) {
         // Root may write anything: the reader runs as nobody.
-        wrapper = {QStandardPaths::findExecutable(QStringLiteral("setpriv")),
-                   QStringLiteral("--reuid=65534"), QStringLiteral("--regid=65534"),
-                   QStringLiteral("--clear-groups")};
-        QVERIFY2(!wrapper.first().isEmpty(), "setpriv (util-linux) is needed as root");
+        QString why;
+        wrapper = asNobody(&why);
+        QVERIFY2(!wrapper.isEmpty(), qPrintable(why));
     }
     MapWatcherProcess reader(copy, wrapper);
     QCOMPARE(reader.nextLine(), QStringLiteral("ready 2"));
@@ -1258,10 +1296,9 @@ void tst_Reliability::readOnlyCopyIsReadAgainWhenItChanges()
         return;
     QStringList wrapper;
     if (::geteuid() == 0) {
-        wrapper = {QStandardPaths::findExecutable(QStringLiteral("setpriv")),
-                   QStringLiteral("--reuid=65534"), QStringLiteral("--regid=65534"),
-                   QStringLiteral("--clear-groups")};
-        QVERIFY2(!wrapper.first().isEmpty(), "setpriv (util-linux) is needed as root");
+        QString why;
+        wrapper = asNobody(&why);
+        QVERIFY2(!wrapper.isEmpty(), qPrintable(why));
     }
     MapWatcherProcess reader(copy, wrapper);
     QCOMPARE(reader.nextLine(), QStringLiteral("ready 1"));
