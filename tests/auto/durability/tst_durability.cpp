@@ -95,7 +95,14 @@ void tst_Durability::flushKeepsSqliteLocks()
     const int before = locksHeldOn(path);
     QVERIFY2(before > 0, "SQLite holds no lock on the database in WAL mode (test premise)");
     QVERIFY(!failureOf(map.flush()));
-    QCOMPARE(locksHeldOn(path), before);
+    // The bug dropped every lock (a close() removes all of the process's POSIX locks on the
+    // file): none were left. Not an exact count: under load SQLite was seen holding a second,
+    // transient lock when `before` was read (2 before, 1 after; twice in loaded ctest runs, with
+    // polls off), which a flush cannot be blamed for.
+    const int after = locksHeldOn(path);
+    QVERIFY2(after > 0 && after <= before,
+             qPrintable(
+                     QStringLiteral("%1 locks before the flush, %2 after").arg(before).arg(after)));
     QVERIFY(SyscallFaults::syncs() > 0); // it did sync
 }
 
