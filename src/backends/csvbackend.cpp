@@ -5,6 +5,7 @@
 
 #include "csvformat_p.h"
 #include "persistentmaperror.h"
+#include "readonlystate_p.h"
 #include "storefiles_p.h"
 #include "storelock_p.h"
 #include "undecodedvalue_p.h"
@@ -202,17 +203,11 @@ public:
     {
         throw PersistentMapError(code, QStringLiteral("CSV store %1: %2").arg(path, what));
     }
-    void refuseWriteIfReadOnly() const
-    {
-        if (following)
-            throw PersistentMapError(Code::ReadOnly, readOnlyReason);
-    }
     void becomeReadOnly(const QString &why)
     {
-        readOnlyReason = QStringLiteral("CSV store %1: %2").arg(path, why);
-        following = true;
-        readOnly.store(true, std::memory_order_release); // publishes readOnlyReason
+        readOnly.set(QStringLiteral("CSV store %1: %2").arg(path, why));
     }
+    bool following() const { return readOnly.isSet(); } // read-only stores follow their owner
     Parsed parse(const QByteArray &data, Position from,
                  const std::function<void(const CsvRecord &)> &apply) const;
     // The row's value; nullopt for a removal. A value this process cannot decode is an
@@ -241,11 +236,8 @@ public:
 
     QString path; // as given, for messages
     // Read-only: asked for (OpenMode::ReadOnly), or found at open (a file this user may not
-    // write). `following` is the storage thread's; readOnly publishes readOnlyReason to
-    // isReadOnly() on any thread. Both are set once, never cleared.
-    bool following = false;
-    std::atomic<bool> readOnly{false};
-    QString readOnlyReason;
+    // write); such a store follows its owner.
+    ReadOnlyState readOnly;
     mutable int lastOsError = 0; // the errno of the last failed open or write of the store's file
     // The file the store was opened on: PATH resolved at open (symbolic links, "..", the working
     // folder, /proc/self/fd/N), so that a later change of working folder does not move the store
@@ -1035,7 +1027,7 @@ CsvBackend::OpenMode CsvBackend::openMode() const
 
 QVariantHash CsvBackend::loadAll()
 {
-    if (d->following) {
+    if (d->following()) {
         d->filePath = resolvedPath(d->path);
         return d->openFollowed();
     }
@@ -1106,7 +1098,7 @@ void CsvBackend::remove(const QString &key)
 
 void CsvBackend::apply(const WriteBatch &batch)
 {
-    d->refuseWriteIfReadOnly();
+    d->readOnly.refuseWrites();
     if (batch.isEmpty())
         return;
     // Never append after a torn line or half a batch: the new rows would merge with it. Takes over
@@ -1147,7 +1139,7 @@ void CsvBackend::apply(const WriteBatch &batch)
 // all. Compaction shrinks the file later, where it can.
 void CsvBackend::clear()
 {
-    d->refuseWriteIfReadOnly();
+    d->readOnly.refuseWrites();
     if (!d->lock.isHeld())
         d->fail(Code::WriteFailed, QStringLiteral("the store is not open"));
     d->adoptChanges();
@@ -1166,7 +1158,7 @@ void CsvBackend::clear()
 
 void CsvBackend::flush()
 {
-    if (d->following)
+    if (d->following())
         return; // it never wrote anything
     d->adoptChanges(); // a sync of a file that is no longer the store would prove nothing
     d->ensureOpen();
@@ -1194,10 +1186,7 @@ bool CsvBackend::canStore(const QString &key, const QVariant &value, QString *wh
 
 bool CsvBackend::isReadOnly(QString *why) const
 {
-    if (!d->readOnly.load(std::memory_order_acquire))
-        return false;
-    *why = d->readOnlyReason;
-    return true;
+    return d->readOnly.get(why);
 }
 
 // Read-only: follows the owner. Owner: notices another program replacing the file.
@@ -1213,7 +1202,7 @@ bool CsvBackend::canWatchChanges() const
 // store's place (adoptChanges()).
 StorageBackend::Changes CsvBackend::pollChanges()
 {
-    if (!d->following) {
+    if (!d->following()) {
         if (!d->lock.isHeld())
             return {};
         d->adoptChanges();

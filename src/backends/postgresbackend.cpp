@@ -5,6 +5,7 @@
 
 #include "persistentmaperror.h"
 #include "postgresconnection_p.h"
+#include "readonlystate_p.h"
 #include "sqlstore_p.h"
 #include "valuecodec_p.h"
 
@@ -47,13 +48,7 @@ public:
     void openSchema();
     void becomeReadOnly(const QString &why)
     {
-        readOnlyReason = store.label() + QStringLiteral(": ") + why;
-        readOnly.store(true, std::memory_order_release); // publishes readOnlyReason
-    }
-    void refuseWriteIfReadOnly() const
-    {
-        if (readOnly.load(std::memory_order_relaxed))
-            throw PersistentMapError(Code::ReadOnly, readOnlyReason);
+        readOnly.set(store.label() + QStringLiteral(": ") + why);
     }
 
     PostgresConnection parameters;
@@ -70,9 +65,7 @@ public:
     bool listening = true; // false on a hot standby, which refuses LISTEN: the log is polled
     bool hasChangeLog = true; // false: a read-only store without the change log
     QElapsedTimer sinceLogRead;
-    // Read-only: published to isReadOnly() on any thread, readOnlyReason first; set once.
-    std::atomic<bool> readOnly{false};
-    QString readOnlyReason;
+    ReadOnlyState readOnly; // isReadOnly()
 };
 
 void PostgresBackendPrivate::connect()
@@ -265,7 +258,7 @@ void PostgresBackendPrivate::openSchema()
                                      ? QStringLiteral(" or its change log %1").arg(store.logTable())
                                      : QString()));
     }
-    if (readOnly.load(std::memory_order_relaxed))
+    if (readOnly.isSet())
         return;
     if (!sessionDenied.isEmpty()) {
         becomeReadOnly(sessionDenied);
@@ -382,7 +375,7 @@ void PostgresBackend::apply(const WriteBatch &batch)
 {
     if (!d->open)
         d->store.fail(Code::WriteFailed, QStringLiteral("the store is not open"));
-    d->refuseWriteIfReadOnly();
+    d->readOnly.refuseWrites();
     d->guarded([&] { d->store.apply(batch); });
 }
 
@@ -390,7 +383,7 @@ void PostgresBackend::clear()
 {
     if (!d->open)
         d->store.fail(Code::WriteFailed, QStringLiteral("the store is not open"));
-    d->refuseWriteIfReadOnly();
+    d->readOnly.refuseWrites();
     d->guarded([&] { d->store.clear(); });
 }
 
@@ -431,10 +424,7 @@ bool PostgresBackend::canStore(const QString &key, const QVariant &value, QStrin
 
 bool PostgresBackend::isReadOnly(QString *why) const
 {
-    if (!d->readOnly.load(std::memory_order_acquire))
-        return false;
-    *why = d->readOnlyReason;
-    return true;
+    return d->readOnly.get(why);
 }
 
 bool PostgresBackend::canWatchChanges() const

@@ -4,6 +4,7 @@
 #include "sqlitebackend.h"
 
 #include "persistentmaperror.h"
+#include "readonlystate_p.h"
 #include "sqlitedirect_p.h"
 #include "sqlstore_p.h"
 #include "storefiles_p.h"
@@ -68,11 +69,6 @@ public:
     void connect();
     void takeSnapshot();
     void loadInto(StorageBackend::Loader &loader);
-    void refuseWriteIfReadOnly() const
-    {
-        if (access != Access::ReadWrite)
-            throw PersistentMapError(PersistentMapError::Code::ReadOnly, readOnlyReason);
-    }
 
     // How the connection is opened. ReadOnly: a store this user may read but not write (the
     // file, or its folder where SQLite needs to create PATH-wal and PATH-shm). Immutable: a
@@ -98,9 +94,7 @@ public:
     std::optional<QSqlQuery> dataVersionQuery;
     Access access = Access::ReadWrite;
     bool hasChangeLog = true; // false: a read-only store written before the change log
-    // Read-only: published to isReadOnly() on any thread, readOnlyReason first; set once.
-    std::atomic<bool> readOnly{false};
-    QString readOnlyReason;
+    ReadOnlyState readOnly; // isReadOnly(); set whenever access is not ReadWrite
     // Immutable, Snapshot: the file and its write-ahead log as they were when opened (copied).
     QString immutableStamp;
     // Snapshot: the private folder (mode 0700) holding the copy; removed with it.
@@ -327,22 +321,20 @@ void SqliteBackendPrivate::openStore()
         snapshot.reset(); // a writer opened it: the copy is not read any more
     if (access == Access::Immutable) {
         immutableStamp = writerStamp(path);
-        if (!readOnly)
+        if (!readOnly.isSet())
             reason += QStringLiteral("; no process has it open (there is no %1-shm, and it "
                                      "cannot be created), so it is read as it is, and read "
                                      "again once a writer opens it")
                               .arg(path);
-    } else if (access == Access::Snapshot && !readOnly) {
+    } else if (access == Access::Snapshot && !readOnly.isSet()) {
         reason += QStringLiteral("; no process has it open (there is no %1-shm, and it cannot be "
                                  "created) and %1-wal holds transactions that SQLite reads only "
                                  "through one, so a private copy of both is read, and copied "
                                  "again once either changes")
                           .arg(path);
     }
-    if (access != Access::ReadWrite && !readOnly) {
-        readOnlyReason = store.label() + QStringLiteral(": ") + reason;
-        readOnly.store(true, std::memory_order_release); // publishes readOnlyReason
-    }
+    if (access != Access::ReadWrite)
+        readOnly.set(store.label() + QStringLiteral(": ") + reason);
 }
 
 void SqliteBackendPrivate::close()
@@ -509,7 +501,7 @@ void SqliteBackend::apply(const WriteBatch &batch)
     if (!d->open)
         d->store.fail(PersistentMapError::Code::WriteFailed,
                       QStringLiteral("the store is not open"));
-    d->refuseWriteIfReadOnly();
+    d->readOnly.refuseWrites();
     if (!d->direct) {
         d->store.apply(batch);
         return;
@@ -525,7 +517,7 @@ void SqliteBackend::clear()
     using Code = PersistentMapError::Code;
     if (!d->open)
         d->store.fail(Code::WriteFailed, QStringLiteral("the store is not open"));
-    d->refuseWriteIfReadOnly();
+    d->readOnly.refuseWrites();
     d->store.clear();
 }
 
@@ -571,10 +563,7 @@ bool SqliteBackend::canStore(const QString &key, const QVariant &value, QString 
 
 bool SqliteBackend::isReadOnly(QString *why) const
 {
-    if (!d->readOnly.load(std::memory_order_acquire))
-        return false;
-    *why = d->readOnlyReason;
-    return true;
+    return d->readOnly.get(why);
 }
 
 bool SqliteBackend::canWatchChanges() const
