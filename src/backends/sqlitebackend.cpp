@@ -8,6 +8,7 @@
 #include "sqlitedirect_p.h"
 #include "sqlstore_p.h"
 #include "storefiles_p.h"
+#include "undecodedvalue_p.h"
 #include "valuecodec_p.h"
 
 #include <QtCore/QCoreApplication>
@@ -435,12 +436,41 @@ void SqliteBackendPrivate::loadInto(StorageBackend::Loader &loader)
                    Code::OpenFailed, QStringLiteral("cannot set synchronous mode"));
     if (direct && direct->lengthLimit() > 0)
         lengthLimit = direct->lengthLimit();
+    // Counts the values this process cannot decode on their way to the map.
+    struct CountingLoader : StorageBackend::Loader
+    {
+        explicit CountingLoader(StorageBackend::Loader &to)
+            : inner(to)
+        {
+        }
+        void reserve(qsizetype count) override { inner.reserve(count); }
+        void add(QString &&key, QVariant &&value) override
+        {
+            undecoded += isUndecoded(value) ? 1 : 0;
+            inner.add(std::move(key), std::move(value));
+        }
+        StorageBackend::Loader &inner;
+        qsizetype undecoded = 0;
+    } counting(loader);
     if (direct) {
         SqliteDirect::Error error;
-        if (!direct->loadInto(loader, &error))
+        if (!direct->loadInto(counting, &error))
             store.fail(Code::Corrupt, error.message);
     } else {
-        store.loadInto(loader);
+        store.loadInto(counting);
+    }
+    // A row this process cannot decode is kept for the programs that can, unless it is damage:
+    // SQLite hands out rows of a damaged file (a truncated one: an empty key and type, a value
+    // cut short) without an error. The file's own check tells which; the map adopts nothing
+    // from a load that fails (tst_reliability, sqliteTruncated).
+    if (counting.undecoded > 0) {
+        QSqlQuery check = store.exec(QStringLiteral("PRAGMA quick_check(1)"), Code::Corrupt,
+                                     QStringLiteral("cannot check the file"));
+        const QString verdict = check.next() ? check.value(0).toString() : QString();
+        if (verdict != u"ok") {
+            store.fail(Code::Corrupt,
+                       QStringLiteral("the file is damaged (PRAGMA quick_check: %1)").arg(verdict));
+        }
     }
 }
 
