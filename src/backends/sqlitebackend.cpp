@@ -213,7 +213,7 @@ void SqliteBackendPrivate::connect()
     const QSqlError error = db.lastError();
     Code code = store.openFailureCode(error, Code::OpenFailed);
     QString what = QStringLiteral("cannot open the file");
-    if ((error.nativeErrorCode().toInt() & 0xff) == 14 && osError) { // SQLITE_CANTOPEN
+    if (SqlStore::sqlitePrimaryCode(error) == 14 && osError) { // SQLITE_CANTOPEN
         code = codeForOsError(osError, code);
         what += QStringLiteral(" (%1)").arg(qt_error_string(osError));
     }
@@ -291,7 +291,7 @@ void SqliteBackendPrivate::openStore()
             break;
         int osError = 0;
         const Code code = store.openFailureCode(error, Code::OpenFailed, &osError);
-        const int primary = error.nativeErrorCode().toInt() & 0xff;
+        const int primary = SqlStore::sqlitePrimaryCode(error);
         // SQLITE_READONLY (the write-ahead log's index cannot be created: its folder is not
         // writable, SQLITE_READONLY_CANTINIT), or SQLITE_CANTOPEN refused for permissions.
         const bool denied = primary == 8 ||
@@ -406,8 +406,7 @@ void SqliteBackendPrivate::loadInto(StorageBackend::Loader &loader)
             QSqlQuery wal(db);
             if (wal.exec(QStringLiteral("PRAGMA journal_mode=WAL")))
                 break;
-            const QString code = wal.lastError().nativeErrorCode();
-            const bool busy = code == QLatin1String("5") || code == QLatin1String("6");
+            const bool busy = store.isBusy(wal.lastError());
             if (!busy || waited.hasExpired(5000)) {
                 store.fail(busy ? Code::Locked
                                 : store.openFailureCode(wal.lastError(), Code::OpenFailed),

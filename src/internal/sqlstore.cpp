@@ -122,8 +122,10 @@ QSqlQuery SqlStore::exec(const QString &sql, Code code, const QString &what)
 bool SqlStore::isBusy(const QSqlError &error) const
 {
     const QString code = error.nativeErrorCode();
-    if (m_dialect == Dialect::Sqlite) // SQLITE_BUSY, SQLITE_LOCKED
-        return code == QLatin1String("5") || code == QLatin1String("6");
+    if (m_dialect == Dialect::Sqlite) { // SQLITE_BUSY, SQLITE_LOCKED and their extended codes
+        const int primary = sqlitePrimaryCode(error);
+        return primary == 5 || primary == 6;
+    }
     // serialization_failure, deadlock_detected, lock_not_available
     return code == QLatin1String("40001") || code == QLatin1String("40P01") ||
             code == QLatin1String("55P03");
@@ -143,8 +145,7 @@ Code SqlStore::openFailureCode(const QSqlError &error, Code otherwise, int *osEr
             return Code::IoError;
         return otherwise;
     }
-    // QSQLITE reports extended result codes: the primary one is the low byte.
-    const int primary = native.toInt() & 0xff;
+    const int primary = sqlitePrimaryCode(error);
     const int system = m_systemErrno ? m_systemErrno(m_db) : 0;
     if (osError)
         *osError = system;

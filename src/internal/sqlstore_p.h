@@ -56,6 +56,12 @@ public:
                            const QSqlError &error = {}) const;
     QSqlQuery exec(const QString &sql, PersistentMapError::Code code, const QString &what);
     bool isBusy(const QSqlError &error) const;
+    // SQLite's primary result code of a QSQLITE error (SQLITE_BUSY 5, SQLITE_CANTOPEN 14, ...):
+    // QSQLITE reports extended codes (SQLITE_BUSY_SNAPSHOT is 517), whose low byte it is.
+    static int sqlitePrimaryCode(const QSqlError &error)
+    {
+        return error.nativeErrorCode().toInt() & 0xff;
+    }
     // The code for a failure while opening or creating the store: Locked when busy, DiskFull,
     // IoError or TooManyOpenFiles for those causes (SQLITE_FULL, SQLITE_IOERR, SQLITE_CANTOPEN
     // with EMFILE; PostgreSQL's disk_full, io_error), Corrupt for bytes SQLite cannot read as a
