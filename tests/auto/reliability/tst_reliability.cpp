@@ -236,6 +236,7 @@ private Q_SLOTS:
     void danglingSymbolicLinksAreNamed_data();
     void danglingSymbolicLinksAreNamed();
     void readOnlyCopyWithItsWriteAheadLogThroughASymbolicLink();
+    void readOnlyStoreThroughASymbolicLinkFollowsAWriter();
 
 private:
     std::unique_ptr<QTemporaryDir> m_dir;
@@ -1422,6 +1423,59 @@ void tst_Reliability::readOnlyCopyWithItsWriteAheadLogThroughASymbolicLink()
     }
     MapWatcherProcess reader(link, wrapper);
     QCOMPARE(reader.nextLine(), QStringLiteral("ready 2"));
+    QVERIFY(reader.quit());
+}
+
+// Issue 12, promise 4 ("other writers followed"), adversarial review of the read-only fixes: a
+// store nobody has open, in a folder this user may not write, reached through a symbolic link, is
+// read as immutable and should be opened again once a writer shows up. The backend watched
+// LINK-wal for that, while the writer (and SQLite) use TARGET-wal: a writer's commits, which stay
+// in the write-ahead log until a checkpoint, never reached the reader while the writer ran.
+void tst_Reliability::readOnlyStoreThroughASymbolicLinkFollowsAWriter()
+{
+    QVERIFY(QFile::setPermissions(m_dir->path(),
+                                  QFile::permissions(m_dir->path()) | QFileDevice::ReadOther |
+                                          QFileDevice::ExeOther | QFileDevice::ReadGroup |
+                                          QFileDevice::ExeGroup));
+    const QString folder = m_dir->filePath(QStringLiteral("store"));
+    QVERIFY(QDir().mkpath(folder));
+    const QString path = folder + QStringLiteral("/store.db");
+    {
+        PersistentMap owner(StorageBackend::create(path));
+        VERIFY_OK(owner.insert(QStringLiteral("a"), QStringLiteral("1")));
+    }
+    QVERIFY(!QFileInfo::exists(path + QStringLiteral("-shm"))); // nobody has it open
+    QVERIFY(QFile::setPermissions(
+            path, QFile::permissions(path) | QFileDevice::ReadOther | QFileDevice::ReadGroup));
+    const QString link = m_dir->filePath(QStringLiteral("settings.db"));
+    QVERIFY(QFile::link(path, link));
+    QStringList wrapper;
+    if (::geteuid() == 0) {
+        QString why;
+        wrapper = asNobody(&why);
+        QVERIFY2(!wrapper.isEmpty(), qPrintable(why));
+    } else {
+        QVERIFY(QFile::setPermissions(folder, QFileDevice::ReadOwner | QFileDevice::ExeOwner));
+        QVERIFY(QFile::setPermissions(path, QFileDevice::ReadOwner));
+    }
+    const auto writableAgain = qScopeGuard([&folder] {
+        QFile::setPermissions(folder, QFile::permissions(folder) | QFileDevice::WriteOwner);
+    });
+    MapWatcherProcess reader(link, wrapper);
+    QCOMPARE(reader.nextLine(), QStringLiteral("ready 1"));
+
+    if (::geteuid() != 0) { // the owner is this user: it needs its permissions back
+        QVERIFY(QFile::setPermissions(folder,
+                                      QFile::permissions(folder) | QFileDevice::WriteOwner));
+        QVERIFY(QFile::setPermissions(path, QFile::permissions(path) | QFileDevice::WriteOwner));
+    }
+    // The owner runs on: its commit is in PATH-wal, not yet in the database file.
+    PersistentMap owner(StorageBackend::create(path));
+    VERIFY_OK(owner.whenReady());
+    VERIFY_OK(owner.insert(QStringLiteral("b"), QStringLiteral("2")));
+    VERIFY_OK(owner.flush());
+    const std::optional<QStringList> skipped = reader.waitFor(QStringLiteral("changed\tb\t2"));
+    QVERIFY2(!skipped, qPrintable(skipped ? skipped->join(u'|') : QString()));
     QVERIFY(reader.quit());
 }
 
