@@ -100,6 +100,7 @@ private Q_SLOTS:
     void createsParentFolders();
     void fileModeIsOwnerOnly();
     void fullDatabase();
+    void unreadableValueBesideAnotherProgramsCollation();
 
 private:
     QTemporaryDir m_dir;
@@ -548,6 +549,54 @@ void tst_SqliteBackend::fullDatabase()
     QVERIFY(!loadError(reopened));
     QCOMPARE(reopened.value(QStringLiteral("big")).toString(), big);
     QCOMPARE(reopened.value(QStringLiteral("before")).toString(), QStringLiteral("kept"));
+}
+
+// Issue 12, promises 1 and 4 (adversarial review of the PRAGMA quick_check fix): a load that meets
+// a value this process cannot decode asks SQLite to check the file. The file here is intact and
+// shared with a program of its own (docs/FORMAT.md: "Several tables ... also with tables of your
+// own program"), whose index uses a collation that program registers (sqlite3_create_collation,
+// an ICU or natural-sort order; written here with writable_schema, as that program would have
+// made it). quick_check cannot run without the collation ("no such collation sequence"), and
+// the whole store failed with Code::Corrupt "cannot check the file" instead of loading "a" and
+// keeping the one unreadable value.
+void tst_SqliteBackend::unreadableValueBesideAnotherProgramsCollation()
+{
+    QVERIFY(m_dir.isValid());
+    const QString path = m_dir.filePath(QStringLiteral("shared-with-app.db"));
+    {
+        PersistentMap map(std::make_unique<SqliteBackend>(path));
+        VERIFY_OK(map.insert(QStringLiteral("a"), 1));
+    }
+    execOnNewDatabase(path,
+                      {QStringLiteral("CREATE TABLE notes (title TEXT)"),
+                       QStringLiteral("CREATE INDEX notes_title ON notes (title COLLATE NOCASE)"),
+                       QStringLiteral("INSERT INTO notes VALUES ('x')"),
+                       QStringLiteral("PRAGMA writable_schema=ON"),
+                       QStringLiteral("UPDATE sqlite_master SET sql = replace(sql, 'NOCASE', "
+                                      "'app_order') WHERE name = 'notes_title'")});
+    if (QTest::currentTestFailed())
+        return;
+    QCOMPARE(
+            query(path, QStringLiteral("SELECT sql FROM sqlite_master WHERE name = 'notes_title'")),
+            (QList<QStringList>{{QStringLiteral(
+                    "CREATE INDEX notes_title ON notes (title COLLATE app_order)")}}));
+    {
+        // Without an unreadable value the file opens: nothing else in it is in the way.
+        PersistentMap map(std::make_unique<SqliteBackend>(path));
+        const std::optional<PersistentMapError> failure = loadError(map);
+        QVERIFY2(!failure, failure ? qPrintable(failure->message()) : "");
+    }
+    // A value of a newer version of the library, written by another program.
+    execOnNewDatabase(path,
+                      {QStringLiteral("INSERT INTO persistent_map VALUES ('accent', 'futuretype', "
+                                      "'opaque:v2')")});
+    if (QTest::currentTestFailed())
+        return;
+    PersistentMap map(std::make_unique<SqliteBackend>(path));
+    const std::optional<PersistentMapError> failure = loadError(map);
+    QVERIFY2(!failure, failure ? qPrintable(failure->message()) : "");
+    QCOMPARE(map.value(QStringLiteral("a")), QVariant(1));
+    QVERIFY(!map.contains(QStringLiteral("accent")));
 }
 
 QTEST_GUILESS_MAIN(tst_SqliteBackend)
