@@ -101,6 +101,7 @@ private Q_SLOTS:
     void fileModeIsOwnerOnly();
     void fullDatabase();
     void unreadableValueBesideAnotherProgramsCollation();
+    void rowsThatAreNotUtf8();
 
 private:
     QTemporaryDir m_dir;
@@ -597,6 +598,52 @@ void tst_SqliteBackend::unreadableValueBesideAnotherProgramsCollation()
     QVERIFY2(!failure, failure ? qPrintable(failure->message()) : "");
     QCOMPARE(map.value(QStringLiteral("a")), QVariant(1));
     QVERIFY(!map.contains(QStringLiteral("accent")));
+}
+
+// Issue 12, promises 1 and 2 (adversarial review): rows another program wrote with bytes that are
+// not UTF-8 (a value bound as a byte string, as Python's sqlite3 does with bytes: Latin-1
+// "caf\xe9"; two keys 0xFF and 0xFE). SQLite hands the bytes out as they are; the backend
+// decoded them with U+FFFD, so value("latin1") was "caf\uFFFD", which re-encodes differently, and
+// both keys became one key U+FFFD holding one of the two values, the other row silently gone
+// from the map; removing that key removed neither row, and it came back at the next open. Like
+// any other stored text this process cannot read exactly, they should be kept unread (or served
+// exactly), never altered.
+void tst_SqliteBackend::rowsThatAreNotUtf8()
+{
+    QVERIFY(m_dir.isValid());
+    const QString path = m_dir.filePath(QStringLiteral("not-utf8.db"));
+    {
+        PersistentMap map(std::make_unique<SqliteBackend>(path));
+        VERIFY_OK(map.insert(QStringLiteral("a"), 1));
+    }
+    execOnNewDatabase(
+            path,
+            {QStringLiteral("INSERT INTO persistent_map VALUES ('latin1', 'string', X'636166E9')"),
+             QStringLiteral("INSERT INTO persistent_map VALUES (X'FF', 'string', 'first')"),
+             QStringLiteral("INSERT INTO persistent_map VALUES (X'FE', 'string', 'second')")});
+    if (QTest::currentTestFailed())
+        return;
+    const QString merged(QChar(0xFFFD));
+    {
+        PersistentMap map(std::make_unique<SqliteBackend>(path));
+        const std::optional<PersistentMapError> failure = loadError(map);
+        QVERIFY2(!failure, failure ? qPrintable(failure->message()) : "");
+        QCOMPARE(map.value(QStringLiteral("a")), QVariant(1));
+        if (map.contains(QStringLiteral("latin1"))) {
+            QCOMPARE(map.value(QStringLiteral("latin1")).toString().toUtf8(),
+                     QByteArray("caf\xe9"));
+        }
+        // A key the map shows is one it can remove.
+        if (map.contains(merged)) {
+            VERIFY_OK(map.remove(merged));
+            VERIFY_OK(map.flush());
+        }
+    }
+    PersistentMap reopened(std::make_unique<SqliteBackend>(path));
+    QVERIFY(!loadError(reopened));
+    QVERIFY2(!reopened.contains(merged),
+             qPrintable(QStringLiteral("removed, yet back: %1")
+                                .arg(reopened.value(merged).toString())));
 }
 
 QTEST_GUILESS_MAIN(tst_SqliteBackend)
