@@ -62,6 +62,7 @@ private Q_SLOTS:
     void foreignTableLeftUntouched();
     void hostileKeys();
     void roleThatMayOnlyReadOpensReadOnly();
+    void roleWithColumnGrantsOpensReadOnly();
     void readOnlyStoreFollowsWriters_data();
     void readOnlyStoreFollowsWriters();
     void readOnlyStoreWithoutItsTables_data();
@@ -376,6 +377,56 @@ void tst_PostgresBackend::roleThatMayOnlyReadOpensReadOnly()
     QCOMPARE(refused->code(), PersistentMapError::Code::ReadOnly);
     QCOMPARE(rows(m_spec, QStringLiteral("SELECT count(*) FROM %1").arg(table.name())),
              (QList<QStringList>{{QStringLiteral("2")}}));
+}
+
+// Issue 12, promise 4 (adversarial review of the read-only fixes): a role granted SELECT on the
+// columns the store has (key, type, value), as a column-level grant gives a reporting role, and
+// SELECT on the change log, may read every value. openSchema() asked has_table_privilege(...,
+// 'SELECT'), which is false for column grants, and the open failed with Code::OpenFailed "the
+// role may not read the table (it lacks SELECT)" instead of opening read-only.
+void tst_PostgresBackend::roleWithColumnGrantsOpensReadOnly()
+{
+    PostgresTestTable table(m_spec);
+    {
+        PersistentMap owner(std::make_unique<PostgresBackend>(table.spec()));
+        VERIFY_OK(owner.insert(QVariantHash{{QStringLiteral("a"), 1}, {QStringLiteral("b"), 2}}));
+    }
+    const QString role =
+            QStringLiteral("pm_columns_%1")
+                    .arg(QRandomGenerator::system()->generate64(), 16, 16, QLatin1Char('0'));
+    PostgresTestConnection setup(m_spec);
+    QVERIFY2(setup.exec(QStringLiteral("CREATE ROLE %1 LOGIN").arg(role)),
+             qPrintable(setup.errorString()));
+    const auto dropRole = qScopeGuard([&] {
+        setup.exec(QStringLiteral("DROP OWNED BY %1").arg(role));
+        setup.exec(QStringLiteral("DROP ROLE %1").arg(role));
+    });
+    QVERIFY2(setup.exec(QStringLiteral("GRANT SELECT (key, type, value) ON %1 TO %2")
+                                .arg(table.name(), role)),
+             qPrintable(setup.errorString()));
+    QVERIFY2(setup.exec(QStringLiteral("GRANT SELECT ON %1_changes TO %2").arg(table.name(), role)),
+             qPrintable(setup.errorString()));
+    QUrl url(table.spec());
+    url.setUserName(role);
+    url.setPassword(QString());
+    // The role can read what the store reads.
+    {
+        QUrl asRole(m_spec);
+        asRole.setUserName(role);
+        asRole.setPassword(QString());
+        QCOMPARE(rows(asRole.toString(),
+                      QStringLiteral("SELECT key FROM %1 ORDER BY key").arg(table.name())),
+                 (QList<QStringList>{{QStringLiteral("a")}, {QStringLiteral("b")}}));
+    }
+
+    PersistentMap reader(std::make_unique<PostgresBackend>(url.toString()));
+    const std::optional<PersistentMapError> failure = loadError(reader);
+    QVERIFY2(!failure, failure ? qPrintable(failure->message()) : "");
+    QCOMPARE(reader.toHash(), (QVariantHash{{QStringLiteral("a"), 1}, {QStringLiteral("b"), 2}}));
+    const std::optional<PersistentMapError> refused =
+            failureOf(reader.insert(QStringLiteral("x"), 1));
+    QVERIFY(refused);
+    QCOMPARE(refused->code(), PersistentMapError::Code::ReadOnly);
 }
 
 // A store we may read but not write follows the other writers, and refuses every write, with the
