@@ -69,6 +69,13 @@ public:
     void openStore();
     void connect();
     void takeSnapshot();
+    // Where SQLite keeps PATH-wal and PATH-shm: beside the file PATH names once symbolic links
+    // are followed, as SQLite's unix VFS follows them (adversarial review of issue 12).
+    QString sqliteFilesBase() const
+    {
+        const QString target = QFileInfo(path).canonicalFilePath();
+        return target.isEmpty() ? path : target;
+    }
     void loadInto(StorageBackend::Loader &loader);
 
     // How the connection is opened. ReadOnly: a store this user may read but not write (the
@@ -237,9 +244,10 @@ void SqliteBackendPrivate::takeSnapshot()
     const QString copy = folder->filePath(QFileInfo(path).fileName());
     constexpr int Attempts = 10;
     for (int attempt = 1;; ++attempt) {
-        const QString before = writerStamp(path);
+        const QString base = sqliteFilesBase();
+        const QString before = writerStamp(base);
         for (const QString &suffix : {QString(), QStringLiteral("-wal")}) {
-            QFile source(path + suffix);
+            QFile source(base + suffix);
             if (!suffix.isEmpty() && !source.exists())
                 continue; // checkpointed and removed meanwhile: the stamp differs, copied again
             errno = 0;
@@ -248,11 +256,11 @@ void SqliteBackendPrivate::takeSnapshot()
                 store.fail(codeForOsError(osError, Code::OpenFailed),
                            QStringLiteral("cannot copy %1 into a private folder (%2), where SQLite "
                                           "can read its write-ahead log: %3")
-                                   .arg(path + suffix, folder->path(), source.errorString()));
+                                   .arg(base + suffix, folder->path(), source.errorString()));
             }
             QFile::setPermissions(copy + suffix, QFileDevice::ReadOwner | QFileDevice::WriteOwner);
         }
-        if (writerStamp(path) == before) {
+        if (writerStamp(base) == before) {
             immutableStamp = before;
             break;
         }
@@ -296,7 +304,7 @@ void SqliteBackendPrivate::openStore()
         // writable, SQLITE_READONLY_CANTINIT), or SQLITE_CANTOPEN refused for permissions.
         const bool denied = primary == 8 ||
                 (primary == 14 && (osError == EACCES || osError == EROFS || osError == EPERM));
-        const bool shmExists = QFileInfo::exists(path + QStringLiteral("-shm"));
+        const bool shmExists = QFileInfo::exists(sqliteFilesBase() + QStringLiteral("-shm"));
         if (denied && access == Access::ReadWrite) {
             const QString folder = QFileInfo(path).absolutePath();
             const int folderDenied = writeDenied(folder);
@@ -308,7 +316,7 @@ void SqliteBackendPrivate::openStore()
             // Read-only, SQLite can neither create PATH-shm nor open one (SQLITE_READONLY_CANTINIT,
             // or SQLITE_CANTOPEN with ENOENT on a read-only file system). Immutable ignores
             // PATH-wal: when it holds transactions, a private copy is read.
-            access = walHasFrames(path) ? Access::Snapshot : Access::Immutable;
+            access = walHasFrames(sqliteFilesBase()) ? Access::Snapshot : Access::Immutable;
         } else {
             close();
             store.fail(code,
@@ -321,7 +329,7 @@ void SqliteBackendPrivate::openStore()
     if (access != Access::Snapshot)
         snapshot.reset(); // a writer opened it: the copy is not read any more
     if (access == Access::Immutable) {
-        immutableStamp = writerStamp(path);
+        immutableStamp = writerStamp(sqliteFilesBase());
         if (!readOnly.isSet())
             reason += QStringLiteral("; no process has it open (there is no %1-shm, and it "
                                      "cannot be created), so it is read as it is, and read "
@@ -463,12 +471,17 @@ void SqliteBackendPrivate::loadInto(StorageBackend::Loader &loader)
     // cut short) without an error. The file's own check tells which; the map adopts nothing
     // from a load that fails (tst_reliability, sqliteTruncated).
     if (counting.undecoded > 0) {
-        QSqlQuery check = store.exec(QStringLiteral("PRAGMA quick_check(1)"), Code::Corrupt,
-                                     QStringLiteral("cannot check the file"));
-        const QString verdict = check.next() ? check.value(0).toString() : QString();
-        if (verdict != u"ok") {
-            store.fail(Code::Corrupt,
-                       QStringLiteral("the file is damaged (PRAGMA quick_check: %1)").arg(verdict));
+        // The map's table only (quick_check(TABLE), SQLite 3.33): another program's tables in the
+        // same file may need collations only it registers, and a check that cannot run says
+        // nothing either way, so it leaves the load as it is.
+        QSqlQuery check(db);
+        if (check.exec(QStringLiteral("PRAGMA quick_check(\"%1\")").arg(table)) && check.next()) {
+            const QString verdict = check.value(0).toString();
+            if (verdict != u"ok") {
+                store.fail(Code::Corrupt,
+                           QStringLiteral("the file is damaged (PRAGMA quick_check: %1)")
+                                   .arg(verdict));
+            }
         }
     }
 }
@@ -610,7 +623,7 @@ StorageBackend::Changes SqliteBackend::pollChanges()
         d->access == SqliteBackendPrivate::Access::Snapshot) {
         // Read without locks, or a copy: opened again (read-only, as the writer's PATH-shm allows
         // now, or from a new copy) and read whole once a writer changed anything.
-        if (writerStamp(d->path) == d->immutableStamp)
+        if (writerStamp(d->sqliteFilesBase()) == d->immutableStamp)
             return {};
         struct ChangesLoader : Loader
         {
