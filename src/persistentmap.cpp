@@ -178,8 +178,11 @@ void PersistentMapPrivate::clearLocked()
     batch.clearFirst = true;
     // The map clears what it can see: an entry it cannot read belongs to a process that can, so
     // it is written back, unchanged, in the batch that follows the clear (for every backend).
-    for (auto it = undecoded.cbegin(); it != undecoded.cend(); ++it)
-        batch.ops.append(WriteBatch::Entry{it.key(), QVariant::fromValue(it.value()), false});
+    // Not one whose bytes are not UTF-8: what the map holds of it is not what was stored.
+    for (auto it = undecoded.cbegin(); it != undecoded.cend(); ++it) {
+        if (!it->altered)
+            batch.ops.append(WriteBatch::Entry{it.key(), QVariant::fromValue(it.value()), false});
+    }
     if (loading) {
         clearedWhileLoading = true;
         touchedWhileLoading.clear();
@@ -279,8 +282,11 @@ void PersistentMapPrivate::load()
                 // writes these back first, and the writes made after it win (clearLocked()).
                 QList<WriteBatch::Entry> ops;
                 ops.reserve(loader.undecoded.size() + pending->ops.size());
-                for (auto it = loader.undecoded.cbegin(); it != loader.undecoded.cend(); ++it)
-                    ops.append(WriteBatch::Entry{it.key(), QVariant::fromValue(it.value()), false});
+                for (auto it = loader.undecoded.cbegin(); it != loader.undecoded.cend(); ++it) {
+                    if (!it->altered)
+                        ops.append(WriteBatch::Entry{it.key(), QVariant::fromValue(it.value()),
+                                                     false});
+                }
                 ops.append(pending->ops);
                 pending->ops = std::move(ops);
             }
@@ -668,6 +674,8 @@ bool PersistentMapPrivate::retryUndecoded()
     }
     QList<std::pair<QString, QVariant>> readable;
     for (auto it = kept.cbegin(); it != kept.cend(); ++it) {
+        if (it->altered)
+            continue; // not the stored bytes: no type makes it readable
         QVariant value = PersistentMapInternal::decodeOrKeep(it->type, it->text);
         if (!isUndecoded(value))
             readable.append({it.key(), std::move(value)});

@@ -231,17 +231,29 @@ void PostgresBackendPrivate::openSchema()
     // What each write needs: the upsert and DELETE on the table, the change log's row (INSERT,
     // and USAGE on its sequence for seq), its pruning (DELETE, which also allows LOCK TABLE ...
     // IN EXCLUSIVE MODE).
+    // A privilege granted on a table's columns (GRANT SELECT (key, type, value)) serves as well as
+    // one on the whole table: has_column_privilege() counts either, for the columns used.
     const QString onLog = hasChangeLog ? logName : QString();
-    const auto privilege = [](const QString &name, const char *what) {
-        return name.isEmpty()
-                ? QStringLiteral("true")
-                : QStringLiteral("has_table_privilege(%1, '%2')").arg(name, QLatin1String(what));
+    const auto privilege = [](const QString &name, const char *what,
+                              std::initializer_list<const char *> columns = {}) {
+        if (name.isEmpty())
+            return QStringLiteral("true");
+        if (columns.size() == 0)
+            return QStringLiteral("has_table_privilege(%1, '%2')").arg(name, QLatin1String(what));
+        QStringList each;
+        for (const char *column : columns) {
+            each.append(QStringLiteral("has_column_privilege(%1, '%2', '%3')")
+                                .arg(name, QLatin1String(column), QLatin1String(what)));
+        }
+        return QStringLiteral("(%1)").arg(each.join(QStringLiteral(" AND ")));
     };
     const QSqlQuery granted =
             ask(QStringLiteral("SELECT %1, %2, %3, %4, %5, %6, %7, %8")
-                        .arg(privilege(tableName, "SELECT"), privilege(onLog, "SELECT"),
-                             privilege(tableName, "INSERT"), privilege(tableName, "UPDATE"),
-                             privilege(tableName, "DELETE"), privilege(onLog, "INSERT"),
+                        .arg(privilege(tableName, "SELECT", {"key", "type", "value"}),
+                             privilege(onLog, "SELECT", {"seq", "keys"}),
+                             privilege(tableName, "INSERT", {"key", "type", "value"}),
+                             privilege(tableName, "UPDATE", {"type", "value"}),
+                             privilege(tableName, "DELETE"), privilege(onLog, "INSERT", {"keys"}),
                              privilege(onLog, "DELETE"),
                              hasChangeLog ? QStringLiteral("coalesce(has_sequence_privilege("
                                                            "pg_get_serial_sequence(%1, 'seq'), "

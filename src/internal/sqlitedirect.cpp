@@ -6,7 +6,6 @@
 #include "undecodedvalue_p.h"
 #include "valuecodec_p.h"
 
-#include <QtCore/QStringDecoder>
 #include <QtCore/QStringEncoder>
 #include <QtSql/QSqlDatabase>
 #include <QtSql/QSqlDriver>
@@ -24,19 +23,17 @@ namespace PersistentMapInternal {
 
 namespace {
 
-QString fromUtf8Column(sqlite3_stmt *statement, int column)
+// The column's text; *valid turns false when its bytes are not UTF-8.
+QString fromUtf8Column(sqlite3_stmt *statement, int column, bool *valid)
 {
     const auto *text = reinterpret_cast<const char *>(sqlite3_column_text(statement, column));
-    const int size = sqlite3_column_bytes(statement, column);
-    // QString::fromUtf8 drops a leading byte order mark, so a key or string starting with
-    // U+FEFF would come back without it; only such text takes the slower decoder that keeps it.
-    if (size >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
-        QStringDecoder decoder(QStringDecoder::Utf8,
-                               QStringDecoder::Flag::Stateless |
-                                       QStringDecoder::Flag::ConvertInitialBom);
-        return decoder.decode(QByteArrayView(text, size));
-    }
-    return QString::fromUtf8(text, size);
+    return decodeStoredUtf8(QByteArrayView(text, sqlite3_column_bytes(statement, column)), valid);
+}
+
+QByteArray columnBytes(sqlite3_stmt *statement, int column)
+{
+    const auto *bytes = static_cast<const char *>(sqlite3_column_blob(statement, column));
+    return QByteArray(bytes, sqlite3_column_bytes(statement, column));
 }
 
 // Binds text as UTF-8 encoded into a buffer reused from row to row: bound as UTF-16, SQLite
@@ -55,6 +52,11 @@ bool bindText(sqlite3_stmt *statement, int index, QStringView text, QByteArray *
 
 std::unique_ptr<SqliteDirect> SqliteDirect::attach(const QSqlDatabase &db, const QString &table)
 {
+    // For the tests of the generic path, which a build whose QSQLITE runs another SQLite takes
+    // (docs/TESTING.md, the *_generic tests).
+    static const bool generic = qEnvironmentVariableIntValue("PERSISTENTMAP_SQLITE_GENERIC") == 1;
+    if (generic)
+        return nullptr;
     const QVariant handle = db.driver() ? db.driver()->handle() : QVariant();
     if (!handle.isValid() || qstrcmp(handle.typeName(), "sqlite3*") != 0)
         return nullptr;
@@ -183,16 +185,29 @@ bool SqliteDirect::loadInto(StorageBackend::Loader &loader, Error *error)
     QString type;
     int rc;
     while ((rc = sqlite3_step(statement)) == SQLITE_ROW) {
-        QString key = fromUtf8Column(statement, 0);
+        bool keyValid = true;
+        bool textValid = true;
+        bool typeValid = true;
+        QString key = fromUtf8Column(statement, 0, &keyValid);
         const auto *tag = reinterpret_cast<const char *>(sqlite3_column_text(statement, 1));
         const int tagSize = sqlite3_column_bytes(statement, 1);
         // Strings are the common case: no tag string, no trip through the codec.
-        if (tagSize == 6 && memcmp(tag, "string", 6) == 0) {
-            loader.add(std::move(key), fromUtf8Column(statement, 2));
-            continue;
+        const bool isString = tagSize == 6 && memcmp(tag, "string", 6) == 0;
+        if (!isString)
+            type = fromUtf8Column(statement, 1, &typeValid);
+        QString text = fromUtf8Column(statement, 2, &textValid);
+        if (Q_UNLIKELY(!keyValid || !typeValid || !textValid)) {
+            // Kept out of the map, reported, never written back (UndecodedValue::altered).
+            loader.add(std::move(key),
+                       keepNotUtf8(isString ? stringTag : type, text, columnBytes(statement, 0),
+                                   !keyValid            ? "key"
+                                           : !typeValid ? "type"
+                                                        : "value"));
+        } else if (isString) {
+            loader.add(std::move(key), std::move(text));
+        } else {
+            loader.add(std::move(key), decodeOrKeep(type, text));
         }
-        type = QString::fromUtf8(tag, tagSize);
-        loader.add(std::move(key), decodeOrKeep(type, fromUtf8Column(statement, 2)));
     }
     if (rc != SQLITE_DONE) {
         *error = lastError(QStringLiteral("cannot read the table"));

@@ -10,6 +10,8 @@
 #include <QtCore/QJsonArray>
 #include <QtCore/QJsonDocument>
 #include <QtCore/QSet>
+#include <QtCore/QStringDecoder>
+#include <QtCore/QStringEncoder>
 #include <QtSql/QSqlField>
 #include <QtSql/QSqlRecord>
 
@@ -28,41 +30,15 @@ QString nonNull(const QString &text)
     return text.isNull() ? QStringLiteral("") : text;
 }
 
-// How text reaches a statement. QSQLITE binds a QString as UTF-16 (sqlite3_bind_text16), and
-// SQLite takes a leading U+FEFF of UTF-16 input for a byte order mark and drops it: a key or
-// value starting with one would be stored, removed or looked up without it. SQLite gets the
-// UTF-8 bytes as a blob instead, cast to text in the statement, which keeps every byte (NUL
-// included).
-QString textParameter(SqlStore::Dialect dialect)
-{
-    return dialect == SqlStore::Dialect::Sqlite ? QStringLiteral("CAST(? AS TEXT)")
-                                                : QStringLiteral("?");
-}
-
 // How text comes back. QPSQL makes each value a QString with QString::fromUtf8, which also takes
 // a leading U+FEFF for a byte order mark and drops it; so PostgreSQL sends keys and values behind
-// a guard character, cut off by columnText(). (QSQLITE reads UTF-16 from SQLite, which keeps it.)
+// a guard character, cut off by readRow(). SQLite sends the bytes, as blobs: they may be anything
+// another program bound as text, and only the bytes tell whether they are text at all.
 QString selectedColumns(SqlStore::Dialect dialect)
 {
-    return dialect == SqlStore::Dialect::Postgres ? QStringLiteral("'-' || key, type, '-' || value")
-                                                  : QStringLiteral("key, type, value");
-}
-
-QString columnText(SqlStore::Dialect dialect, const QVariant &column)
-{
-    QString text = column.toString();
-    if (dialect == SqlStore::Dialect::Postgres)
-        text.remove(0, 1);
-    return text;
-}
-
-QVariant textValue(SqlStore::Dialect dialect, const QString &text)
-{
-    if (dialect == SqlStore::Dialect::Sqlite) {
-        const QByteArray utf8 = text.toUtf8();
-        return utf8.isNull() ? QByteArray("") : utf8; // a null QByteArray binds as NULL
-    }
-    return nonNull(text);
+    return dialect == SqlStore::Dialect::Postgres
+            ? QStringLiteral("'-' || key, type, '-' || value")
+            : QStringLiteral("CAST(key AS BLOB), CAST(type AS BLOB), CAST(value AS BLOB)");
 }
 
 } // namespace
@@ -202,6 +178,7 @@ void SqlStore::checkSchema()
     };
     check(m_table, {QStringLiteral("key"), QStringLiteral("type"), QStringLiteral("value")});
     check(logTable(), {QStringLiteral("seq"), QStringLiteral("keys")});
+    readTextEncoding();
 }
 
 void SqlStore::createSchema()
@@ -253,6 +230,7 @@ void SqlStore::createSchema()
         fail(openFailureCode(error, Code::OpenFailed),
              QStringLiteral("cannot create the table or its change log"), error);
     }
+    readTextEncoding(); // fixed once the file has a table
 }
 
 void SqlStore::startWatching()
@@ -269,9 +247,8 @@ void SqlStore::loadInto(StorageBackend::Loader &loader)
             QStringLiteral("SELECT %1 FROM %2").arg(selectedColumns(m_dialect), quoted(m_table)),
             Code::Corrupt, QStringLiteral("cannot read the table"));
     while (rows.next()) {
-        QString key = columnText(m_dialect, rows.value(0));
-        loader.add(std::move(key),
-                   decodeOrKeep(rows.value(1).toString(), columnText(m_dialect, rows.value(2))));
+        auto [key, value] = readRow(rows);
+        loader.add(std::move(key), std::move(value));
     }
     if (rows.lastError().isValid())
         fail(Code::Corrupt, QStringLiteral("cannot read the table"), rows.lastError());
@@ -283,18 +260,16 @@ void SqlStore::prepareWrites()
         return;
     m_upsert.emplace(m_db);
     // The same upsert in both dialects (SQLite 3.24 and later, PostgreSQL 9.5 and later).
-    const QString text = textParameter(m_dialect);
-    if (!m_upsert->prepare(QStringLiteral("INSERT INTO %1 (key, type, value) VALUES (%2, %2, %2) "
+    if (!m_upsert->prepare(QStringLiteral("INSERT INTO %1 (key, type, value) VALUES (?, ?, ?) "
                                           "ON CONFLICT (key) DO UPDATE SET type = excluded.type, "
                                           "value = excluded.value")
-                                   .arg(quoted(m_table), text))) {
+                                   .arg(quoted(m_table)))) {
         const QSqlError error = m_upsert->lastError();
         m_upsert.reset();
         fail(Code::WriteFailed, QStringLiteral("cannot prepare a statement"), error);
     }
     m_erase.emplace(m_db);
-    if (!m_erase->prepare(
-                QStringLiteral("DELETE FROM %1 WHERE key = %2").arg(quoted(m_table), text))) {
+    if (!m_erase->prepare(QStringLiteral("DELETE FROM %1 WHERE key = ?").arg(quoted(m_table)))) {
         const QSqlError error = m_erase->lastError();
         m_upsert.reset();
         m_erase.reset();
@@ -328,11 +303,11 @@ void SqlStore::apply(const WriteBatch &batch)
     };
     for (const WriteBatch::Entry &entry : batch.entries()) {
         QSqlQuery &query = entry.isRemove ? *m_erase : *m_upsert;
-        query.bindValue(0, textValue(m_dialect, entry.key));
+        query.bindValue(0, textValue(entry.key));
         if (!entry.isRemove) {
             const EncodedValue encoded = encodeValue(entry.value);
-            query.bindValue(1, textValue(m_dialect, encoded.type));
-            query.bindValue(2, textValue(m_dialect, encoded.text));
+            query.bindValue(1, textValue(encoded.type));
+            query.bindValue(2, textValue(encoded.text));
         }
         if (!query.exec())
             rollbackAndFail(QStringLiteral("cannot write key '%1'").arg(entry.key.left(200)),
@@ -537,7 +512,7 @@ StorageBackend::Changes SqlStore::readChanges(Unlogged unlogged)
     constexpr qsizetype Chunk = 500;
     for (qsizetype start = 0; start < wanted.size(); start += Chunk) {
         const qsizetype n = std::min(Chunk, wanted.size() - start);
-        const QStringList marks(n, textParameter(m_dialect));
+        const QStringList marks(n, QStringLiteral("?"));
         QSqlQuery values(m_db);
         values.setForwardOnly(true);
         if (!values.prepare(
@@ -546,15 +521,13 @@ StorageBackend::Changes SqlStore::readChanges(Unlogged unlogged)
             fail(Code::Corrupt, QStringLiteral("cannot read the changed keys"), values.lastError());
         }
         for (qsizetype i = 0; i < n; ++i)
-            values.addBindValue(textValue(m_dialect, wanted.at(start + i)));
+            values.addBindValue(textValue(wanted.at(start + i)));
         if (!values.exec())
             fail(Code::Corrupt, QStringLiteral("cannot read the changed keys"), values.lastError());
         QSet<QString> present;
         while (values.next()) {
-            const QString key = columnText(m_dialect, values.value(0));
-            changes.entries.insert(key,
-                                   decodeOrKeep(values.value(1).toString(),
-                                                columnText(m_dialect, values.value(2))));
+            const auto [key, value] = readRow(values);
+            changes.entries.insert(key, value);
             present.insert(key);
         }
         for (qsizetype i = 0; i < n; ++i) {
@@ -564,6 +537,66 @@ StorageBackend::Changes SqlStore::readChanges(Unlogged unlogged)
     }
     m_position = newest;
     return changes;
+}
+
+void SqlStore::readTextEncoding()
+{
+    if (m_dialect != Dialect::Sqlite)
+        return;
+    QSqlQuery encoding = exec(QStringLiteral("PRAGMA encoding"), Code::OpenFailed,
+                              QStringLiteral("cannot read the text encoding"));
+    if (encoding.next())
+        m_textEncoding = encoding.value(0).toString();
+}
+
+// Text as bound to a statement. QSQLITE binds a QString as UTF-16 (sqlite3_bind_text16), and
+// SQLite takes a leading U+FEFF (bytes FF FE here) for a byte order mark and drops it, and a
+// leading U+FFFE (FE FF) for a big-endian one: a key starting with either would be stored, removed
+// or looked up altered. So SQLite gets a byte order mark of its own in front, which it drops,
+// whatever the file's encoding (UTF-8 or UTF-16), and then the text exactly, NUL included. (A blob
+// cast to text in the statement, as before, compares with nothing in a UTF-16 file.)
+QVariant SqlStore::textValue(const QString &text) const
+{
+    if (m_dialect == Dialect::Postgres)
+        return nonNull(text);
+    return QVariant(QString(QChar::ByteOrderMark) + text);
+}
+
+// A row of selectedColumns() as the map's key and value (decodeOrKeep()); a row whose SQLite bytes
+// are not text in the file's encoding is kept out of the map (keepNotUtf8()).
+std::pair<QString, QVariant> SqlStore::readRow(const QSqlQuery &row) const
+{
+    if (m_dialect == Dialect::Postgres) {
+        return {row.value(0).toString().mid(1),
+                decodeOrKeep(row.value(1).toString(), row.value(2).toString().mid(1))};
+    }
+    const QByteArray keyBytes = row.value(0).toByteArray();
+    bool keyValid = true;
+    bool typeValid = true;
+    bool textValid = true;
+    const auto decode = [this](const QByteArray &bytes, bool *valid) {
+        if (m_textEncoding == u"UTF-8")
+            return decodeStoredUtf8(bytes, valid);
+        QStringDecoder decoder(
+                m_textEncoding == u"UTF-16be" ? QStringDecoder::Utf16BE : QStringDecoder::Utf16LE,
+                QStringDecoder::Flag::Stateless | QStringDecoder::Flag::ConvertInitialBom);
+        QString text = decoder.decode(bytes);
+        if (decoder.hasError())
+            *valid = false;
+        return text;
+    };
+    QString key = decode(keyBytes, &keyValid);
+    const QString type = decode(row.value(1).toByteArray(), &typeValid);
+    const QString text = decode(row.value(2).toByteArray(), &textValid);
+    if (!keyValid || !typeValid || !textValid) {
+        return {std::move(key),
+                keepNotUtf8(type, text, keyBytes,
+                            !keyValid            ? "key"
+                                    : !typeValid ? "type"
+                                                 : "value",
+                            m_textEncoding)};
+    }
+    return {std::move(key), decodeOrKeep(type, text)};
 }
 
 } // namespace PersistentMapInternal

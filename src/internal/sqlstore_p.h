@@ -106,11 +106,17 @@ private:
     void log(const QString &keys); // inside a transaction
     StorageBackend::Changes reloadAll(qint64 newest);
     StorageBackend::Changes readChanges(Unlogged unlogged); // inside a read transaction
+    void readTextEncoding();
+    QVariant textValue(const QString &text) const;
+    std::pair<QString, QVariant> readRow(const QSqlQuery &row) const;
 
     Dialect m_dialect;
     QString m_label;
     QString m_table;
     QSqlDatabase m_db;
+    // SQLite: how the file keeps text (PRAGMA encoding: "UTF-8", "UTF-16le" or "UTF-16be"; a
+    // file another program created may use UTF-16). Text is bound and read as bytes in it.
+    QString m_textEncoding = QStringLiteral("UTF-8");
     qint64 m_position = 0; // newest change-log seq seen
     qint64 m_nextPrune = 0; // seq at which this connection prunes next; 0: at its first commit
     qint64 m_ownSeq = 0; // the seq of the row logged in the open transaction

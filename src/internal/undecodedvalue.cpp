@@ -6,6 +6,7 @@
 #include "valuecodec_p.h"
 
 #include <QtCore/QDataStream>
+#include <QtCore/QStringDecoder>
 
 #include <atomic>
 #include <optional>
@@ -59,6 +60,37 @@ QVariant decodeOrKeep(const QString &type, const QString &text)
     if (decodeValue(type, text, &value, &error))
         return value;
     return QVariant::fromValue(UndecodedValue{type, text, error});
+}
+
+QString decodeStoredUtf8(QByteArrayView bytes, bool *valid)
+{
+    QString decoded;
+    if (bytes.startsWith("\xEF\xBB\xBF")) {
+        QStringDecoder decoder(QStringDecoder::Utf8,
+                               QStringDecoder::Flag::Stateless |
+                                       QStringDecoder::Flag::ConvertInitialBom);
+        decoded = decoder.decode(bytes);
+    } else {
+        decoded = QString::fromUtf8(bytes);
+    }
+    // Only a text holding U+FFFD can be one that was not UTF-8: encoded again and compared (rare,
+    // and the only slow case).
+    if (decoded.contains(QChar::ReplacementCharacter) && decoded.toUtf8() != bytes)
+        *valid = false;
+    return decoded;
+}
+
+QVariant keepNotUtf8(const QString &type, const QString &text, const QByteArray &keyBytes,
+                     const char *which, const QString &encoding)
+{
+    UndecodedValue kept{type, text,
+                        QStringLiteral("its %1 is not %3 (the row's key, as bytes: x'%2'); no "
+                                       "program reading it as text can read it, and clear() "
+                                       "removes it")
+                                .arg(QLatin1StringView(which),
+                                     QString::fromLatin1(keyBytes.left(64).toHex()), encoding),
+                        true};
+    return QVariant::fromValue(std::move(kept));
 }
 
 quint64 typeRegistryStamp()

@@ -11,6 +11,7 @@
 #ifndef UNDECODEDVALUE_P_H
 #define UNDECODEDVALUE_P_H
 
+#include <QtCore/QByteArrayView>
 #include <QtCore/QMetaType>
 #include <QtCore/QString>
 #include <QtCore/QVariant>
@@ -22,11 +23,15 @@ struct UndecodedValue
     QString type; // the tag, as stored
     QString text; // the text, as stored
     QString why; // why it cannot be decoded here; not part of the value
+    // The stored bytes are not UTF-8 (a row another program wrote into an SQLite table): type
+    // and text hold them with U+FFFD in place of what is not, so the value is never decoded nor
+    // written back (clear() drops it) - it would not be the stored one.
+    bool altered = false;
 
     // The same stored value (why is only what this process made of it).
     friend bool operator==(const UndecodedValue &a, const UndecodedValue &b)
     {
-        return a.type == b.type && a.text == b.text;
+        return a.type == b.type && a.text == b.text && a.altered == b.altered;
     }
     friend bool operator!=(const UndecodedValue &a, const UndecodedValue &b) { return !(a == b); }
 };
@@ -40,6 +45,17 @@ inline bool isUndecoded(const QVariant &value)
 // when it cannot decode them. Every backend decodes through this, so one value never stops
 // loading or following a store.
 QVariant decodeOrKeep(const QString &type, const QString &text);
+
+// Stored UTF-8 bytes as text, a leading U+FEFF kept (QString::fromUtf8 drops it as a byte order
+// mark); *valid turns false when the bytes are not UTF-8 (SQLite keeps whatever bytes a program
+// binds as text), and U+FFFD stands in for those that are not.
+QString decodeStoredUtf8(QByteArrayView bytes, bool *valid);
+
+// An UndecodedValue for a row whose key, type or text is not UTF-8 (or not the SQLite file's
+// text encoding, when that is UTF-16); why names which, and the stored bytes of the key
+// (keyBytes, as hex) so a person can find the row.
+QVariant keepNotUtf8(const QString &type, const QString &text, const QByteArray &keyBytes,
+                     const char *which, const QString &encoding = QStringLiteral("UTF-8"));
 
 // Changes whenever a type may have become decodable: a type registered at run time, Qt Gui or Qt
 // Widgets loaded (their types are built in, but only known once the module is). Cheap: a few

@@ -63,6 +63,7 @@ private Q_SLOTS:
     void hostileKeys();
     void roleThatMayOnlyReadOpensReadOnly();
     void roleWithColumnGrantsOpensReadOnly();
+    void roleWithColumnGrantsWrites();
     void readOnlyStoreFollowsWriters_data();
     void readOnlyStoreFollowsWriters();
     void readOnlyStoreWithoutItsTables_data();
@@ -427,6 +428,49 @@ void tst_PostgresBackend::roleWithColumnGrantsOpensReadOnly()
             failureOf(reader.insert(QStringLiteral("x"), 1));
     QVERIFY(refused);
     QCOMPARE(refused->code(), PersistentMapError::Code::ReadOnly);
+}
+
+// Writing needs no table-wide grant either: INSERT on the columns written, UPDATE on those an
+// upsert changes, DELETE, and the change log's own privileges open a store read-write.
+void tst_PostgresBackend::roleWithColumnGrantsWrites()
+{
+    PostgresTestTable table(m_spec);
+    {
+        PersistentMap owner(std::make_unique<PostgresBackend>(table.spec()));
+        VERIFY_OK(owner.insert(QStringLiteral("a"), 1));
+    }
+    const QString role =
+            QStringLiteral("pm_columns_%1")
+                    .arg(QRandomGenerator::system()->generate64(), 16, 16, QLatin1Char('0'));
+    PostgresTestConnection setup(m_spec);
+    QVERIFY2(setup.exec(QStringLiteral("CREATE ROLE %1 LOGIN").arg(role)),
+             qPrintable(setup.errorString()));
+    const auto dropRole = qScopeGuard([&] {
+        setup.exec(QStringLiteral("DROP OWNED BY %1").arg(role));
+        setup.exec(QStringLiteral("DROP ROLE %1").arg(role));
+    });
+    const QStringList grants{
+            QStringLiteral("GRANT SELECT (key, type, value), INSERT (key, type, value), "
+                           "UPDATE (type, value), DELETE ON %1 TO %2"),
+            QStringLiteral("GRANT SELECT (seq, keys), INSERT (keys), DELETE ON %1_changes TO %2"),
+            QStringLiteral("GRANT USAGE ON SEQUENCE %1_changes_seq_seq TO %2")};
+    for (const QString &grant : grants) {
+        QVERIFY2(setup.exec(grant.arg(table.name(), role)), qPrintable(setup.errorString()));
+    }
+    QUrl url(table.spec());
+    url.setUserName(role);
+    url.setPassword(QString());
+    {
+        PersistentMap writer(std::make_unique<PostgresBackend>(url.toString()));
+        const std::optional<PersistentMapError> failure = loadError(writer);
+        QVERIFY2(!failure, failure ? qPrintable(failure->message()) : "");
+        VERIFY_OK(writer.insert(QStringLiteral("a"), 2));
+        VERIFY_OK(writer.insert(QStringLiteral("b"), 3));
+        VERIFY_OK(writer.remove(QStringLiteral("b")));
+    }
+    PersistentMap reopened(std::make_unique<PostgresBackend>(table.spec()));
+    QVERIFY(!loadError(reopened));
+    QCOMPARE(reopened.toHash(), (QVariantHash{{QStringLiteral("a"), 2}}));
 }
 
 // A store we may read but not write follows the other writers, and refuses every write, with the

@@ -102,6 +102,9 @@ private Q_SLOTS:
     void fullDatabase();
     void unreadableValueBesideAnotherProgramsCollation();
     void rowsThatAreNotUtf8();
+    void clearRemovesRowsThatAreNotUtf8();
+    void databaseEncodings_data();
+    void databaseEncodings();
 
 private:
     QTemporaryDir m_dir;
@@ -644,6 +647,110 @@ void tst_SqliteBackend::rowsThatAreNotUtf8()
     QVERIFY2(!reopened.contains(merged),
              qPrintable(QStringLiteral("removed, yet back: %1")
                                 .arg(reopened.value(merged).toString())));
+}
+
+// The rows of rowsThatAreNotUtf8 are reported by their stored key bytes, and clear() removes them
+// (writing back what the map holds of them would store other bytes), while a value this process
+// merely cannot decode is written back as it was.
+void tst_SqliteBackend::clearRemovesRowsThatAreNotUtf8()
+{
+    QVERIFY(m_dir.isValid());
+    const QString path = m_dir.filePath(QStringLiteral("not-utf8-clear.db"));
+    {
+        PersistentMap map(std::make_unique<SqliteBackend>(path));
+        VERIFY_OK(map.insert(QStringLiteral("a"), 1));
+    }
+    execOnNewDatabase(
+            path,
+            {QStringLiteral("INSERT INTO persistent_map VALUES ('latin1', 'string', X'636166E9')"),
+             QStringLiteral("INSERT INTO persistent_map VALUES (X'FF', 'string', 'first')"),
+             QStringLiteral("INSERT INTO persistent_map VALUES ('tag', X'FE', 'third')"),
+             QStringLiteral("INSERT INTO persistent_map VALUES ('future', 'newtag', 'kept')")});
+    if (QTest::currentTestFailed())
+        return;
+    {
+        PersistentMap map(std::make_unique<SqliteBackend>(path));
+        QSignalSpy errors(&map, &PersistentMap::errorOccurred);
+        QVERIFY(!loadError(map));
+        QCOMPARE(map.keys(), QStringList{QStringLiteral("a")});
+        QTRY_COMPARE(errors.size(), 4); // delivered through the event loop
+        QStringList messages;
+        for (const QList<QVariant> &arguments : std::as_const(errors))
+            messages.append(arguments.first().toString());
+        const QString all = messages.join(u'\n');
+        QVERIFY2(all.contains(QStringLiteral("its value is not UTF-8 (the row's key, as bytes: "
+                                             "x'6c6174696e31')")),
+                 qPrintable(all));
+        QVERIFY2(all.contains(QStringLiteral("its key is not UTF-8 (the row's key, as bytes: "
+                                             "x'ff')")),
+                 qPrintable(all));
+        QVERIFY2(all.contains(QStringLiteral("its type is not UTF-8")), qPrintable(all));
+        QCOMPARE(map.status(), PersistentMap::Status::Ready);
+        VERIFY_OK(map.clear());
+        VERIFY_OK(map.flush());
+    }
+    QCOMPARE(query(path, QStringLiteral("SELECT hex(key), type, value FROM persistent_map")),
+             (QList<QStringList>{{QStringLiteral("667574757265"), QStringLiteral("newtag"),
+                                  QStringLiteral("kept")}}));
+}
+
+void tst_SqliteBackend::databaseEncodings_data()
+{
+    QTest::addColumn<QString>("encoding");
+    QTest::newRow("UTF-8") << QStringLiteral("UTF-8");
+    QTest::newRow("UTF-16le") << QStringLiteral("UTF-16le");
+    QTest::newRow("UTF-16be") << QStringLiteral("UTF-16be");
+}
+
+// A file another program created with PRAGMA encoding = 'UTF-16' (SQLite keeps text in the
+// file's encoding): the map stores, finds, follows and reads back every key and value as it does
+// in a UTF-8 file, through each path: its own writes, a follower reading the changed keys, a
+// follower reading the whole table, and a new load.
+void tst_SqliteBackend::databaseEncodings()
+{
+    QFETCH(QString, encoding);
+    const QString path = m_dir.filePath(QStringLiteral("encoding-%1.db").arg(encoding));
+    execOnNewDatabase(path,
+                      {QStringLiteral("PRAGMA encoding = '%1'").arg(encoding),
+                       QStringLiteral("CREATE TABLE their_own (x TEXT)")});
+    if (QTest::currentTestFailed())
+        return;
+    QCOMPARE(query(path, QStringLiteral("PRAGMA encoding")), (QList<QStringList>{{encoding}}));
+    const QVariantHash values{
+            {QStringLiteral("caf\u00e9"), QStringLiteral("cr\u00e8me br\u00fbl\u00e9e")},
+            {QString(QChar(0xFEFF)) + QStringLiteral("bom"), QString(QChar(0xFEFF)) + u'x'},
+            {QStringLiteral("nul") + QChar(0) + QStringLiteral("inside"), 7},
+            {QString::fromUcs4(U"emoji \U0001F600"), QString::fromUcs4(U"\U0001F600")}};
+    PersistentMap follower(std::make_unique<SqliteBackend>(path));
+    QVERIFY(!loadError(follower));
+    {
+        PersistentMap map(std::make_unique<SqliteBackend>(path));
+        QVERIFY(!loadError(map));
+        VERIFY_OK(map.insert(values));
+        VERIFY_OK(map.remove(QStringLiteral("nul") + QChar(0) + QStringLiteral("inside")));
+        VERIFY_OK(map.insert(QStringLiteral("nul") + QChar(0) + QStringLiteral("inside"), 8));
+        VERIFY_OK(map.flush());
+    }
+    QVariantHash expected = values;
+    expected.insert(QStringLiteral("nul") + QChar(0) + QStringLiteral("inside"), 8);
+    QTRY_COMPARE_WITH_TIMEOUT(follower.toHash(), expected, 20000);
+    QCOMPARE(
+            query(path, QStringLiteral("SELECT value FROM persistent_map WHERE key = 'caf\u00e9'")),
+            (QList<QStringList>{{QStringLiteral("cr\u00e8me br\u00fbl\u00e9e")}}));
+
+    // Another program changes a row and asks the followers to read everything again.
+    execOnNewDatabase(path,
+                      {QStringLiteral("UPDATE persistent_map SET value = 'cr\u00eape' "
+                                      "WHERE key = 'caf\u00e9'"),
+                       QStringLiteral("INSERT INTO persistent_map_changes (keys) VALUES ('*')")});
+    if (QTest::currentTestFailed())
+        return;
+    expected.insert(QStringLiteral("caf\u00e9"), QStringLiteral("cr\u00eape"));
+    QTRY_COMPARE_WITH_TIMEOUT(follower.toHash(), expected, 20000);
+
+    PersistentMap reopened(std::make_unique<SqliteBackend>(path));
+    QVERIFY(!loadError(reopened));
+    QCOMPARE(reopened.toHash(), expected);
 }
 
 QTEST_GUILESS_MAIN(tst_SqliteBackend)
