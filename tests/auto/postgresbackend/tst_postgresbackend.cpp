@@ -79,21 +79,27 @@ private:
 
 namespace {
 
-// A login role that may only read the table (and its change log, when given), dropped with
+// A login role given the grants (statements in which %1 stands for the role's name), dropped with
 // everything granted to it when it goes.
-class ReadingRole
+class TestRole
 {
 public:
-    ReadingRole(const QString &spec, const QStringList &tables)
+    TestRole(const QString &spec, const QStringList &grants)
         : m_setup(spec)
-        , m_name(QStringLiteral("pm_reader_%1")
+        , m_name(QStringLiteral("pm_role_%1")
                          .arg(QRandomGenerator::system()->generate64(), 16, 16, QLatin1Char('0')))
     {
-        m_ok = m_setup.exec(QStringLiteral("CREATE ROLE %1 LOGIN").arg(m_name)) &&
-                m_setup.exec(QStringLiteral("GRANT SELECT ON %1 TO %2")
-                                     .arg(tables.join(QStringLiteral(", ")), m_name));
+        m_ok = m_setup.exec(QStringLiteral("CREATE ROLE %1 LOGIN").arg(m_name));
+        for (const QString &grant : grants)
+            m_ok = m_ok && m_setup.exec(grant.arg(m_name));
     }
-    ~ReadingRole()
+    // A role that may only read the tables.
+    static QStringList readGrants(const QStringList &tables)
+    {
+        return {QStringLiteral("GRANT SELECT ON %1 TO %2")
+                        .arg(tables.join(QStringLiteral(", ")), QStringLiteral("%1"))};
+    }
+    ~TestRole()
     {
         m_setup.exec(QStringLiteral("DROP OWNED BY %1").arg(m_name));
         m_setup.exec(QStringLiteral("DROP ROLE %1").arg(m_name));
@@ -350,25 +356,11 @@ void tst_PostgresBackend::roleThatMayOnlyReadOpensReadOnly()
         PersistentMap owner(std::make_unique<PostgresBackend>(table.spec()));
         VERIFY_OK(owner.insert(QVariantHash{{QStringLiteral("a"), 1}, {QStringLiteral("b"), 2}}));
     }
-    const QString role =
-            QStringLiteral("pm_reader_%1")
-                    .arg(QRandomGenerator::system()->generate64(), 16, 16, QLatin1Char('0'));
-    PostgresTestConnection setup(m_spec);
-    QVERIFY2(setup.exec(QStringLiteral("CREATE ROLE %1 LOGIN").arg(role)),
-             qPrintable(setup.errorString()));
-    const auto dropRole = qScopeGuard([&] {
-        setup.exec(QStringLiteral("DROP OWNED BY %1").arg(role));
-        setup.exec(QStringLiteral("DROP ROLE %1").arg(role));
-    });
-    QVERIFY2(
-            setup.exec(
-                    QStringLiteral("GRANT SELECT ON %1, %1_changes TO %2").arg(table.name(), role)),
-            qPrintable(setup.errorString()));
-    QUrl url(table.spec());
-    url.setUserName(role);
-    url.setPassword(QString());
+    TestRole role(m_spec,
+                  TestRole::readGrants({table.name(), table.name() + QStringLiteral("_changes")}));
+    QVERIFY2(role.isValid(), qPrintable(role.errorString()));
 
-    PersistentMap reader(std::make_unique<PostgresBackend>(url.toString()));
+    PersistentMap reader(std::make_unique<PostgresBackend>(role.spec(table.spec())));
     VERIFY_OK(reader.whenReady());
     QCOMPARE(reader.status(), PersistentMap::Status::Ready);
     QCOMPARE(reader.toHash(), (QVariantHash{{QStringLiteral("a"), 1}, {QStringLiteral("b"), 2}}));
@@ -392,35 +384,20 @@ void tst_PostgresBackend::roleWithColumnGrantsOpensReadOnly()
         PersistentMap owner(std::make_unique<PostgresBackend>(table.spec()));
         VERIFY_OK(owner.insert(QVariantHash{{QStringLiteral("a"), 1}, {QStringLiteral("b"), 2}}));
     }
-    const QString role =
-            QStringLiteral("pm_columns_%1")
-                    .arg(QRandomGenerator::system()->generate64(), 16, 16, QLatin1Char('0'));
-    PostgresTestConnection setup(m_spec);
-    QVERIFY2(setup.exec(QStringLiteral("CREATE ROLE %1 LOGIN").arg(role)),
-             qPrintable(setup.errorString()));
-    const auto dropRole = qScopeGuard([&] {
-        setup.exec(QStringLiteral("DROP OWNED BY %1").arg(role));
-        setup.exec(QStringLiteral("DROP ROLE %1").arg(role));
-    });
-    QVERIFY2(setup.exec(QStringLiteral("GRANT SELECT (key, type, value) ON %1 TO %2")
-                                .arg(table.name(), role)),
-             qPrintable(setup.errorString()));
-    QVERIFY2(setup.exec(QStringLiteral("GRANT SELECT ON %1_changes TO %2").arg(table.name(), role)),
-             qPrintable(setup.errorString()));
-    QUrl url(table.spec());
-    url.setUserName(role);
-    url.setPassword(QString());
+    TestRole role(m_spec,
+                  {QStringLiteral("GRANT SELECT (key, type, value) ON %1 TO %2")
+                           .arg(table.name(), QStringLiteral("%1")),
+                   QStringLiteral("GRANT SELECT ON %1_changes TO %2")
+                           .arg(table.name(), QStringLiteral("%1"))});
+    QVERIFY2(role.isValid(), qPrintable(role.errorString()));
     // The role can read what the store reads.
     {
-        QUrl asRole(m_spec);
-        asRole.setUserName(role);
-        asRole.setPassword(QString());
-        QCOMPARE(rows(asRole.toString(),
+        QCOMPARE(rows(role.spec(m_spec),
                       QStringLiteral("SELECT key FROM %1 ORDER BY key").arg(table.name())),
                  (QList<QStringList>{{QStringLiteral("a")}, {QStringLiteral("b")}}));
     }
 
-    PersistentMap reader(std::make_unique<PostgresBackend>(url.toString()));
+    PersistentMap reader(std::make_unique<PostgresBackend>(role.spec(table.spec())));
     const std::optional<PersistentMapError> failure = loadError(reader);
     QVERIFY2(!failure, failure ? qPrintable(failure->message()) : "");
     QCOMPARE(reader.toHash(), (QVariantHash{{QStringLiteral("a"), 1}, {QStringLiteral("b"), 2}}));
@@ -439,29 +416,18 @@ void tst_PostgresBackend::roleWithColumnGrantsWrites()
         PersistentMap owner(std::make_unique<PostgresBackend>(table.spec()));
         VERIFY_OK(owner.insert(QStringLiteral("a"), 1));
     }
-    const QString role =
-            QStringLiteral("pm_columns_%1")
-                    .arg(QRandomGenerator::system()->generate64(), 16, 16, QLatin1Char('0'));
-    PostgresTestConnection setup(m_spec);
-    QVERIFY2(setup.exec(QStringLiteral("CREATE ROLE %1 LOGIN").arg(role)),
-             qPrintable(setup.errorString()));
-    const auto dropRole = qScopeGuard([&] {
-        setup.exec(QStringLiteral("DROP OWNED BY %1").arg(role));
-        setup.exec(QStringLiteral("DROP ROLE %1").arg(role));
-    });
-    const QStringList grants{
-            QStringLiteral("GRANT SELECT (key, type, value), INSERT (key, type, value), "
-                           "UPDATE (type, value), DELETE ON %1 TO %2"),
-            QStringLiteral("GRANT SELECT (seq, keys), INSERT (keys), DELETE ON %1_changes TO %2"),
-            QStringLiteral("GRANT USAGE ON SEQUENCE %1_changes_seq_seq TO %2")};
-    for (const QString &grant : grants) {
-        QVERIFY2(setup.exec(grant.arg(table.name(), role)), qPrintable(setup.errorString()));
-    }
-    QUrl url(table.spec());
-    url.setUserName(role);
-    url.setPassword(QString());
+    TestRole role(
+            m_spec,
+            {QStringLiteral("GRANT SELECT (key, type, value), INSERT (key, type, value), "
+                            "UPDATE (type, value), DELETE ON %1 TO %2")
+                     .arg(table.name(), QStringLiteral("%1")),
+             QStringLiteral("GRANT SELECT (seq, keys), INSERT (keys), DELETE ON %1_changes TO %2")
+                     .arg(table.name(), QStringLiteral("%1")),
+             QStringLiteral("GRANT USAGE ON SEQUENCE %1_changes_seq_seq TO %2")
+                     .arg(table.name(), QStringLiteral("%1"))});
+    QVERIFY2(role.isValid(), qPrintable(role.errorString()));
     {
-        PersistentMap writer(std::make_unique<PostgresBackend>(url.toString()));
+        PersistentMap writer(std::make_unique<PostgresBackend>(role.spec(table.spec())));
         const std::optional<PersistentMapError> failure = loadError(writer);
         QVERIFY2(!failure, failure ? qPrintable(failure->message()) : "");
         VERIFY_OK(writer.insert(QStringLiteral("a"), 2));
@@ -491,7 +457,8 @@ void tst_PostgresBackend::readOnlyStoreFollowsWriters()
     PostgresTestTable table(m_spec);
     PersistentMap owner(std::make_unique<PostgresBackend>(table.spec()));
     VERIFY_OK(owner.insert(QVariantHash{{QStringLiteral("a"), 1}, {QStringLiteral("b"), 2}}));
-    ReadingRole role(m_spec, {table.name(), table.name() + QStringLiteral("_changes")});
+    TestRole role(m_spec,
+                  TestRole::readGrants({table.name(), table.name() + QStringLiteral("_changes")}));
     QVERIFY2(role.isValid(), qPrintable(role.errorString()));
     const QString spec =
             readOnlySession ? ::readOnlySession(table.spec()) : role.spec(table.spec());
@@ -547,7 +514,7 @@ void tst_PostgresBackend::readOnlyStoreWithoutItsTables()
                                     .arg(table.name())),
                  qPrintable(setup.errorString()));
     }
-    ReadingRole role(m_spec, {table.name()});
+    TestRole role(m_spec, TestRole::readGrants({table.name()}));
     QVERIFY2(!withTable || role.isValid(), qPrintable(role.errorString()));
     const QString spec = withTable ? role.spec(table.spec()) : readOnlySession(table.spec());
 
