@@ -71,6 +71,16 @@ void execOnNewDatabase(const QString &path, const QStringList &statements)
     QSqlDatabase::removeDatabase(name);
 }
 
+// A store written by the map (key "a" = 1), then given rows by another program's statements.
+void storeWithForeignRows(const QString &path, const QStringList &statements)
+{
+    {
+        PersistentMap map(std::make_unique<SqliteBackend>(path));
+        VERIFY_OK(map.insert(QStringLiteral("a"), 1));
+    }
+    execOnNewDatabase(path, statements);
+}
+
 QString sqlString(const QString &text)
 {
     return QStringLiteral("'") + QString(text).replace(u'\'', QStringLiteral("''")) +
@@ -615,11 +625,7 @@ void tst_SqliteBackend::rowsThatAreNotUtf8()
 {
     QVERIFY(m_dir.isValid());
     const QString path = m_dir.filePath(QStringLiteral("not-utf8.db"));
-    {
-        PersistentMap map(std::make_unique<SqliteBackend>(path));
-        VERIFY_OK(map.insert(QStringLiteral("a"), 1));
-    }
-    execOnNewDatabase(
+    storeWithForeignRows(
             path,
             {QStringLiteral("INSERT INTO persistent_map VALUES ('latin1', 'string', X'636166E9')"),
              QStringLiteral("INSERT INTO persistent_map VALUES (X'FF', 'string', 'first')"),
@@ -656,11 +662,7 @@ void tst_SqliteBackend::clearRemovesRowsThatAreNotUtf8()
 {
     QVERIFY(m_dir.isValid());
     const QString path = m_dir.filePath(QStringLiteral("not-utf8-clear.db"));
-    {
-        PersistentMap map(std::make_unique<SqliteBackend>(path));
-        VERIFY_OK(map.insert(QStringLiteral("a"), 1));
-    }
-    execOnNewDatabase(
+    storeWithForeignRows(
             path,
             {QStringLiteral("INSERT INTO persistent_map VALUES ('latin1', 'string', X'636166E9')"),
              QStringLiteral("INSERT INTO persistent_map VALUES (X'FF', 'string', 'first')"),
