@@ -115,6 +115,8 @@ private Q_SLOTS:
     void clearRemovesRowsThatAreNotUtf8();
     void databaseEncodings_data();
     void databaseEncodings();
+    void noncharactersInUtf16Files_data();
+    void noncharactersInUtf16Files();
 
 private:
     QTemporaryDir m_dir;
@@ -753,6 +755,45 @@ void tst_SqliteBackend::databaseEncodings()
     PersistentMap reopened(std::make_unique<SqliteBackend>(path));
     QVERIFY(!loadError(reopened));
     QCOMPARE(reopened.toHash(), expected);
+}
+
+void tst_SqliteBackend::noncharactersInUtf16Files_data()
+{
+    QTest::addColumn<QString>("encoding");
+    QTest::newRow("UTF-16le") << QStringLiteral("UTF-16le");
+    QTest::newRow("UTF-16be") << QStringLiteral("UTF-16be");
+}
+
+// Promise 2: a UTF-16 file keeps keys and values exactly, a leading U+FFFE included. The C API
+// path binds UTF-8 (SqliteDirect bindText), and SQLite's UTF-8 to UTF-16 conversion turns
+// U+FFFE and U+FFFF into U+FFFD: the row is stored altered, and the map that wrote it finds
+// another key when it loads the file again. (The generic path binds UTF-16 and keeps them.)
+void tst_SqliteBackend::noncharactersInUtf16Files()
+{
+    QFETCH(QString, encoding);
+    const QString path = m_dir.filePath(QStringLiteral("nonchar-%1.db").arg(encoding));
+    execOnNewDatabase(path,
+                      {QStringLiteral("PRAGMA encoding = '%1'").arg(encoding),
+                       QStringLiteral("CREATE TABLE their_own (x TEXT)")});
+    if (QTest::currentTestFailed())
+        return;
+    const QString key = QString(QChar(0xFFFE)) + QStringLiteral("lead");
+    const QString value = QString(QChar(0xFFFF)) + QStringLiteral("tail");
+    {
+        PersistentMap map(std::make_unique<SqliteBackend>(path));
+        QVERIFY(!loadError(map));
+        VERIFY_OK(map.insert(key, value));
+        VERIFY_OK(map.flush());
+    }
+    // The bytes in the file, read by another connection: U+FFFE, not U+FFFD.
+    const QString keyHex = encoding == u"UTF-16le" ? QStringLiteral("FEFF6C00650061006400")
+                                                   : QStringLiteral("FFFE006C006500610064");
+    QCOMPARE(query(path, QStringLiteral("SELECT hex(CAST(key AS BLOB)) FROM persistent_map")),
+             (QList<QStringList>{{keyHex}}));
+    PersistentMap reopened(std::make_unique<SqliteBackend>(path));
+    QVERIFY(!loadError(reopened));
+    QCOMPARE(reopened.keys(), QStringList{key});
+    QCOMPARE(reopened.value(key), QVariant(value));
 }
 
 QTEST_GUILESS_MAIN(tst_SqliteBackend)
