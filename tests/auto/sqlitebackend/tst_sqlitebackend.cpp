@@ -117,6 +117,8 @@ private Q_SLOTS:
     void databaseEncodings();
     void noncharactersInUtf16Files_data();
     void noncharactersInUtf16Files();
+    void rowsThatAreNotUtf16_data();
+    void rowsThatAreNotUtf16();
 
 private:
     QTemporaryDir m_dir;
@@ -794,6 +796,62 @@ void tst_SqliteBackend::noncharactersInUtf16Files()
     QVERIFY(!loadError(reopened));
     QCOMPARE(reopened.keys(), QStringList{key});
     QCOMPARE(reopened.value(key), QVariant(value));
+}
+
+void tst_SqliteBackend::rowsThatAreNotUtf16_data()
+{
+    QTest::addColumn<QString>("encoding");
+    QTest::addColumn<QString>("key"); // as a blob literal, bytes in the file's encoding
+    QTest::newRow("le, D800 a") << QStringLiteral("UTF-16le") << QStringLiteral("X'00D86100'");
+    QTest::newRow("be, D800 a") << QStringLiteral("UTF-16be") << QStringLiteral("X'D8000061'");
+    QTest::newRow("le, DC00 a") << QStringLiteral("UTF-16le") << QStringLiteral("X'00DC6100'");
+    QTest::newRow("le, D800 D800") << QStringLiteral("UTF-16le") << QStringLiteral("X'00D800D8'");
+    QTest::newRow("le, a D800") << QStringLiteral("UTF-16le") << QStringLiteral("X'610000D8'");
+    QTest::newRow("le, a DC00") << QStringLiteral("UTF-16le") << QStringLiteral("X'610000DC'");
+}
+
+// Promises 1 and 3 in a UTF-16 file: another program stores a key holding a lone surrogate (not
+// UTF-16 text). Such a row must be kept out of the map and reported, never served altered, on
+// both paths. The C API path reads it through sqlite3_column_text(), whose UTF-16 to UTF-8
+// conversion merges a surrogate followed by any unit into another code point (D800 'a' becomes
+// U+10061), valid UTF-8: the map serves a key the file does not hold, and reports nothing. (A
+// surrogate at the end becomes ED A0 80 and is caught.) The generic path decodes with
+// QStringDecoder, which does not flag lone surrogates: it serves them, for every row here.
+void tst_SqliteBackend::rowsThatAreNotUtf16()
+{
+    QFETCH(QString, encoding);
+    QFETCH(QString, key);
+    const QString path = m_dir.filePath(
+            QStringLiteral("not-utf16-%1.db").arg(QLatin1String(QTest::currentDataTag())));
+    execOnNewDatabase(path,
+                      {QStringLiteral("PRAGMA encoding = '%1'").arg(encoding),
+                       QStringLiteral("CREATE TABLE their_own (x TEXT)")});
+    if (QTest::currentTestFailed())
+        return;
+    QCOMPARE(query(path, QStringLiteral("PRAGMA encoding")), (QList<QStringList>{{encoding}}));
+    {
+        PersistentMap map(std::make_unique<SqliteBackend>(path));
+        VERIFY_OK(map.insert(QStringLiteral("a"), 1));
+    }
+    execOnNewDatabase(path,
+                      {QStringLiteral("INSERT INTO persistent_map VALUES (CAST(%1 AS TEXT), "
+                                      "'string', 'v')")
+                               .arg(key)});
+    if (QTest::currentTestFailed())
+        return;
+    PersistentMap map(std::make_unique<SqliteBackend>(path));
+    QSignalSpy errors(&map, &PersistentMap::errorOccurred);
+    QVERIFY(!loadError(map));
+    QStringList shown; // each key as its UTF-16 units
+    for (const QString &key : map.keys()) {
+        QStringList units;
+        for (const QChar c : key)
+            units.append(QString::number(c.unicode(), 16));
+        shown.append(units.join(u' '));
+    }
+    QVERIFY2(map.keys() == QStringList{QStringLiteral("a")},
+             qPrintable(QStringLiteral("keys served (UTF-16 units): %1").arg(shown.join(u" | "))));
+    QTRY_COMPARE(errors.size(), 1);
 }
 
 QTEST_GUILESS_MAIN(tst_SqliteBackend)
