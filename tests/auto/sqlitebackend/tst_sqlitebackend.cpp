@@ -119,6 +119,7 @@ private Q_SLOTS:
     void noncharactersInUtf16Files();
     void rowsThatAreNotUtf16_data();
     void rowsThatAreNotUtf16();
+    void validReplacementCharacterSurvivesAWholeTableReload();
 
 private:
     QTemporaryDir m_dir;
@@ -852,6 +853,39 @@ void tst_SqliteBackend::rowsThatAreNotUtf16()
     QVERIFY2(map.keys() == QStringList{QStringLiteral("a")},
              qPrintable(QStringLiteral("keys served (UTF-16 units): %1").arg(shown.join(u" | "))));
     QTRY_COMPARE(errors.size(), 1);
+}
+
+// Promise 1: valid text holding U+FFFD loads normally, and a second map follows it through a
+// whole-table reload. A row another program wrote with key X'FF' (not UTF-8) decodes to the same
+// QString "\uFFFD" as a valid row with key U+FFFD. The first load keeps them apart (the valid one
+// is served), but the follower's reload (SqlStore::reloadAll() collects rows into a WriteBatch,
+// last one wins) applies the altered row after the valid one: the valid key is dropped from the
+// map as if it had become unreadable.
+void tst_SqliteBackend::validReplacementCharacterSurvivesAWholeTableReload()
+{
+    QVERIFY(m_dir.isValid());
+    const QString path = m_dir.filePath(QStringLiteral("fffd-reload.db"));
+    const QString replacement(QChar(0xFFFD));
+    {
+        PersistentMap map(std::make_unique<SqliteBackend>(path));
+        VERIFY_OK(map.insert(replacement, QStringLiteral("valid")));
+    }
+    execOnNewDatabase(
+            path, {QStringLiteral("INSERT INTO persistent_map VALUES (X'FF', 'string', 'other')")});
+    if (QTest::currentTestFailed())
+        return;
+    PersistentMap follower(std::make_unique<SqliteBackend>(path));
+    QVERIFY(!loadError(follower));
+    QCOMPARE(follower.value(replacement), QVariant(QStringLiteral("valid")));
+    QSignalSpy changed(&follower, &PersistentMap::valueChanged);
+    // Another program changes a row and asks the followers to read everything again.
+    execOnNewDatabase(path,
+                      {QStringLiteral("INSERT INTO persistent_map VALUES ('b', 'string', 'x')"),
+                       QStringLiteral("INSERT INTO persistent_map_changes (keys) VALUES ('*')")});
+    if (QTest::currentTestFailed())
+        return;
+    QTRY_VERIFY_WITH_TIMEOUT(follower.contains(QStringLiteral("b")), 20000);
+    QCOMPARE(follower.value(replacement), QVariant(QStringLiteral("valid")));
 }
 
 QTEST_GUILESS_MAIN(tst_SqliteBackend)
