@@ -120,6 +120,7 @@ private Q_SLOTS:
     void rowsThatAreNotUtf16_data();
     void rowsThatAreNotUtf16();
     void validReplacementCharacterSurvivesAWholeTableReload();
+    void blobKeyTheMapShowsCanBeRemoved();
 
 private:
     QTemporaryDir m_dir;
@@ -886,6 +887,38 @@ void tst_SqliteBackend::validReplacementCharacterSurvivesAWholeTableReload()
         return;
     QTRY_VERIFY_WITH_TIMEOUT(follower.contains(QStringLiteral("b")), 20000);
     QCOMPARE(follower.value(replacement), QVariant(QStringLiteral("valid")));
+}
+
+// A row another program wrote with its key as a blob of valid UTF-8 (X'6B6579', "key"): the map
+// serves the key, but remove() deletes with the key bound as text, which never equals a blob in
+// SQLite, so nothing is deleted and the removed key is back at the next load. (The same family as
+// rowsThatAreNotUtf8's "a key the map shows is one it can remove", for bytes that are UTF-8.)
+void tst_SqliteBackend::blobKeyTheMapShowsCanBeRemoved()
+{
+    QVERIFY(m_dir.isValid());
+    const QString path = m_dir.filePath(QStringLiteral("blob-key.db"));
+    {
+        PersistentMap map(std::make_unique<SqliteBackend>(path));
+        VERIFY_OK(map.insert(QStringLiteral("a"), 1));
+    }
+    execOnNewDatabase(path,
+                      {QStringLiteral("INSERT INTO persistent_map VALUES (X'6B6579', 'string', "
+                                      "'from a blob')")});
+    if (QTest::currentTestFailed())
+        return;
+    {
+        PersistentMap map(std::make_unique<SqliteBackend>(path));
+        QVERIFY(!loadError(map));
+        QCOMPARE(map.value(QStringLiteral("key")), QVariant(QStringLiteral("from a blob")));
+        VERIFY_OK(map.remove(QStringLiteral("key")));
+        VERIFY_OK(map.flush());
+        QVERIFY(!map.contains(QStringLiteral("key")));
+    }
+    PersistentMap reopened(std::make_unique<SqliteBackend>(path));
+    QVERIFY(!loadError(reopened));
+    QVERIFY2(!reopened.contains(QStringLiteral("key")),
+             qPrintable(QStringLiteral("removed, yet back: %1")
+                                .arg(reopened.value(QStringLiteral("key")).toString())));
 }
 
 QTEST_GUILESS_MAIN(tst_SqliteBackend)
