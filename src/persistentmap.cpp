@@ -646,6 +646,12 @@ QStringList PersistentMapPrivate::reportUndecodedLocked()
                                     .arg(unreportedUndecoded.size() - Named));
             break;
         }
+        if (found->altered) {
+            messages.append(QStringLiteral("key '%1': a row of the store is left out of the map: "
+                                           "%2")
+                                    .arg(key.left(200), found->why));
+            continue;
+        }
         messages.append(QStringLiteral("key '%1': cannot read its stored value of type '%2': "
                                        "%3; it is left in the store unchanged and out of the "
                                        "map until it can be read")

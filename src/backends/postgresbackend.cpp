@@ -270,10 +270,61 @@ void PostgresBackendPrivate::openSchema()
                                      ? QStringLiteral(" or its change log %1").arg(store.logTable())
                                      : QString()));
     }
+    // Row-level security (ALTER TABLE ... ENABLE ROW LEVEL SECURITY) filters what a role sees and
+    // refuses the rows no policy lets it write, whatever it was granted: with row security on for
+    // this role (row_security_active), a command needs a permissive policy for it (polcmd: r
+    // SELECT, a INSERT, w UPDATE, d DELETE, * all) that names the role, a role it is a member of,
+    // or PUBLIC (0). Such a policy may still refuse some rows; the server then says which.
+    const auto policies = [&](const QString &name) {
+        return ask(QStringLiteral("SELECT row_security_active(c.oid), "
+                                  "coalesce(bool_or(p.polcmd IN ('r', '*')), false), "
+                                  "coalesce(bool_or(p.polcmd IN ('a', '*')), false), "
+                                  "coalesce(bool_or(p.polcmd IN ('w', '*')), false), "
+                                  "coalesce(bool_or(p.polcmd IN ('d', '*')), false) "
+                                  "FROM (SELECT to_regclass(%1) AS oid) c "
+                                  "LEFT JOIN pg_policy p ON p.polrelid = c.oid AND "
+                                  "p.polpermissive AND (0 = ANY (p.polroles) OR EXISTS "
+                                  "(SELECT 1 FROM unnest(p.polroles) r WHERE r <> 0 AND "
+                                  "pg_has_role(r, 'MEMBER'))) GROUP BY c.oid")
+                           .arg(name),
+                   QStringLiteral("cannot read the row-level security policies"));
+    };
+    QStringList rowSecurityLacks;
+    for (const QString &name : {tableName, onLog}) {
+        if (name.isEmpty())
+            continue;
+        const QSqlQuery policy = policies(name);
+        if (!policy.value(0).toBool())
+            continue;
+        const QString which = name == tableName
+                ? QStringLiteral("the table %1").arg(table)
+                : QStringLiteral("its change log %1").arg(store.logTable());
+        if (!policy.value(1).toBool()) {
+            store.fail(Code::OpenFailed,
+                       QStringLiteral("row-level security on %1 lets the role %2 see no rows (no "
+                                      "policy for SELECT applies to it)")
+                               .arg(which, role));
+        }
+        QStringList missing;
+        for (const auto &[column, command] :
+             {std::pair{2, "INSERT"}, std::pair{3, "UPDATE"}, std::pair{4, "DELETE"}}) {
+            // The change log is never updated.
+            if (!policy.value(column).toBool() && !(name == onLog && column == 3))
+                missing.append(QLatin1String(command));
+        }
+        if (!missing.isEmpty())
+            rowSecurityLacks.append(QStringLiteral("%1 on %2").arg(missing.join(u", "), which));
+    }
     if (readOnly.isSet())
         return;
     if (!sessionDenied.isEmpty()) {
         becomeReadOnly(sessionDenied);
+        return;
+    }
+    if (!rowSecurityLacks.isEmpty()) {
+        becomeReadOnly(QStringLiteral("row-level security lets the role %1 read it but not write "
+                                      "it (no policy applies to it for %2)")
+                               .arg(role, rowSecurityLacks.join(QStringLiteral("; "))));
         return;
     }
     QStringList lacks;

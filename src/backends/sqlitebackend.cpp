@@ -627,10 +627,10 @@ StorageBackend::Changes SqliteBackend::pollChanges()
             return {};
         struct ChangesLoader : Loader
         {
-            Changes changes;
+            PersistentMapInternal::ReadRows rows;
             void add(QString &&key, QVariant &&value) override
             {
-                changes.entries.insert(key, value);
+                rows.add(std::move(key), std::move(value));
             }
         } loader;
         d->close();
@@ -639,8 +639,10 @@ StorageBackend::Changes SqliteBackend::pollChanges()
         d->openStore();
         d->loadInto(loader);
         d->open = true;
-        loader.changes.complete = true;
-        return std::move(loader.changes);
+        Changes changes;
+        changes.entries = loader.rows.take();
+        changes.complete = true;
+        return changes;
     }
     if (!d->hasChangeLog)
         return {}; // a read-only store without the change log: not followed

@@ -57,6 +57,15 @@ std::unique_ptr<SqliteDirect> SqliteDirect::attach(const QSqlDatabase &db, const
     static const bool generic = qEnvironmentVariableIntValue("PERSISTENTMAP_SQLITE_GENERIC") == 1;
     if (generic)
         return nullptr;
+    // A UTF-16 file takes the generic path: SQLite's conversion from the UTF-8 bound here to
+    // UTF-16 turns U+FFFE and U+FFFF into U+FFFD, and the one from UTF-16 to the UTF-8 read here
+    // pairs a lone surrogate with the unit after it (tst_sqlitebackend::noncharactersInUtf16Files,
+    // rowsThatAreNotUtf16). The generic path binds UTF-16 and reads the stored bytes.
+    QSqlQuery encoding(db);
+    if (!encoding.exec(QStringLiteral("PRAGMA encoding")) || !encoding.next() ||
+        encoding.value(0).toString() != u"UTF-8")
+        return nullptr;
+    encoding.finish();
     const QVariant handle = db.driver() ? db.driver()->handle() : QVariant();
     if (!handle.isValid() || qstrcmp(handle.typeName(), "sqlite3*") != 0)
         return nullptr;
@@ -188,6 +197,8 @@ bool SqliteDirect::loadInto(StorageBackend::Loader &loader, Error *error)
         bool keyValid = true;
         bool textValid = true;
         bool typeValid = true;
+        // Asked before the text: sqlite3_column_type() tells the type the row holds only then.
+        const bool blobKey = sqlite3_column_type(statement, 0) == SQLITE_BLOB;
         QString key = fromUtf8Column(statement, 0, &keyValid);
         const auto *tag = reinterpret_cast<const char *>(sqlite3_column_text(statement, 1));
         const int tagSize = sqlite3_column_bytes(statement, 1);
@@ -196,13 +207,12 @@ bool SqliteDirect::loadInto(StorageBackend::Loader &loader, Error *error)
         if (!isString)
             type = fromUtf8Column(statement, 1, &typeValid);
         QString text = fromUtf8Column(statement, 2, &textValid);
-        if (Q_UNLIKELY(!keyValid || !typeValid || !textValid)) {
+        const std::optional<NotText> notTextPart = notText(blobKey, keyValid, typeValid, textValid);
+        if (Q_UNLIKELY(notTextPart)) {
             // Kept out of the map, reported, never written back (UndecodedValue::altered).
             loader.add(std::move(key),
-                       keepNotUtf8(isString ? stringTag : type, text, columnBytes(statement, 0),
-                                   !keyValid            ? "key"
-                                           : !typeValid ? "type"
-                                                        : "value"));
+                       keepNotText(isString ? stringTag : type, text, columnBytes(statement, 0),
+                                   *notTextPart));
         } else if (isString) {
             loader.add(std::move(key), std::move(text));
         } else {

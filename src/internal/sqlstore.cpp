@@ -33,12 +33,14 @@ QString nonNull(const QString &text)
 // How text comes back. QPSQL makes each value a QString with QString::fromUtf8, which also takes
 // a leading U+FEFF for a byte order mark and drops it; so PostgreSQL sends keys and values behind
 // a guard character, cut off by readRow(). SQLite sends the bytes, as blobs: they may be anything
-// another program bound as text, and only the bytes tell whether they are text at all.
+// another program bound as text, and only the bytes tell whether they are text at all; and the
+// key's storage class, as a blob key never equals the text the map binds.
 QString selectedColumns(SqlStore::Dialect dialect)
 {
     return dialect == SqlStore::Dialect::Postgres
             ? QStringLiteral("'-' || key, type, '-' || value")
-            : QStringLiteral("CAST(key AS BLOB), CAST(type AS BLOB), CAST(value AS BLOB)");
+            : QStringLiteral("CAST(key AS BLOB), CAST(type AS BLOB), CAST(value AS BLOB), "
+                             "typeof(key)");
 }
 
 } // namespace
@@ -439,14 +441,17 @@ void SqlStore::committed()
 
 StorageBackend::Changes SqlStore::reloadAll(qint64 newest)
 {
-    StorageBackend::Changes changes;
     struct Collector : StorageBackend::Loader
     {
-        WriteBatch *entries;
-        void add(QString &&key, QVariant &&value) override { entries->insert(key, value); }
+        ReadRows rows;
+        void add(QString &&key, QVariant &&value) override
+        {
+            rows.add(std::move(key), std::move(value));
+        }
     } collector;
-    collector.entries = &changes.entries;
     loadInto(collector);
+    StorageBackend::Changes changes;
+    changes.entries = collector.rows.take();
     changes.complete = true;
     m_position = newest;
     return changes;
@@ -563,7 +568,8 @@ QVariant SqlStore::textValue(const QString &text) const
 }
 
 // A row of selectedColumns() as the map's key and value (decodeOrKeep()); a row whose SQLite bytes
-// are not text in the file's encoding is kept out of the map (keepNotUtf8()).
+// are not text in the file's encoding, or whose key is a blob, is kept out of the map
+// (keepNotText()).
 std::pair<QString, QVariant> SqlStore::readRow(const QSqlQuery &row) const
 {
     if (m_dialect == Dialect::Postgres) {
@@ -575,27 +581,16 @@ std::pair<QString, QVariant> SqlStore::readRow(const QSqlQuery &row) const
     bool typeValid = true;
     bool textValid = true;
     const auto decode = [this](const QByteArray &bytes, bool *valid) {
-        if (m_textEncoding == u"UTF-8")
-            return decodeStoredUtf8(bytes, valid);
-        QStringDecoder decoder(
-                m_textEncoding == u"UTF-16be" ? QStringDecoder::Utf16BE : QStringDecoder::Utf16LE,
-                QStringDecoder::Flag::Stateless | QStringDecoder::Flag::ConvertInitialBom);
-        QString text = decoder.decode(bytes);
-        if (decoder.hasError())
-            *valid = false;
-        return text;
+        return m_textEncoding == u"UTF-8"
+                ? decodeStoredUtf8(bytes, valid)
+                : decodeStoredUtf16(bytes, m_textEncoding == u"UTF-16be", valid);
     };
     QString key = decode(keyBytes, &keyValid);
     const QString type = decode(row.value(1).toByteArray(), &typeValid);
     const QString text = decode(row.value(2).toByteArray(), &textValid);
-    if (!keyValid || !typeValid || !textValid) {
-        return {std::move(key),
-                keepNotUtf8(type, text, keyBytes,
-                            !keyValid            ? "key"
-                                    : !typeValid ? "type"
-                                                 : "value",
-                            m_textEncoding)};
-    }
+    const bool blobKey = row.value(3).toString() == u"blob";
+    if (const std::optional<NotText> part = notText(blobKey, keyValid, typeValid, textValid))
+        return {std::move(key), keepNotText(type, text, keyBytes, *part, m_textEncoding)};
     return {std::move(key), decodeOrKeep(type, text)};
 }
 

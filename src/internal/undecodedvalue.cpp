@@ -6,10 +6,13 @@
 #include "valuecodec_p.h"
 
 #include <QtCore/QDataStream>
+#include <QtCore/QSet>
 #include <QtCore/QStringDecoder>
+#include <QtCore/QtEndian>
 
 #include <atomic>
 #include <optional>
+#include <utility>
 
 namespace PersistentMapInternal {
 
@@ -80,17 +83,59 @@ QString decodeStoredUtf8(QByteArrayView bytes, bool *valid)
     return decoded;
 }
 
-QVariant keepNotUtf8(const QString &type, const QString &text, const QByteArray &keyBytes,
-                     const char *which, const QString &encoding)
+QString decodeStoredUtf16(QByteArrayView bytes, bool bigEndian, bool *valid)
 {
+    const qsizetype units = bytes.size() / 2;
+    QString text(units, Qt::Uninitialized);
+    if (bigEndian)
+        qFromBigEndian<char16_t>(bytes.data(), units, text.data());
+    else
+        qFromLittleEndian<char16_t>(bytes.data(), units, text.data());
+    if (bytes.size() % 2 != 0 || !QStringView(text).isValidUtf16())
+        *valid = false;
+    return text;
+}
+
+QVariant keepNotText(const QString &type, const QString &text, const QByteArray &keyBytes,
+                     NotText what, const QString &encoding)
+{
+    const QString why = what == NotText::BlobKey
+            ? QStringLiteral("its key is stored as a blob, not as text, so no write by key reaches "
+                             "the row")
+            : QStringLiteral("its %1 is not %2")
+                      .arg(QLatin1StringView(what == NotText::Key            ? "key"
+                                                     : what == NotText::Type ? "type"
+                                                                             : "value"),
+                           encoding);
     UndecodedValue kept{type, text,
-                        QStringLiteral("its %1 is not %3 (the row's key, as bytes: x'%2'); no "
-                                       "program reading it as text can read it, and clear() "
-                                       "removes it")
-                                .arg(QLatin1StringView(which),
-                                     QString::fromLatin1(keyBytes.left(64).toHex()), encoding),
+                        QStringLiteral("%1 (the row's key, as bytes: x'%2'); the map neither "
+                                       "serves nor writes it, and clear() removes it")
+                                .arg(why, QString::fromLatin1(keyBytes.left(64).toHex())),
                         true};
     return QVariant::fromValue(std::move(kept));
+}
+
+void ReadRows::add(QString &&key, QVariant &&value)
+{
+    if (isUndecoded(value) && static_cast<const UndecodedValue *>(value.constData())->altered)
+        m_altered.append({std::move(key), std::move(value)});
+    else
+        m_rows.insert(key, value);
+}
+
+WriteBatch ReadRows::take()
+{
+    if (!m_altered.isEmpty()) {
+        QSet<QString> readable;
+        for (const WriteBatch::Entry &entry : m_rows.entries())
+            readable.insert(entry.key);
+        for (const auto &[key, value] : std::as_const(m_altered)) {
+            if (!readable.contains(key))
+                m_rows.insert(key, value);
+        }
+        m_altered.clear();
+    }
+    return std::exchange(m_rows, WriteBatch());
 }
 
 quint64 typeRegistryStamp()

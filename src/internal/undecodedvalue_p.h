@@ -16,6 +16,10 @@
 #include <QtCore/QString>
 #include <QtCore/QVariant>
 
+#include <optional>
+
+#include "writebatch.h"
+
 namespace PersistentMapInternal {
 
 struct UndecodedValue
@@ -50,12 +54,44 @@ QVariant decodeOrKeep(const QString &type, const QString &text);
 // mark); *valid turns false when the bytes are not UTF-8 (SQLite keeps whatever bytes a program
 // binds as text), and U+FFFD stands in for those that are not.
 QString decodeStoredUtf8(QByteArrayView bytes, bool *valid);
+// The same for UTF-16 (a SQLite file created with PRAGMA encoding = 'UTF-16le' or 'UTF-16be'):
+// *valid turns false on an odd length or an unpaired surrogate, which the text keeps.
+QString decodeStoredUtf16(QByteArrayView bytes, bool bigEndian, bool *valid);
 
-// An UndecodedValue for a row whose key, type or text is not UTF-8 (or not the SQLite file's
-// text encoding, when that is UTF-16); why names which, and the stored bytes of the key
-// (keyBytes, as hex) so a person can find the row.
-QVariant keepNotUtf8(const QString &type, const QString &text, const QByteArray &keyBytes,
-                     const char *which, const QString &encoding = QStringLiteral("UTF-8"));
+// An UndecodedValue for a row the map's writes cannot reach or would alter: its key, type or text
+// is not text in the store's encoding (UTF-8, or the SQLite file's UTF-16), or its key is a blob,
+// which never equals the text the map binds. keyBytes (the key as stored, shown in hex) lets a
+// person find the row.
+enum class NotText { Key, Type, Value, BlobKey };
+QVariant keepNotText(const QString &type, const QString &text, const QByteArray &keyBytes,
+                     NotText what, const QString &encoding = QStringLiteral("UTF-8"));
+// Which of the row's parts is not text (the first), or nullopt.
+inline std::optional<NotText> notText(bool blobKey, bool keyValid, bool typeValid, bool textValid)
+{
+    if (blobKey)
+        return NotText::BlobKey;
+    if (!keyValid)
+        return NotText::Key;
+    if (!typeValid)
+        return NotText::Type;
+    if (!textValid)
+        return NotText::Value;
+    return std::nullopt;
+}
+
+// Rows read from a store into a WriteBatch (a reload, a follower's read). A row kept by
+// keepNotText() may decode to the key of a readable row (key X'FF' and a real key U+FFFD): it is
+// then left out, whatever order the store gives the two in.
+class ReadRows
+{
+public:
+    void add(QString &&key, QVariant &&value);
+    WriteBatch take();
+
+private:
+    WriteBatch m_rows;
+    QList<std::pair<QString, QVariant>> m_altered;
+};
 
 // Changes whenever a type may have become decodable: a type registered at run time, Qt Gui or Qt
 // Widgets loaded (their types are built in, but only known once the module is). Cheap: a few

@@ -64,7 +64,8 @@ private Q_SLOTS:
     void roleThatMayOnlyReadOpensReadOnly();
     void roleWithColumnGrantsOpensReadOnly();
     void roleWithColumnGrantsWrites();
-    void rowLevelSecurityWithoutWritePolicyOpensReadOnly();
+    void rowLevelSecurity_data();
+    void rowLevelSecurity();
     void readOnlyStoreFollowsWriters_data();
     void readOnlyStoreFollowsWriters();
     void readOnlyStoreWithoutItsTables_data();
@@ -440,55 +441,80 @@ void tst_PostgresBackend::roleWithColumnGrantsWrites()
     QCOMPARE(reopened.toHash(), (QVariantHash{{QStringLiteral("a"), 2}}));
 }
 
-// Promise 5 ("never accept writes that then fail with WriteFailed"): a role granted SELECT,
-// INSERT, UPDATE, DELETE on the table and everything on the change log, on a table with row-level
-// security enabled and only a SELECT policy. has_table_privilege() and has_column_privilege() say
-// yes, so the store opens read-write, and every write then fails with WriteFailed ("new row
-// violates row-level security policy"). (The column-grant variants hold: SELECT on key and value
-// only fails to open naming SELECT; UPDATE on value only, INSERT on key and value only, INSERT on
-// the log's seq only, no USAGE on the sequence: read-only; SELECT on the log's keys only: fails
-// to open.)
-void tst_PostgresBackend::rowLevelSecurityWithoutWritePolicyOpensReadOnly()
+// Row-level security (adversarial review): with it on and only a FOR SELECT policy, a role granted
+// every privilege opened read-write and every write then failed with WriteFailed ("new row
+// violates row-level security policy"). Each row: the policies, and what opening gives.
+void tst_PostgresBackend::rowLevelSecurity_data()
 {
+    QTest::addColumn<QStringList>("policies");
+    QTest::addColumn<QString>("outcome"); // "writes", "read-only: ..." or "fails: ..."
+    QTest::newRow("SELECT only")
+            << QStringList{QStringLiteral("CREATE POLICY pm_read ON %1 FOR SELECT USING (true)")}
+            << QStringLiteral("read-only: no policy applies to it for INSERT, UPDATE, DELETE on "
+                              "the table");
+    QTest::newRow("SELECT and INSERT")
+            << QStringList{QStringLiteral("CREATE POLICY pm_read ON %1 FOR SELECT USING (true)"),
+                           QStringLiteral("CREATE POLICY pm_add ON %1 FOR INSERT TO PUBLIC "
+                                          "WITH CHECK (true)")}
+            << QStringLiteral("read-only: no policy applies to it for UPDATE, DELETE on the table");
+    QTest::newRow("ALL") << QStringList{QStringLiteral("CREATE POLICY pm_all ON %1 USING (true)")}
+                         << QStringLiteral("writes");
+    QTest::newRow("ALL for another role")
+            << QStringList{QStringLiteral("CREATE POLICY pm_all ON %1 TO pg_monitor USING (true)")}
+            << QStringLiteral("fails: see no rows (no policy for SELECT applies to it)");
+    QTest::newRow("none") << QStringList{}
+                          << QStringLiteral("fails: see no rows (no policy for SELECT applies to "
+                                            "it)");
+}
+
+void tst_PostgresBackend::rowLevelSecurity()
+{
+    QFETCH(QStringList, policies);
+    QFETCH(QString, outcome);
     PostgresTestTable table(m_spec);
     {
         PersistentMap owner(std::make_unique<PostgresBackend>(table.spec()));
         VERIFY_OK(owner.insert(QStringLiteral("a"), 1));
     }
-    const QString role =
-            QStringLiteral("pm_rls_%1")
-                    .arg(QRandomGenerator::system()->generate64(), 16, 16, QLatin1Char('0'));
     PostgresTestConnection setup(m_spec);
-    QVERIFY2(setup.exec(QStringLiteral("CREATE ROLE %1 LOGIN").arg(role)),
-             qPrintable(setup.errorString()));
-    const auto dropRole = qScopeGuard([&] {
-        setup.exec(QStringLiteral("DROP OWNED BY %1").arg(role));
-        setup.exec(QStringLiteral("DROP ROLE %1").arg(role));
-    });
-    const QStringList grants{QStringLiteral("ALTER TABLE %1 ENABLE ROW LEVEL SECURITY"),
-                             QStringLiteral("CREATE POLICY pm_read ON %1 FOR SELECT USING (true)"),
-                             QStringLiteral("GRANT SELECT, INSERT, UPDATE, DELETE ON %1 TO %2"),
-                             QStringLiteral("GRANT SELECT, INSERT, DELETE ON %1_changes TO %2"),
-                             QStringLiteral("GRANT USAGE ON SEQUENCE %1_changes_seq_seq TO %2")};
-    for (const QString &grant : grants)
-        QVERIFY2(setup.exec(grant.arg(table.name(), role)), qPrintable(setup.errorString()));
-    QUrl url(table.spec());
-    url.setUserName(role);
-    url.setPassword(QString());
-    PersistentMap map(std::make_unique<PostgresBackend>(url.toString()));
+    QStringList statements{QStringLiteral("ALTER TABLE %1 ENABLE ROW LEVEL SECURITY")};
+    statements += policies;
+    for (const QString &statement : std::as_const(statements))
+        QVERIFY2(setup.exec(statement.arg(table.name())), qPrintable(setup.errorString()));
+    const QString name = table.name();
+    TestRole role(m_spec,
+                  {QStringLiteral("GRANT SELECT, INSERT, UPDATE, DELETE ON %1 TO %2")
+                           .arg(name, QStringLiteral("%1")),
+                   QStringLiteral("GRANT SELECT, INSERT, DELETE ON %1_changes TO %2")
+                           .arg(name, QStringLiteral("%1")),
+                   QStringLiteral("GRANT USAGE ON SEQUENCE %1_changes_seq_seq TO %2")
+                           .arg(name, QStringLiteral("%1"))});
+    QVERIFY2(role.isValid(), qPrintable(role.errorString()));
+
+    PersistentMap map(std::make_unique<PostgresBackend>(role.spec(table.spec())));
     const std::optional<PersistentMapError> failure = loadError(map);
-    if (failure) { // failing to open, with a clear message, keeps the promise too
-        QVERIFY2(failure->code() != PersistentMapError::Code::WriteFailed,
-                 qPrintable(failure->message()));
+    if (outcome.startsWith(QStringLiteral("fails: "))) {
+        QVERIFY(failure);
+        QCOMPARE(failure->code(), PersistentMapError::Code::OpenFailed);
+        QVERIFY2(failure->message().contains(outcome.mid(7)), qPrintable(failure->message()));
         return;
     }
+    QVERIFY2(!failure, failure ? qPrintable(failure->message()) : "");
     QCOMPARE(map.value(QStringLiteral("a")), QVariant(1));
     const std::optional<PersistentMapError> written = failureOf(map.insert(QStringLiteral("a"), 2));
-    if (written && written->code() != PersistentMapError::Code::ReadOnly) {
-        QFAIL(qPrintable(QStringLiteral("opened read-write, then the write failed (code %1): %2")
-                                 .arg(int(written->code()))
-                                 .arg(written->message())));
+    if (outcome == u"writes") {
+        QVERIFY2(!written, written ? qPrintable(written->message()) : "");
+        QCOMPARE(rows(m_spec, QStringLiteral("SELECT value FROM %1 WHERE key = 'a'").arg(name)),
+                 (QList<QStringList>{{QStringLiteral("2")}}));
+        return;
     }
+    QVERIFY(written);
+    QCOMPARE(written->code(), PersistentMapError::Code::ReadOnly);
+    QVERIFY2(written->message().contains(QStringLiteral("row-level security")) &&
+                     written->message().contains(outcome.mid(11)),
+             qPrintable(written->message()));
+    QCOMPARE(rows(m_spec, QStringLiteral("SELECT value FROM %1 WHERE key = 'a'").arg(name)),
+             (QList<QStringList>{{QStringLiteral("1")}}));
 }
 
 // A store we may read but not write follows the other writers, and refuses every write, with the
