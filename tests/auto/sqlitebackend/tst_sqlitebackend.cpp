@@ -121,6 +121,8 @@ private Q_SLOTS:
     void rowsThatAreNotUtf16();
     void validReplacementCharacterSurvivesAWholeTableReload();
     void blobKeyTheMapShowsCanBeRemoved();
+    void numericKeyTheMapShowsCanBeRemoved_data();
+    void numericKeyTheMapShowsCanBeRemoved();
 
 private:
     QTemporaryDir m_dir;
@@ -933,6 +935,60 @@ void tst_SqliteBackend::blobKeyTheMapShowsCanBeRemoved()
                    QStringLiteral("SELECT typeof(key), value FROM persistent_map "
                                   "WHERE key <> 'a'")),
              (QList<QStringList>{{QStringLiteral("blob"), QStringLiteral("from a blob")}}));
+}
+
+void tst_SqliteBackend::numericKeyTheMapShowsCanBeRemoved_data()
+{
+    QTest::addColumn<QString>("declared"); // the key column's declared type
+    QTest::addColumn<QString>("stored");   // the key as an SQL literal
+    QTest::addColumn<QString>("key");      // as the map would show it
+    QTest::newRow("untyped, integer") << QString() << QStringLiteral("5") << QStringLiteral("5");
+    QTest::newRow("BLOB, integer") << QStringLiteral("BLOB") << QStringLiteral("5")
+                                   << QStringLiteral("5");
+    QTest::newRow("untyped, real") << QString() << QStringLiteral("2.5")
+                                   << QStringLiteral("2.5");
+}
+
+// Adversarial review of a2e430b: another program created the table with a key column that has no
+// TEXT affinity (untyped, or BLOB) and stored an integer or real key. The row is read with
+// CAST(key AS BLOB) ("5") and served, but remove() binds the key as text, and 5 <> '5' when the
+// column has no affinity: the row is never deleted and the removed key is back at the next load.
+// Like a blob key, a non-text key cannot be reached by the map's writes.
+void tst_SqliteBackend::numericKeyTheMapShowsCanBeRemoved()
+{
+    QFETCH(QString, declared);
+    QFETCH(QString, stored);
+    QFETCH(QString, key);
+    QVERIFY(m_dir.isValid());
+    const QString path = m_dir.filePath(
+            QStringLiteral("numeric-key-%1.db").arg(QLatin1String(QTest::currentDataTag())));
+    execOnNewDatabase(path,
+                      {QStringLiteral("CREATE TABLE persistent_map (key %1 PRIMARY KEY NOT NULL, "
+                                      "type TEXT NOT NULL, value TEXT NOT NULL)")
+                               .arg(declared),
+                       QStringLiteral("INSERT INTO persistent_map VALUES ('a', 'string', 'x')"),
+                       QStringLiteral("INSERT INTO persistent_map VALUES (%1, 'string', 'num')")
+                               .arg(stored)});
+    if (QTest::currentTestFailed())
+        return;
+    {
+        PersistentMap map(std::make_unique<SqliteBackend>(path));
+        const std::optional<PersistentMapError> failure = loadError(map);
+        QVERIFY2(!failure, failure ? qPrintable(failure->message()) : "");
+        QCOMPARE(map.value(QStringLiteral("a")), QVariant(QStringLiteral("x")));
+        if (!map.contains(key))
+            return; // kept out: nothing the map shows that it cannot remove
+        VERIFY_OK(map.remove(key));
+        VERIFY_OK(map.flush());
+    }
+    PersistentMap reopened(std::make_unique<SqliteBackend>(path));
+    QVERIFY(!loadError(reopened));
+    QVERIFY2(!reopened.contains(key),
+             qPrintable(QStringLiteral("removed, yet back: %1; rows: %2")
+                                .arg(reopened.value(key).toString())
+                                .arg(query(path, QStringLiteral("SELECT typeof(key), key FROM "
+                                                                "persistent_map"))
+                                             .size())));
 }
 
 QTEST_GUILESS_MAIN(tst_SqliteBackend)
