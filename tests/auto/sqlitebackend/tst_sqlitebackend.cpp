@@ -123,6 +123,8 @@ private Q_SLOTS:
     void blobKeyTheMapShowsCanBeRemoved();
     void numericKeyTheMapShowsCanBeRemoved_data();
     void numericKeyTheMapShowsCanBeRemoved();
+    void keptOutRowsAreReportedOnceByAFollower_data();
+    void keptOutRowsAreReportedOnceByAFollower();
 
 private:
     QTemporaryDir m_dir;
@@ -989,6 +991,75 @@ void tst_SqliteBackend::numericKeyTheMapShowsCanBeRemoved()
                                 .arg(query(path, QStringLiteral("SELECT typeof(key), key FROM "
                                                                 "persistent_map"))
                                              .size())));
+}
+
+void tst_SqliteBackend::keptOutRowsAreReportedOnceByAFollower_data()
+{
+    QTest::addColumn<QStringList>("rows");
+    QTest::addColumn<int>("count"); // keys served after the three reloads
+    QTest::newRow("one blob key") << QStringList{QStringLiteral("(X'FF', 'string', 'one')")} << 4;
+    QTest::newRow("one text key not UTF-8")
+            << QStringList{QStringLiteral("(CAST(X'FF' AS TEXT), 'string', 'one')")} << 4;
+    QTest::newRow("value not UTF-8") << QStringList{QStringLiteral("('v', 'string', X'E9')")}
+                                     << 4;
+    QTest::newRow("two text keys decoding alike")
+            << QStringList{QStringLiteral("(CAST(X'FF' AS TEXT), 'string', 'one')"),
+                           QStringLiteral("(CAST(X'FE' AS TEXT), 'string', 'two')")}
+            << 4;
+    QTest::newRow("two blob keys decoding alike")
+            << QStringList{QStringLiteral("(X'FF', 'string', 'one')"),
+                           QStringLiteral("(X'FE', 'string', 'two')")}
+            << 4;
+}
+
+// Adversarial review of a2e430b: rows kept out of the map are reported once ("reported once via
+// errorOccurred"), not again at each whole-table reload a follower makes. When two such rows
+// decode to the same key (X'FF' and X'FE' both decode to U+FFFD), the follower's reload
+// (ReadRows::take() puts both into the batch; mergeExternalLocked() keeps each in turn with
+// keepUndecodedLocked(), which compares with the one kept before) reports them again at every
+// reload, forever.
+void tst_SqliteBackend::keptOutRowsAreReportedOnceByAFollower()
+{
+    QFETCH(QStringList, rows);
+    QFETCH(int, count);
+    QVERIFY(m_dir.isValid());
+    const QString path = m_dir.filePath(
+            QStringLiteral("kept-out-follower-%1.db").arg(QLatin1String(QTest::currentDataTag())));
+    QStringList inserts;
+    for (const QString &row : std::as_const(rows))
+        inserts.append(QStringLiteral("INSERT INTO persistent_map VALUES %1").arg(row));
+    storeWithForeignRows(path, inserts);
+    if (QTest::currentTestFailed())
+        return;
+    PersistentMap follower(std::make_unique<SqliteBackend>(path));
+    QSignalSpy errors(&follower, &PersistentMap::errorOccurred);
+    QSignalSpy counts(&follower, &PersistentMap::countChanged);
+    QVERIFY(!loadError(follower));
+    QCOMPARE(follower.keys(), QStringList{QStringLiteral("a")});
+    QTRY_VERIFY(errors.size() >= 1);
+    const qsizetype first = errors.size();
+    for (int round = 0; round < 3; ++round) {
+        const QString key = QStringLiteral("r%1").arg(round);
+        execOnNewDatabase(path,
+                          {QStringLiteral("INSERT INTO persistent_map VALUES ('%1', 'string', "
+                                          "'x')")
+                                   .arg(key),
+                           QStringLiteral("INSERT INTO persistent_map_changes (keys) VALUES "
+                                          "('*')")});
+        if (QTest::currentTestFailed())
+            return;
+        QTRY_VERIFY_WITH_TIMEOUT(follower.contains(key), 20000);
+    }
+    QStringList messages;
+    for (const QList<QVariant> &arguments : std::as_const(errors))
+        messages.append(arguments.first().toString());
+    QVERIFY2(errors.size() == first,
+             qPrintable(QStringLiteral("%1 errors at load, %2 after three reloads:\n%3")
+                                .arg(first)
+                                .arg(errors.size())
+                                .arg(messages.join(u'\n'))));
+    QCOMPARE(follower.count(), count);
+    QCOMPARE(follower.keys().size(), count);
 }
 
 QTEST_GUILESS_MAIN(tst_SqliteBackend)
