@@ -66,6 +66,8 @@ private Q_SLOTS:
     void roleWithColumnGrantsWrites();
     void rowLevelSecurity_data();
     void rowLevelSecurity();
+    void rowLevelSecurityThroughAGroupRole_data();
+    void rowLevelSecurityThroughAGroupRole();
     void readOnlyStoreFollowsWriters_data();
     void readOnlyStoreFollowsWriters();
     void readOnlyStoreWithoutItsTables_data();
@@ -515,6 +517,80 @@ void tst_PostgresBackend::rowLevelSecurity()
              qPrintable(written->message()));
     QCOMPARE(rows(m_spec, QStringLiteral("SELECT value FROM %1 WHERE key = 'a'").arg(name)),
              (QList<QStringList>{{QStringLiteral("1")}}));
+}
+
+void tst_PostgresBackend::rowLevelSecurityThroughAGroupRole_data()
+{
+    QTest::addColumn<bool>("inherit");
+    QTest::newRow("INHERIT") << true;
+    QTest::newRow("NOINHERIT") << false;
+}
+
+// Adversarial review of a2e430b: the only policy (FOR ALL) names a group role the login role is a
+// member of. PostgreSQL applies a policy to the roles that have the privileges of its roles
+// (has_privs_of_role): a NOINHERIT member is not one, so it sees no rows and may write none.
+// openSchema() asks pg_has_role(r, 'MEMBER'), true for a NOINHERIT member too: the store opens
+// read-write and empty, and every write fails. (The table privileges are granted to the login
+// role itself.)
+void tst_PostgresBackend::rowLevelSecurityThroughAGroupRole()
+{
+    QFETCH(bool, inherit);
+    PostgresTestTable table(m_spec);
+    {
+        PersistentMap owner(std::make_unique<PostgresBackend>(table.spec()));
+        VERIFY_OK(owner.insert(QStringLiteral("a"), 1));
+    }
+    const QString name = table.name();
+    const QString group =
+            QStringLiteral("pm_grp_%1")
+                    .arg(QRandomGenerator::system()->generate64(), 16, 16, QLatin1Char('0'));
+    PostgresTestConnection setup(m_spec);
+    QVERIFY2(setup.exec(QStringLiteral("CREATE ROLE %1 NOLOGIN").arg(group)),
+             qPrintable(setup.errorString()));
+    const auto dropGroup = qScopeGuard([&] {
+        setup.exec(QStringLiteral("DROP POLICY IF EXISTS pm_all ON %1").arg(name));
+        setup.exec(QStringLiteral("DROP OWNED BY %1").arg(group));
+        setup.exec(QStringLiteral("DROP ROLE %1").arg(group));
+    });
+    for (const QString &statement :
+         {QStringLiteral("ALTER TABLE %1 ENABLE ROW LEVEL SECURITY").arg(name),
+          QStringLiteral("CREATE POLICY pm_all ON %1 TO %2 USING (true) WITH CHECK (true)")
+                  .arg(name, group)}) {
+        QVERIFY2(setup.exec(statement), qPrintable(setup.errorString()));
+    }
+    TestRole role(m_spec,
+                  {QStringLiteral("GRANT SELECT, INSERT, UPDATE, DELETE ON %1 TO %2")
+                           .arg(name, QStringLiteral("%1")),
+                   QStringLiteral("GRANT SELECT, INSERT, DELETE ON %1_changes TO %2")
+                           .arg(name, QStringLiteral("%1")),
+                   QStringLiteral("GRANT USAGE ON SEQUENCE %1_changes_seq_seq TO %2")
+                           .arg(name, QStringLiteral("%1")),
+                   QStringLiteral("GRANT %1 TO %2").arg(group, QStringLiteral("%1")),
+                   inherit ? QStringLiteral("ALTER ROLE %1 INHERIT")
+                           : QStringLiteral("ALTER ROLE %1 NOINHERIT")});
+    QVERIFY2(role.isValid(), qPrintable(role.errorString()));
+
+    PersistentMap map(std::make_unique<PostgresBackend>(role.spec(table.spec())));
+    const std::optional<PersistentMapError> failure = loadError(map);
+    if (failure) { // failing to open with a clear message keeps the promise
+        QVERIFY2(!inherit, qPrintable(failure->message()));
+        QVERIFY2(failure->message().contains(QStringLiteral("row-level security")),
+                 qPrintable(failure->message()));
+        return;
+    }
+    const std::optional<PersistentMapError> written = failureOf(map.insert(QStringLiteral("b"), 2));
+    if (written) {
+        QVERIFY2(written->code() == PersistentMapError::Code::ReadOnly,
+                 qPrintable(QStringLiteral("opened read-write (showing %1 keys), then the write "
+                                           "failed (code %2): %3")
+                                    .arg(map.count())
+                                    .arg(int(written->code()))
+                                    .arg(written->message())));
+        QVERIFY(!inherit);
+        return;
+    }
+    QVERIFY(inherit);
+    QCOMPARE(map.value(QStringLiteral("a")), QVariant(1));
 }
 
 // A store we may read but not write follows the other writers, and refuses every write, with the
