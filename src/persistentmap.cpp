@@ -242,9 +242,12 @@ void PersistentMapPrivate::load()
         void reserve(qsizetype count) override { staging.reserve(count); }
         void add(QString &&key, QVariant &&value) override
         {
-            if (isUndecoded(value))
-                undecoded.insert(key, value.value<UndecodedValue>());
-            else
+            // Of several rows of one key kept out as not text, the first, as ReadRows keeps it.
+            if (isUndecoded(value)) {
+                UndecodedValue kept = value.value<UndecodedValue>();
+                if (!kept.altered || !undecoded.contains(key))
+                    undecoded.insert(key, std::move(kept));
+            } else
                 staging.insert(std::move(key), std::move(value));
         }
     } loader;

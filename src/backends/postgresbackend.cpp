@@ -273,8 +273,9 @@ void PostgresBackendPrivate::openSchema()
     // Row-level security (ALTER TABLE ... ENABLE ROW LEVEL SECURITY) filters what a role sees and
     // refuses the rows no policy lets it write, whatever it was granted: with row security on for
     // this role (row_security_active), a command needs a permissive policy for it (polcmd: r
-    // SELECT, a INSERT, w UPDATE, d DELETE, * all) that names the role, a role it is a member of,
-    // or PUBLIC (0). Such a policy may still refuse some rows; the server then says which.
+    // SELECT, a INSERT, w UPDATE, d DELETE, * all) that names the role, a role whose privileges
+    // it has (pg_has_role USAGE: a NOINHERIT member has not), or PUBLIC (0). Such a policy may
+    // still refuse some rows; the server then says which.
     const auto policies = [&](const QString &name) {
         return ask(QStringLiteral("SELECT row_security_active(c.oid), "
                                   "coalesce(bool_or(p.polcmd IN ('r', '*')), false), "
@@ -285,7 +286,7 @@ void PostgresBackendPrivate::openSchema()
                                   "LEFT JOIN pg_policy p ON p.polrelid = c.oid AND "
                                   "p.polpermissive AND (0 = ANY (p.polroles) OR EXISTS "
                                   "(SELECT 1 FROM unnest(p.polroles) r WHERE r <> 0 AND "
-                                  "pg_has_role(r, 'MEMBER'))) GROUP BY c.oid")
+                                  "pg_has_role(r, 'USAGE'))) GROUP BY c.oid")
                            .arg(name),
                    QStringLiteral("cannot read the row-level security policies"));
     };

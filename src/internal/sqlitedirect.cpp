@@ -198,7 +198,7 @@ bool SqliteDirect::loadInto(StorageBackend::Loader &loader, Error *error)
         bool textValid = true;
         bool typeValid = true;
         // Asked before the text: sqlite3_column_type() tells the type the row holds only then.
-        const bool blobKey = sqlite3_column_type(statement, 0) == SQLITE_BLOB;
+        const int keyType = sqlite3_column_type(statement, 0);
         QString key = fromUtf8Column(statement, 0, &keyValid);
         const auto *tag = reinterpret_cast<const char *>(sqlite3_column_text(statement, 1));
         const int tagSize = sqlite3_column_bytes(statement, 1);
@@ -207,12 +207,17 @@ bool SqliteDirect::loadInto(StorageBackend::Loader &loader, Error *error)
         if (!isString)
             type = fromUtf8Column(statement, 1, &typeValid);
         QString text = fromUtf8Column(statement, 2, &textValid);
-        const std::optional<NotText> notTextPart = notText(blobKey, keyValid, typeValid, textValid);
+        const std::optional<NotText> notTextPart =
+                notText(keyType == SQLITE3_TEXT, keyValid, typeValid, textValid);
         if (Q_UNLIKELY(notTextPart)) {
             // Kept out of the map, reported, never written back (UndecodedValue::altered).
+            const QString storage = keyType == SQLITE_BLOB ? QStringLiteral("a blob")
+                    : keyType == SQLITE_INTEGER            ? QStringLiteral("an integer")
+                    : keyType == SQLITE_FLOAT              ? QStringLiteral("a real")
+                                                           : QStringLiteral("UTF-8");
             loader.add(std::move(key),
                        keepNotText(isString ? stringTag : type, text, columnBytes(statement, 0),
-                                   *notTextPart));
+                                   *notTextPart, storage));
         } else if (isString) {
             loader.add(std::move(key), std::move(text));
         } else {

@@ -34,7 +34,8 @@ QString nonNull(const QString &text)
 // a leading U+FEFF for a byte order mark and drops it; so PostgreSQL sends keys and values behind
 // a guard character, cut off by readRow(). SQLite sends the bytes, as blobs: they may be anything
 // another program bound as text, and only the bytes tell whether they are text at all; and the
-// key's storage class, as a blob key never equals the text the map binds.
+// key's storage class, as a key stored as a blob (or, without TEXT affinity, as a number) never
+// equals the text the map binds.
 QString selectedColumns(SqlStore::Dialect dialect)
 {
     return dialect == SqlStore::Dialect::Postgres
@@ -588,9 +589,15 @@ std::pair<QString, QVariant> SqlStore::readRow(const QSqlQuery &row) const
     QString key = decode(keyBytes, &keyValid);
     const QString type = decode(row.value(1).toByteArray(), &typeValid);
     const QString text = decode(row.value(2).toByteArray(), &textValid);
-    const bool blobKey = row.value(3).toString() == u"blob";
-    if (const std::optional<NotText> part = notText(blobKey, keyValid, typeValid, textValid))
-        return {std::move(key), keepNotText(type, text, keyBytes, *part, m_textEncoding)};
+    const QString keyStorage = row.value(3).toString(); // typeof(key)
+    const bool keyIsText = keyStorage == u"text";
+    if (const std::optional<NotText> part = notText(keyIsText, keyValid, typeValid, textValid)) {
+        const QString storage = keyStorage == u"integer" ? QStringLiteral("an integer")
+                : keyStorage == u"real"                  ? QStringLiteral("a real")
+                                                         : QStringLiteral("a blob");
+        return {std::move(key),
+                keepNotText(type, text, keyBytes, *part, keyIsText ? m_textEncoding : storage)};
+    }
     return {std::move(key), decodeOrKeep(type, text)};
 }
 

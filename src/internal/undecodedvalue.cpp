@@ -97,11 +97,13 @@ QString decodeStoredUtf16(QByteArrayView bytes, bool bigEndian, bool *valid)
 }
 
 QVariant keepNotText(const QString &type, const QString &text, const QByteArray &keyBytes,
-                     NotText what, const QString &encoding)
+                     NotText what, const QString &encodingOrStorageClass)
 {
-    const QString why = what == NotText::BlobKey
-            ? QStringLiteral("its key is stored as a blob, not as text, so no write by key reaches "
+    const QString &encoding = encodingOrStorageClass;
+    const QString why = what == NotText::KeyStorageClass
+            ? QStringLiteral("its key is stored as %1, not as text, so no write by key reaches "
                              "the row")
+                      .arg(encodingOrStorageClass)
             : QStringLiteral("its %1 is not %2")
                       .arg(QLatin1StringView(what == NotText::Key            ? "key"
                                                      : what == NotText::Type ? "type"
@@ -126,12 +128,14 @@ void ReadRows::add(QString &&key, QVariant &&value)
 WriteBatch ReadRows::take()
 {
     if (!m_altered.isEmpty()) {
-        QSet<QString> readable;
+        QSet<QString> taken;
         for (const WriteBatch::Entry &entry : m_rows.entries())
-            readable.insert(entry.key);
+            taken.insert(entry.key);
         for (const auto &[key, value] : std::as_const(m_altered)) {
-            if (!readable.contains(key))
+            if (!taken.contains(key)) {
+                taken.insert(key);
                 m_rows.insert(key, value);
+            }
         }
         m_altered.clear();
     }

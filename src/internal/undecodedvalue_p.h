@@ -59,17 +59,19 @@ QString decodeStoredUtf8(QByteArrayView bytes, bool *valid);
 QString decodeStoredUtf16(QByteArrayView bytes, bool bigEndian, bool *valid);
 
 // An UndecodedValue for a row the map's writes cannot reach or would alter: its key, type or text
-// is not text in the store's encoding (UTF-8, or the SQLite file's UTF-16), or its key is a blob,
-// which never equals the text the map binds. keyBytes (the key as stored, shown in hex) lets a
-// person find the row.
-enum class NotText { Key, Type, Value, BlobKey };
+// is not text in the store's encoding (UTF-8, or the SQLite file's UTF-16), or its key is stored
+// as a blob, an integer or a real (a table another program made, whose key column has no TEXT
+// affinity), which never equals the text the map binds. keyBytes (the key as stored, shown in
+// hex) lets a person find the row.
+enum class NotText { Key, Type, Value, KeyStorageClass };
 QVariant keepNotText(const QString &type, const QString &text, const QByteArray &keyBytes,
-                     NotText what, const QString &encoding = QStringLiteral("UTF-8"));
-// Which of the row's parts is not text (the first), or nullopt.
-inline std::optional<NotText> notText(bool blobKey, bool keyValid, bool typeValid, bool textValid)
+                     NotText what, const QString &encodingOrStorageClass = QStringLiteral("UTF-8"));
+// Which of the row's parts is not text (the first), or nullopt. keyIsText: the key's storage
+// class is TEXT (typeof(key) = 'text').
+inline std::optional<NotText> notText(bool keyIsText, bool keyValid, bool typeValid, bool textValid)
 {
-    if (blobKey)
-        return NotText::BlobKey;
+    if (!keyIsText)
+        return NotText::KeyStorageClass;
     if (!keyValid)
         return NotText::Key;
     if (!typeValid)
@@ -81,7 +83,8 @@ inline std::optional<NotText> notText(bool blobKey, bool keyValid, bool typeVali
 
 // Rows read from a store into a WriteBatch (a reload, a follower's read). A row kept by
 // keepNotText() may decode to the key of a readable row (key X'FF' and a real key U+FFFD): it is
-// then left out, whatever order the store gives the two in.
+// then left out, whatever order the store gives the two in; of several such rows of one key,
+// the first is kept, as a load keeps it (so each is reported once, not at every reload).
 class ReadRows
 {
 public:
