@@ -942,13 +942,12 @@ void tst_SqliteBackend::blobKeyTheMapShowsCanBeRemoved()
 void tst_SqliteBackend::numericKeyTheMapShowsCanBeRemoved_data()
 {
     QTest::addColumn<QString>("declared"); // the key column's declared type
-    QTest::addColumn<QString>("stored");   // the key as an SQL literal
-    QTest::addColumn<QString>("key");      // as the map would show it
+    QTest::addColumn<QString>("stored"); // the key as an SQL literal
+    QTest::addColumn<QString>("key"); // as the map would show it
     QTest::newRow("untyped, integer") << QString() << QStringLiteral("5") << QStringLiteral("5");
-    QTest::newRow("BLOB, integer") << QStringLiteral("BLOB") << QStringLiteral("5")
-                                   << QStringLiteral("5");
-    QTest::newRow("untyped, real") << QString() << QStringLiteral("2.5")
-                                   << QStringLiteral("2.5");
+    QTest::newRow("BLOB, integer")
+            << QStringLiteral("BLOB") << QStringLiteral("5") << QStringLiteral("5");
+    QTest::newRow("untyped, real") << QString() << QStringLiteral("2.5") << QStringLiteral("2.5");
 }
 
 // Adversarial review of a2e430b: another program created the table with a key column that has no
@@ -988,8 +987,9 @@ void tst_SqliteBackend::numericKeyTheMapShowsCanBeRemoved()
     QVERIFY2(!reopened.contains(key),
              qPrintable(QStringLiteral("removed, yet back: %1; rows: %2")
                                 .arg(reopened.value(key).toString())
-                                .arg(query(path, QStringLiteral("SELECT typeof(key), key FROM "
-                                                                "persistent_map"))
+                                .arg(query(path,
+                                           QStringLiteral("SELECT typeof(key), key FROM "
+                                                          "persistent_map"))
                                              .size())));
 }
 
@@ -1000,8 +1000,7 @@ void tst_SqliteBackend::keptOutRowsAreReportedOnceByAFollower_data()
     QTest::newRow("one blob key") << QStringList{QStringLiteral("(X'FF', 'string', 'one')")} << 4;
     QTest::newRow("one text key not UTF-8")
             << QStringList{QStringLiteral("(CAST(X'FF' AS TEXT), 'string', 'one')")} << 4;
-    QTest::newRow("value not UTF-8") << QStringList{QStringLiteral("('v', 'string', X'E9')")}
-                                     << 4;
+    QTest::newRow("value not UTF-8") << QStringList{QStringLiteral("('v', 'string', X'E9')")} << 4;
     QTest::newRow("two text keys decoding alike")
             << QStringList{QStringLiteral("(CAST(X'FF' AS TEXT), 'string', 'one')"),
                            QStringLiteral("(CAST(X'FE' AS TEXT), 'string', 'two')")}
