@@ -5,6 +5,7 @@
 
 #include "persistentmaperror.h"
 #include "readonlystate_p.h"
+#include "readrows_p.h"
 #include "sqlitedirect_p.h"
 #include "sqlstore_p.h"
 #include "storefiles_p.h"

@@ -3,6 +3,7 @@
 
 #include "sqlstore_p.h"
 
+#include "readrows_p.h"
 #include "storefiles_p.h"
 #include "undecodedvalue_p.h"
 #include "valuecodec_p.h"

@@ -6,7 +6,6 @@
 #include "valuecodec_p.h"
 
 #include <QtCore/QDataStream>
-#include <QtCore/QSet>
 #include <QtCore/QStringDecoder>
 #include <QtCore/QtEndian>
 
@@ -115,31 +114,6 @@ QVariant keepNotText(const QString &type, const QString &text, const QByteArray 
                                 .arg(why, QString::fromLatin1(keyBytes.left(64).toHex())),
                         true};
     return QVariant::fromValue(std::move(kept));
-}
-
-void ReadRows::add(QString &&key, QVariant &&value)
-{
-    if (isUndecoded(value) && static_cast<const UndecodedValue *>(value.constData())->altered)
-        m_altered.append({std::move(key), std::move(value)});
-    else
-        m_rows.insert(key, value);
-}
-
-WriteBatch ReadRows::take()
-{
-    if (!m_altered.isEmpty()) {
-        QSet<QString> taken;
-        for (const WriteBatch::Entry &entry : m_rows.entries())
-            taken.insert(entry.key);
-        for (const auto &[key, value] : std::as_const(m_altered)) {
-            if (!taken.contains(key)) {
-                taken.insert(key);
-                m_rows.insert(key, value);
-            }
-        }
-        m_altered.clear();
-    }
-    return std::exchange(m_rows, WriteBatch());
 }
 
 quint64 typeRegistryStamp()

@@ -18,8 +18,6 @@
 
 #include <optional>
 
-#include "writebatch.h"
-
 namespace PersistentMapInternal {
 
 struct UndecodedValue
@@ -80,21 +78,6 @@ inline std::optional<NotText> notText(bool keyIsText, bool keyValid, bool typeVa
         return NotText::Value;
     return std::nullopt;
 }
-
-// Rows read from a store into a WriteBatch (a reload, a follower's read). A row kept by
-// keepNotText() may decode to the key of a readable row (key X'FF' and a real key U+FFFD): it is
-// then left out, whatever order the store gives the two in; of several such rows of one key,
-// the first is kept, as a load keeps it (so each is reported once, not at every reload).
-class ReadRows
-{
-public:
-    void add(QString &&key, QVariant &&value);
-    WriteBatch take();
-
-private:
-    WriteBatch m_rows;
-    QList<std::pair<QString, QVariant>> m_altered;
-};
 
 // Changes whenever a type may have become decodable: a type registered at run time, Qt Gui or Qt
 // Widgets loaded (their types are built in, but only known once the module is). Cheap: a few
