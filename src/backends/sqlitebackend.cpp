@@ -434,7 +434,11 @@ void SqliteBackendPrivate::loadInto(StorageBackend::Loader &loader)
     if (hasChangeLog)
         store.startWatching();
 
-    direct = SqliteDirect::attach(db, table);
+    // A UTF-16 file takes the generic path: SQLite's conversion from the UTF-8 the fast path binds
+    // to UTF-16 turns U+FFFE and U+FFFF into U+FFFD, and the one from UTF-16 to the UTF-8 it reads
+    // pairs a lone surrogate with the unit after it (tst_sqlitebackend::noncharactersInUtf16Files,
+    // rowsThatAreNotUtf16). The generic path binds UTF-16 and reads the stored bytes.
+    direct = store.textEncoding() == u"UTF-8" ? SqliteDirect::attach(db, table) : nullptr;
     // NORMAL: a commit reaches the write-ahead log, which flush() syncs through SQLite's own file
     // (SqliteDirect::sync). Without the C API there is no way to sync it but SQLite's: FULL,
     // which syncs the log at every commit (docs/RELIABILITY.md).

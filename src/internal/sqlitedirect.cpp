@@ -57,15 +57,6 @@ std::unique_ptr<SqliteDirect> SqliteDirect::attach(const QSqlDatabase &db, const
     static const bool generic = qEnvironmentVariableIntValue("PERSISTENTMAP_SQLITE_GENERIC") == 1;
     if (generic)
         return nullptr;
-    // A UTF-16 file takes the generic path: SQLite's conversion from the UTF-8 bound here to
-    // UTF-16 turns U+FFFE and U+FFFF into U+FFFD, and the one from UTF-16 to the UTF-8 read here
-    // pairs a lone surrogate with the unit after it (tst_sqlitebackend::noncharactersInUtf16Files,
-    // rowsThatAreNotUtf16). The generic path binds UTF-16 and reads the stored bytes.
-    QSqlQuery encoding(db);
-    if (!encoding.exec(QStringLiteral("PRAGMA encoding")) || !encoding.next() ||
-        encoding.value(0).toString() != u"UTF-8")
-        return nullptr;
-    encoding.finish();
     const QVariant handle = db.driver() ? db.driver()->handle() : QVariant();
     if (!handle.isValid() || qstrcmp(handle.typeName(), "sqlite3*") != 0)
         return nullptr;
@@ -211,13 +202,13 @@ bool SqliteDirect::loadInto(StorageBackend::Loader &loader, Error *error)
                 notText(keyType == SQLITE3_TEXT, keyValid, typeValid, textValid);
         if (Q_UNLIKELY(notTextPart)) {
             // Kept out of the map, reported, never written back (UndecodedValue::altered).
-            const QString storage = keyType == SQLITE_BLOB ? QStringLiteral("a blob")
-                    : keyType == SQLITE_INTEGER            ? QStringLiteral("an integer")
-                    : keyType == SQLITE_FLOAT              ? QStringLiteral("a real")
-                                                           : QStringLiteral("UTF-8");
+            const QString detail = keyType == SQLITE_BLOB ? QStringLiteral("blob")
+                    : keyType == SQLITE_INTEGER           ? QStringLiteral("integer")
+                    : keyType == SQLITE_FLOAT             ? QStringLiteral("real")
+                                                          : QStringLiteral("UTF-8");
             loader.add(std::move(key),
                        keepNotText(isString ? stringTag : type, text, columnBytes(statement, 0),
-                                   *notTextPart, storage));
+                                   *notTextPart, detail));
         } else if (isString) {
             loader.add(std::move(key), std::move(text));
         } else {

@@ -592,13 +592,9 @@ std::pair<QString, QVariant> SqlStore::readRow(const QSqlQuery &row) const
     const QString text = decode(row.value(2).toByteArray(), &textValid);
     const QString keyStorage = row.value(3).toString(); // typeof(key)
     const bool keyIsText = keyStorage == u"text";
-    if (const std::optional<NotText> part = notText(keyIsText, keyValid, typeValid, textValid)) {
-        const QString storage = keyStorage == u"integer" ? QStringLiteral("an integer")
-                : keyStorage == u"real"                  ? QStringLiteral("a real")
-                                                         : QStringLiteral("a blob");
+    if (const std::optional<NotText> part = notText(keyIsText, keyValid, typeValid, textValid))
         return {std::move(key),
-                keepNotText(type, text, keyBytes, *part, keyIsText ? m_textEncoding : storage)};
-    }
+                keepNotText(type, text, keyBytes, *part, keyIsText ? m_textEncoding : keyStorage)};
     return {std::move(key), decodeOrKeep(type, text)};
 }
 

@@ -51,6 +51,9 @@ public:
     QString table() const { return m_table; }
     QString logTable() const { return m_table + QStringLiteral("_changes"); }
     const QSqlDatabase &database() const { return m_db; }
+    // SQLite: the file's text encoding, PRAGMA encoding ("UTF-8", "UTF-16le", "UTF-16be"), read
+    // by checkSchema() and createSchema().
+    QString textEncoding() const { return m_textEncoding; }
 
     [[noreturn]] void fail(PersistentMapError::Code code, const QString &what,
                            const QSqlError &error = {}) const;

@@ -96,18 +96,18 @@ QString decodeStoredUtf16(QByteArrayView bytes, bool bigEndian, bool *valid)
 }
 
 QVariant keepNotText(const QString &type, const QString &text, const QByteArray &keyBytes,
-                     NotText what, const QString &encodingOrStorageClass)
+                     NotText what, const QString &detail)
 {
-    const QString &encoding = encodingOrStorageClass;
     const QString why = what == NotText::KeyStorageClass
-            ? QStringLiteral("its key is stored as %1, not as text, so no write by key reaches "
+            ? QStringLiteral("its key is stored as %1 %2, not as text, so no write by key reaches "
                              "the row")
-                      .arg(encodingOrStorageClass)
+                      .arg(detail == u"integer" ? QLatin1StringView("an") : QLatin1StringView("a"),
+                           detail)
             : QStringLiteral("its %1 is not %2")
                       .arg(QLatin1StringView(what == NotText::Key            ? "key"
                                                      : what == NotText::Type ? "type"
                                                                              : "value"),
-                           encoding);
+                           detail);
     UndecodedValue kept{type, text,
                         QStringLiteral("%1 (the row's key, as bytes: x'%2'); the map neither "
                                        "serves nor writes it, and clear() removes it")

@@ -62,8 +62,11 @@ QString decodeStoredUtf16(QByteArrayView bytes, bool bigEndian, bool *valid);
 // affinity), which never equals the text the map binds. keyBytes (the key as stored, shown in
 // hex) lets a person find the row.
 enum class NotText { Key, Type, Value, KeyStorageClass };
+// detail: the encoding the text is not in ("UTF-8", "UTF-16le", "UTF-16be"), or for
+// KeyStorageClass the key's storage class as SQLite's typeof() names it ("blob", "integer",
+// "real").
 QVariant keepNotText(const QString &type, const QString &text, const QByteArray &keyBytes,
-                     NotText what, const QString &encodingOrStorageClass = QStringLiteral("UTF-8"));
+                     NotText what, const QString &detail);
 // Which of the row's parts is not text (the first), or nullopt. keyIsText: the key's storage
 // class is TEXT (typeof(key) = 'text').
 inline std::optional<NotText> notText(bool keyIsText, bool keyValid, bool typeValid, bool textValid)
