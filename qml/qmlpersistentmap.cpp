@@ -77,6 +77,7 @@ void QmlPersistentMap::open()
 {
     const Status oldStatus = status();
     const int oldCount = count();
+    const QString oldError = errorString();
     // The old store's destructor waits for its pending writes and closes it.
     m_map.reset();
     m_loaded = false;
@@ -104,6 +105,8 @@ void QmlPersistentMap::open()
             connect(map, &PersistentMap::countChanged, this, &QmlPersistentMap::countChanged);
             connect(map, &PersistentMap::statusChanged, this,
                     &QmlPersistentMap::onMapStatusChanged);
+            connect(map, &PersistentMap::errorStringChanged, this,
+                    &QmlPersistentMap::errorStringChanged);
             connect(map, &PersistentMap::errorOccurred, this, &QmlPersistentMap::errorOccurred);
             // What was set on this item, before or with another source, goes on; from now on
             // the map holds the values (C++ code may change them there too).
@@ -118,16 +121,17 @@ void QmlPersistentMap::open()
         }
     }
     Q_EMIT mapChanged();
-    if (status() != oldStatus || !m_ownError.isEmpty())
+    if (status() != oldStatus)
         Q_EMIT statusChanged();
+    if (errorString() != oldError)
+        Q_EMIT errorStringChanged();
     if (count() != oldCount)
         Q_EMIT countChanged();
 }
 
 void QmlPersistentMap::onMapStatusChanged()
 {
-    // Loaded entries come without valueChanged signals: show them all at once. (statusChanged
-    // also announces a new errorString after a failed write; that needs no copy.)
+    // Loaded entries come without valueChanged signals: show them all at once.
     if (!m_loaded && m_map->status() == PersistentMap::Status::Ready) {
         m_loaded = true;
         m_values->insert(m_map->toHash());

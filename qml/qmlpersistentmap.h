@@ -38,7 +38,7 @@ class QmlPersistentMap : public QObject, public QQmlParserStatus
     Q_INTERFACES(QQmlParserStatus)
     Q_PROPERTY(QString source READ source WRITE setSource NOTIFY sourceChanged)
     Q_PROPERTY(Status status READ status NOTIFY statusChanged)
-    Q_PROPERTY(QString errorString READ errorString NOTIFY statusChanged)
+    Q_PROPERTY(QString errorString READ errorString NOTIFY errorStringChanged)
     Q_PROPERTY(int count READ count NOTIFY countChanged)
     Q_PROPERTY(QQmlPropertyMap *values READ values CONSTANT)
     Q_PROPERTY(PersistentMap *map READ map NOTIFY mapChanged)
@@ -85,6 +85,7 @@ public:
 Q_SIGNALS:
     void sourceChanged();
     void statusChanged();
+    void errorStringChanged();
     void countChanged();
     void mapChanged();
     void watchExternalChangesChanged();

@@ -275,6 +275,7 @@ void PersistentMapPrivate::load()
             errorString = error->message();
             status = PersistentMap::Status::Error;
             notifications.append({Notification::Status, {}, {}});
+            notifications.append({Notification::ErrorString, {}, {}});
             notifications.append({Notification::Error, error->message(), {}});
         } else {
             const qsizetype before = cache.count();
@@ -442,7 +443,7 @@ void PersistentMapPrivate::reportError(const QString &message)
     {
         QMutexLocker locker(&mutex);
         errorString = message;
-        notifications.append({Notification::Status, {}, {}}); // errorString's NOTIFY signal
+        notifications.append({Notification::ErrorString, {}, {}});
         notifications.append({Notification::Error, message, {}});
     }
     deliverNotifications();
@@ -491,6 +492,9 @@ void PersistentMapPrivate::deliverNotifications()
                 break;
             case Notification::Status:
                 Q_EMIT q->statusChanged();
+                break;
+            case Notification::ErrorString:
+                Q_EMIT q->errorStringChanged();
                 break;
             case Notification::Error:
                 Q_EMIT q->errorOccurred(n.key);
@@ -663,7 +667,7 @@ QStringList PersistentMapPrivate::reportUndecodedLocked()
     unreportedUndecoded.clear();
     if (!messages.isEmpty()) {
         errorString = messages.constLast();
-        notifications.append({Notification::Status, {}, {}}); // errorString's NOTIFY signal
+        notifications.append({Notification::ErrorString, {}, {}});
         for (const QString &message : std::as_const(messages))
             notifications.append({Notification::Error, message, {}});
     }

@@ -68,7 +68,7 @@ class PERSISTENTMAP_EXPORT PersistentMap : public QObject
     Q_OBJECT
     Q_PROPERTY(Status status READ status NOTIFY statusChanged)
     Q_PROPERTY(qsizetype count READ count NOTIFY countChanged)
-    Q_PROPERTY(QString errorString READ errorString NOTIFY statusChanged)
+    Q_PROPERTY(QString errorString READ errorString NOTIFY errorStringChanged)
     Q_PROPERTY(bool watchExternalChanges READ watchExternalChanges WRITE setWatchExternalChanges
                        NOTIFY watchExternalChangesChanged)
     Q_PROPERTY(
@@ -126,7 +126,10 @@ Q_SIGNALS:
     void valueChanged(const QString &key, const QVariant &value);
     void valueRemoved(const QString &key);
     void countChanged();
+    // Only when status() changes (Loading to Ready or Error, once), never for a failed write.
     void statusChanged();
+    // errorString() changed: a failed load, write, poll or sync, or an unreadable value reported.
+    void errorStringChanged();
     // A failed write, load, poll or sync, or a stored value this process cannot read.
     void errorOccurred(const QString &message);
     void watchExternalChangesChanged();

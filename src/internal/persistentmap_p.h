@@ -56,7 +56,7 @@ public:
 
     struct Notification
     {
-        enum Kind { Changed, Removed, Count, Status, Error } kind;
+        enum Kind { Changed, Removed, Count, Status, ErrorString, Error } kind;
         QString key; // the message for Error
         QVariant value;
     };
