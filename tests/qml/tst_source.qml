@@ -88,6 +88,32 @@ TestCase {
         verify(store.errorString.indexOf("Pa55word") < 0, store.errorString)
     }
 
+    // Issue 13, 7: a write that fails leaves the status Ready, so statusChanged does not come
+    // ("once Ready" code ran twice); errorString says what failed, with its own signal.
+    function test_failedWriteKeepsTheStatus() {
+        const path = "csv:" + tempDir + "/refused.csv"
+        const writer = createTemporaryObject(storeComponent, this, { source: path })
+        tryCompare(writer, "status", PersistentMap.Ready)
+        writer.values.kept = 1
+        writer.flush()
+        writer.source = ""
+        const store = createTemporaryObject(storeComponent, this, { source: path + "?readonly=1" })
+        tryCompare(store, "status", PersistentMap.Ready)
+        const status = createTemporaryObject(spyComponent, this,
+                                             { target: store, signalName: "statusChanged" })
+        const errorString = createTemporaryObject(spyComponent, this,
+                                                  { target: store, signalName: "errorStringChanged" })
+        const errors = createTemporaryObject(spyComponent, this,
+                                             { target: store, signalName: "errorOccurred" })
+        store.insert("refused", 2)
+        errors.wait(5000)
+        tryCompare(errorString, "count", 1)
+        compare(store.status, PersistentMap.Ready)
+        compare(status.count, 0)
+        verify(store.errorString.indexOf("read-only") >= 0, store.errorString)
+        compare(store.values.kept, 1)
+    }
+
     Component {
         id: spyComponent
         SignalSpy { }
