@@ -3,9 +3,13 @@
 
 #include "persistentsettings.h"
 
-#include "qmlvaluemap_p.h"
+#include "qmllogging_p.h"
+#include "qmlvalues_p.h"
 
 #include <PersistentMap/PersistentMap>
+
+#include <QtCore/QException>
+#include <QtQml/QQmlInfo>
 
 PersistentSettings::PersistentSettings(QObject *parent)
     : QObject(parent)
@@ -14,39 +18,65 @@ PersistentSettings::PersistentSettings(QObject *parent)
 
 PersistentSettings::~PersistentSettings() = default;
 
-QmlPersistentMap *PersistentSettings::map() const
+QObject *PersistentSettings::map() const
 {
-    return m_map;
+    if (m_assigned)
+        return m_assigned;
+    return m_store == m_ownStore && m_ownStore && !m_ownStore->source().isEmpty() ? m_ownStore
+                                                                                  : nullptr;
 }
 
-void PersistentSettings::setMap(QmlPersistentMap *map)
+void PersistentSettings::setMap(QObject *map)
 {
-    if (m_map == map)
+    if (m_assigned == map && (map || !m_store))
         return;
-    attach(map);
+    QmlPersistentMap *store = qobject_cast<QmlPersistentMap *>(map);
+    PersistentMap *cppMap = qobject_cast<PersistentMap *>(map);
+    if (map && !store && !cppMap) {
+        qmlWarning(this) << "map must be a PersistentMap (the QML item or the C++ class), not "
+                         << map->metaObject()->className();
+        map = nullptr;
+    }
+    const bool hadSource = !source().isEmpty();
+    m_assigned = map;
+    if (cppMap) {
+        // Shown through an item of our own, which gives it the same signals as a QML store.
+        store = ownStore();
+        store->setMap(cppMap);
+    } else if (m_ownStore) {
+        m_ownStore->setMap(nullptr);
+    }
+    attach(store);
     Q_EMIT mapChanged();
+    if (hadSource)
+        Q_EMIT sourceChanged();
 }
 
 QString PersistentSettings::source() const
 {
-    return m_ownMap ? m_ownMap->source() : QString();
+    return m_ownStore && m_store == m_ownStore ? m_ownStore->source() : QString();
 }
 
 void PersistentSettings::setSource(const QString &source)
 {
-    if (this->source() == source)
+    if (this->source() == source && (m_store == m_ownStore || source.isEmpty()))
         return;
-    if (!m_ownMap) {
-        m_ownMap = new QmlPersistentMap(this);
-        m_ownMap->classBegin();
-        m_ownMap->componentComplete();
-    }
-    m_ownMap->setSource(source);
+    m_assigned = nullptr;
+    QmlPersistentMap *store = ownStore();
+    store->setSource(source);
+    attach(store);
     Q_EMIT sourceChanged();
-    if (m_map != m_ownMap) {
-        attach(m_ownMap);
-        Q_EMIT mapChanged();
+    Q_EMIT mapChanged();
+}
+
+QmlPersistentMap *PersistentSettings::ownStore()
+{
+    if (!m_ownStore) {
+        m_ownStore = new QmlPersistentMap(this);
+        m_ownStore->classBegin();
+        m_ownStore->componentComplete();
     }
+    return m_ownStore;
 }
 
 QString PersistentSettings::category() const
@@ -63,9 +93,15 @@ void PersistentSettings::setCategory(const QString &category)
     restore();
 }
 
+QString PersistentSettings::keyFor(const QString &name) const
+{
+    return m_category.isEmpty() ? name : m_category + u'/' + name;
+}
+
 void PersistentSettings::componentComplete()
 {
-    // The properties declared in QML follow the C++ ones in the meta-object.
+    // The properties declared in QML follow the C++ ones in the meta-object; aliases are
+    // among them.
     const QMetaObject *meta = metaObject();
     const int slot = meta->indexOfSlot("propertyChanged()");
     for (int i = staticMetaObject.propertyCount(); i < meta->propertyCount(); ++i) {
@@ -74,69 +110,117 @@ void PersistentSettings::componentComplete()
             continue;
         m_propertiesByNotify.insert(property.notifySignalIndex(), property);
         QMetaObject::connect(this, property.notifySignalIndex(), this, slot);
+        // Qt connects an alias to its target's change signal only once the alias has been
+        // read or written; without this read, a change made to the target would be missed.
+        property.read(this);
     }
     m_complete = true;
     restore();
 }
 
-void PersistentSettings::attach(QmlPersistentMap *map)
+void PersistentSettings::attach(QmlPersistentMap *store)
 {
-    if (m_map)
-        disconnect(m_map, nullptr, this, nullptr);
-    m_map = map;
-    if (m_map) {
-        connect(m_map, &QmlPersistentMap::valueChanged, this, &PersistentSettings::onValueChanged);
-        // Restore once loaded, and again whenever the map switches to another store.
-        connect(m_map, &QmlPersistentMap::statusChanged, this, [this] {
-            if (m_map->status() == QmlPersistentMap::Ready)
-                restore();
-        });
+    if (m_store == store) {
+        restore();
+        return;
+    }
+    if (m_store)
+        disconnect(m_store, nullptr, this, nullptr);
+    m_store = store;
+    if (store) {
+        connect(store, &QmlPersistentMap::valueChanged, this, &PersistentSettings::onValueChanged);
+        // Restore once loaded, and again whenever the item shows another store.
+        connect(store, &QmlPersistentMap::statusChanged, this, &PersistentSettings::restore);
+        connect(store, &QmlPersistentMap::mapChanged, this, &PersistentSettings::restore);
     }
     restore();
 }
 
-QString PersistentSettings::keyFor(const QMetaProperty &property) const
+PersistentMap *PersistentSettings::readyMap() const
 {
-    const QString name = QString::fromLatin1(property.name());
-    return m_category.isEmpty() ? name : m_category + u'/' + name;
+    return m_store && m_store->status() == QmlPersistentMap::Ready ? m_store->map() : nullptr;
 }
 
 void PersistentSettings::restore()
 {
-    if (!m_complete || !m_map || m_map->status() != QmlPersistentMap::Ready)
+    m_propertiesByKey.clear();
+    for (const QMetaProperty &property : std::as_const(m_propertiesByNotify))
+        m_propertiesByKey.insert(keyFor(QString::fromUtf8(property.name())), property);
+    PersistentMap *map = m_complete ? readyMap() : nullptr;
+    if (!map)
         return;
+    const bool readOnly = map->isReadOnly();
     m_restoring = true;
-    for (const QMetaProperty &property : std::as_const(m_propertiesByNotify)) {
-        const QString key = keyFor(property);
-        if (m_map->contains(key))
-            property.write(this, m_map->value(key));
+    for (auto it = m_propertiesByKey.cbegin(); it != m_propertiesByKey.cend(); ++it) {
+        const QVariant stored = map->value(it.key());
+        if (stored.isValid())
+            writeProperty(it.value(), stored);
+        else if (!readOnly) // as Settings does: the declared value, for others to read
+            map->insert(it.key(), QmlValues::toStorable(it.value().read(this)));
     }
     m_restoring = false;
 }
 
+void PersistentSettings::writeProperty(const QMetaProperty &property, const QVariant &stored)
+{
+    const QVariant current = QmlValues::toStorable(property.read(this));
+    if (current == stored)
+        return;
+    QVariant value = stored;
+    const QMetaType type = property.metaType();
+    if (type != QMetaType::fromType<QVariant>() && type != QMetaType::fromType<QJSValue>() &&
+        value.metaType() != type && !value.convert(type)) {
+        qmlWarning(this) << "the stored value of \"" << keyFor(QString::fromUtf8(property.name()))
+                         << "\" (" << stored.metaType().name() << ") cannot be converted to the "
+                         << type.name() << " of its property; the property keeps its value";
+        return;
+    }
+    const bool restoring = m_restoring;
+    m_restoring = true;
+    property.write(this, value);
+    m_restoring = restoring;
+}
+
 void PersistentSettings::propertyChanged()
 {
-    if (m_restoring || !m_map)
+    if (m_restoring || !m_store || !m_store->map())
         return;
     const auto it = m_propertiesByNotify.constFind(senderSignalIndex());
     if (it == m_propertiesByNotify.cend())
         return;
-    m_map->insert(keyFor(*it), QmlValueMap::toStorable(it->read(this)));
+    m_store->map()->insert(keyFor(QString::fromUtf8(it->name())),
+                           QmlValues::toStorable(it->read(this)));
 }
 
 void PersistentSettings::onValueChanged(const QString &key, const QVariant &value)
 {
     if (m_restoring)
         return;
-    for (const QMetaProperty &property : std::as_const(m_propertiesByNotify)) {
-        if (keyFor(property) != key)
-            continue;
-        const QVariant current = QmlValueMap::toStorable(property.read(this));
-        if (current != value) {
-            m_restoring = true;
-            property.write(this, value);
-            m_restoring = false;
-        }
+    const auto it = m_propertiesByKey.constFind(key);
+    if (it != m_propertiesByKey.cend())
+        writeProperty(*it, value);
+}
+
+QVariant PersistentSettings::value(const QString &key, const QVariant &defaultValue) const
+{
+    return m_store && m_store->map() ? m_store->map()->value(keyFor(key), defaultValue)
+                                     : defaultValue;
+}
+
+void PersistentSettings::setValue(const QString &key, const QVariant &value)
+{
+    QmlValues::insert(m_store ? m_store->map() : nullptr, keyFor(key), value);
+}
+
+void PersistentSettings::sync()
+{
+    PersistentMap *map = m_store ? m_store->map() : nullptr;
+    if (!map)
         return;
+    try {
+        map->flush().waitForFinished();
+    } catch (const QException &) {
+        // Reported through the map's errorOccurred; the writes stay queued for the next try.
     }
+    restore();
 }

@@ -1,18 +1,32 @@
 // SPDX-License-Identifier: MIT
 // SPDX-FileCopyrightText: 2026 The persistent-map authors
 
-// The QML type PersistentSettings: the drop-in for QtCore's Settings. The properties declared on
-// it are restored from a store when it has loaded, and written to the store the moment they
-// change (asynchronously, no timer window), under keys "category/name" (or "name" without a
-// category). Changes made to those keys elsewhere (C++, another PersistentMap item on the same
-// map, and, while the map's watchExternalChanges is on, other processes or maps writing to the
-// same store) update the properties. A key removed elsewhere leaves its property as it is.
+// The QML type PersistentSettings: the drop-in for QML's Settings (Qt.labs.settings, QtCore).
+// Every property declared on it, aliases included, is kept in a store under the key
+// "category/name" ("name" without a category):
+// - when the store is loaded (before the first frame unless the store is `asynchronous`), a
+//   stored value wins over the declared one (converted to the property's type; a value that
+//   cannot be converted is left in the store and reported with a warning); when nothing is
+//   stored, the declared value is written, so C++ code and other processes see it. The same
+//   happens when `category` or the store changes.
+// - every change of a property, or of an alias's target, is written at once (asynchronously,
+//   without Settings' write timer; flush() or sync() makes it durable).
+// - a change of the key made elsewhere (C++, another PersistentSettings or PersistentMap item,
+//   and, while the map's watchExternalChanges is on, other processes) updates the property. A key
+//   removed elsewhere leaves its property as it is.
+// A read-only store is read, and nothing is written to it.
 //
 //   PersistentSettings {
-//       source: "sqlite:settings.db"     // or: map: someStore (a PersistentMap item)
+//       source: "sqlite:settings.db"     // or: map: store (a PersistentMap item or C++ map)
 //       category: "window"
-//       property int width: 800          // the default, until a stored value is loaded
+//       property alias width: window.width
+//       property int zoom: 100           // used and stored when nothing is stored yet
 //   }
+//
+// `map` takes a QML PersistentMap item or a C++ PersistentMap; `source` opens a store of this
+// object's own (as PersistentMap.source does). value(key, default) and setValue(key, value)
+// read and write keys under `category`; sync() waits until every write is durable (flush())
+// and restores the properties from the map.
 #ifndef PERSISTENTSETTINGS_H
 #define PERSISTENTSETTINGS_H
 
@@ -27,7 +41,7 @@ class PersistentSettings : public QObject, public QQmlParserStatus
     Q_OBJECT
     QML_ELEMENT
     Q_INTERFACES(QQmlParserStatus)
-    Q_PROPERTY(QmlPersistentMap *map READ map WRITE setMap NOTIFY mapChanged)
+    Q_PROPERTY(QObject *map READ map WRITE setMap NOTIFY mapChanged)
     Q_PROPERTY(QString source READ source WRITE setSource NOTIFY sourceChanged)
     Q_PROPERTY(QString category READ category WRITE setCategory NOTIFY categoryChanged)
 
@@ -35,12 +49,16 @@ public:
     explicit PersistentSettings(QObject *parent = nullptr);
     ~PersistentSettings() override;
 
-    QmlPersistentMap *map() const;
-    void setMap(QmlPersistentMap *map);
+    QObject *map() const;
+    void setMap(QObject *map);
     QString source() const;
     void setSource(const QString &source);
     QString category() const;
     void setCategory(const QString &category);
+
+    Q_INVOKABLE QVariant value(const QString &key, const QVariant &defaultValue = {}) const;
+    Q_INVOKABLE void setValue(const QString &key, const QVariant &value);
+    Q_INVOKABLE void sync();
 
     void classBegin() override { }
     void componentComplete() override;
@@ -54,15 +72,20 @@ private Q_SLOTS:
     void propertyChanged(); // connected to the notify signal of every declared property
 
 private:
-    void attach(QmlPersistentMap *map);
+    QmlPersistentMap *ownStore();
+    void attach(QmlPersistentMap *store);
     void restore();
     void onValueChanged(const QString &key, const QVariant &value);
-    QString keyFor(const QMetaProperty &property) const;
+    void writeProperty(const QMetaProperty &property, const QVariant &stored);
+    PersistentMap *readyMap() const; // the store's map once loaded, or null
+    QString keyFor(const QString &name) const;
 
-    QPointer<QmlPersistentMap> m_map;
-    QmlPersistentMap *m_ownMap = nullptr; // when `source` is used
+    QPointer<QObject> m_assigned; // what `map` was set to
+    QPointer<QmlPersistentMap> m_store; // the item read and written
+    QmlPersistentMap *m_ownStore = nullptr; // for `source`, or to show a C++ map
     QString m_category;
     QHash<int, QMetaProperty> m_propertiesByNotify; // notify signal index -> property
+    QHash<QString, QMetaProperty> m_propertiesByKey;
     bool m_complete = false;
     bool m_restoring = false;
 };

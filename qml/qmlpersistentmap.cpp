@@ -3,12 +3,15 @@
 
 #include "qmlpersistentmap.h"
 
-#include "qmlvaluemap_p.h"
+#include "qmllogging_p.h"
+#include "qmlvalues_p.h"
 
 #include <PersistentMap/PersistentMap>
 
 #include <QtCore/QDir>
+#include <QtCore/QException>
 #include <QtCore/QStandardPaths>
+#include <QtQml/QQmlEngine>
 
 #include <algorithm>
 
@@ -18,14 +21,18 @@ namespace {
 constexpr int MinimumWatchInterval = 10;
 } // namespace
 
+Q_LOGGING_CATEGORY(lcQml, "persistentmap.qml", QtWarningMsg)
+
 QmlPersistentMap::QmlPersistentMap(QObject *parent)
     : QObject(parent)
-    , m_values(new QmlValueMap(
-              [this](const QString &key, const QVariant &value) { insert(key, value); }, this))
+    , m_values(new QmlValues(this))
 {
 }
 
-QmlPersistentMap::~QmlPersistentMap() = default;
+QmlPersistentMap::~QmlPersistentMap()
+{
+    close(); // waits for the owned map's pending writes, with no signal to this item
+}
 
 QString QmlPersistentMap::source() const
 {
@@ -40,6 +47,36 @@ void QmlPersistentMap::setSource(const QString &source)
     Q_EMIT sourceChanged();
     if (m_complete)
         open();
+}
+
+PersistentMap *QmlPersistentMap::map() const
+{
+    return m_map;
+}
+
+void QmlPersistentMap::setMap(PersistentMap *map)
+{
+    if (m_map == map && m_source.isEmpty() && m_ownError.isEmpty())
+        return;
+    if (!m_source.isEmpty()) {
+        m_source.clear();
+        Q_EMIT sourceChanged();
+    }
+    close();
+    show(map); // `map: null` closes, as `source: ""` does
+}
+
+bool QmlPersistentMap::asynchronous() const
+{
+    return m_asynchronous;
+}
+
+void QmlPersistentMap::setAsynchronous(bool asynchronous)
+{
+    if (m_asynchronous == asynchronous)
+        return;
+    m_asynchronous = asynchronous;
+    Q_EMIT asynchronousChanged();
 }
 
 QString QmlPersistentMap::resolveSource(const QString &source)
@@ -70,119 +107,151 @@ QString QmlPersistentMap::resolveSource(const QString &source)
 void QmlPersistentMap::componentComplete()
 {
     m_complete = true;
-    open();
+    if (m_map) // given as `map` before completion
+        show(m_map);
+    else
+        open();
 }
 
 void QmlPersistentMap::open()
 {
-    const Status oldStatus = status();
-    const int oldCount = count();
-    const QString oldError = errorString();
-    // The old store's destructor waits for its pending writes and closes it.
-    m_map.reset();
-    m_loaded = false;
-    m_ownError.clear();
-    const QStringList shown = m_values->keys();
-    for (const QString &key : shown)
-        m_values->clear(key);
-
-    if (!m_source.isEmpty()) {
-        QString error;
-        std::unique_ptr<StorageBackend> backend =
-                StorageBackend::create(resolveSource(m_source), &error);
-        if (backend) {
-            m_map = std::make_unique<PersistentMap>(std::move(backend));
-            PersistentMap *map = m_map.get();
-            connect(map, &PersistentMap::valueChanged, this,
-                    [this](const QString &key, const QVariant &value) {
-                        m_values->insert(key, value);
-                        Q_EMIT valueChanged(key, value);
-                    });
-            connect(map, &PersistentMap::valueRemoved, this, [this](const QString &key) {
-                m_values->clear(key);
-                Q_EMIT valueRemoved(key);
-            });
-            connect(map, &PersistentMap::countChanged, this, &QmlPersistentMap::countChanged);
-            connect(map, &PersistentMap::statusChanged, this,
-                    &QmlPersistentMap::onMapStatusChanged);
-            connect(map, &PersistentMap::errorStringChanged, this,
-                    &QmlPersistentMap::errorStringChanged);
-            connect(map, &PersistentMap::errorOccurred, this, &QmlPersistentMap::errorOccurred);
-            // What was set on this item, before or with another source, goes on; from now on
-            // the map holds the values (C++ code may change them there too).
-            map->setWatchExternalChanges(m_watch);
-            map->setWatchInterval(m_watchInterval);
-            connect(map, &PersistentMap::watchExternalChangesChanged, this,
-                    [this] { updateWatchExternalChanges(m_map->watchExternalChanges()); });
-            connect(map, &PersistentMap::watchIntervalChanged, this,
-                    [this] { updateWatchInterval(m_map->watchInterval()); });
-        } else {
-            setOwnError(error);
-        }
+    close();
+    if (m_source.isEmpty()) {
+        show(nullptr);
+        return;
     }
-    Q_EMIT mapChanged();
-    if (status() != oldStatus)
-        Q_EMIT statusChanged();
-    if (errorString() != oldError)
-        Q_EMIT errorStringChanged();
-    if (count() != oldCount)
-        Q_EMIT countChanged();
+    QString error;
+    std::unique_ptr<StorageBackend> backend =
+            StorageBackend::create(resolveSource(m_source), &error);
+    if (!backend) {
+        setOwnError(error);
+        show(nullptr);
+        return;
+    }
+    m_ownMap = std::make_unique<PersistentMap>(std::move(backend));
+    // What was set on this item, before or with another source, goes on.
+    m_ownMap->setWatchExternalChanges(m_watch);
+    m_ownMap->setWatchInterval(m_watchInterval);
+    show(m_ownMap.get());
 }
 
-void QmlPersistentMap::onMapStatusChanged()
+void QmlPersistentMap::close()
 {
-    // Loaded entries come without valueChanged signals: show them all at once.
-    if (!m_loaded && m_map->status() == PersistentMap::Status::Ready) {
-        m_loaded = true;
-        m_values->insert(m_map->toHash());
+    if (m_map)
+        disconnect(m_map, nullptr, this, nullptr);
+    m_map = nullptr;
+    // Waits for the owned map's pending writes and closes its store.
+    m_ownMap.reset();
+    m_ownError.clear();
+}
+
+void QmlPersistentMap::show(PersistentMap *map)
+{
+    m_map = map;
+    if (map && m_complete) {
+        connect(map, &PersistentMap::valueChanged, this,
+                [this](const QString &key, const QVariant &value) {
+                    m_values->changed(key);
+                    Q_EMIT valueChanged(key, value);
+                });
+        connect(map, &PersistentMap::valueRemoved, this, [this](const QString &key) {
+            m_values->changed(key);
+            Q_EMIT valueRemoved(key);
+        });
+        connect(map, &PersistentMap::countChanged, this, [this] {
+            m_values->keysChanged();
+            update();
+        });
+        connect(map, &PersistentMap::statusChanged, this, &QmlPersistentMap::update);
+        connect(map, &PersistentMap::errorStringChanged, this, &QmlPersistentMap::update);
+        connect(map, &PersistentMap::errorOccurred, this, &QmlPersistentMap::errorOccurred);
+        connect(map, &PersistentMap::watchExternalChangesChanged, this,
+                [this] { updateWatchExternalChanges(m_map->watchExternalChanges()); });
+        connect(map, &PersistentMap::watchIntervalChanged, this,
+                [this] { updateWatchInterval(m_map->watchInterval()); });
+        // A map given from C++ may be deleted by its owner: the item shows no map then.
+        if (map != m_ownMap.get())
+            connect(map, &QObject::destroyed, this, [this] { show(nullptr); });
+        // A map given from C++ keeps its own settings; the item shows them.
+        updateWatchExternalChanges(map->watchExternalChanges());
+        updateWatchInterval(map->watchInterval());
+        if (!m_asynchronous && map->status() == PersistentMap::Status::Loading) {
+            // The load runs on the map's storage thread and never needs this one, so waiting
+            // here cannot deadlock. A failed load is reported through the status below.
+            try {
+                map->whenReady().waitForFinished();
+            } catch (const QException &) {
+            }
+        }
     }
-    Q_EMIT statusChanged();
+    m_values->setMap(m_complete ? map : nullptr);
+    update();
+    Q_EMIT mapChanged(); // after the status, which PersistentSettings reads then
+}
+
+void QmlPersistentMap::update()
+{
+    Status status = Null;
+    if (!m_ownError.isEmpty()) {
+        status = Error;
+    } else if (m_map && m_complete) {
+        switch (m_map->status()) {
+        case PersistentMap::Status::Loading:
+            status = Loading;
+            break;
+        case PersistentMap::Status::Ready:
+            status = Ready;
+            break;
+        case PersistentMap::Status::Error:
+            status = Error;
+            break;
+        }
+    }
+    const QString errorString = m_map ? m_map->errorString() : m_ownError;
+    const int count = m_map && m_complete ? int(m_map->count()) : 0;
+    const bool loaded = m_status == Loading && status == Ready;
+    const bool statusChanged = m_status != status;
+    const bool errorStringChanged = m_errorString != errorString;
+    const bool countChanged = m_count != count;
+    m_status = status;
+    m_errorString = errorString;
+    m_count = count;
+    // Loaded entries come without valueChanged signals: every binding reads them again.
+    if (loaded)
+        m_values->allChanged();
+    if (statusChanged)
+        Q_EMIT this->statusChanged();
+    if (errorStringChanged)
+        Q_EMIT this->errorStringChanged();
+    if (countChanged)
+        Q_EMIT this->countChanged();
 }
 
 void QmlPersistentMap::setOwnError(const QString &message)
 {
     m_ownError = message;
-    qWarning("PersistentMap: %s", qUtf8Printable(message));
+    qCWarning(lcQml, "%s", qUtf8Printable(message));
     Q_EMIT errorOccurred(message);
 }
 
 QmlPersistentMap::Status QmlPersistentMap::status() const
 {
-    if (!m_ownError.isEmpty())
-        return Error;
-    if (!m_map)
-        return Null;
-    switch (m_map->status()) {
-    case PersistentMap::Status::Loading:
-        return Loading;
-    case PersistentMap::Status::Ready:
-        // Ready once `values` shows the loaded entries (the map's statusChanged is delivered
-        // through the event loop, after its status() already says Ready).
-        return m_loaded ? Ready : Loading;
-    case PersistentMap::Status::Error:
-        break;
-    }
-    return Error;
+    return m_status;
 }
 
 QString QmlPersistentMap::errorString() const
 {
-    return m_map ? m_map->errorString() : m_ownError;
+    return m_errorString;
 }
 
 int QmlPersistentMap::count() const
 {
-    return m_map ? int(m_map->count()) : 0;
+    return m_count;
 }
 
-QQmlPropertyMap *QmlPersistentMap::values() const
+QJSValue QmlPersistentMap::values() const
 {
-    return m_values;
-}
-
-PersistentMap *QmlPersistentMap::map() const
-{
-    return m_map.get();
+    return m_values->proxy(qjsEngine(this));
 }
 
 bool QmlPersistentMap::watchExternalChanges() const
@@ -229,11 +298,7 @@ void QmlPersistentMap::updateWatchInterval(int milliseconds)
 
 void QmlPersistentMap::insert(const QString &key, const QVariant &value)
 {
-    if (!m_map) {
-        qWarning("PersistentMap: cannot insert \"%s\": no source is open", qUtf8Printable(key));
-        return;
-    }
-    m_map->insert(key, QmlValueMap::toStorable(value));
+    QmlValues::insert(m_map, key, value);
 }
 
 QVariant QmlPersistentMap::value(const QString &key, const QVariant &defaultValue) const

@@ -1,35 +1,59 @@
 // SPDX-License-Identifier: MIT
 // SPDX-FileCopyrightText: 2026 The persistent-map authors
 
-// The QML type PersistentMap (import PersistentMap): a store opened from a `source` spec, whose
-// keys are bindable properties of `values`.
+// The QML type PersistentMap (import PersistentMap): a store opened from a `source` spec (or a
+// C++ PersistentMap given as `map`), whose keys are read and written through `values`.
 //
 //   PersistentMap { id: store; source: "sqlite:notes.db" }
 //   Text { text: store.values.greeting ?? "" }      // follows every change, from C++ too
 //   Button { onClicked: store.values.greeting = "hi" }  // persisted at once, asynchronously
 //
+// Loading: by default the store is loaded inside componentComplete() (and inside setSource()
+// or setMap() later), before it returns, so bindings, PersistentSettings properties and
+// Component.onCompleted handlers see the stored values and the first frame shows them; the
+// status is then Ready or Error, never Loading. `asynchronous: true` loads in the background
+// instead (status Loading until Ready; while Loading, `values` and value() read nothing and a
+// write takes effect at once and wins over the stored value of its key), for large stores
+// opened while a UI is already shown. The choice is made when a store is opened.
+//
+// `values` is a JavaScript object with one property per stored key, of any name and any
+// number: values.k and values["k"] read (undefined when absent), values.k = v stores,
+// `delete values.k` removes, Object.keys(values), `for (k in values)` and `k in values` list and
+// test keys. Bindings follow every change (QML, C++ on any thread, other processes, loads).
+// A key named like an Object.prototype member (toString, hasOwnProperty, constructor...) reads
+// the stored value while it is stored; value(key) always reads the store only.
+//
 // `source` takes what StorageBackend::create() takes ("sqlite:PATH", "csv:PATH", "memory:", a
 // bare PATH ending in .db/.sqlite/.sqlite3/.csv); a relative PATH is resolved against
 // QStandardPaths::AppDataLocation. Changing `source` waits for the old store's pending writes,
-// closes it, and opens the new one. `map` is the C++ PersistentMap behind it (for
-// PersistentMapModel, or C++ code), replaced when `source` changes.
+// closes it, and opens the new one. `map` is the C++ PersistentMap behind it; assigning a C++
+// PersistentMap to `map` (one made over a custom backend, say) shows that map instead, which
+// stays owned by its creator, and clears `source`. Setting `source` again opens a store owned
+// by this item.
 //
 // Changes other writers commit to the store (another process, another map on the same file)
 // reach `values` and the signals like local ones while `watchExternalChanges` is on (the
 // default); `watchInterval` is how often the store is asked, in ms. Both are kept across
 // `source` changes and may be set before a store is open.
+//
+// Signals: statusChanged only when `status` changes; errorStringChanged when `errorString`
+// does; errorOccurred(message) for every failure, a failed write included (the status stays
+// Ready and the write is retried with the next one, see PersistentMap).
 #ifndef QMLPERSISTENTMAP_H
 #define QMLPERSISTENTMAP_H
 
 #include <QtCore/QObject>
+#include <QtCore/QPointer>
+#include <QtCore/QStringList>
+#include <QtCore/QVariant>
+#include <QtQml/QJSValue>
 #include <QtQml/QQmlParserStatus>
-#include <QtQml/QQmlPropertyMap>
 #include <QtQml/qqmlregistration.h>
 
 #include <memory>
 
 class PersistentMap;
-class QmlValueMap;
+class QmlValues;
 
 class QmlPersistentMap : public QObject, public QQmlParserStatus
 {
@@ -37,18 +61,19 @@ class QmlPersistentMap : public QObject, public QQmlParserStatus
     QML_NAMED_ELEMENT(PersistentMap)
     Q_INTERFACES(QQmlParserStatus)
     Q_PROPERTY(QString source READ source WRITE setSource NOTIFY sourceChanged)
+    Q_PROPERTY(PersistentMap *map READ map WRITE setMap NOTIFY mapChanged)
+    Q_PROPERTY(bool asynchronous READ asynchronous WRITE setAsynchronous NOTIFY asynchronousChanged)
     Q_PROPERTY(Status status READ status NOTIFY statusChanged)
     Q_PROPERTY(QString errorString READ errorString NOTIFY errorStringChanged)
     Q_PROPERTY(int count READ count NOTIFY countChanged)
-    Q_PROPERTY(QQmlPropertyMap *values READ values CONSTANT)
-    Q_PROPERTY(PersistentMap *map READ map NOTIFY mapChanged)
+    Q_PROPERTY(QJSValue values READ values CONSTANT)
     Q_PROPERTY(bool watchExternalChanges READ watchExternalChanges WRITE setWatchExternalChanges
                        NOTIFY watchExternalChangesChanged)
     Q_PROPERTY(
             int watchInterval READ watchInterval WRITE setWatchInterval NOTIFY watchIntervalChanged)
 
 public:
-    enum Status { Null, Loading, Ready, Error }; // Null: no source
+    enum Status { Null, Loading, Ready, Error }; // Null: no source and no map
     Q_ENUM(Status)
 
     explicit QmlPersistentMap(QObject *parent = nullptr);
@@ -56,11 +81,14 @@ public:
 
     QString source() const;
     void setSource(const QString &source);
+    PersistentMap *map() const;
+    void setMap(PersistentMap *map);
+    bool asynchronous() const;
+    void setAsynchronous(bool asynchronous);
     Status status() const;
     QString errorString() const;
     int count() const;
-    QQmlPropertyMap *values() const;
-    PersistentMap *map() const;
+    QJSValue values() const;
     bool watchExternalChanges() const;
     void setWatchExternalChanges(bool watch);
     int watchInterval() const;
@@ -84,10 +112,11 @@ public:
 
 Q_SIGNALS:
     void sourceChanged();
+    void mapChanged();
+    void asynchronousChanged();
     void statusChanged();
     void errorStringChanged();
     void countChanged();
-    void mapChanged();
     void watchExternalChangesChanged();
     void watchIntervalChanged();
     void valueChanged(const QString &key, const QVariant &value);
@@ -95,17 +124,24 @@ Q_SIGNALS:
     void errorOccurred(const QString &message);
 
 private:
-    void open();
-    void onMapStatusChanged();
+    void open(); // a store owned by this item, from m_source
+    void close(); // forgets the map shown, closes the owned one; no signal
+    void show(PersistentMap *map); // the map behind the properties, loaded unless asynchronous
+    void update(); // status, errorString and count from the map, with their signals
     void setOwnError(const QString &message);
     void updateWatchExternalChanges(bool watch);
     void updateWatchInterval(int milliseconds);
 
     QString m_source;
     bool m_complete = false;
-    std::unique_ptr<PersistentMap> m_map;
-    QmlValueMap *m_values;
-    bool m_loaded = false; // the loaded entries were copied into m_values
+    bool m_asynchronous = false;
+    std::unique_ptr<PersistentMap> m_ownMap; // opened from m_source
+    QPointer<PersistentMap> m_map; // m_ownMap, or a map given to setMap()
+    QmlValues *m_values;
+    // What the properties last announced.
+    Status m_status = Null;
+    QString m_errorString;
+    int m_count = 0;
     QString m_ownError; // when no map could be created for the source
     // Kept here to survive `source` changes; while a map exists, mirrors of the map's values.
     bool m_watch = true;

@@ -796,6 +796,12 @@ QFuture<void> PersistentMap::whenReady() const
     return d->ready.future();
 }
 
+bool PersistentMap::isReadOnly() const
+{
+    Q_D(const PersistentMap);
+    return d->backend && d->backend->isReadOnly(nullptr);
+}
+
 QVariant PersistentMap::value(const QString &key, const QVariant &defaultValue) const
 {
     Q_D(const PersistentMap);

@@ -86,6 +86,8 @@ public:
     Status status() const;
     QString errorString() const;
     QFuture<void> whenReady() const; // finishes when loaded; fails with PersistentMapError
+    // Whether every write fails at once with Code::ReadOnly (StorageBackend::isReadOnly()).
+    bool isReadOnly() const;
 
     QVariant value(const QString &key, const QVariant &defaultValue = {}) const;
     // The value as a T, or std::nullopt when the key is absent or its value is not a T and does

@@ -27,9 +27,10 @@ TestCase {
         const source = "sqlite:" + tempDir + "/settings.db"
         let store = createTemporaryObject(storeComponent, this, { source: source })
         let settings = createTemporaryObject(settingsComponent, this, { map: store })
-        tryCompare(store, "status", PersistentMap.Ready)
-        compare(settings.width, 640) // nothing stored yet: the default stays
-        compare(store.count, 0)
+        compare(store.status, PersistentMap.Ready) // loaded before create() returned
+        compare(settings.width, 640) // nothing stored yet: the default stays, and is stored
+        compare(store.count, 3)
+        compare(store.value("window/width"), 640)
 
         settings.width = 1024
         settings.title = "notes"
@@ -42,8 +43,7 @@ TestCase {
 
         store = createTemporaryObject(storeComponent, this, { source: source })
         settings = createTemporaryObject(settingsComponent, this, { map: store })
-        compare(settings.width, 640) // still loading
-        tryCompare(settings, "width", 1024)
+        compare(settings.width, 1024) // restored before create() returned
         compare(settings.title, "notes")
         compare(settings.recent, ["a.txt", "b.txt"])
     }

@@ -19,17 +19,17 @@ TestCase {
         const b = "sqlite:" + tempDir + "/b.db"
         const store = createTemporaryObject(storeComponent, this, { source: a })
         tryCompare(store, "status", PersistentMap.Ready)
-        store.values.name = "in a"
+        store.values.title = "in a"
         store.source = b
         tryCompare(store, "status", PersistentMap.Ready)
-        compare(store.values.name, undefined)
-        store.values.name = "in b"
+        compare(store.values.title, undefined)
+        store.values.title = "in b"
         store.source = a // the CSV lock of the first store was released when it closed
         tryCompare(store, "status", PersistentMap.Ready)
-        compare(store.values.name, "in a")
+        compare(store.values.title, "in a")
         store.source = b
         tryCompare(store, "status", PersistentMap.Ready)
-        compare(store.values.name, "in b")
+        compare(store.values.title, "in b")
         store.source = ""
         compare(store.status, PersistentMap.Null)
         compare(store.count, 0)
