@@ -32,6 +32,18 @@ public:
     {
         QtConcurrent::run([=] { map->insert(key, value).waitForFinished(); }).waitForFinished();
     }
+    // Writes prefix0 = 0 ... prefix(count-1) = count-1 to the store `spec` in one batch.
+    Q_INVOKABLE void fill(const QString &spec, const QString &prefix, int count)
+    {
+        QString error;
+        PersistentMap map(StorageBackend::create(spec, &error));
+        QVariantHash entries;
+        entries.reserve(count);
+        for (int i = 0; i < count; ++i)
+            entries.insert(prefix + QString::number(i), i);
+        map.insert(entries);
+        map.flush().waitForFinished();
+    }
     Q_INVOKABLE void remove(PersistentMap *map, const QString &key)
     {
         map->remove(key).waitForFinished();
