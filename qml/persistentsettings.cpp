@@ -153,10 +153,14 @@ void PersistentSettings::restore()
     m_restoring = true;
     for (auto it = m_propertiesByKey.cbegin(); it != m_propertiesByKey.cend(); ++it) {
         const QVariant stored = map->value(it.key());
-        if (stored.isValid())
+        if (stored.isValid()) {
             writeProperty(it.value(), stored);
-        else if (!readOnly) // as Settings does: the declared value, for others to read
-            map->insert(it.key(), QmlValues::toStorable(it.value().read(this)));
+            continue;
+        }
+        // As Settings does: the declared value, for C++ code and other processes to read.
+        const QVariant declared = QmlValues::toStorable(it.value().read(this));
+        if (!readOnly && declared.isValid()) // not for a var property left undefined
+            map->insert(it.key(), declared);
     }
     m_restoring = false;
 }
