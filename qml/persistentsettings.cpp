@@ -143,6 +143,7 @@ PersistentMap *PersistentSettings::readyMap() const
 
 void PersistentSettings::restore()
 {
+    const quint64 generation = ++m_generation;
     m_propertiesByKey.clear();
     for (const QMetaProperty &property : std::as_const(m_propertiesByNotify))
         m_propertiesByKey.insert(keyFor(QString::fromUtf8(property.name())), property);
@@ -150,11 +151,14 @@ void PersistentSettings::restore()
     if (!map)
         return;
     const bool readOnly = map->isReadOnly();
-    m_restoring = true;
-    for (auto it = m_propertiesByKey.cbegin(); it != m_propertiesByKey.cend(); ++it) {
-        const QVariant stored = map->value(it.key());
-        if (stored.isValid()) {
-            writeProperty(it.value(), stored);
+    // A copy: a handler run by a property write may change the category, and so the keys.
+    const QHash<QString, QMetaProperty> properties = m_propertiesByKey;
+    for (auto it = properties.cbegin(); it != properties.cend(); ++it) {
+        if (map->contains(it.key())) {
+            writeProperty(it.value(), map->value(it.key()));
+            // A handler changed the category or the store: that restore() did the rest.
+            if (m_generation != generation)
+                return;
             continue;
         }
         // As Settings does: the declared value, for C++ code and other processes to read.
@@ -162,7 +166,6 @@ void PersistentSettings::restore()
         if (!readOnly && declared.isValid()) // not for a var property left undefined
             map->insert(it.key(), declared);
     }
-    m_restoring = false;
 }
 
 void PersistentSettings::writeProperty(const QMetaProperty &property, const QVariant &stored)
@@ -179,27 +182,26 @@ void PersistentSettings::writeProperty(const QMetaProperty &property, const QVar
                          << type.name() << " of its property; the property keeps its value";
         return;
     }
-    const bool restoring = m_restoring;
-    m_restoring = true;
+    // Only this property's own change signal is not written back: a handler that changes
+    // another declared property meanwhile is stored as any change is.
+    m_applying.insert(property.propertyIndex());
     property.write(this, value);
-    m_restoring = restoring;
+    m_applying.remove(property.propertyIndex());
 }
 
 void PersistentSettings::propertyChanged()
 {
-    if (m_restoring || !m_store || !m_store->map())
+    PersistentMap *map = m_store ? m_store->map() : nullptr;
+    if (!map || map->isReadOnly()) // nothing is written to a read-only store
         return;
     const auto it = m_propertiesByNotify.constFind(senderSignalIndex());
-    if (it == m_propertiesByNotify.cend())
+    if (it == m_propertiesByNotify.cend() || m_applying.contains(it->propertyIndex()))
         return;
-    m_store->map()->insert(keyFor(QString::fromUtf8(it->name())),
-                           QmlValues::toStorable(it->read(this)));
+    map->insert(keyFor(QString::fromUtf8(it->name())), QmlValues::toStorable(it->read(this)));
 }
 
 void PersistentSettings::onValueChanged(const QString &key, const QVariant &value)
 {
-    if (m_restoring)
-        return;
     const auto it = m_propertiesByKey.constFind(key);
     if (it != m_propertiesByKey.cend())
         writeProperty(*it, value);

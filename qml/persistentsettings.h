@@ -35,6 +35,7 @@
 #include <QtCore/QHash>
 #include <QtCore/QMetaProperty>
 #include <QtCore/QPointer>
+#include <QtCore/QSet>
 
 class PersistentSettings : public QObject, public QQmlParserStatus
 {
@@ -86,8 +87,9 @@ private:
     QString m_category;
     QHash<int, QMetaProperty> m_propertiesByNotify; // notify signal index -> property
     QHash<QString, QMetaProperty> m_propertiesByKey;
+    QSet<int> m_applying; // properties being set to a stored value
+    quint64 m_generation = 0; // of restore() calls
     bool m_complete = false;
-    bool m_restoring = false;
 };
 
 #endif // PERSISTENTSETTINGS_H

@@ -12,6 +12,7 @@
 #include <QtCore/QException>
 #include <QtCore/QStandardPaths>
 #include <QtQml/QQmlEngine>
+#include <QtQml/QQmlInfo>
 
 #include <algorithm>
 
@@ -43,6 +44,10 @@ void QmlPersistentMap::setSource(const QString &source)
 {
     if (m_source == source)
         return;
+    if (m_followed) {
+        disconnect(m_followed, nullptr, this, nullptr);
+        m_followed = nullptr;
+    }
     m_source = source;
     Q_EMIT sourceChanged();
     if (m_complete)
@@ -54,16 +59,43 @@ PersistentMap *QmlPersistentMap::map() const
     return m_map;
 }
 
-void QmlPersistentMap::setMap(PersistentMap *map)
+void QmlPersistentMap::setMap(QObject *object)
 {
-    if (m_map == map && m_source.isEmpty() && m_ownError.isEmpty())
+    QmlPersistentMap *item = qobject_cast<QmlPersistentMap *>(object);
+    PersistentMap *map = item ? item->map() : qobject_cast<PersistentMap *>(object);
+    if (object && !item && !map) {
+        qmlWarning(this) << "map must be a PersistentMap (the QML item or the C++ class), not "
+                         << object->metaObject()->className();
         return;
+    }
+    if (item == this) {
+        qmlWarning(this) << "map cannot be the item itself";
+        return;
+    }
     if (!m_source.isEmpty()) {
         m_source.clear();
         Q_EMIT sourceChanged();
     }
+    if (m_followed)
+        disconnect(m_followed, nullptr, this, nullptr);
+    m_followed = item;
+    if (item) // shows what the other item shows, also after its source changes
+        connect(item, &QmlPersistentMap::mapChanged, this, [this] { showFollowed(); });
+    if (map && map == m_ownMap.get()) {
+        // The map this item opened from its source: it stays open, now without a source.
+        update();
+        return;
+    }
     close();
     show(map); // `map: null` closes, as `source: ""` does
+}
+
+void QmlPersistentMap::showFollowed()
+{
+    if (m_followed && m_followed->map() != m_map) {
+        close();
+        show(m_followed->map());
+    }
 }
 
 bool QmlPersistentMap::asynchronous() const
@@ -124,8 +156,10 @@ void QmlPersistentMap::open()
     std::unique_ptr<StorageBackend> backend =
             StorageBackend::create(resolveSource(m_source), &error);
     if (!backend) {
-        setOwnError(error);
-        show(nullptr);
+        m_ownError = error;
+        show(nullptr); // status Error and errorString first, then errorOccurred
+        qCWarning(lcQml, "%s", qUtf8Printable(error));
+        Q_EMIT errorOccurred(error);
         return;
     }
     m_ownMap = std::make_unique<PersistentMap>(std::move(backend));
@@ -149,19 +183,20 @@ void QmlPersistentMap::show(PersistentMap *map)
 {
     m_map = map;
     if (map && m_complete) {
+        // The key list is announced with every change: a batch that removes one key and adds
+        // another leaves the count as it was.
         connect(map, &PersistentMap::valueChanged, this,
                 [this](const QString &key, const QVariant &value) {
                     m_values->changed(key);
+                    m_values->keysChanged();
                     Q_EMIT valueChanged(key, value);
                 });
         connect(map, &PersistentMap::valueRemoved, this, [this](const QString &key) {
             m_values->changed(key);
+            m_values->keysChanged();
             Q_EMIT valueRemoved(key);
         });
-        connect(map, &PersistentMap::countChanged, this, [this] {
-            m_values->keysChanged();
-            update();
-        });
+        connect(map, &PersistentMap::countChanged, this, &QmlPersistentMap::update);
         connect(map, &PersistentMap::statusChanged, this, &QmlPersistentMap::update);
         connect(map, &PersistentMap::errorStringChanged, this, &QmlPersistentMap::update);
         connect(map, &PersistentMap::errorOccurred, this, &QmlPersistentMap::errorOccurred);
@@ -172,7 +207,11 @@ void QmlPersistentMap::show(PersistentMap *map)
         // A map given from C++ may be deleted by its owner: the item shows no map then.
         if (map != m_ownMap.get())
             connect(map, &QObject::destroyed, this, [this] { show(nullptr); });
-        // A map given from C++ keeps its own settings; the item shows them.
+        // A map given from C++ keeps its settings unless they were set on this item.
+        if (m_watchSet)
+            map->setWatchExternalChanges(m_watch);
+        if (m_watchIntervalSet)
+            map->setWatchInterval(m_watchInterval);
         updateWatchExternalChanges(map->watchExternalChanges());
         updateWatchInterval(map->watchInterval());
         if (!m_asynchronous && map->status() == PersistentMap::Status::Loading) {
@@ -227,13 +266,6 @@ void QmlPersistentMap::update()
         Q_EMIT this->countChanged();
 }
 
-void QmlPersistentMap::setOwnError(const QString &message)
-{
-    m_ownError = message;
-    qCWarning(lcQml, "%s", qUtf8Printable(message));
-    Q_EMIT errorOccurred(message);
-}
-
 QmlPersistentMap::Status QmlPersistentMap::status() const
 {
     return m_status;
@@ -261,6 +293,7 @@ bool QmlPersistentMap::watchExternalChanges() const
 
 void QmlPersistentMap::setWatchExternalChanges(bool watch)
 {
+    m_watchSet = true;
     if (m_map)
         m_map->setWatchExternalChanges(watch); // comes back through its change signal
     else
@@ -274,6 +307,7 @@ int QmlPersistentMap::watchInterval() const
 
 void QmlPersistentMap::setWatchInterval(int milliseconds)
 {
+    m_watchIntervalSet = true;
     if (m_map)
         m_map->setWatchInterval(milliseconds);
     else

@@ -28,7 +28,8 @@
 // QStandardPaths::AppDataLocation. Changing `source` waits for the old store's pending writes,
 // closes it, and opens the new one. `map` is the C++ PersistentMap behind it; assigning a C++
 // PersistentMap to `map` (one made over a custom backend, say) shows that map instead, which
-// stays owned by its creator, and clears `source`. Setting `source` again opens a store owned
+// stays owned by its creator, and clears `source`; assigning another PersistentMap item shows
+// that item's map, also after its source changes. Setting `source` again opens a store owned
 // by this item.
 //
 // Changes other writers commit to the store (another process, another map on the same file)
@@ -61,7 +62,8 @@ class QmlPersistentMap : public QObject, public QQmlParserStatus
     QML_NAMED_ELEMENT(PersistentMap)
     Q_INTERFACES(QQmlParserStatus)
     Q_PROPERTY(QString source READ source WRITE setSource NOTIFY sourceChanged)
-    Q_PROPERTY(PersistentMap *map READ map WRITE setMap NOTIFY mapChanged)
+    // Reads the C++ map shown; takes a C++ PersistentMap or another PersistentMap item.
+    Q_PROPERTY(QObject *map READ map WRITE setMap NOTIFY mapChanged)
     Q_PROPERTY(bool asynchronous READ asynchronous WRITE setAsynchronous NOTIFY asynchronousChanged)
     Q_PROPERTY(Status status READ status NOTIFY statusChanged)
     Q_PROPERTY(QString errorString READ errorString NOTIFY errorStringChanged)
@@ -82,7 +84,7 @@ public:
     QString source() const;
     void setSource(const QString &source);
     PersistentMap *map() const;
-    void setMap(PersistentMap *map);
+    void setMap(QObject *map);
     bool asynchronous() const;
     void setAsynchronous(bool asynchronous);
     Status status() const;
@@ -127,8 +129,8 @@ private:
     void open(); // a store owned by this item, from m_source
     void close(); // forgets the map shown, closes the owned one; no signal
     void show(PersistentMap *map); // the map behind the properties, loaded unless asynchronous
+    void showFollowed(); // the map of m_followed
     void update(); // status, errorString and count from the map, with their signals
-    void setOwnError(const QString &message);
     void updateWatchExternalChanges(bool watch);
     void updateWatchInterval(int milliseconds);
 
@@ -137,6 +139,7 @@ private:
     bool m_asynchronous = false;
     std::unique_ptr<PersistentMap> m_ownMap; // opened from m_source
     QPointer<PersistentMap> m_map; // m_ownMap, or a map given to setMap()
+    QPointer<QmlPersistentMap> m_followed; // an item given to setMap(), whose map is shown
     QmlValues *m_values;
     // What the properties last announced.
     Status m_status = Null;
@@ -146,6 +149,8 @@ private:
     // Kept here to survive `source` changes; while a map exists, mirrors of the map's values.
     bool m_watch = true;
     int m_watchInterval = 50;
+    bool m_watchSet = false; // set on this item: applied to a C++ map given to it too
+    bool m_watchIntervalSet = false;
 };
 
 #endif // QMLPERSISTENTMAP_H

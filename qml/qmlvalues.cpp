@@ -59,6 +59,8 @@ constexpr char ProxyFactory[] = R"JS(
             return impl.keys();
         },
         getOwnPropertyDescriptor: function (target, k) {
+            if (typeof k === "string")
+                track(k);
             if (typeof k !== "string" || !impl.contains(k)) {
                 delete target[k];
                 return undefined;
@@ -139,9 +141,42 @@ void QmlValues::allChanged()
 
 QJSValue QmlValues::read(const QString &key) const
 {
-    // A QVariant return would turn an absent key into null; JavaScript says undefined.
-    const QVariant value = m_map ? m_map->value(key) : QVariant();
-    return value.isValid() && m_engine ? m_engine->toScriptValue(value) : QJSValue();
+    if (!m_map || !m_engine)
+        return QJSValue();
+    const QVariant value = m_map->value(key);
+    // The stores keep one "null" for JavaScript's null and undefined, read back as an invalid
+    // QVariant: a stored key reads null, an absent one undefined.
+    if (!value.isValid() && !m_map->contains(key))
+        return QJSValue();
+    return toScriptValue(m_engine, value);
+}
+
+QJSValue QmlValues::toScriptValue(QJSEngine *engine, const QVariant &value)
+{
+    // QJSEngine::toScriptValue() turns an invalid QVariant inside a list or map into
+    // undefined, which JSON and the stores know as null.
+    switch (value.metaType().id()) {
+    case QMetaType::UnknownType:
+    case QMetaType::Nullptr:
+        return QJSValue(QJSValue::NullValue);
+    case QMetaType::QVariantList: {
+        const QVariantList list = value.toList();
+        QJSValue array = engine->newArray(uint(list.size()));
+        for (qsizetype i = 0; i < list.size(); ++i)
+            array.setProperty(quint32(i), toScriptValue(engine, list.at(i)));
+        return array;
+    }
+    case QMetaType::QVariantMap:
+    case QMetaType::QVariantHash: {
+        const QVariantMap map = value.toMap();
+        QJSValue object = engine->newObject();
+        for (auto it = map.cbegin(); it != map.cend(); ++it)
+            object.setProperty(it.key(), toScriptValue(engine, it.value()));
+        return object;
+    }
+    default:
+        return engine->toScriptValue(value);
+    }
 }
 
 bool QmlValues::contains(const QString &key) const

@@ -68,6 +68,8 @@ public:
     Q_INVOKABLE void write(const QString &key, const QVariant &value);
     Q_INVOKABLE void remove(const QString &key);
 
+    // A stored value as JavaScript: null for the stores' null, also inside lists and maps.
+    static QJSValue toScriptValue(QJSEngine *engine, const QVariant &value);
     // JavaScript arrays and objects arrive as QJSValue; store them as lists and maps.
     static QVariant toStorable(const QVariant &value);
     // insert() with that conversion; a warning instead when no store is open.
