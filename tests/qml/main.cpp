@@ -44,6 +44,27 @@ public:
         map.insert(entries);
         map.flush().waitForFinished();
     }
+    // One atomic batch: `removeKey` removed and `insertKey` inserted (the count may stay).
+    Q_INVOKABLE void replaceKey(PersistentMap *map, const QString &removeKey,
+                                const QString &insertKey, const QVariant &value)
+    {
+        WriteBatch batch;
+        batch.remove(removeKey);
+        batch.insert(insertKey, value);
+        map->apply(batch).waitForFinished();
+    }
+    // A C++ map owned by this helper until deleteMap(), as an application would hand to QML.
+    Q_INVOKABLE PersistentMap *createMap(const QString &spec)
+    {
+        auto *map = new PersistentMap(StorageBackend::create(spec), this);
+        QQmlEngine::setObjectOwnership(map, QQmlEngine::CppOwnership);
+        try {
+            map->whenReady().waitForFinished();
+        } catch (...) {
+        }
+        return map;
+    }
+    Q_INVOKABLE void deleteMap(PersistentMap *map) { delete map; }
     Q_INVOKABLE void remove(PersistentMap *map, const QString &key)
     {
         map->remove(key).waitForFinished();
