@@ -13,16 +13,24 @@
 #include <QtCore/QFile>
 #include <QtCore/QProcess>
 #include <QtCore/QStandardPaths>
+#include <QtCore/QSemaphore>
 #include <QtCore/QTemporaryDir>
+#include <QtCore/QThread>
+#include <QtCore/QUrl>
+#include <QtSql/QSqlDatabase>
+#include <QtSql/QSqlQuery>
 #include <QtQml/QQmlContext>
 #include <QtQml/QQmlEngine>
 #include <QtQuickTest/quicktest.h>
+
+#include <memory>
 
 class CppHelper : public QObject
 {
     Q_OBJECT
 public:
     using QObject::QObject;
+    ~CppHelper() override { unlockPostgresTable(); }
 
     Q_INVOKABLE void insert(PersistentMap *map, const QString &key, const QVariant &value)
     {
@@ -96,6 +104,54 @@ public:
                 {QStringLiteral("watchInterval"), map.watchInterval()}};
     }
 
+    Q_INVOKABLE QString environment(const QString &name) const
+    {
+        return qEnvironmentVariable(qPrintable(name));
+    }
+    // Another client holds LOCK TABLE ... ACCESS EXCLUSIVE on `table` of the PostgreSQL database
+    // `uri` (postgres://USER@HOST:PORT/DB) until unlockPostgresTable(), and at most
+    // `limitMs` ms, so that a test that waits for it ends. False if the lock was not taken.
+    Q_INVOKABLE bool lockPostgresTable(const QString &uri, const QString &table, int limitMs)
+    {
+        QSemaphore locked;
+        bool ok = false;
+        m_unlock.acquire(m_unlock.available());
+        m_lockThread.reset(QThread::create([=, &locked, &ok] {
+            const QUrl url(uri);
+            {
+                QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"),
+                                                            QStringLiteral("tst_qml_lock"));
+                db.setHostName(url.host());
+                db.setPort(url.port(5432));
+                db.setUserName(url.userName());
+                db.setDatabaseName(url.path().mid(1));
+                if (db.open()) {
+                    QSqlQuery query(db);
+                    ok = query.exec(QStringLiteral("BEGIN")) &&
+                            query.exec(QStringLiteral("LOCK TABLE \"%1\" IN ACCESS EXCLUSIVE MODE")
+                                               .arg(table));
+                }
+                locked.release();
+                if (ok) {
+                    m_unlock.tryAcquire(1, limitMs);
+                    QSqlQuery(db).exec(QStringLiteral("ROLLBACK"));
+                }
+                db.close();
+            }
+            QSqlDatabase::removeDatabase(QStringLiteral("tst_qml_lock"));
+        }));
+        m_lockThread->start();
+        locked.acquire();
+        return ok;
+    }
+    Q_INVOKABLE void unlockPostgresTable()
+    {
+        m_unlock.release();
+        if (m_lockThread)
+            m_lockThread->wait();
+        m_lockThread.reset();
+    }
+
     // One write committed by another process (mapwatcher) on `spec`, which exits after it.
     // Returns false, with a warning showing what the process printed, if any step failed.
     Q_INVOKABLE bool insertFromAnotherProcess(const QString &spec, const QString &key,
@@ -109,6 +165,9 @@ public:
     }
 
 private:
+    QSemaphore m_unlock;
+    std::unique_ptr<QThread> m_lockThread;
+
     bool writeFromAnotherProcess(const QString &spec, const QString &command, const QString &key)
     {
         QProcess process;
