@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The persistent-map authors
+
+import QtQuick
+import QtTest
+import PersistentMap
+
+// Review of issue 13: PersistentSettings and `map`, as a user moving from QML Settings would
+// use them.
+TestCase {
+    name: "ReviewSettings"
+
+    Component {
+        id: storeComponent
+        PersistentMap { }
+    }
+    // y follows x, as an application keeps derived settings in step.
+    Component {
+        id: derivedComponent
+        PersistentSettings {
+            property int x: 1
+            property int y: 10
+            onXChanged: y = x * 10
+        }
+    }
+    Component {
+        id: pairComponent
+        Item {
+            property alias first: first
+            property alias second: second
+            PersistentMap { id: first; source: "memory:" }
+            PersistentMap { id: second; map: first } // the item, as PersistentSettings.map takes
+        }
+    }
+
+    // docs/QML.md: "Every change is stored". A change that a handler makes while the settings
+    // object applies a value from the store (setValue(), another item, C++, another process) is
+    // dropped: y becomes 50 but the store keeps 10, and the next start shows 10.
+    function test_changeMadeByHandlerDuringUpdateIsStored() {
+        const store = createTemporaryObject(storeComponent, this, { source: "memory:" })
+        const settings = createTemporaryObject(derivedComponent, this, { map: store })
+        compare(store.value("y"), 10)
+        settings.setValue("x", 5)
+        compare(settings.x, 5)
+        compare(settings.y, 50)
+        compare(store.value("y"), 50)
+        store.insert("x", 7) // a change made elsewhere, the same way
+        compare(settings.y, 70)
+        compare(store.value("y"), 70)
+    }
+
+    // Issue 13, item 4: "anything else that takes a map accept[s] both the QML PersistentMap
+    // element and a C++ PersistentMap". PersistentMap.map does not take the item: declared, the
+    // item shows nothing and nothing is reported; assigned, it throws.
+    function test_persistentMapMapTakesTheItem() {
+        const pair = createTemporaryObject(pairComponent, this)
+        pair.first.values.k = 1
+        compare(pair.second.status, PersistentMap.Ready)
+        compare(pair.second.values.k, 1)
+
+        const a = createTemporaryObject(storeComponent, this, { source: "memory:" })
+        const b = createTemporaryObject(storeComponent, this)
+        a.values.k = 2
+        b.map = a
+        compare(b.values.k, 2)
+    }
+
+    Component {
+        id: reportingStoreComponent
+        PersistentMap {
+            property var reported: []
+            onErrorOccurred: message => reported.push({ message: message, errorString: errorString,
+                                                         status: status })
+        }
+    }
+
+    // A source that cannot be made into a store (unknown scheme) emits errorOccurred before the
+    // item's errorString and status say so: a handler reads "" and Null. A store that fails to
+    // load has them set first, as the core map does.
+    function test_errorOccurredAfterErrorStringAndStatus() {
+        const store = createTemporaryObject(reportingStoreComponent, this, { source: "nosuchscheme:x" })
+        compare(store.status, PersistentMap.Error)
+        compare(store.reported.length, 1)
+        compare(store.reported[0].errorString, store.reported[0].message)
+        compare(store.reported[0].status, PersistentMap.Error)
+    }
+}
