@@ -58,6 +58,35 @@ TestCase {
         compare(listing.text, "b")
     }
 
+    Component {
+        id: hasOwnComponent
+        Text { property PersistentMap store; text: String(store.values.hasOwnProperty("b")) }
+    }
+    Component {
+        id: descriptorComponent
+        Text {
+            property PersistentMap store
+            text: String(Object.getOwnPropertyDescriptor(store.values, "b") !== undefined)
+        }
+    }
+
+    // values.hasOwnProperty(k) works outside bindings (tst_values.qml), but a binding on it,
+    // or on Object.getOwnPropertyDescriptor, never updates: the getOwnPropertyDescriptor trap
+    // reads no revision.
+    function test_hasOwnPropertyBindingFollowsKeys() {
+        const store = createTemporaryObject(storeComponent, this, { source: "memory:" })
+        const hasOwn = createTemporaryObject(hasOwnComponent, this, { store: store })
+        const descriptor = createTemporaryObject(descriptorComponent, this, { store: store })
+        compare(hasOwn.text, "false")
+        compare(descriptor.text, "false")
+        store.values.b = 1
+        compare(hasOwn.text, "true")
+        compare(descriptor.text, "true")
+        delete store.values.b
+        compare(hasOwn.text, "false")
+        compare(descriptor.text, "false")
+    }
+
     // JavaScript null is stored (count and `in` say so) and reads null at once, but reads
     // undefined after a reload, alone and inside objects: the value changed on the way.
     function test_nullSurvivesReload_data() {
