@@ -84,4 +84,35 @@ TestCase {
         compare(store.reported[0].errorString, store.reported[0].message)
         compare(store.reported[0].status, PersistentMap.Error)
     }
+
+    Component {
+        id: twoPropertiesComponent
+        PersistentSettings { property int x: 3; property int y: 4 }
+    }
+    Component {
+        id: spyComponent
+        SignalSpy { }
+    }
+
+    // docs/QML.md: "A read-only store (csv:PATH?readonly=1) is read, and nothing is written to
+    // it." restore() skips declared values on such a store, but every later property change is
+    // still written and fails: errorOccurred and errorString for each change (a window alias
+    // on a read-only settings store reports an error for every resize).
+    function test_readOnlyStoreChangesReportNoError() {
+        const path = tempDir + "/review-readonly.csv"
+        const writer = createTemporaryObject(storeComponent, this, { source: "csv:" + path })
+        writer.values.x = 7
+        writer.source = ""
+        const store = createTemporaryObject(storeComponent, this, { source: "csv:" + path + "?readonly=1" })
+        compare(store.status, PersistentMap.Ready)
+        const errors = createTemporaryObject(spyComponent, this, { target: store, signalName: "errorOccurred" })
+        const settings = createTemporaryObject(twoPropertiesComponent, this, { map: store })
+        compare(settings.x, 7)
+        compare(errors.count, 0) // y, not stored, was not written: fine
+        settings.x = 8
+        settings.y = 5
+        compare(store.keys(), ["x"])
+        compare(errors.count, 0)
+        compare(store.errorString, "")
+    }
 }
