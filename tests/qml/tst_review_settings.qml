@@ -115,4 +115,25 @@ TestCase {
         compare(errors.count, 0)
         compare(store.errorString, "")
     }
+
+    property var backendMap: null // a C++ map, as an application hands one to QML
+    Component {
+        id: declaredWatchComponent
+        PersistentMap { watchExternalChanges: false; watchInterval: 200; map: backendMap }
+    }
+
+    // Declared on an item showing a C++ map, watchExternalChanges and watchInterval are
+    // dropped: the literals are set first (no map yet), then componentComplete() copies the
+    // C++ map's own settings over them. The item keeps following other processes although its
+    // QML says not to. (Given to createObject() in either order, the same values do apply.)
+    function test_declaredWatchSettingsApplyToCppMap() {
+        backendMap = cpp.createMap("sqlite:" + tempDir + "/review-declared-watch.db")
+        const store = createTemporaryObject(declaredWatchComponent, this)
+        compare(store.map, backendMap)
+        compare(store.watchExternalChanges, false)
+        compare(store.watchInterval, 200)
+        compare(backendMap.watchExternalChanges, false)
+        cpp.deleteMap(backendMap)
+        backendMap = null
+    }
 }
