@@ -43,4 +43,35 @@ TestCase {
         settings.x = 4
         compare(settings.value("x"), 4)
     }
+
+    // The category follows a property of the same settings object (the profile last chosen).
+    Component {
+        id: profileComponent
+        PersistentSettings {
+            category: "profiles/" + profile
+            property string profile: "a"
+            property int zoom: 100
+            property int volume: 5
+        }
+    }
+
+    // restore() iterates m_propertiesByKey while writing the stored values; a property write
+    // that changes the category (or source, or map) runs restore() again, which clears that
+    // hash under the outer loop (valgrind: invalid reads in QHash::iterator::operator++ from
+    // restore(), the nodes freed by the inner restore()).
+    function test_categoryChangedWhileRestoring() {
+        const store = createTemporaryObject(storeComponent, this, { source: "memory:" })
+        store.insert("profiles/a/profile", "b")
+        store.insert("profiles/a/zoom", 1)
+        store.insert("profiles/a/volume", 1)
+        store.insert("profiles/b/profile", "b")
+        store.insert("profiles/b/zoom", 200)
+        store.insert("profiles/b/volume", 9)
+        const settings = createTemporaryObject(profileComponent, this, { map: store })
+        compare(settings.category, "profiles/b")
+        compare(settings.zoom, 200)
+        compare(settings.volume, 9)
+        compare(store.value("profiles/a/zoom"), 1)
+        compare(store.value("profiles/a/volume"), 1)
+    }
 }
