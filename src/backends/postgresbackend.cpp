@@ -94,6 +94,14 @@ void PostgresBackendPrivate::connect()
         // Without this, every open prints the server's NOTICEs ("relation ... already exists,
         // skipping") as warnings.
         QSqlQuery(QStringLiteral("SET client_min_messages TO WARNING"), connection);
+        // A table another client has locked (a migration, VACUUM FULL, an open transaction)
+        // fails a statement after 5 s with the server's reason, as SQLite's busy timeout does,
+        // instead of holding the storage thread, and a GUI thread loading or closing the
+        // store, for as long as the lock lasts. A spec's own `options=-c lock_timeout=...` wins.
+        if (std::none_of(options.cbegin(), options.cend(), [](const auto &option) {
+                return option.second.contains(u"lock_timeout");
+            }))
+            QSqlQuery(QStringLiteral("SET lock_timeout = 5000"), connection);
         return connection;
     };
     db = open(connectionName);
