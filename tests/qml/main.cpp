@@ -3,7 +3,8 @@
 
 // Runs the Qt Quick tests with two context properties: `tempDir`, a fresh folder for stores,
 // and `cpp`, a helper that writes to a map from C++ (the owner thread or another thread or
-// another process) and reads and writes raw files.
+// another process), reads and writes raw files, opens C++ maps for QML to adopt, and writes or
+// reads whole stores through a fresh C++ map (to check what really reached the store).
 #include "qmlpersistentmap.h"
 
 #include <PersistentMap/PersistentMap>
@@ -17,6 +18,7 @@
 #include <QtCore/QTemporaryDir>
 #include <QtCore/QThread>
 #include <QtCore/QUrl>
+#include <QtCore/QVariantHash>
 #include <QtQml/QQmlContext>
 #include <QtQml/QQmlEngine>
 #include <QtQuickTest/quicktest.h>
@@ -40,18 +42,6 @@ public:
     {
         QtConcurrent::run([=] { map->insert(key, value).waitForFinished(); }).waitForFinished();
     }
-    // Writes prefix0 = 0 ... prefix(count-1) = count-1 to the store `spec` in one batch.
-    Q_INVOKABLE void fill(const QString &spec, const QString &prefix, int count)
-    {
-        QString error;
-        PersistentMap map(StorageBackend::create(spec, &error));
-        QVariantHash entries;
-        entries.reserve(count);
-        for (int i = 0; i < count; ++i)
-            entries.insert(prefix + QString::number(i), i);
-        map.insert(entries);
-        map.flush().waitForFinished();
-    }
     // One atomic batch: `removeKey` removed and `insertKey` inserted (the count may stay).
     Q_INVOKABLE void replaceKey(PersistentMap *map, const QString &removeKey,
                                 const QString &insertKey, const QVariant &value)
@@ -61,21 +51,106 @@ public:
         batch.insert(insertKey, value);
         map->apply(batch).waitForFinished();
     }
-    // A C++ map owned by this helper until deleteMap(), as an application would hand to QML.
-    Q_INVOKABLE PersistentMap *createMap(const QString &spec)
-    {
-        auto *map = new PersistentMap(StorageBackend::create(spec), this);
-        QQmlEngine::setObjectOwnership(map, QQmlEngine::CppOwnership);
-        try {
-            map->whenReady().waitForFinished();
-        } catch (...) {
-        }
-        return map;
-    }
+    // Deletes a map made by createMap(), as its owner in an application would.
     Q_INVOKABLE void deleteMap(PersistentMap *map) { delete map; }
     Q_INVOKABLE void remove(PersistentMap *map, const QString &key)
     {
         map->remove(key).waitForFinished();
+    }
+    // What the C++ map holds (its value() is not invokable from QML).
+    Q_INVOKABLE QVariant value(PersistentMap *map, const QString &key) const
+    {
+        return map ? map->value(key) : QVariant();
+    }
+    Q_INVOKABLE bool contains(PersistentMap *map, const QString &key) const
+    {
+        return map && map->contains(key);
+    }
+    // Returns once every write made so far is committed (QML's flush() does not wait), so that
+    // a fresh map on the same store sees them. False if the flush failed.
+    Q_INVOKABLE bool flush(PersistentMap *map)
+    {
+        if (!map)
+            return false;
+        try {
+            map->flush().waitForFinished();
+            return true;
+        } catch (const std::exception &e) {
+            qWarning("flush failed: %s", e.what());
+            return false;
+        }
+    }
+
+    // A C++ PersistentMap on `spec`, loaded (status Ready) before it is returned, for QML to
+    // hand to `PersistentMap.map`, `PersistentSettings.map` or `PersistentMapModel.map`. The
+    // helper owns it (QML never deletes it) until closeMap() or the end of the run. Null, with
+    // a warning, if the store cannot be opened.
+    Q_INVOKABLE PersistentMap *createMap(const QString &spec)
+    {
+        QString error;
+        std::unique_ptr<StorageBackend> backend = StorageBackend::create(spec, &error);
+        if (!backend) {
+            qWarning("createMap(%s): %s", qPrintable(spec), qPrintable(error));
+            return nullptr;
+        }
+        auto *map = new PersistentMap(std::move(backend), this);
+        QQmlEngine::setObjectOwnership(map, QQmlEngine::CppOwnership);
+        try {
+            map->whenReady().waitForFinished();
+        } catch (const std::exception &e) {
+            qWarning("createMap(%s): %s", qPrintable(spec), e.what());
+            delete map;
+            return nullptr;
+        }
+        return map;
+    }
+    // Persists the map's pending writes, closes its store and deletes it.
+    Q_INVOKABLE void closeMap(PersistentMap *map)
+    {
+        if (map && map->parent() == this)
+            delete map;
+    }
+
+    // Fills the store at `spec` with `count` keys, prefix + "0" ... prefix + (count - 1), each
+    // holding its number, in one atomic write (one transaction), fast even for 100 000 keys.
+    Q_INVOKABLE bool fillStore(const QString &spec, int count, const QString &prefix)
+    {
+        QVariantHash entries;
+        entries.reserve(count);
+        for (int i = 0; i < count; ++i)
+            entries.insert(prefix + QString::number(i), i);
+        return writeEntries(spec, entries);
+    }
+    // Writes `entries` (a JavaScript object) to the store at `spec` in one atomic write.
+    Q_INVOKABLE bool writeStore(const QString &spec, const QVariantMap &entries)
+    {
+        QVariantHash hash;
+        for (auto it = entries.cbegin(); it != entries.cend(); ++it)
+            hash.insert(it.key(), it.value());
+        return writeEntries(spec, hash);
+    }
+    // Everything the store at `spec` holds, read by a fresh C++ map that is closed again before
+    // this returns. On failure an empty object, with a warning.
+    Q_INVOKABLE QVariantMap readStore(const QString &spec) const
+    {
+        QString error;
+        std::unique_ptr<StorageBackend> backend = StorageBackend::create(spec, &error);
+        if (!backend) {
+            qWarning("readStore(%s): %s", qPrintable(spec), qPrintable(error));
+            return {};
+        }
+        PersistentMap map(std::move(backend));
+        try {
+            map.whenReady().waitForFinished();
+        } catch (const std::exception &e) {
+            qWarning("readStore(%s): %s", qPrintable(spec), e.what());
+            return {};
+        }
+        QVariantMap result;
+        const QVariantHash all = map.toHash();
+        for (auto it = all.cbegin(); it != all.cend(); ++it)
+            result.insert(it.key(), it.value());
+        return result;
     }
     Q_INVOKABLE QString readFile(const QString &path) const
     {
@@ -167,6 +242,25 @@ public:
 private:
     QSemaphore m_unlock;
     std::unique_ptr<QThread> m_lockThread;
+    static bool writeEntries(const QString &spec, const QVariantHash &entries)
+    {
+        QString error;
+        std::unique_ptr<StorageBackend> backend = StorageBackend::create(spec, &error);
+        if (!backend) {
+            qWarning("writing %s: %s", qPrintable(spec), qPrintable(error));
+            return false;
+        }
+        PersistentMap map(std::move(backend));
+        try {
+            map.whenReady().waitForFinished();
+            map.insert(entries).waitForFinished();
+            map.flush().waitForFinished();
+            return true;
+        } catch (const std::exception &e) {
+            qWarning("writing %s: %s", qPrintable(spec), e.what());
+            return false;
+        }
+    }
 
     bool writeFromAnotherProcess(const QString &spec, const QString &command, const QString &key)
     {

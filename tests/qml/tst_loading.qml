@@ -68,7 +68,7 @@ TestCase {
         const source = "sqlite:" + tempDir + "/async.db"
         // Enough rows (about 0.2 s of loading) that the load is still running when create()
         // returns; the item's status changes only through the event loop in any case.
-        cpp.fill(source, "key", 200000)
+        verify(cpp.fillStore(source, 200000, "key"))
         let store = createTemporaryObject(storeComponent, this, { source: source })
         store.values.k = "stored"
         store.values.j = "stored"

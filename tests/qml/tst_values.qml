@@ -170,7 +170,7 @@ TestCase {
     // At tens of thousands of keys every key is readable (a QQmlPropertyMap stopped at 32 767).
     function test_manyKeys() {
         const source = "sqlite:" + tempDir + "/many.db"
-        cpp.fill(source, "k", 50000)
+        verify(cpp.fillStore(source, 50000, "k"))
         const store = openStore(source)
         compare(store.count, 50000)
         let missing = 0
