@@ -20,8 +20,10 @@
 // number: values.k and values["k"] read (undefined when absent), values.k = v stores,
 // `delete values.k` removes, Object.keys(values), `for (k in values)` and `k in values` list and
 // test keys. Bindings follow every change (QML, C++ on any thread, other processes, loads).
-// A key named like an Object.prototype member (toString, hasOwnProperty, constructor...) reads
-// the stored value while it is stored; value(key) always reads the store only.
+// A key that is not stored reads undefined whatever its name. Qt 6.4's engine resolves a few
+// names written literally in the source (values.name, values["toString"]: name, length and the
+// members of Function.prototype and Object.prototype) on its own object, before the store is
+// asked: read those keys with a variable (values[key]) or value(key). docs/QML.md.
 //
 // `source` takes what StorageBackend::create() takes ("sqlite:PATH", "csv:PATH", "memory:", a
 // bare PATH ending in .db/.sqlite/.sqlite3/.csv); a relative PATH is resolved against

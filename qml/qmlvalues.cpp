@@ -12,9 +12,9 @@
 
 namespace {
 // The handler of the Proxy (ECMAScript 2015, section 9.5). `impl` is the QmlValues object,
-// `revisions` its QmlValuesRevision objects. Keys the store does not hold fall back to
-// Object.prototype, so values.toString() and values.hasOwnProperty(k) work until a key of that
-// name is stored, which then wins. getOwnPropertyDescriptor also defines the property on the
+// `revisions` its QmlValuesRevision objects. A key the store does not hold reads undefined,
+// whatever its name ("toString" included); conversion to a string goes through
+// Symbol.toPrimitive instead. getOwnPropertyDescriptor also defines the property on the
 // (otherwise unused) target: Qt 6.4's engine throws "Type error" when the trap reports a
 // property the target lacks, which the standard allows for an extensible target.
 constexpr char ProxyFactory[] = R"JS(
@@ -28,13 +28,14 @@ constexpr char ProxyFactory[] = R"JS(
         return h & 255;
     }
     function track(k) { return revisions[bucketOf(k)].revision; }
+    // String(values) and "" + values without asking the store for "toString" or "valueOf".
+    function toPrimitive(hint) { return hint === "number" ? NaN : "[object PersistentMapValues]"; }
     return new Proxy({}, {
         get: function (target, k) {
             if (typeof k !== "string")
-                return target[k];
+                return k === Symbol.toPrimitive ? toPrimitive : target[k];
             track(k);
-            var v = impl.read(k);
-            return v !== undefined ? v : Object.prototype[k];
+            return impl.read(k);
         },
         set: function (target, k, v) {
             if (typeof k === "string")
