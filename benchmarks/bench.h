@@ -41,6 +41,13 @@ struct Options
     int idleSeconds = 10; // W7: how long the idle processes' CPU time is measured
     QString postgresUrl; // W7: postgres://USER@HOST:PORT/DATABASE; empty: PostgreSQL skipped
     QString workDir; // temporary stores go here (the disk being measured)
+    // W8 and W9 (benchmarks/qml.cpp, only with the QML module)
+    QList<qint64> startSizes{100, 1000, 10000}; // W8: stored values = declared properties
+    int startSamples = 7; // W8: fresh processes per side and size
+    QList<qint64> valuesSizes{100, 10000, 100000}; // W9: keys in the store
+    qint64 valuesReads = 200000; // W9: reads per side at most (the length of the key array)
+    double valuesBudget = 2.0; // W9: seconds per side at most (a slow side reads fewer keys)
+    QString qmlImportPath; // empty: the build tree's QML folder next to pm-bench
 
     bool runs(const QString &workload) const { return only.isEmpty() || only.contains(workload); }
     int repeatsFor(qint64 n) const { return n <= repeatUpTo ? repeat : 1; }
@@ -151,6 +158,12 @@ void runW7(const Options &options, Report &report); // changes.cpp
 // of each valueChanged/valueRemoved signal. `pm-bench --child w7 idle SPEC SECONDS on|off`:
 // prints "ready", then the CPU and wall microseconds of SECONDS of idling.
 int runW7Child(const QStringList &arguments);
+// The QML workloads (qml.cpp; without the QML module, pm-bench.cpp says they were skipped).
+void runW8(const Options &options, Report &report); // start-up against Qt.labs.settings
+void runW9(const Options &options, Report &report); // store.values[key] reads
+// `pm-bench --child w8 KIND FOLDER N IMPORTPATH`: creates the side KIND twice (cold, warm) and
+// prints compile, create and ready milliseconds and whether it was ready in create(), per pass.
+int runW8Child(const QStringList &arguments);
 
 // printf that flushes, so a piped run shows its progress.
 void out(const char *format, ...) Q_ATTRIBUTE_FORMAT_PRINTF(1, 2);

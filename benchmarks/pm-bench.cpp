@@ -2,10 +2,12 @@
 // SPDX-FileCopyrightText: 2026 The persistent-map authors
 
 // pm-bench: measures PersistentMap against the SQLite C API, QSettings and a locked QHash on the
-// workloads of issue 4 and prints the ratios its targets use. docs/PERFORMANCE.md has a run.
+// workloads of issue 4 and prints the ratios its targets use; W8 and W9 (issue 13, built with
+// the QML module) measure the QML layer. docs/PERFORMANCE.md has a run.
 //
 //   pm-bench [--quick] [--sizes 10000,100000,1000000] [--value-size 100] [--only W1,W4]
 //            [--repeat 3] [--json FILE] [--dat FILE] [--dir FOLDER] [--postgres URL]
+//            [--samples 7] [--qml-import-path FOLDER]
 #include "bench.h"
 
 #include <QtCore/QCommandLineParser>
@@ -64,6 +66,14 @@ QString driverSqliteVersion()
     return version;
 }
 
+#ifndef PMBENCH_WITH_QML
+void qmlSkipped(const char *workload)
+{
+    out("\n%s skipped: pm-bench was built without the QML module (PERSISTENTMAP_BUILD_QML)\n",
+        workload);
+}
+#endif
+
 QList<qint64> parseSizes(const QString &text, bool *ok)
 {
     QList<qint64> sizes;
@@ -82,6 +92,23 @@ QList<qint64> parseSizes(const QString &text, bool *ok)
 
 } // namespace
 
+#ifndef PMBENCH_WITH_QML
+namespace Bench {
+void runW8(const Options &, Report &)
+{
+    qmlSkipped("W8");
+}
+void runW9(const Options &, Report &)
+{
+    qmlSkipped("W9");
+}
+int runW8Child(const QStringList &)
+{
+    return 2;
+}
+} // namespace Bench
+#endif
+
 int main(int argc, char *argv[])
 {
     QCoreApplication app(argc, argv);
@@ -95,6 +122,8 @@ int main(int argc, char *argv[])
                 return runW6Child(arguments.mid(3));
             if (arguments.at(2) == QLatin1String("w7"))
                 return runW7Child(arguments.mid(3));
+            if (arguments.at(2) == QLatin1String("w8"))
+                return runW8Child(arguments.mid(3));
             return 2;
         } catch (const std::exception &e) {
             std::fprintf(stderr, "pm-bench child: %s\n", e.what());
@@ -105,7 +134,8 @@ int main(int argc, char *argv[])
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
             "Measures PersistentMap against the SQLite C API, QSettings and a locked QHash "
-            "(issue 4) and prints the ratios of its targets."));
+            "(issue 4) and prints the ratios of its targets; with the QML module, W8 and W9 "
+            "measure the QML layer against Qt.labs.settings and plain JavaScript (issue 13)."));
     parser.addHelpOption();
     const QCommandLineOption quick(QStringLiteral("quick"),
                                    QStringLiteral("Tiny sizes: a smoke run of a few seconds."));
@@ -137,7 +167,17 @@ int main(int argc, char *argv[])
             QStringLiteral("W7 on this PostgreSQL server too, in a table of its own that is "
                            "dropped afterwards (default: $PM_TEST_POSTGRES; none: skipped)."),
             QStringLiteral("postgres://user@host:port/db"));
-    parser.addOptions({quick, sizes, valueSize, only, repeat, json, dat, dir, postgres});
+    const QCommandLineOption samples(
+            QStringLiteral("samples"),
+            QStringLiteral("W8: fresh processes per side and size (default 7)."),
+            QStringLiteral("count"));
+    const QCommandLineOption qmlImportPath(
+            QStringLiteral("qml-import-path"),
+            QStringLiteral("W8, W9: the folder holding PersistentMap/qmldir (default: the build "
+                           "tree's QML folder, found relative to pm-bench)."),
+            QStringLiteral("folder"));
+    parser.addOptions({quick, sizes, valueSize, only, repeat, json, dat, dir, postgres, samples,
+                       qmlImportPath});
     parser.process(app);
 
     Options options;
@@ -155,7 +195,13 @@ int main(int argc, char *argv[])
         options.removes = 50;
         options.changeSamples = 20;
         options.idleSeconds = 2;
+        options.startSizes = {100};
+        options.startSamples = 1;
+        options.valuesSizes = {100};
+        options.valuesReads = 2000;
+        options.valuesBudget = 0.2;
     }
+    options.qmlImportPath = parser.value(qmlImportPath);
     options.postgresUrl = parser.isSet(postgres)
             ? parser.value(postgres)
             : qEnvironmentVariable("PM_TEST_POSTGRES").trimmed();
@@ -166,18 +212,20 @@ int main(int argc, char *argv[])
         options.valueSize = parser.value(valueSize).toInt(&ok);
     if (ok && parser.isSet(repeat))
         options.repeat = parser.value(repeat).toInt(&ok);
-    if (!ok || options.valueSize < 1 || options.repeat < 1) {
-        std::fprintf(stderr, "pm-bench: invalid --sizes, --value-size or --repeat\n");
+    if (ok && parser.isSet(samples))
+        options.startSamples = parser.value(samples).toInt(&ok);
+    if (!ok || options.valueSize < 1 || options.repeat < 1 || options.startSamples < 1) {
+        std::fprintf(stderr, "pm-bench: invalid --sizes, --value-size, --repeat or --samples\n");
         return 2;
     }
     const QStringList workloads{QStringLiteral("W1"), QStringLiteral("W2"), QStringLiteral("W3"),
                                 QStringLiteral("W4"), QStringLiteral("W5"), QStringLiteral("W6"),
-                                QStringLiteral("W7")};
+                                QStringLiteral("W7"), QStringLiteral("W8"), QStringLiteral("W9")};
     if (parser.isSet(only)) {
         options.only = parser.value(only).toUpper().split(QLatin1Char(','), Qt::SkipEmptyParts);
         for (const QString &w : std::as_const(options.only)) {
             if (!workloads.contains(w)) {
-                std::fprintf(stderr, "pm-bench: unknown workload %s (W1 to W7)\n", qPrintable(w));
+                std::fprintf(stderr, "pm-bench: unknown workload %s (W1 to W9)\n", qPrintable(w));
                 return 2;
             }
         }
@@ -201,8 +249,8 @@ int main(int argc, char *argv[])
     Report report;
     QElapsedTimer total;
     total.start();
-    const QList<void (*)(const Options &, Report &)> runs{runW1, runW2, runW3, runW4,
-                                                          runW5, runW6, runW7};
+    const QList<void (*)(const Options &, Report &)> runs{runW1, runW2, runW3, runW4, runW5,
+                                                          runW6, runW7, runW8, runW9};
     try {
         for (qsizetype i = 0; i < workloads.size(); ++i) {
             if (options.runs(workloads.at(i)))

@@ -6,14 +6,15 @@
 # pm-bench in Release (build-bench), runs every workload with its baselines, prints the table
 # with the ratios of the targets, writes docs/benchmark-results.json and draws
 # docs/images/performance.png. Extra arguments go to pm-bench (e.g. --only W1,W4 --sizes 10000).
+# The QML module is built too, for W8 and W9 (issue 13: start-up and `values` reads in QML).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/deps.sh
-ensure_packages "${CORE_PACKAGES[@]}" "${BENCHMARK_PACKAGES[@]}"
+ensure_packages "${CORE_PACKAGES[@]}" "${QML_PACKAGES[@]}" "${BENCHMARK_PACKAGES[@]}"
 
 build=${BUILD_DIR:-build-bench}
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DPERSISTENTMAP_BUILD_BENCHMARKS=ON \
-    -DPERSISTENTMAP_BUILD_TESTS=OFF -DPERSISTENTMAP_BUILD_EXAMPLES=OFF -DPERSISTENTMAP_BUILD_QML=OFF
+    -DPERSISTENTMAP_BUILD_TESTS=OFF -DPERSISTENTMAP_BUILD_EXAMPLES=OFF -DPERSISTENTMAP_BUILD_QML=ON
 cmake --build "$build" --target pm-bench
 
 mkdir -p docs/images

@@ -34,10 +34,11 @@ ensure_packages() {
 CORE_PACKAGES=(cmake ninja-build g++ qt6-base-dev libqt6sql6-sqlite libsqlite3-dev)
 # The QML module, Qt Quick Test and the Qt Quick examples (QT-NOTES.md: without
 # qml6-module-qtquick-window every Qt Quick Test file fails to load TestCase).
+# qml6-module-qt-labs-settings: QML Settings (Qt.labs.settings), pm-bench W8's baseline.
 QML_PACKAGES=(qt6-declarative-dev qml6-module-qtqml qml6-module-qtqml-models
     qml6-module-qtqml-workerscript qml6-module-qtquick qml6-module-qtquick-window
     qml6-module-qttest qml6-module-qtquick-controls qml6-module-qtquick-layouts
-    qml6-module-qtquick-templates libgl-dev)
+    qml6-module-qtquick-templates qml6-module-qt-labs-settings libgl-dev)
 # scripts/benchmark.sh draws docs/images/performance.png with gnuplot.
 BENCHMARK_PACKAGES=(gnuplot-nox)
 # scripts/sanitizers.sh and scripts/fuzz.sh: clang 14 with libFuzzer and the sanitizer runtimes
