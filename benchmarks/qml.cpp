@@ -22,11 +22,11 @@
 #include <QtCore/QCoreApplication>
 #include <QtCore/QDeadlineTimer>
 #include <QtCore/QDir>
-#include <QtCore/QFile>
 #include <QtCore/QMetaProperty>
 #include <QtCore/QProcess>
 #include <QtCore/QSettings>
 #include <QtCore/QTemporaryDir>
+#include <QtCore/QTimer>
 #include <QtQml/QJSValue>
 #include <QtQml/QQmlComponent>
 #include <QtQml/QQmlContext>
@@ -35,6 +35,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <memory>
 #include <stdexcept>
 
@@ -138,10 +139,12 @@ template<typename Ready>
 void waitUntil(const Ready &ready, const char *what)
 {
     QDeadlineTimer deadline(120000);
+    QTimer wakeUp; // so that a store that never loads still ends the wait
+    wakeUp.start(100);
     while (!ready()) {
         if (deadline.hasExpired())
             throw std::runtime_error(std::string(what) + " did not become ready in 120 s");
-        QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents, 100);
+        QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents);
     }
 }
 
