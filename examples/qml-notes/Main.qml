@@ -4,6 +4,11 @@
 // qml-notes: notes kept in a PersistentMap, one key per note ("note/<uuid>" holding a map
 // {title, text, modified}), listed through a PersistentMapModel and saved as you type. The
 // window's position and size are kept in the same store with PersistentSettings.
+
+// The list's delegate reads root.currentKey: it belongs to this document's context (Qt 6.4 and
+// later), which qmllint and the QML compiler can then check.
+pragma ComponentBehavior: Bound
+
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts

@@ -39,6 +39,17 @@ void countingHandler(QtMsgType type, const QMessageLogContext &context, const QS
     defaultHandler(type, context, message);
 }
 
+// When the window does not load, the usual cause is a QML module that was not found.
+void printImportHint(const QQmlEngine &engine)
+{
+    std::fprintf(
+            stderr,
+            "qml-notes: the window did not load. If Qt says that module \"PersistentMap\" is not "
+            "installed, add the folder holding PersistentMap/qmldir (<prefix>/lib/qml of an "
+            "installed package) to QML_IMPORT_PATH. Searched: %s\n",
+            qPrintable(engine.importPathList().join(QStringLiteral(", "))));
+}
+
 bool check(bool condition, const char *what)
 {
     if (!condition)
@@ -132,13 +143,16 @@ int main(int argc, char *argv[])
             : QDir(parser.positionalArguments().constFirst()).absolutePath();
 
     QQmlApplicationEngine engine;
-    // Where `import PersistentMap` is found: the build tree, or the installed package.
-    engine.addImportPath(QStringLiteral(PERSISTENTMAP_QML_IMPORT_DIR));
+    // `import PersistentMap` is found through the standard QML import path: the PersistentMap
+    // folder next to this executable (the build tree copies it there), QML_IMPORT_PATH, or Qt's
+    // own QML folder.
     engine.setInitialProperties(
             {{QStringLiteral("storeSource"), QStringLiteral("sqlite:") + path}});
     engine.load(QUrl(QStringLiteral("qrc:/NotesApp/Main.qml")));
-    if (engine.rootObjects().isEmpty())
+    if (engine.rootObjects().isEmpty()) {
+        printImportHint(engine);
         return 1;
+    }
     if (!smoke && screenshot.isEmpty())
         return app.exec();
 

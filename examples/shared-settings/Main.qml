@@ -5,6 +5,11 @@
 // the font size and the message are properties of a PersistentSettings; "lastChange" is a key
 // read through store.values. What another window writes reaches this one through the same
 // bindings as this window's own changes, within about one watchInterval (50 ms).
+
+// The theme buttons' delegate reads shared.theme and calls root.setTheme(): it belongs to this
+// document's context (Qt 6.4 and later), which qmllint and the QML compiler can then check.
+pragma ComponentBehavior: Bound
+
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
@@ -15,7 +20,9 @@ ApplicationWindow {
 
     required property string storeSource // a spec such as "sqlite:/path/shared-settings.db"
     required property int processId
-    required property QtObject launcher // openWindow(): another process on the same store
+
+    // "Open another window": main.cpp starts another process on the same store.
+    signal anotherWindowRequested()
 
     // What the window shows, for main.cpp's --smoke and --screenshot runs.
     readonly property string shownTheme: preview.themeName
@@ -106,7 +113,7 @@ ApplicationWindow {
             }
             ToolButton {
                 text: qsTr("Open another window")
-                onClicked: root.launcher.openWindow()
+                onClicked: root.anotherWindowRequested()
             }
         }
     }

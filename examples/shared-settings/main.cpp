@@ -60,6 +60,17 @@ void countingHandler(QtMsgType type, const QMessageLogContext &context, const QS
     defaultHandler(type, context, message);
 }
 
+// When the window does not load, the usual cause is a QML module that was not found.
+void printImportHint(const QQmlEngine &engine)
+{
+    std::fprintf(stderr,
+                 "shared-settings: the window did not load. If Qt says that module "
+                 "\"PersistentMap\" is not "
+                 "installed, add the folder holding PersistentMap/qmldir (<prefix>/lib/qml of an "
+                 "installed package) to QML_IMPORT_PATH. Searched: %s\n",
+                 qPrintable(engine.importPathList().join(QStringLiteral(", "))));
+}
+
 bool check(bool condition, const char *what)
 {
     if (!condition)
@@ -95,7 +106,8 @@ public:
         : m_spec(std::move(spec))
     {
     }
-    Q_INVOKABLE bool openWindow() const
+public Q_SLOTS:
+    bool openWindow() const
     {
         return QProcess::startDetached(
                 QCoreApplication::applicationFilePath(),
@@ -375,17 +387,22 @@ int main(int argc, char *argv[])
                 QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) +
                 QStringLiteral("/shared-settings.db");
 
-    Launcher launcher(spec);
     QQmlApplicationEngine engine;
-    // Where `import PersistentMap` is found: the build tree, or the installed package.
-    engine.addImportPath(QStringLiteral(PERSISTENTMAP_QML_IMPORT_DIR));
+    // `import PersistentMap` is found through the standard QML import path: the PersistentMap
+    // folder next to this executable (the build tree copies it there), QML_IMPORT_PATH, or Qt's
+    // own QML folder.
     engine.setInitialProperties(
             {{QStringLiteral("storeSource"), spec},
-             {QStringLiteral("processId"), int(QCoreApplication::applicationPid())},
-             {QStringLiteral("launcher"), QVariant::fromValue<QObject *>(&launcher)}});
+             {QStringLiteral("processId"), int(QCoreApplication::applicationPid())}});
     engine.load(QUrl(QStringLiteral("qrc:/SharedSettings/Main.qml")));
-    if (engine.rootObjects().isEmpty())
+    if (engine.rootObjects().isEmpty()) {
+        printImportHint(engine);
         return 1;
+    }
+    auto *window = qobject_cast<QQuickWindow *>(engine.rootObjects().constFirst());
+    // The window's "Open another window" button.
+    Launcher launcher(spec);
+    QObject::connect(window, SIGNAL(anotherWindowRequested()), &launcher, SLOT(openWindow()));
     if (!smoke && !peer && screenshot.isEmpty()) {
         // A store that cannot be opened shows its error in the window.
         if (!parser.isSet(singleOption))
@@ -394,7 +411,6 @@ int main(int argc, char *argv[])
     }
 
     // --smoke, --screenshot, --peer: wait for the store (a signal, not a timer), then act.
-    auto *window = qobject_cast<QQuickWindow *>(engine.rootObjects().constFirst());
     QObject *store = qvariant_cast<QObject *>(window->property("store"));
     PersistentMap *map = qvariant_cast<PersistentMap *>(store->property("map")); // null: no backend
     const bool loaded = map &&

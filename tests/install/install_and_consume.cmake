@@ -55,10 +55,39 @@ file(CHMOD ${WORK_DIR}/xdg-runtime DIRECTORY_PERMISSIONS OWNER_READ OWNER_WRITE 
 set(gui_env ${CMAKE_COMMAND} -E env QT_QPA_PLATFORM=offscreen XDG_RUNTIME_DIR=${WORK_DIR}/xdg-runtime)
 run(${gui_env} ${WORK_DIR}/widgets-editor/widgets-editor --smoke ${WORK_DIR}/data/editor.db)
 if(WITH_QML)
-    run(${gui_env} ${WORK_DIR}/qml-notes/qml-notes --smoke ${WORK_DIR}/data/notes.db)
+    # Nothing is compiled in: the examples find the installed QML module through
+    # QML_IMPORT_PATH, as any Qt program finds a module outside Qt's own QML folder ...
+    set(qml_env ${gui_env} QML_IMPORT_PATH=${prefix}/lib/qml)
+    run(${qml_env} ${WORK_DIR}/qml-notes/qml-notes --smoke ${WORK_DIR}/data/notes.db)
     # Two processes of the installed build on one store, each following the other.
-    run(${gui_env} ${WORK_DIR}/shared-settings/shared-settings --smoke
+    run(${qml_env} ${WORK_DIR}/shared-settings/shared-settings --smoke
         --store sqlite:${WORK_DIR}/data/shared-settings.db)
+    # ... and without it they do not find it, and say where to point QML_IMPORT_PATH.
+    execute_process(COMMAND ${gui_env} --unset=QML_IMPORT_PATH
+            ${WORK_DIR}/qml-notes/qml-notes --smoke ${WORK_DIR}/data/notes.db
+        RESULT_VARIABLE result OUTPUT_VARIABLE output ERROR_VARIABLE output)
+    if(result EQUAL 0 OR NOT output MATCHES "module \"PersistentMap\" is not installed"
+       OR NOT output MATCHES "QML_IMPORT_PATH")
+        message(FATAL_ERROR "qml-notes without QML_IMPORT_PATH: expected a failure that names "
+            "QML_IMPORT_PATH (${result}):\n${output}")
+    endif()
+
+    # A deployed copy: the executable, the module folder next to it and the libraries in one
+    # folder, with the installed prefix moved away. The QML engine looks in the executable's
+    # own folder; the libraries are found through LD_LIBRARY_PATH, as a launcher script would.
+    set(deploy ${WORK_DIR}/deployed)
+    file(MAKE_DIRECTORY ${deploy})
+    file(COPY ${WORK_DIR}/qml-notes/qml-notes ${prefix}/lib/qml/PersistentMap DESTINATION ${deploy})
+    file(GLOB libraries ${prefix}/lib/libpersistentmap*.so*)
+    file(COPY ${libraries} DESTINATION ${deploy})
+    file(RENAME ${prefix} ${prefix}-moved)
+    execute_process(COMMAND ${gui_env} --unset=QML_IMPORT_PATH LD_LIBRARY_PATH=${deploy}
+            ${deploy}/qml-notes --smoke ${WORK_DIR}/data/deployed-notes.db
+        RESULT_VARIABLE result OUTPUT_VARIABLE output ERROR_VARIABLE output)
+    file(RENAME ${prefix}-moved ${prefix})
+    if(NOT result EQUAL 0)
+        message(FATAL_ERROR "the deployed copy of qml-notes failed (${result}):\n${output}")
+    endif()
 endif()
 run(${WORK_DIR}/backends/backends ${WORK_DIR}/data/backends)
 run(${WORK_DIR}/custom-backend/custom-backend ${WORK_DIR}/data/custom/store.json)
