@@ -35,7 +35,9 @@ CORE_PACKAGES=(cmake ninja-build g++ qt6-base-dev libqt6sql6-sqlite libsqlite3-d
 # The QML module, Qt Quick Test and the Qt Quick examples (QT-NOTES.md: without
 # qml6-module-qtquick-window every Qt Quick Test file fails to load TestCase).
 # qml6-module-qt-labs-settings: QML Settings (Qt.labs.settings), pm-bench W8's baseline.
-QML_PACKAGES=(qt6-declarative-dev qml6-module-qtqml qml6-module-qtqml-models
+# qt6-declarative-dev-tools: qmltyperegistrar, which builds the module, and qmllint, which the
+# qmllint test runs (qt6-declarative-dev pulls it in; named because the tests call it).
+QML_PACKAGES=(qt6-declarative-dev qt6-declarative-dev-tools qml6-module-qtqml qml6-module-qtqml-models
     qml6-module-qtqml-workerscript qml6-module-qtquick qml6-module-qtquick-window
     qml6-module-qttest qml6-module-qtquick-controls qml6-module-qtquick-layouts
     qml6-module-qtquick-templates qml6-module-qt-labs-settings libgl-dev)

@@ -21,6 +21,25 @@ foreach(file include/PersistentMap/PersistentMap include/PersistentMap/persisten
     endif()
 endforeach()
 
+if(WITH_QML)
+    # The QML module ships its type information, named by its qmldir: what qmllint, the QML
+    # compiler and Qt Creator's code model read from the prefix.
+    set(module ${prefix}/lib/qml/PersistentMap)
+    file(STRINGS ${module}/qmldir typeinfo REGEX "^typeinfo ")
+    string(REGEX REPLACE "^typeinfo +" "" typeinfo "${typeinfo}")
+    if(NOT typeinfo OR NOT EXISTS ${module}/${typeinfo})
+        message(FATAL_ERROR "the installed qmldir names no type information that exists: '${typeinfo}'")
+    endif()
+    if(QMLLINT)
+        # Fails on any warning (its exit code), such as a type it cannot find.
+        run(${QMLLINT} -I ${prefix}/lib/qml ${SOURCE_DIR}/examples/qml-notes/Main.qml
+            ${SOURCE_DIR}/examples/shared-settings/Main.qml)
+        if(last_output MATCHES "Warning:")
+            message(FATAL_ERROR "qmllint against the installed module:\n${last_output}")
+        endif()
+    endif()
+endif()
+
 # Every example builds on its own against the installed package, as it does in Qt Creator.
 set(projects quickstart backends custom-backend widgets-editor consumer)
 if(WITH_QML)
