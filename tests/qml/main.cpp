@@ -317,6 +317,9 @@ public Q_SLOTS:
         engine->rootContext()->setContextProperty(QStringLiteral("tempDir"), m_dir.path());
         engine->rootContext()->setContextProperty(QStringLiteral("cpp"), &m_helper);
     }
+    // While the application and its thread pool still exist: the maps createMap() made and a
+    // test left open are closed here, not by the helper's destructor after main() returned.
+    void cleanupTestCase() { qDeleteAll(m_helper.findChildren<PersistentMap *>()); }
 
 private:
     QTemporaryDir m_dir;
