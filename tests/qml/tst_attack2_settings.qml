@@ -114,4 +114,34 @@ TestCase {
         compare(settings.layout.z, null)
         compare(settings.layout.list[1].y, null)
     }
+
+    Component {
+        id: colorComponent
+        PersistentSettings {
+            category: "theme"
+            property color accent: "red"
+        }
+    }
+
+    // PersistentSettings is the drop-in for Settings, which keeps a `color` property whatever
+    // it holds. A color made the usual QML way, Qt.rgba() with components that are not
+    // multiples of 1/255 (a ColorDialog gives those too), has 16-bit components; the store
+    // refuses it ("this QColor cannot be stored exactly ... store QColor::fromRgba(...)", a
+    // conversion QML code cannot ask for), so the change is reported as an error and lost.
+    function test_colorFromQtRgbaIsKept() {
+        const source = "sqlite:" + tempDir + "/attack2-color.db"
+        const store = createTemporaryObject(storeComponent, this, { source: source })
+        const errors = createTemporaryObject(spyComponent, this,
+                                             { target: store, signalName: "errorOccurred" })
+        let settings = createTemporaryObject(colorComponent, this, { map: store })
+        settings.accent = Qt.rgba(0.5, 0.25, 0.1, 1)
+        compare(errors.count, 0, errors.count ? errors.signalArguments[0][0] : "")
+        settings.destroy()
+        store.source = ""
+        store.source = source
+        settings = createTemporaryObject(colorComponent, this, { map: store })
+        fuzzyCompare(settings.accent.r, 0.5, 0.01)
+        fuzzyCompare(settings.accent.g, 0.25, 0.01)
+        fuzzyCompare(settings.accent.b, 0.1, 0.01)
+    }
 }
