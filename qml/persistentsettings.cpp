@@ -156,15 +156,16 @@ void PersistentSettings::restore()
     for (auto it = properties.cbegin(); it != properties.cend(); ++it) {
         if (map->contains(it.key())) {
             writeProperty(it.value(), map->value(it.key()));
-            // A handler changed the category or the store: that restore() did the rest.
-            if (m_generation != generation)
-                return;
-            continue;
+        } else {
+            // As Settings does: the declared value, for C++ code and other processes to read.
+            const QVariant declared = QmlValues::toStorable(it.value().read(this));
+            if (!readOnly && declared.isValid()) // not for a var property left undefined
+                map->insert(it.key(), declared);
         }
-        // As Settings does: the declared value, for C++ code and other processes to read.
-        const QVariant declared = QmlValues::toStorable(it.value().read(this));
-        if (!readOnly && declared.isValid()) // not for a var property left undefined
-            map->insert(it.key(), declared);
+        // A handler run by that write changed the category or the store (perhaps deleting
+        // `map`): the restore() it started did the rest.
+        if (m_generation != generation)
+            return;
     }
 }
 
@@ -175,16 +176,19 @@ void PersistentSettings::writeProperty(const QMetaProperty &property, const QVar
         return;
     QVariant value = stored;
     const QMetaType type = property.metaType();
-    if (type != QMetaType::fromType<QVariant>() && type != QMetaType::fromType<QJSValue>() &&
-        value.metaType() != type && !value.convert(type)) {
+    if (type == QMetaType::fromType<QVariant>() || type == QMetaType::fromType<QJSValue>()) {
+        // A var property: as JavaScript, so that a null inside a list or an object stays null.
+        if (QJSEngine *engine = qjsEngine(this))
+            value = QVariant::fromValue(QmlValues::toScriptValue(engine, stored));
+    } else if (value.metaType() != type && !value.convert(type)) {
         qmlWarning(this) << "the stored value of \"" << keyFor(QString::fromUtf8(property.name()))
                          << "\" (" << stored.metaType().name() << ") cannot be converted to the "
                          << type.name() << " of its property; the property keeps its value";
         return;
     }
-    // Only this property's own change signal is not written back: a handler that changes
-    // another declared property meanwhile is stored as any change is.
-    m_applying.insert(property.propertyIndex());
+    // The change signal of this write is not written back; a handler that changes the property
+    // again (a clamp) or another declared property meanwhile is stored as any change is.
+    m_applying.insert(property.propertyIndex(), QmlValues::toStorable(value));
     property.write(this, value);
     m_applying.remove(property.propertyIndex());
 }
@@ -195,9 +199,13 @@ void PersistentSettings::propertyChanged()
     if (!map || map->isReadOnly()) // nothing is written to a read-only store
         return;
     const auto it = m_propertiesByNotify.constFind(senderSignalIndex());
-    if (it == m_propertiesByNotify.cend() || m_applying.contains(it->propertyIndex()))
+    if (it == m_propertiesByNotify.cend())
         return;
-    map->insert(keyFor(QString::fromUtf8(it->name())), QmlValues::toStorable(it->read(this)));
+    const QVariant value = QmlValues::toStorable(it->read(this));
+    const auto applying = m_applying.constFind(it->propertyIndex());
+    if (applying != m_applying.cend() && value == applying.value())
+        return; // the property as the stored value left it: nothing to write
+    map->insert(keyFor(QString::fromUtf8(it->name())), value);
 }
 
 void PersistentSettings::onValueChanged(const QString &key, const QVariant &value)

@@ -35,7 +35,6 @@
 #include <QtCore/QHash>
 #include <QtCore/QMetaProperty>
 #include <QtCore/QPointer>
-#include <QtCore/QSet>
 
 class PersistentSettings : public QObject, public QQmlParserStatus
 {
@@ -87,7 +86,7 @@ private:
     QString m_category;
     QHash<int, QMetaProperty> m_propertiesByNotify; // notify signal index -> property
     QHash<QString, QMetaProperty> m_propertiesByKey;
-    QSet<int> m_applying; // properties being set to a stored value
+    QHash<int, QVariant> m_applying; // property index -> the stored value being applied
     quint64 m_generation = 0; // of restore() calls
     bool m_complete = false;
 };

@@ -182,6 +182,8 @@ void QmlPersistentMap::close()
 void QmlPersistentMap::show(PersistentMap *map)
 {
     m_map = map;
+    m_loadErrorReported.clear();
+    bool waited = false;
     if (map && m_complete) {
         // The key list is announced with every change: a batch that removes one key and adds
         // another leaves the count as it was.
@@ -199,7 +201,14 @@ void QmlPersistentMap::show(PersistentMap *map)
         connect(map, &PersistentMap::countChanged, this, &QmlPersistentMap::update);
         connect(map, &PersistentMap::statusChanged, this, &QmlPersistentMap::update);
         connect(map, &PersistentMap::errorStringChanged, this, &QmlPersistentMap::update);
-        connect(map, &PersistentMap::errorOccurred, this, &QmlPersistentMap::errorOccurred);
+        connect(map, &PersistentMap::errorOccurred, this, [this](const QString &message) {
+            // Reported already when the synchronous load failed (below).
+            if (!m_loadErrorReported.isEmpty() && message == m_loadErrorReported) {
+                m_loadErrorReported.clear();
+                return;
+            }
+            Q_EMIT errorOccurred(message);
+        });
         connect(map, &PersistentMap::watchExternalChangesChanged, this,
                 [this] { updateWatchExternalChanges(m_map->watchExternalChanges()); });
         connect(map, &PersistentMap::watchIntervalChanged, this,
@@ -215,6 +224,7 @@ void QmlPersistentMap::show(PersistentMap *map)
         updateWatchExternalChanges(map->watchExternalChanges());
         updateWatchInterval(map->watchInterval());
         if (!m_asynchronous && map->status() == PersistentMap::Status::Loading) {
+            waited = true;
             // The load runs on the map's storage thread and never needs this one, so waiting
             // here cannot deadlock. A failed load is reported through the status below.
             try {
@@ -223,9 +233,17 @@ void QmlPersistentMap::show(PersistentMap *map)
             }
         }
     }
+    const bool loadFailed = waited && map->status() == PersistentMap::Status::Error;
     m_values->setMap(m_complete ? map : nullptr);
     update();
     Q_EMIT mapChanged(); // after the status, which PersistentSettings reads then
+    // A load that failed while this item waited: the map's own errorOccurred arrives through
+    // the event loop, too late for a handler that reacts at once (and never, if the source
+    // changes before). Emitted now; the map's is then skipped.
+    if (loadFailed && m_map == map) {
+        m_loadErrorReported = map->errorString();
+        Q_EMIT errorOccurred(m_loadErrorReported);
+    }
 }
 
 void QmlPersistentMap::update()

@@ -148,6 +148,7 @@ private:
     QString m_errorString;
     int m_count = 0;
     QString m_ownError; // when no map could be created for the source
+    QString m_loadErrorReported; // emitted by show(); the map's own errorOccurred is skipped
     // Kept here to survive `source` changes; while a map exists, mirrors of the map's values.
     bool m_watch = true;
     int m_watchInterval = 50;

@@ -205,6 +205,18 @@ QVariant QmlValues::toStorable(const QVariant &value)
 {
     if (value.metaType() == QMetaType::fromType<QJSValue>())
         return value.value<QJSValue>().toVariant();
+    if (value.metaType().id() == QMetaType::QColor) {
+        // A QML color made with Qt.rgba() or Qt.hsla() holds 16-bit components, which the
+        // stores refuse as not exactly storable (docs/FORMAT.md). QML's color literals are
+        // 8-bit: round to "#AARRGGBB" as they are, through Qt Gui's own conversions (this
+        // module does not link Qt Gui; a QColor exists only where Qt Gui is loaded).
+        QVariant text = value;
+        if (text.convert(QMetaType(QMetaType::QString))) {
+            QVariant rounded = text;
+            if (rounded.convert(QMetaType(QMetaType::QColor)))
+                return rounded;
+        }
+    }
     return value;
 }
 
