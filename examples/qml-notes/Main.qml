@@ -25,16 +25,12 @@ ApplicationWindow {
     property alias store: store
     property alias notesModel: notesModel
 
-    // Two-way: the window follows the stored geometry (restored when the store has loaded),
-    // and every move or resize is written back, and so persisted at once.
-    x: windowSettings.x
-    y: windowSettings.y
-    width: windowSettings.width
-    height: windowSettings.height
-    onXChanged: windowSettings.x = x
-    onYChanged: windowSettings.y = y
-    onWidthChanged: windowSettings.width = width
-    onHeightChanged: windowSettings.height = height
+    // The defaults, until PersistentSettings below restores the stored geometry (before the
+    // first frame: the store loads while the window is created).
+    x: 100
+    y: 100
+    width: 800
+    height: 560
     minimumWidth: 480
     minimumHeight: 320
     visible: true
@@ -50,19 +46,20 @@ ApplicationWindow {
         onErrorOccurred: message => root.lastError = message
     }
 
+    // As with QML's Settings: the aliased window properties are restored from the store, and
+    // every move or resize is written back, and so persisted at once.
     PersistentSettings {
-        id: windowSettings
         map: store
         category: "window" // keys window/x, window/y, window/width, window/height
-        property int x: 100
-        property int y: 100
-        property int width: 800
-        property int height: 560
+        property alias x: root.x
+        property alias y: root.y
+        property alias width: root.width
+        property alias height: root.height
     }
 
     PersistentMapModel {
         id: notesModel
-        map: store.map
+        map: store
         prefix: "note/"
         // Keep a note selected: the first one at start-up, a neighbour after a delete.
         onCountChanged: {
