@@ -1088,6 +1088,8 @@ void tst_CsvBackend::readOnlyRefusesWrites()
     {
         PersistentMap map(std::make_unique<CsvBackend>(m_path, ReadOnly));
         QVERIFY(!loadError(map));
+        QVERIFY(map.isReadOnly());
+        QVERIFY(!PersistentMap(StorageBackend::create(QStringLiteral("memory:"))).isReadOnly());
         QVERIFY(!failureOf(map.flush()));
         std::optional<PersistentMapError> error = failureOf(map.insert(QStringLiteral("b"), 2));
         QVERIFY(error);
