@@ -522,6 +522,10 @@ void Worker::runWrites()
         if (m_sessionLeft > 0 && --m_sessionLeft == 0)
             closeMap();
     }
+    // A session that ended with the last write (seen once in a busy ASan run): an SQLite
+    // writer opens again, so that its map is open at "final" and must converge like the others.
+    if (!m_map && !m_csv && !m_broken)
+        openMap();
     if (m_map) {
         Op op;
         op.seq = m_nextSeq++;
