@@ -26,13 +26,12 @@ class QmlPersistentMapModel : public PersistentMapModel
 public:
     using PersistentMapModel::PersistentMapModel;
 
-    QObject *mapObject() const { return m_assigned ? m_assigned.data() : map(); }
+    QObject *mapObject() const { return m_store ? static_cast<QObject *>(m_store) : map(); }
     void setMapObject(QObject *object)
     {
         if (m_store)
             disconnect(m_store, nullptr, this, nullptr);
         m_store = qobject_cast<QmlPersistentMap *>(object);
-        m_assigned = m_store;
         PersistentMap *cppMap = qobject_cast<PersistentMap *>(object);
         if (object && !m_store && !cppMap) {
             qmlWarning(this) << "map must be a PersistentMap (the QML item or the C++ class), not "
@@ -47,8 +46,7 @@ public:
     }
 
 private:
-    QPointer<QmlPersistentMap> m_store;
-    QPointer<QObject> m_assigned;
+    QPointer<QmlPersistentMap> m_store; // an item given as `map`, whose map is followed
 };
 
 #endif // QMLPERSISTENTMAPMODEL_P_H

@@ -9,6 +9,15 @@ import PersistentMap
 TestCase {
     name: "Attack2Settings"
 
+    // Destroys `object` and waits until it is gone (destroy() deletes it at the next turn of the
+    // event loop; a QtObject property becomes null when its object is deleted).
+    property QtObject dying: null
+    function destroyAndWait(object) {
+        dying = object
+        object.destroy()
+        tryVerify(() => dying === null, 5000, "the object was deleted")
+    }
+
     Component {
         id: storeComponent
         PersistentMap { }
@@ -107,8 +116,7 @@ TestCase {
         compare(store.errorString, "")
         compare(JSON.stringify(store.values["s/layout"]), '{"list":[null,{"y":null}],"z":null}')
         compare(JSON.stringify(settings.layout), '{"list":[null,{"y":null}],"z":null}')
-        settings.destroy()
-        wait(0)
+        destroyAndWait(settings)
         settings = createTemporaryObject(varComponent, this, { map: store })
         verify("z" in settings.layout)
         compare(settings.layout.z, null)

@@ -20,6 +20,15 @@ TestCase {
     id: testCase
     name: "Issue13"
 
+    // Destroys `object` and waits until it is gone (destroy() deletes it at the next turn of the
+    // event loop; a QtObject property becomes null when its object is deleted).
+    property QtObject dying: null
+    function destroyAndWait(object) {
+        dying = object
+        object.destroy()
+        tryVerify(() => dying === null, 5000, "the object was deleted")
+    }
+
     function spec(name) {
         return "sqlite:" + tempDir + "/issue13-" + name + ".db"
     }
@@ -268,8 +277,7 @@ TestCase {
             const app = data.component.createObject(this, { source: source })
             verify(app)
             seen.push(app.seenAtStart)
-            app.destroy() // the store's destructor writes what is pending and closes it
-            wait(0) // delivers the deferred delete now
+            destroyAndWait(app) // the store's destructor writes what is pending and closes it
         }
         compare(cpp.readStore(source).runs, 3, "the counter after three starts")
         compare(seen.map(n => n || 0), [0, 1, 2])
@@ -610,9 +618,8 @@ TestCase {
         cpp.insert(map, "greeting", "from C++")
         compare(label.text, "from C++")
         compare(store.values.greeting, "from C++")
-        label.destroy()
-        store.destroy()
-        wait(0) // delivers the deferred deletes now
+        destroyAndWait(label)
+        destroyAndWait(store)
         compare(cpp.value(map, "greeting"), "from C++") // the map is still alive
         cpp.insert(map, "after", 1)
         verify(cpp.flush(map))
@@ -653,8 +660,7 @@ TestCase {
         app.settings.theme = "solarized"
         compare(cpp.value(map, "theme"), "solarized")
         compare(app.store.values.theme, "solarized")
-        app.destroy()
-        wait(0) // delivers the deferred delete now
+        destroyAndWait(app)
         compare(cpp.value(map, "theme"), "solarized") // not deleted with the item
         cpp.closeMap(map)
     }

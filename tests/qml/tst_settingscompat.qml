@@ -29,12 +29,14 @@ TestCase {
         return "sqlite:" + tempDir + "/compat-" + name + ".db"
     }
 
-    // Destroys `object` now (the deferred delete is delivered by wait(0)); for a settings object
-    // with its own source, or a PersistentMap item, that writes what is pending and closes the
-    // store.
+    // Destroys `object` and waits until it is gone (a QtObject property becomes null when its
+    // object is deleted); for a settings object with its own source, or a PersistentMap item,
+    // that writes what is pending and closes the store.
+    property QtObject dying: null
     function close(object) {
+        dying = object
         object.destroy()
-        wait(0)
+        tryVerify(() => dying === null, 5000, "the object was deleted")
     }
 
     Component {
@@ -709,8 +711,9 @@ TestCase {
         }
         const drop = settings => {
             if (data.tag === "Loader") {
+                dying = loaderHost.loader.item
                 loaderHost.loader.active = false
-                wait(0) // delivers the deferred delete of the unloaded item
+                tryVerify(() => dying === null, 5000, "the unloaded item was deleted")
             } else {
                 close(settings)
             }
