@@ -12,9 +12,9 @@
 // or setMap() later), before it returns, so bindings, PersistentSettings properties and
 // Component.onCompleted handlers see the stored values and the first frame shows them; the
 // status is then Ready or Error, never Loading. `asynchronous: true` loads in the background
-// instead (status Loading until Ready; while Loading, `values` and value() read nothing and a
-// write takes effect at once and wins over the stored value of its key), for large stores
-// opened while a UI is already shown. The choice is made when a store is opened.
+// instead (status Loading until Ready; while Loading, `values` and value() read nothing of the
+// store, only this item's own writes, and such a write wins over the stored value of its key), for
+// large stores opened while a UI is already shown. The choice is made when a store is opened.
 //
 // `values` is a JavaScript object with one property per stored key, of any name and any
 // number: values.k and values["k"] read (undefined when absent), values.k = v stores,
