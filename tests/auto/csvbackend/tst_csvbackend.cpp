@@ -1724,8 +1724,10 @@ void tst_CsvBackend::ownerFollowsAReplacement()
                               QVariant(QStringLiteral("by hand")), 20000);
     QCOMPARE(map.value(QStringLiteral("a")), QVariant(2));
     QVERIFY(!map.contains(QStringLiteral("gone")));
-    QVERIFY(!changed.isEmpty());
-    QCOMPARE(removed.size(), 1);
+    // The cache changes on the storage thread; the signals come through this thread's event
+    // loop, possibly after the value above was seen (a busy fresh-clone run saw none yet).
+    QTRY_VERIFY(!changed.isEmpty());
+    QTRY_COMPARE(removed.size(), 1);
     QCOMPARE(flockHolders(m_path), QList<qint64>{QCoreApplication::applicationPid()});
     QVERIFY(!failureOf(map.insert(QStringLiteral("after"), 3)));
     QVERIFY(!failureOf(map.flush()));
