@@ -22,7 +22,7 @@ foreach(part PERSISTENTMAP_BUILD_QML PERSISTENTMAP_WITH_SQLITE3_API)
 endforeach()
 
 # The SQLite C API: SqliteBackend's fast path drives the QSQLITE driver's own connection with it
-# (src/internal/sqlitedirect_p.h), and pm-bench measures it as a baseline. Without it the
+# (src/backends/sqlite/sqlitedirect_p.h), and pm-bench measures it as a baseline. Without it the
 # backend works through QSqlQuery alone, at about half the write rate (docs/PERFORMANCE.md).
 set(PERSISTENTMAP_SQLITE3_API OFF)
 if(NOT PERSISTENTMAP_WITH_SQLITE3_API_MODE STREQUAL "OFF")

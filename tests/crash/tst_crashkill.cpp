@@ -37,8 +37,8 @@
 //                      and derives Qt Test's and ctest's timeouts from it)
 //   PM_CRASH_MIN_KILLS the minimum per backend (default 50 for sqlite and csv, 20 for postgres;
 //                      never more than the count)
+#include "backends/csv/csvformat_p.h"
 #include "crashops.h"
-#include "csvformat_p.h"
 #include "postgrestest.h"
 
 #include <PersistentMap/CsvBackend>

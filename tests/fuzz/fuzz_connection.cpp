@@ -10,8 +10,8 @@
 //   values: no value can add or change a keyword;
 // - a URL built from the input's bytes as scheme://USER:PASSWORD@HOST/... never shows the
 //   password after redactPasswords().
-#include "postgresconnection_p.h"
-#include "redact_p.h"
+#include "backend/redact_p.h"
+#include "backends/postgres/postgresconnection_p.h"
 
 #include <cstdint>
 #include <cstdio>

@@ -6,7 +6,7 @@
 // records, and are consumed with the record before them), every record it returns, written again
 // with appendCsvRecord, reads back equal, and a torn tail that it gives as a last record without
 // a line break reads as that record once CsvBackend adds the line break.
-#include "csvformat_p.h"
+#include "backends/csv/csvformat_p.h"
 
 #include <QtCore/QList>
 

@@ -6,7 +6,7 @@
 // run too. Any input is decoded without a memory error or undefined behaviour;
 // when it decodes, the value is storable, and encodeValue() of it decodes back to the same value
 // of the same type and encodes to the same text again.
-#include "valuecodec_p.h"
+#include "codec/valuecodec_p.h"
 
 #include <QtCore/QDataStream>
 #include <QtCore/QDateTime>

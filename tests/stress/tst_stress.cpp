@@ -42,7 +42,7 @@
 // writes or two clears. PM_STRESS_SEED reproduces the writers' choices (not the timing);
 // PM_STRESS_KEEP=1 keeps the stores and logs. The figures are printed as lines starting with
 // "stress:".
-#include "csvformat_p.h"
+#include "backends/csv/csvformat_p.h"
 #include "stresslog.h"
 
 #include <PersistentMap/CsvBackend>

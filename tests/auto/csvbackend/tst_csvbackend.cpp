@@ -4,7 +4,7 @@
 // CsvBackend: the file a person reads, tombstones and batches, compaction by replacing the file,
 // damaged files left untouched, torn tails repaired, a lock held by a second process, mode 0600;
 // read-only mode, which follows the appends of the process that owns the store.
-#include "csvformat_p.h"
+#include "backends/csv/csvformat_p.h"
 
 #include <PersistentMap/CsvBackend>
 #include <PersistentMap/PersistentMap>

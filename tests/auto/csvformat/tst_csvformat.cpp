@@ -3,7 +3,7 @@
 
 // The CSV record writer and reader: RFC 4180 quoting round-trips any text, damage is reported
 // with its line number, and a file that ends inside its last record is a torn tail, not damage.
-#include "csvformat_p.h"
+#include "backends/csv/csvformat_p.h"
 
 #include <QtTest/QTest>
 

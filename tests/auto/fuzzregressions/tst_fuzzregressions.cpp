@@ -3,8 +3,8 @@
 
 // What tests/fuzz/fuzz_csvreader and tests/fuzz/fuzz_valuedecoder found, one case each, so the
 // fixes stay fixed (docs/TESTING.md says how to add one).
-#include "csvformat_p.h"
-#include "valuecodec_p.h"
+#include "backends/csv/csvformat_p.h"
+#include "codec/valuecodec_p.h"
 
 #include <QtTest/QTest>
 

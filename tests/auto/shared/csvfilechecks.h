@@ -7,7 +7,7 @@
 #ifndef CSVFILECHECKS_H
 #define CSVFILECHECKS_H
 
-#include "csvformat_p.h"
+#include "backends/csv/csvformat_p.h"
 
 #include <QtCore/QFile>
 #include <QtCore/QString>

@@ -8,9 +8,9 @@
 // flush(); the step fails naming the OS's reason, or the design absorbs it; the map stays
 // usable; once the fault is gone the next write and flush() succeed; and a fresh map on the
 // store then holds every acknowledged value, from a file that parses whole.
+#include "backends/csv/csvformat_p.h"
 #include "bindmount.h"
 #include "csvfilechecks.h"
-#include "csvformat_p.h"
 #include "syscallfaults.h"
 #include "testhelpers.h"
 

@@ -11,12 +11,12 @@
 //
 // This process registers no type itself, and it loads Qt Gui only in the last test function
 // (readableOnceItsTypeIsKnown), after which QColor stays known.
+#include "codec/undecodedvalue_p.h"
+#include "codec/valuecodec_p.h"
 #include "faultybackend.h"
 #include "mapwatcherprocess.h"
 #include "postgrestest.h"
 #include "testhelpers.h"
-#include "undecodedvalue_p.h"
-#include "valuecodec_p.h"
 
 #include <PersistentMap/PersistentMap>
 

@@ -5,7 +5,7 @@
 // (a date-time also with its time spec, offset and zone), every value is stored as readable
 // text, any other type is refused, and bad input is refused with a reason. This executable links
 // Qt Core only, as a process that reads a store may (tst_valuecodecgui covers the Qt Gui types).
-#include "valuecodec_p.h"
+#include "codec/valuecodec_p.h"
 
 #include <QtCore/QDataStream>
 #include <QtCore/QDateTime>

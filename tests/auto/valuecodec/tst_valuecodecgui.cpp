@@ -5,7 +5,7 @@
 // library links Qt Core only): QColor as #rrggbbaa, QFont and QKeySequence as Qt's text; a value
 // whose text would not read back equal is refused with the reason; "variant:" rows of these
 // types written by earlier versions still read.
-#include "valuecodec_p.h"
+#include "codec/valuecodec_p.h"
 
 #include <QtCore/QDataStream>
 #include <QtGui/QColor>
