@@ -74,8 +74,8 @@ std::vector<qint64> shuffledIndexes(qint64 count, qint64 length, quint32 seed);
 // The baselines.
 namespace Raw {
 QString libraryVersion();
-// Same schema as SqliteBackend, WAL. Times one transaction of prepared INSERT OR REPLACE with
-// synchronous=FULL, so its commit syncs the WAL: as durable as PersistentMap::flush().
+// Same schema as PersistentMapSqliteBackend, WAL. Times one transaction of prepared INSERT OR
+// REPLACE with synchronous=FULL, so its commit syncs the WAL: as durable as PersistentMap::flush().
 double insertAll(const QString &path, const Data &data);
 // Times opening the store and reading every row into the hash; returns seconds.
 double scanIntoHash(const QString &path, QHash<QString, QVariant> *hash);

@@ -8,8 +8,8 @@
 #include "bench.h"
 
 #include <PersistentMap/PersistentMap>
+#include <PersistentMap/PersistentMapBackend>
 #include <PersistentMap/PersistentMapError>
-#include <PersistentMap/StorageBackend>
 
 #include <QtCore/QCoreApplication>
 #include <QtCore/QDeadlineTimer>
@@ -65,7 +65,7 @@ struct Subject
 std::unique_ptr<PersistentMap> openSpec(const QString &spec)
 {
     QString error;
-    std::unique_ptr<StorageBackend> backend = StorageBackend::create(spec, &error);
+    std::unique_ptr<PersistentMapBackend> backend = PersistentMapBackend::create(spec, &error);
     if (!backend)
         throw PersistentMapError(PersistentMapError::Code::OpenFailed, error);
     auto map = std::make_unique<PersistentMap>(std::move(backend));
@@ -375,7 +375,8 @@ void runW7(const Options &options, Report &report)
     const QString csvPath = dir.filePath(QStringLiteral("w7.csv"));
     const QString follower = QStringLiteral("csv:%1?readonly=1").arg(csvPath);
     QString error;
-    const std::unique_ptr<StorageBackend> probe = StorageBackend::create(follower, &error);
+    const std::unique_ptr<PersistentMapBackend> probe =
+            PersistentMapBackend::create(follower, &error);
     if (!probe || !probe->canWatchChanges()) {
         skip(report, csvId, csv,
              QStringLiteral("this build does not follow \"csv:PATH?readonly=1\"%1")

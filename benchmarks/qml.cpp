@@ -15,9 +15,9 @@
 // no absolute path is compiled in), or --qml-import-path; QML_IMPORT_PATH is read by the engine.
 #include "bench.h"
 
-#include <PersistentMap/CsvBackend>
 #include <PersistentMap/PersistentMap>
-#include <PersistentMap/SqliteBackend>
+#include <PersistentMap/PersistentMapCsvBackend>
+#include <PersistentMap/PersistentMapSqliteBackend>
 
 #include <QtCore/QCoreApplication>
 #include <QtCore/QDeadlineTimer>
@@ -200,9 +200,10 @@ void writeW8Stores(const QString &folder, qint64 n)
 {
     const QDir dir(folder);
     {
-        PersistentMap sqlite(
-                std::make_unique<SqliteBackend>(dir.filePath(QStringLiteral("store.db"))));
-        PersistentMap csv(std::make_unique<CsvBackend>(dir.filePath(QStringLiteral("store.csv"))));
+        PersistentMap sqlite(std::make_unique<PersistentMapSqliteBackend>(
+                dir.filePath(QStringLiteral("store.db"))));
+        PersistentMap csv(std::make_unique<PersistentMapCsvBackend>(
+                dir.filePath(QStringLiteral("store.csv"))));
         sqlite.whenReady().waitForFinished();
         csv.whenReady().waitForFinished();
         for (qint64 i = 0; i < n; ++i) {
@@ -563,7 +564,7 @@ void runW9(const Options &options, Report &report)
             throw std::runtime_error("W9: cannot create a temporary folder");
         const QString path = dir.filePath(QStringLiteral("values.db"));
         {
-            PersistentMap map(std::make_unique<SqliteBackend>(path));
+            PersistentMap map(std::make_unique<PersistentMapSqliteBackend>(path));
             map.whenReady().waitForFinished();
             for (qint64 i = 0; i < n; ++i)
                 map.insert(makeKey(i), settingValue(i));

@@ -5,9 +5,9 @@
 // data in the same run, prints a table, and reports its targets as ratios.
 #include "bench.h"
 
-#include <PersistentMap/CsvBackend>
 #include <PersistentMap/PersistentMap>
-#include <PersistentMap/SqliteBackend>
+#include <PersistentMap/PersistentMapCsvBackend>
+#include <PersistentMap/PersistentMapSqliteBackend>
 
 #include <QtCore/QCoreApplication>
 #include <QtCore/QFile>
@@ -62,7 +62,7 @@ void removeStore(const QString &path)
 
 std::unique_ptr<PersistentMap> openSqlite(const QString &path)
 {
-    auto map = std::make_unique<PersistentMap>(std::make_unique<SqliteBackend>(path));
+    auto map = std::make_unique<PersistentMap>(std::make_unique<PersistentMapSqliteBackend>(path));
     map->whenReady().waitForFinished(); // throws the PersistentMapError of a failed open
     return map;
 }
@@ -92,13 +92,13 @@ BulkTimes oursBulkInsert(const QString &path, const Data &data)
     return times;
 }
 
-// Diagnostic: the backend alone, given the rows in key order as one WriteBatch (no map, no
-// threads). Separates the cost of the backend from that of the map in front of it.
+// Diagnostic: the backend alone, given the rows in key order as one PersistentMapWriteBatch (no
+// map, no threads). Separates the cost of the backend from that of the map in front of it.
 double backendApply(const QString &path, const Data &data)
 {
-    SqliteBackend backend(path);
+    PersistentMapSqliteBackend backend(path);
     backend.loadAll();
-    WriteBatch batch;
+    PersistentMapWriteBatch batch;
     batch.reserve(data.keys.size());
     for (qsizetype i = 0; i < data.keys.size(); ++i)
         batch.insert(data.keys.at(i), data.values.at(i));
@@ -169,10 +169,12 @@ void runW1(const Options &options, Report &report)
     out("\nW1 bulk durable insert: N inserts, then flush() finished; entries/s, best of %d up to "
         "N=%lld\n",
         options.repeat, options.repeatUpTo);
-    out("   diagnostics: \"backend alone\" = SqliteBackend::apply() of one WriteBatch in key "
+    out("   diagnostics: \"backend alone\" = PersistentMapSqliteBackend::apply() of one "
+        "PersistentMapWriteBatch in key "
         "order + flush(), no map; \"insert() calls\" = the caller's loop until the last insert() "
         "returned\n");
-    out("   QSettings INI measured up to N=%lld; commit per write (one SqliteBackend commit per "
+    out("   QSettings INI measured up to N=%lld; commit per write (one PersistentMapSqliteBackend "
+        "commit per "
         "insert, waiting for each future) measured once at N=%lld\n",
         options.settingsCap, capN);
 
@@ -221,7 +223,8 @@ void runW1(const Options &options, Report &report)
         if (!std::isnan(settings))
             report.add(W1, n, SettingsIni, Rate, settings, QStringLiteral("entries/s"));
         report.add(W1, n, BackendAlone, Rate, alone, QStringLiteral("entries/s"),
-                   QStringLiteral("diagnostic: SqliteBackend::apply() of one WriteBatch in key "
+                   QStringLiteral("diagnostic: PersistentMapSqliteBackend::apply() of one "
+                                  "PersistentMapWriteBatch in key "
                                   "order, then flush(), without the map"));
         report.add(W1, n, QStringLiteral("ours: insert() calls"), Rate, calls,
                    QStringLiteral("entries/s"),
@@ -385,10 +388,10 @@ void runW4(const Options &options, Report &report)
         double ours = 0, raw = 0, alone = 0;
         for (int r = 0; r < options.repeatsFor(n); ++r) {
             {
-                // Diagnostic: SqliteBackend::loadAll() alone, without the map's cache.
+                // Diagnostic: PersistentMapSqliteBackend::loadAll() alone, without the map's cache.
                 QElapsedTimer timer;
                 timer.start();
-                SqliteBackend backend(path);
+                PersistentMapSqliteBackend backend(path);
                 const qsizetype loaded = backend.loadAll().size();
                 alone = std::max(alone, n / secondsOf(timer));
                 if (loaded != n)
@@ -410,7 +413,8 @@ void runW4(const Options &options, Report &report)
         report.add(W4, n, Ours, Rate, ours, QStringLiteral("entries/s"));
         report.add(W4, n, RawApi, Rate, raw, QStringLiteral("entries/s"));
         report.add(W4, n, BackendAlone, Rate, alone, QStringLiteral("entries/s"),
-                   QStringLiteral("diagnostic: SqliteBackend::loadAll() without the map"));
+                   QStringLiteral(
+                           "diagnostic: PersistentMapSqliteBackend::loadAll() without the map"));
         out("%10lld %14s %28s %9s %15s\n", n, qPrintable(rate(ours)), qPrintable(rate(raw)),
             qPrintable(ratio(ours / raw)), qPrintable(rate(alone)));
     }
@@ -436,7 +440,8 @@ void runW5(const Options &options, Report &report)
     for (const qint64 n : options.sizes) {
         const Data data = makeData(0, n, options.valueSize);
         TempDir dir(options);
-        PersistentMap map(std::make_unique<CsvBackend>(dir.path(QStringLiteral("store.csv"))));
+        PersistentMap map(
+                std::make_unique<PersistentMapCsvBackend>(dir.path(QStringLiteral("store.csv"))));
         map.whenReady().waitForFinished();
         QElapsedTimer timer;
         timer.start();

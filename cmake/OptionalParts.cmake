@@ -21,7 +21,7 @@ foreach(part PERSISTENTMAP_BUILD_QML PERSISTENTMAP_WITH_SQLITE3_API)
     endif()
 endforeach()
 
-# The SQLite C API: SqliteBackend's fast path drives the QSQLITE driver's own connection with it
+# The SQLite C API: PersistentMapSqliteBackend's fast path drives the QSQLITE driver's own connection with it
 # (src/backends/sqlite/sqlitedirect_p.h), and pm-bench measures it as a baseline. Without it the
 # backend works through QSqlQuery alone, at about half the write rate (docs/PERFORMANCE.md).
 set(PERSISTENTMAP_SQLITE3_API OFF)
@@ -35,9 +35,9 @@ if(NOT PERSISTENTMAP_WITH_SQLITE3_API_MODE STREQUAL "OFF")
 endif()
 set_package_properties(SQLite3 PROPERTIES URL "https://sqlite.org"
     DESCRIPTION "SQLite C API headers (Debian: libsqlite3-dev)"
-    PURPOSE "SqliteBackend's fast path (about twice the write rate) and pm-bench's baseline")
+    PURPOSE "PersistentMapSqliteBackend's fast path (about twice the write rate) and pm-bench's baseline")
 add_feature_info("SQLite C API fast path" PERSISTENTMAP_SQLITE3_API
-    "SqliteBackend drives QSQLITE's connection directly; without it, QSqlQuery alone (libsqlite3-dev)")
+    "PersistentMapSqliteBackend drives QSQLITE's connection directly; without it, QSqlQuery alone (libsqlite3-dev)")
 
 # The QML module needs Qt Qml; its Qt Quick examples Quick and Quick Controls 2; its tests Qt
 # Quick Test (Debian: qt6-declarative-dev, plus the qml6-module-* run-time packages listed in
@@ -82,8 +82,8 @@ endif()
 # Qt's SQL driver plugins are loaded at run time, so they are not needed to build; without them a
 # backend reports at open that its driver is missing (and the PostgreSQL tests skip, unless
 # PM_REQUIRE_POSTGRES=1 makes that a failure).
-foreach(driver qsqlite:QSQLITE:libqt6sql6-sqlite:SqliteBackend
-               qsqlpsql:QPSQL:libqt6sql6-psql:PostgresBackend)
+foreach(driver qsqlite:QSQLITE:libqt6sql6-sqlite:PersistentMapSqliteBackend
+               qsqlpsql:QPSQL:libqt6sql6-psql:PersistentMapPostgresBackend)
     string(REPLACE ":" ";" driver "${driver}")
     list(GET driver 0 file)
     list(GET driver 1 name)

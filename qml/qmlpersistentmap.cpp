@@ -113,8 +113,8 @@ void QmlPersistentMap::setAsynchronous(bool asynchronous)
 
 QString QmlPersistentMap::resolveSource(const QString &source)
 {
-    // The scheme rule of StorageBackend::create(): letters (then digits, '+', '-', '.') before
-    // the first colon, at least two of them, so "C:\..." and "/data/run:2/x.db" are paths.
+    // The scheme rule of PersistentMapBackend::create(): letters (then digits, '+', '-', '.')
+    // before the first colon, at least two of them, so "C:\..." and "/data/run:2/x.db" are paths.
     const qsizetype colon = source.indexOf(u':');
     bool hasScheme = colon > 1;
     for (qsizetype i = 0; hasScheme && i < colon; ++i) {
@@ -153,8 +153,8 @@ void QmlPersistentMap::open()
         return;
     }
     QString error;
-    std::unique_ptr<StorageBackend> backend =
-            StorageBackend::create(resolveSource(m_source), &error);
+    std::unique_ptr<PersistentMapBackend> backend =
+            PersistentMapBackend::create(resolveSource(m_source), &error);
     if (!backend) {
         m_ownError = error;
         show(nullptr); // status Error and errorString first, then errorOccurred

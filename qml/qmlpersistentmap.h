@@ -25,7 +25,7 @@
 // members of Function.prototype and Object.prototype) on its own object, before the store is
 // asked: read those keys with a variable (values[key]) or value(key). docs/QML.md.
 //
-// `source` takes what StorageBackend::create() takes ("sqlite:PATH", "csv:PATH", "memory:", a
+// `source` takes what PersistentMapBackend::create() takes ("sqlite:PATH", "csv:PATH", "memory:", a
 // bare PATH ending in .db/.sqlite/.sqlite3/.csv); a relative PATH is resolved against
 // QStandardPaths::AppDataLocation. Changing `source` waits for the old store's pending writes,
 // closes it, and opens the new one. `map` is the C++ PersistentMap behind it; assigning a C++

@@ -37,12 +37,12 @@ set format y "10^{%L}"
 set offsets graph 0.04, graph 0.04, 0, 0
 set multiplot layout 1,2 title "persistent-map on this machine (docs/PERFORMANCE.md)"
 set title "W1: N inserts, then flush() finished (durable)"
-plot "$dat" using 1:2 with linespoints lw 2 pt 7 title "PersistentMap + SqliteBackend", \
+plot "$dat" using 1:2 with linespoints lw 2 pt 7 title "PersistentMap + PersistentMapSqliteBackend", \
      "$dat" using 1:3 with linespoints lw 2 pt 5 title "SQLite C API, one transaction", \
      "$dat" using 1:4 with linespoints lw 2 pt 9 title "QSettings INI (setValue + sync)", \
      "$dat" using 1:5 with points pt 11 ps 2 title "commit per write (capped N)"
 set title "W4: open a store of N entries until whenReady()"
-plot "$dat" using 1:6 with linespoints lw 2 pt 7 title "PersistentMap + SqliteBackend", \
+plot "$dat" using 1:6 with linespoints lw 2 pt 7 title "PersistentMap + PersistentMapSqliteBackend", \
      "$dat" using 1:7 with linespoints lw 2 pt 5 title "SQLite C API scan into QHash"
 unset multiplot
 GNUPLOT

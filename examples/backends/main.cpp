@@ -7,10 +7,10 @@
 //
 //   backends [FOLDER]    FOLDER keeps backends.db and backends.csv; without it they go into a
 //                        temporary folder under the application data folder, removed at exit.
-#include <PersistentMap/CsvBackend>
-#include <PersistentMap/MemoryBackend>
 #include <PersistentMap/PersistentMap>
-#include <PersistentMap/SqliteBackend>
+#include <PersistentMap/PersistentMapCsvBackend>
+#include <PersistentMap/PersistentMapMemoryBackend>
+#include <PersistentMap/PersistentMapSqliteBackend>
 
 #include <QCoreApplication>
 #include <QDir>
@@ -32,7 +32,7 @@ struct Store
 {
     QString name;
     QString path; // empty for memory
-    std::function<std::unique_ptr<StorageBackend>()> create;
+    std::function<std::unique_ptr<PersistentMapBackend>()> create;
 };
 
 QString yesNo(bool value)
@@ -146,9 +146,11 @@ int main(int argc, char *argv[])
     const QString csvPath = folder + QStringLiteral("/backends.csv");
     const QList<Store> stores = {
             {QStringLiteral("SQLite"), sqlitePath,
-             [&] { return std::make_unique<SqliteBackend>(sqlitePath); }},
-            {QStringLiteral("CSV"), csvPath, [&] { return std::make_unique<CsvBackend>(csvPath); }},
-            {QStringLiteral("memory"), QString(), [] { return std::make_unique<MemoryBackend>(); }},
+             [&] { return std::make_unique<PersistentMapSqliteBackend>(sqlitePath); }},
+            {QStringLiteral("CSV"), csvPath,
+             [&] { return std::make_unique<PersistentMapCsvBackend>(csvPath); }},
+            {QStringLiteral("memory"), QString(),
+             [] { return std::make_unique<PersistentMapMemoryBackend>(); }},
     };
 
     QList<QStringList> rows = {

@@ -57,23 +57,23 @@ QVariantHash JsonFileBackend::loadAll()
 
 void JsonFileBackend::save(const QString &key, const QVariant &value)
 {
-    WriteBatch batch;
+    PersistentMapWriteBatch batch;
     batch.insert(key, value);
     apply(batch);
 }
 
 void JsonFileBackend::remove(const QString &key)
 {
-    WriteBatch batch;
+    PersistentMapWriteBatch batch;
     batch.remove(key);
     apply(batch);
 }
 
-void JsonFileBackend::apply(const WriteBatch &batch)
+void JsonFileBackend::apply(const PersistentMapWriteBatch &batch)
 {
     // Change a copy: if anything fails, m_object and the file stay as they were.
     QJsonObject object = m_object;
-    for (const WriteBatch::Entry &entry : batch.entries()) {
+    for (const PersistentMapWriteBatch::Entry &entry : batch.entries()) {
         if (entry.isRemove) {
             object.remove(entry.key);
             continue;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // SPDX-FileCopyrightText: 2026 The persistent-map authors
 
-// JsonFileBackend: a StorageBackend that keeps the map in one JSON file, {"key": value, ...}.
+// JsonFileBackend: a PersistentMapBackend that keeps the map in one JSON file, {"key": value, ...}.
 //
 // What a backend has to do (storagebackend.h has the contract):
 // - loadAll() opens the store, creating it with its parent folders when missing, and returns
@@ -22,11 +22,11 @@
 #ifndef JSONFILEBACKEND_H
 #define JSONFILEBACKEND_H
 
-#include <PersistentMap/StorageBackend>
+#include <PersistentMap/PersistentMapBackend>
 
 #include <QJsonObject>
 
-class JsonFileBackend : public StorageBackend
+class JsonFileBackend : public PersistentMapBackend
 {
 public:
     explicit JsonFileBackend(const QString &path); // no I/O here: the map calls loadAll()
@@ -36,7 +36,7 @@ public:
     QVariantHash loadAll() override;
     void save(const QString &key, const QVariant &value) override;
     void remove(const QString &key) override;
-    void apply(const WriteBatch &batch) override;
+    void apply(const PersistentMapWriteBatch &batch) override;
     void clear() override;
     // Refuses, before the map queues them, values JSON cannot hold (QPoint, ...): a write that
     // failed in apply() would be retried with every later batch.

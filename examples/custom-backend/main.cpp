@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // SPDX-FileCopyrightText: 2026 The persistent-map authors
 
-// custom-backend: a PersistentMap on a StorageBackend of your own, here a JSON file
+// custom-backend: a PersistentMap on a PersistentMapBackend of your own, here a JSON file
 // (jsonfilebackend.h). Shows that what it stores survives a restart of the map, and how a
 // backend reports a store it cannot read: the map's status becomes Error, the file is left as
 // it was, and the map works in memory only.
@@ -11,7 +11,7 @@
 #include "jsonfilebackend.h"
 
 #include <PersistentMap/PersistentMap>
-#include <PersistentMap/WriteBatch>
+#include <PersistentMap/PersistentMapWriteBatch>
 
 #include <QCoreApplication>
 #include <QDateTime>
@@ -90,7 +90,7 @@ bool firstStart(const QString &path)
     map.remove(QStringLiteral("scratch"));
 
     // An atomic batch: one apply() call, one QSaveFile commit.
-    WriteBatch batch;
+    PersistentMapWriteBatch batch;
     batch.insert(QStringLiteral("greeting"), QStringLiteral("hello, world"));
     batch.insert(QStringLiteral("tags"), QStringList{QStringLiteral("json"), QStringLiteral("qt")});
     batch.insert(QStringLiteral("window"),

@@ -6,7 +6,7 @@
 //
 //   quickstart [PATH]     PATH defaults to quickstart.db in the application data folder
 #include <PersistentMap/PersistentMap>
-#include <PersistentMap/SqliteBackend>
+#include <PersistentMap/PersistentMapSqliteBackend>
 
 #include <QCoreApplication>
 #include <QDateTime>
@@ -29,7 +29,7 @@ int main(int argc, char *argv[])
 
     // Open (or create) the store. Loading runs in the background; wait for it here because a
     // console program has nothing else to do. A GUI would connect to statusChanged instead.
-    PersistentMap map(std::make_unique<SqliteBackend>(path));
+    PersistentMap map(std::make_unique<PersistentMapSqliteBackend>(path));
     try {
         map.whenReady().waitForFinished();
     } catch (const PersistentMapError &e) {

@@ -345,7 +345,7 @@ int main(int argc, char *argv[])
     parser.addHelpOption();
     const QCommandLineOption storeOption(
             QStringLiteral("store"),
-            QStringLiteral("The store, as StorageBackend::create() takes it (default: "
+            QStringLiteral("The store, as PersistentMapBackend::create() takes it (default: "
                            "sqlite:shared-settings.db in the application data folder)."),
             QStringLiteral("spec"));
     const QCommandLineOption postgresOption(

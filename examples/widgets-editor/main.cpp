@@ -13,7 +13,7 @@
 
 #include <PersistentMap/PersistentMap>
 #include <PersistentMap/PersistentMapModel>
-#include <PersistentMap/SqliteBackend>
+#include <PersistentMap/PersistentMapSqliteBackend>
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -148,7 +148,7 @@ int main(int argc, char *argv[])
                     QStringLiteral("/editor.db")
             : QDir(parser.positionalArguments().constFirst()).absolutePath();
 
-    PersistentMap map(std::make_unique<SqliteBackend>(path));
+    PersistentMap map(std::make_unique<PersistentMapSqliteBackend>(path));
     EditorWindow window(&map, path);
     window.show();
 

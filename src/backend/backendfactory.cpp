@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
 // SPDX-FileCopyrightText: 2026 The persistent-map authors
 
-// StorageBackend::create(): the one place that knows every backend.
-#include <PersistentMap/csvbackend.h>
-#include <PersistentMap/memorybackend.h>
-#include <PersistentMap/postgresbackend.h>
-#include <PersistentMap/sqlitebackend.h>
-#include <PersistentMap/storagebackend.h>
+// PersistentMapBackend::create(): the one place that knows every backend.
+#include <PersistentMap/persistentmapbackend.h>
+#include <PersistentMap/persistentmapcsvbackend.h>
+#include <PersistentMap/persistentmapmemorybackend.h>
+#include <PersistentMap/persistentmappostgresbackend.h>
+#include <PersistentMap/persistentmapsqlitebackend.h>
 
 #include "backend/redact_p.h"
 #include "backends/postgres/postgresconnection_p.h"
@@ -16,25 +16,27 @@ using namespace PersistentMapInternal;
 namespace {
 
 // "csv:PATH?readonly=1": the options follow the first '?'.
-std::unique_ptr<StorageBackend> createCsv(const QString &spec, const QString &rest,
-                                          QString *errorString)
+std::unique_ptr<PersistentMapBackend> createCsv(const QString &spec, const QString &rest,
+                                                QString *errorString)
 {
     const qsizetype question = rest.indexOf(u'?');
-    CsvBackend::OpenMode mode = CsvBackend::OpenMode::ReadWrite;
+    PersistentMapCsvBackend::OpenMode mode = PersistentMapCsvBackend::OpenMode::ReadWrite;
     const QStringList options = question < 0 ? QStringList() : rest.mid(question + 1).split(u'&');
     for (const QString &option : options) {
         const QString value = option.section(u'=', 1).toLower();
         if (option.section(u'=', 0, 0).toLower() == u"readonly" &&
             (value == u"1" || value == u"true" || value == u"0" || value == u"false")) {
-            mode = value == u"1" || value == u"true" ? CsvBackend::OpenMode::ReadOnly
-                                                     : CsvBackend::OpenMode::ReadWrite;
+            mode = value == u"1" || value == u"true" ? PersistentMapCsvBackend::OpenMode::ReadOnly
+                                                     : PersistentMapCsvBackend::OpenMode::ReadWrite;
             continue;
         }
         if (errorString) {
-            *errorString = QStringLiteral("\"%1\": unknown option \"%2\"; a CSV store takes "
-                                          "readonly=1 (a path containing '?' needs CsvBackend "
-                                          "directly)")
-                                   .arg(redactPasswords(spec), redactPasswords(option));
+            *errorString =
+                    QStringLiteral(
+                            "\"%1\": unknown option \"%2\"; a CSV store takes "
+                            "readonly=1 (a path containing '?' needs PersistentMapCsvBackend "
+                            "directly)")
+                            .arg(redactPasswords(spec), redactPasswords(option));
         }
         return nullptr;
     }
@@ -44,19 +46,20 @@ std::unique_ptr<StorageBackend> createCsv(const QString &spec, const QString &re
             *errorString = QStringLiteral("\"%1\": the path is missing").arg(redactPasswords(spec));
         return nullptr;
     }
-    return std::make_unique<CsvBackend>(path, mode);
+    return std::make_unique<PersistentMapCsvBackend>(path, mode);
 }
 
 } // namespace
 
-std::unique_ptr<StorageBackend> StorageBackend::create(const QString &spec, QString *errorString)
+std::unique_ptr<PersistentMapBackend> PersistentMapBackend::create(const QString &spec,
+                                                                   QString *errorString)
 {
     // Every message quotes the spec through redactPasswords(): never a password.
     const QString shown = redactPasswords(spec);
     auto fail = [errorString](const QString &why) {
         if (errorString)
             *errorString = why;
-        return std::unique_ptr<StorageBackend>();
+        return std::unique_ptr<PersistentMapBackend>();
     };
     // A scheme is a word of two or more letters before the first colon: not "C:\" and not a
     // colon inside a bare path such as /data/run:2/store.db.
@@ -73,16 +76,16 @@ std::unique_ptr<StorageBackend> StorageBackend::create(const QString &spec, QStr
     if (scheme == u"memory") {
         if (!rest.isEmpty())
             return fail(QStringLiteral("\"%1\": a memory store takes no path").arg(shown));
-        return std::make_unique<MemoryBackend>();
+        return std::make_unique<PersistentMapMemoryBackend>();
     }
     if (scheme == u"postgres" || scheme == u"postgresql") {
         const QString problem = parsePostgresConnection(spec).error;
         if (!problem.isEmpty()) {
-            return fail(
-                    QStringLiteral("\"%1\": %2").arg(PostgresBackend(spec).displayName(), problem));
+            return fail(QStringLiteral("\"%1\": %2")
+                                .arg(PersistentMapPostgresBackend(spec).displayName(), problem));
         }
-        auto backend = std::make_unique<PostgresBackend>(spec);
-        if (!PostgresBackend::isValidTableName(backend->table()))
+        auto backend = std::make_unique<PersistentMapPostgresBackend>(spec);
+        if (!PersistentMapPostgresBackend::isValidTableName(backend->table()))
             return fail(QStringLiteral("\"%1\": invalid table name \"%2\": use 1 to 48 letters, "
                                        "digits and underscores, not starting with a digit")
                                 .arg(backend->displayName(), backend->table()));
@@ -108,8 +111,8 @@ std::unique_ptr<StorageBackend> StorageBackend::create(const QString &spec, QStr
         if (scheme == u"csv")
             return createCsv(spec, rest, errorString);
         if (kind == u"csv")
-            return std::make_unique<CsvBackend>(rest);
-        return std::make_unique<SqliteBackend>(rest);
+            return std::make_unique<PersistentMapCsvBackend>(rest);
+        return std::make_unique<PersistentMapSqliteBackend>(rest);
     }
     return fail(QStringLiteral("\"%1\": unknown backend \"%2\"; use sqlite:PATH, csv:PATH, "
                                "postgres://USER@HOST:PORT/DATABASE or memory:")

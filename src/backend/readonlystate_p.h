@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // SPDX-FileCopyrightText: 2026 The persistent-map authors
 
-// ReadOnlyState: a backend's answer to StorageBackend::isReadOnly(). Set once, on the storage
+// ReadOnlyState: a backend's answer to PersistentMapBackend::isReadOnly(). Set once, on the storage
 // thread, while the store opens; read on any thread (PersistentMap asks before it queues a
 // write). The reason is written before the flag that publishes it, and never changed after.
 #ifndef READONLYSTATE_P_H
@@ -27,7 +27,7 @@ public:
         m_set.store(true, std::memory_order_release);
     }
     bool isSet() const { return m_set.load(std::memory_order_acquire); }
-    // Any thread: StorageBackend::isReadOnly().
+    // Any thread: PersistentMapBackend::isReadOnly().
     bool get(QString *why) const
     {
         if (!isSet())

@@ -34,7 +34,7 @@ bool encodedSizeExceeds(const QVariant &value, qint64 limit, qint64 *size);
 // caller adds the file, line or key).
 bool decodeValue(const QString &type, const QString &text, QVariant *out, QString *error);
 
-// Tags that CsvBackend uses for its own rows; never a value type.
+// Tags that PersistentMapCsvBackend uses for its own rows; never a value type.
 inline QString removedTag()
 {
     return QStringLiteral("removed");

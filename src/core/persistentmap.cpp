@@ -32,23 +32,22 @@ PersistentMapError errorFrom(const std::exception &e, PersistentMapError::Code c
 
 // The last entry for each key, in key order (which is also the order a B-tree writes best).
 // The sort is stable, so a key's entries keep the order they were made in.
-WriteBatch coalesce(const QList<WriteBatch::Entry> &ops)
+PersistentMapWriteBatch coalesce(const QList<PersistentMapWriteBatch::Entry> &ops)
 {
-    QList<const WriteBatch::Entry *> order;
+    QList<const PersistentMapWriteBatch::Entry *> order;
     order.reserve(ops.size());
-    for (const WriteBatch::Entry &entry : ops)
+    for (const PersistentMapWriteBatch::Entry &entry : ops)
         order.append(&entry);
-    const auto byKey = [](const WriteBatch::Entry *a, const WriteBatch::Entry *b) {
-        return a->key < b->key;
-    };
+    const auto byKey = [](const PersistentMapWriteBatch::Entry *a,
+                          const PersistentMapWriteBatch::Entry *b) { return a->key < b->key; };
     if (!std::is_sorted(order.cbegin(), order.cend(), byKey)) // writes often come in key order
         std::stable_sort(order.begin(), order.end(), byKey);
-    WriteBatch batch;
+    PersistentMapWriteBatch batch;
     batch.reserve(order.size());
     for (qsizetype i = 0; i < order.size(); ++i) {
         if (i + 1 < order.size() && order.at(i + 1)->key == order.at(i)->key)
             continue; // a later entry for this key wins
-        const WriteBatch::Entry &entry = *order.at(i);
+        const PersistentMapWriteBatch::Entry &entry = *order.at(i);
         if (entry.isRemove)
             batch.remove(entry.key);
         else
@@ -59,7 +58,8 @@ WriteBatch coalesce(const QList<WriteBatch::Entry> &ops)
 
 } // namespace
 
-PersistentMapPrivate::PersistentMapPrivate(PersistentMap *q, std::unique_ptr<StorageBackend> b)
+PersistentMapPrivate::PersistentMapPrivate(PersistentMap *q,
+                                           std::unique_ptr<PersistentMapBackend> b)
     : q_ptr(q)
     , backend(std::move(b))
 {
@@ -151,7 +151,7 @@ void PersistentMapPrivate::insertLocked(const QString &key, const QVariant &valu
     if (cache.insert(key, value) != ShardedCache::Change::None &&
         isConnected(Notification::Changed))
         notifications.append({Notification::Changed, key, value});
-    openBatchLocked().ops.append(WriteBatch::Entry{key, value, false});
+    openBatchLocked().ops.append(PersistentMapWriteBatch::Entry{key, value, false});
     if (loading)
         touchedWhileLoading.insert(key);
 }
@@ -161,7 +161,7 @@ void PersistentMapPrivate::removeLocked(const QString &key)
     undecoded.remove(key);
     if (cache.remove(key) && isConnected(Notification::Removed))
         notifications.append({Notification::Removed, key, {}});
-    openBatchLocked().ops.append(WriteBatch::Entry{key, QVariant(), true});
+    openBatchLocked().ops.append(PersistentMapWriteBatch::Entry{key, QVariant(), true});
     if (loading)
         touchedWhileLoading.insert(key);
 }
@@ -181,7 +181,8 @@ void PersistentMapPrivate::clearLocked()
     // Not one whose bytes are not UTF-8: what the map holds of it is not what was stored.
     for (auto it = undecoded.cbegin(); it != undecoded.cend(); ++it) {
         if (!it->altered)
-            batch.ops.append(WriteBatch::Entry{it.key(), QVariant::fromValue(it.value()), false});
+            batch.ops.append(PersistentMapWriteBatch::Entry{
+                    it.key(), QVariant::fromValue(it.value()), false});
     }
     if (loading) {
         clearedWhileLoading = true;
@@ -235,7 +236,7 @@ QFuture<void> PersistentMapPrivate::rejectUnstorable(const QString &key, const Q
 void PersistentMapPrivate::load()
 {
     // Filled without locks: nothing else touches it until adopt().
-    struct CacheLoader : StorageBackend::Loader
+    struct CacheLoader : PersistentMapBackend::Loader
     {
         ShardedCache::Staging staging;
         QHash<QString, UndecodedValue> undecoded;
@@ -284,12 +285,12 @@ void PersistentMapPrivate::load()
             } else if (pending && pending->clearFirst && !loader.undecoded.isEmpty()) {
                 // The clear() made while loading is still queued (drains run after this): it
                 // writes these back first, and the writes made after it win (clearLocked()).
-                QList<WriteBatch::Entry> ops;
+                QList<PersistentMapWriteBatch::Entry> ops;
                 ops.reserve(loader.undecoded.size() + pending->ops.size());
                 for (auto it = loader.undecoded.cbegin(); it != loader.undecoded.cend(); ++it) {
                     if (!it->altered)
-                        ops.append(WriteBatch::Entry{it.key(), QVariant::fromValue(it.value()),
-                                                     false});
+                        ops.append(PersistentMapWriteBatch::Entry{
+                                it.key(), QVariant::fromValue(it.value()), false});
                 }
                 ops.append(pending->ops);
                 pending->ops = std::move(ops);
@@ -538,7 +539,7 @@ void PersistentMapPrivate::pollExternalChanges()
     }
     // Before reading: a type registered meanwhile changes the next poll's stamp.
     const quint64 stamp = PersistentMapInternal::typeRegistryStamp();
-    StorageBackend::Changes changes;
+    PersistentMapBackend::Changes changes;
     try {
         changes = backend->pollChanges();
     } catch (const std::exception &e) {
@@ -576,14 +577,14 @@ void PersistentMapPrivate::pollExternalChanges()
 // that write is newer and will be committed after the other one (last writer wins), so the
 // cache already holds the value the store will end with. Values equal to the cache (this map's
 // own committed writes, or a change seen twice) emit nothing.
-void PersistentMapPrivate::mergeExternalLocked(const StorageBackend::Changes &changes)
+void PersistentMapPrivate::mergeExternalLocked(const PersistentMapBackend::Changes &changes)
 {
     if (pending && pending->clearFirst)
         return; // a pending clear() removes whatever the others wrote before it
     QSet<QString> pendingKeys;
     if (pending) {
         pendingKeys.reserve(pending->ops.size());
-        for (const WriteBatch::Entry &entry : std::as_const(pending->ops))
+        for (const PersistentMapWriteBatch::Entry &entry : std::as_const(pending->ops))
             pendingKeys.insert(entry.key);
     }
     const qsizetype countBefore = cache.count();
@@ -592,7 +593,7 @@ void PersistentMapPrivate::mergeExternalLocked(const StorageBackend::Changes &ch
     QSet<QString> present;
     if (changes.complete)
         present.reserve(changes.entries.size());
-    for (const WriteBatch::Entry &entry : changes.entries.entries()) {
+    for (const PersistentMapWriteBatch::Entry &entry : changes.entries.entries()) {
         if (changes.complete)
             present.insert(entry.key);
         if (pendingKeys.contains(entry.key))
@@ -746,7 +747,7 @@ void PersistentMapPrivate::shutdown()
     destroyed.waitForFinished();
 }
 
-PersistentMap::PersistentMap(std::unique_ptr<StorageBackend> backend, QObject *parent)
+PersistentMap::PersistentMap(std::unique_ptr<PersistentMapBackend> backend, QObject *parent)
     : QObject(parent)
     , d_ptr(std::make_unique<PersistentMapPrivate>(this, std::move(backend)))
 {
@@ -868,13 +869,13 @@ QFuture<void> PersistentMap::remove(const QString &key)
     return d->write([&] { d->removeLocked(key); });
 }
 
-QFuture<void> PersistentMap::apply(const WriteBatch &batch)
+QFuture<void> PersistentMap::apply(const PersistentMapWriteBatch &batch)
 {
     Q_D(PersistentMap);
     // Coalesce first so a key written twice in the batch is announced once, with its last value.
-    QHash<QString, const WriteBatch::Entry *> last;
+    QHash<QString, const PersistentMapWriteBatch::Entry *> last;
     last.reserve(batch.size());
-    for (const WriteBatch::Entry &entry : batch.entries()) {
+    for (const PersistentMapWriteBatch::Entry &entry : batch.entries()) {
         if (QFuture<void> rejected = entry.isRemove ? d->rejectUnwritable(entry.key)
                                                     : d->rejectUnstorable(entry.key, entry.value);
             rejected.isValid())
@@ -882,7 +883,7 @@ QFuture<void> PersistentMap::apply(const WriteBatch &batch)
         last.insert(entry.key, &entry);
     }
     return d->write([&] {
-        for (const WriteBatch::Entry &entry : batch.entries()) {
+        for (const PersistentMapWriteBatch::Entry &entry : batch.entries()) {
             if (last.value(entry.key) != &entry)
                 continue;
             if (entry.isRemove)

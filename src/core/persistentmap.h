@@ -16,12 +16,12 @@
 //
 // Failure: a failed write keeps its changes queued, fails its future with PersistentMapError,
 // sets errorString and emits errorOccurred; the next write or flush() retries it. A write the
-// store can never take (StorageBackend::canStore()) fails at once with Code::Unsupported and is
-// not queued. A sync that fails after the writes committed fails only flush()'s future (the
+// store can never take (PersistentMapBackend::canStore()) fails at once with Code::Unsupported and
+// is not queued. A sync that fails after the writes committed fails only flush()'s future (the
 // writes are acknowledged and never written again); the next flush() syncs again. A store that
 // cannot be opened or parsed is left untouched: status becomes Error, whenReady() fails, and
 // the map keeps working in memory only (writes fail their futures with the same error).
-// A store that may be read but not written (StorageBackend::isReadOnly()) opens read-only:
+// A store that may be read but not written (PersistentMapBackend::isReadOnly()) opens read-only:
 // status Ready, every write fails at once with Code::ReadOnly and is not queued, flush()
 // succeeds. Writes made while it was still loading fail with Code::ReadOnly too and are not
 // retried; their values stay in the cache until another writer changes those keys.
@@ -47,9 +47,9 @@
 #define PERSISTENTMAP_H
 
 #include <PersistentMap/persistentmap_export.h>
+#include <PersistentMap/persistentmapbackend.h>
 #include <PersistentMap/persistentmaperror.h>
-#include <PersistentMap/storagebackend.h>
-#include <PersistentMap/writebatch.h>
+#include <PersistentMap/persistentmapwritebatch.h>
 
 #include <QtCore/QFuture>
 #include <QtCore/QObject>
@@ -80,13 +80,14 @@ public:
 
     // Takes ownership of the backend and starts loading it in the background. A null backend
     // gives a map in status Error.
-    explicit PersistentMap(std::unique_ptr<StorageBackend> backend, QObject *parent = nullptr);
+    explicit PersistentMap(std::unique_ptr<PersistentMapBackend> backend,
+                           QObject *parent = nullptr);
     ~PersistentMap() override;
 
     Status status() const;
     QString errorString() const;
     QFuture<void> whenReady() const; // finishes when loaded; fails with PersistentMapError
-    // Whether every write fails at once with Code::ReadOnly (StorageBackend::isReadOnly()).
+    // Whether every write fails at once with Code::ReadOnly (PersistentMapBackend::isReadOnly()).
     bool isReadOnly() const;
 
     QVariant value(const QString &key, const QVariant &defaultValue = {}) const;
@@ -109,16 +110,17 @@ public:
     QFuture<void> insert(const QString &key, const QVariant &value);
     QFuture<void> insert(const QVariantHash &entries); // atomic
     QFuture<void> remove(const QString &key);
-    QFuture<void> apply(const WriteBatch &batch); // atomic; the last entry for a key wins
+    QFuture<void> apply(
+            const PersistentMapWriteBatch &batch); // atomic; the last entry for a key wins
     QFuture<void> clear(); // persisted, not only in memory
     // Every earlier write committed and durable on disk (synced); fails when the sync fails.
     QFuture<void> flush();
 
     // Changes that other writers commit to the store (another process, another map on the same
     // store) update the cache and emit the same signals as local changes, for backends that can
-    // tell (StorageBackend::canWatchChanges(): SQLite, PostgreSQL, read-only CSV). The storage
-    // thread asks the backend every watchInterval milliseconds (default 50, at least 10), driven
-    // by a timer on the owner thread's event loop. On by default; docs/MULTI-PROCESS.md.
+    // tell (PersistentMapBackend::canWatchChanges(): SQLite, PostgreSQL, read-only CSV). The
+    // storage thread asks the backend every watchInterval milliseconds (default 50, at least 10),
+    // driven by a timer on the owner thread's event loop. On by default; docs/MULTI-PROCESS.md.
     bool watchExternalChanges() const;
     void setWatchExternalChanges(bool watch);
     int watchInterval() const;

@@ -45,7 +45,7 @@ public:
     // last one wins), and the promise that all their futures share.
     struct Batch
     {
-        QList<WriteBatch::Entry> ops;
+        QList<PersistentMapWriteBatch::Entry> ops;
         bool clearFirst = false;
         bool flushRequested = false;
         std::shared_ptr<QPromise<void>> promise;
@@ -64,7 +64,7 @@ public:
     // A drain waits for a batch of this many entries while writes keep arriving.
     static constexpr qsizetype GroupCommitEntries = 4096;
 
-    PersistentMapPrivate(PersistentMap *q, std::unique_ptr<StorageBackend> backend);
+    PersistentMapPrivate(PersistentMap *q, std::unique_ptr<PersistentMapBackend> backend);
 
     // Runs mutate() under the mutex, schedules a drain, then delivers the notifications it
     // queued. Returns the future of the batch the writes joined.
@@ -82,7 +82,7 @@ public:
     // A failed future when the key or the value cannot be stored; an invalid future otherwise.
     QFuture<void> rejectUnstorable(const QString &key, const QVariant &value);
     QFuture<void> rejectUnwritable(const QString &key); // a removal (null key: clear())
-    QFuture<void> rejectReadOnly(); // StorageBackend::isReadOnly(): Code::ReadOnly
+    QFuture<void> rejectReadOnly(); // PersistentMapBackend::isReadOnly(): Code::ReadOnly
 
     void load(); // storage thread
     void drain(); // storage thread
@@ -95,7 +95,7 @@ public:
     void updateWatchTimer(); // owner thread
     void schedulePoll(); // owner thread, from watchTimer
     void pollExternalChanges(); // storage thread
-    void mergeExternalLocked(const StorageBackend::Changes &changes);
+    void mergeExternalLocked(const PersistentMapBackend::Changes &changes);
 
     // Stored values this process cannot decode (docs/FORMAT.md, "Values a process cannot
     // read"): kept out of the cache, written back by clear(), reported once each.
@@ -105,7 +105,7 @@ public:
     bool retryUndecoded(); // storage thread; true when some became readable
 
     PersistentMap *q_ptr;
-    std::unique_ptr<StorageBackend> backend;
+    std::unique_ptr<PersistentMapBackend> backend;
     PersistentMapInternal::ShardedCache cache;
     QThreadPool storageThread;
     QPromise<void> ready;

@@ -35,7 +35,7 @@ struct Effect
 struct Op
 {
     Kind kind = Kind::Insert;
-    QList<Effect> entries; // as issued; a WriteBatch may name a key twice
+    QList<Effect> entries; // as issued; a PersistentMapWriteBatch may name a key twice
     QList<Effect> effects; // one per key: what the store holds for it once the op committed
 };
 
@@ -169,7 +169,8 @@ inline Op makeOp(quint64 seed, qint64 seq)
         op.kind = Kind::Remove;
         addEffect(random.bounded(KeyCount), true);
     } else if (roll < 9500) {
-        op.kind = Kind::Batch; // apply(WriteBatch): inserts and removes, a key may repeat
+        op.kind = Kind::Batch; // apply(PersistentMapWriteBatch): inserts and removes, a key may
+                               // repeat
         const int n = 2 + random.bounded(10);
         for (int i = 0; i < n; ++i)
             addEffect(random.bounded(KeyCount), random.bounded(4) == 0);

@@ -3,8 +3,8 @@
 
 // crashwriter BACKEND STORE SEED START [lie]: opens a PersistentMap on STORE (BACKEND sqlite or
 // csv: STORE is the file's path; postgres: STORE is a postgres://...?table=NAME spec for
-// PostgresBackend) and issues writes START, START+1, ... (CrashOps::makeOp) as fast as it can
-// until it is killed. tst_crashkill kills it with SIGKILL and checks the store.
+// PersistentMapPostgresBackend) and issues writes START, START+1, ... (CrashOps::makeOp) as fast as
+// it can until it is killed. tst_crashkill kills it with SIGKILL and checks the store.
 //
 // Standard output, one line each, written straight to the file descriptor so that a line is in
 // the pipe before the writer goes on:
@@ -16,10 +16,10 @@
 // committed: the test's negative control, which the checker must catch.
 #include "crashops.h"
 
-#include <PersistentMap/CsvBackend>
 #include <PersistentMap/PersistentMap>
-#include <PersistentMap/PostgresBackend>
-#include <PersistentMap/SqliteBackend>
+#include <PersistentMap/PersistentMapCsvBackend>
+#include <PersistentMap/PersistentMapPostgresBackend>
+#include <PersistentMap/PersistentMapSqliteBackend>
 
 #include <QtCore/QCoreApplication>
 
@@ -55,7 +55,7 @@ QFuture<void> issue(PersistentMap &map, const CrashOps::Op &op)
     case Kind::Clear:
         return map.clear();
     case Kind::Batch: {
-        WriteBatch batch;
+        PersistentMapWriteBatch batch;
         for (const CrashOps::Effect &entry : op.entries) {
             if (entry.remove)
                 batch.remove(CrashOps::keyName(entry.keyIndex));
@@ -103,13 +103,13 @@ int main(int argc, char **argv)
         std::fprintf(stderr, "usage: crashwriter sqlite|csv|postgres PATH|SPEC SEED START [lie]\n");
         return 2;
     }
-    std::unique_ptr<StorageBackend> backend;
+    std::unique_ptr<PersistentMapBackend> backend;
     if (kind == u"csv")
-        backend = std::make_unique<CsvBackend>(args.at(2));
+        backend = std::make_unique<PersistentMapCsvBackend>(args.at(2));
     else if (kind == u"postgres")
-        backend = std::make_unique<PostgresBackend>(args.at(2));
+        backend = std::make_unique<PersistentMapPostgresBackend>(args.at(2));
     else
-        backend = std::make_unique<SqliteBackend>(args.at(2));
+        backend = std::make_unique<PersistentMapSqliteBackend>(args.at(2));
     PersistentMap map(std::move(backend));
     const QString openError = failureOf(map.whenReady());
     if (!openError.isEmpty()) {

@@ -20,10 +20,10 @@
 // appends the start of a write (a simulated torn append) before reopening.
 // checkerCatchesLies is the negative control: a writer that acknowledges before committing.
 //
-// The postgres row runs the same writer through PostgresBackend on a fresh table of the server
-// in PM_TEST_POSTGRES (docs/TESTING.md, "PostgreSQL"), dropped with its change log at the end;
-// the checks are the same except the file ones (there is no file). Without a server it skips
-// with the reason (fails under PM_REQUIRE_POSTGRES=1).
+// The postgres row runs the same writer through PersistentMapPostgresBackend on a fresh table of
+// the server in PM_TEST_POSTGRES (docs/TESTING.md, "PostgreSQL"), dropped with its change log at
+// the end; the checks are the same except the file ones (there is no file). Without a server it
+// skips with the reason (fails under PM_REQUIRE_POSTGRES=1).
 //
 // Bounded by time as well as by count, so that a busy or slow machine (sanitizers, other builds)
 // makes the suite check less, never time out: each backend kills until it reaches its count or
@@ -41,10 +41,10 @@
 #include "crashops.h"
 #include "postgrestest.h"
 
-#include <PersistentMap/CsvBackend>
 #include <PersistentMap/PersistentMap>
-#include <PersistentMap/PostgresBackend>
-#include <PersistentMap/SqliteBackend>
+#include <PersistentMap/PersistentMapCsvBackend>
+#include <PersistentMap/PersistentMapPostgresBackend>
+#include <PersistentMap/PersistentMapSqliteBackend>
 
 #include <QtCore/QDir>
 #include <QtCore/QElapsedTimer>
@@ -132,7 +132,7 @@ bool matches(const Write &write, const std::optional<QVariant> &observed)
 
 enum class KillPoint { AtStart, AtReady, AtFirstIssue, AfterAcks };
 
-// How a CSV file ends, read independently of CsvBackend.
+// How a CSV file ends, read independently of PersistentMapCsvBackend.
 enum class CsvTail { Clean, TornLine, OpenBatch, Unreadable };
 
 CsvTail csvTail(const QByteArray &data, QString *why)
@@ -500,13 +500,13 @@ void tst_CrashKill::runKills(const QString &backend, const QString &postgresStor
         {
             tornWarnings = 0;
             previousHandler = qInstallMessageHandler(countingHandler);
-            std::unique_ptr<StorageBackend> store;
+            std::unique_ptr<PersistentMapBackend> store;
             if (csv)
-                store = std::make_unique<CsvBackend>(path);
+                store = std::make_unique<PersistentMapCsvBackend>(path);
             else if (postgres)
-                store = std::make_unique<PostgresBackend>(path);
+                store = std::make_unique<PersistentMapPostgresBackend>(path);
             else
-                store = std::make_unique<SqliteBackend>(path);
+                store = std::make_unique<PersistentMapSqliteBackend>(path);
             PersistentMap map(std::move(store));
             QString openError;
             try {

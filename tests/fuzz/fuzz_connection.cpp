@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // SPDX-FileCopyrightText: 2026 The persistent-map authors
 
-// libFuzzer target for PostgreSQL connection specs (src/internal/postgresconnection.cpp) and
-// password redaction (src/internal/redact.cpp). For any input:
+// libFuzzer target for PostgreSQL connection specs (src/backends/postgres/postgresconnection.cpp)
+// and password redaction (src/backend/redact.cpp). For any input:
 // - parsing ends without a memory error, and an error never quotes the input's text beyond a
 //   keyword;
 // - when it parses, the options as QPSQL hands them to libpq (setConnectOptions() text with

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 // SPDX-FileCopyrightText: 2026 The persistent-map authors
 
-// libFuzzer target for CsvReader (src/internal/csvformat.cpp): any bytes are read until End,
+// libFuzzer target for CsvReader (src/backends/csv/csvformat.cpp): any bytes are read until End,
 // TornTail or Error without a memory error, the reader's invariants hold (blank lines are no
 // records, and are consumed with the record before them), every record it returns, written again
 // with appendCsvRecord, reads back equal, and a torn tail that it gives as a last record without
-// a line break reads as that record once CsvBackend adds the line break.
+// a line break reads as that record once PersistentMapCsvBackend adds the line break.
 #include "backends/csv/csvformat_p.h"
 
 #include <QtCore/QList>
@@ -112,8 +112,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *bytes, std::size_t siz
     const qsizetype consumed = reader->consumed();
     delete reader;
 
-    // What CsvBackend keeps of a torn file (everything up to consumed()) reads back to the same
-    // records and ends cleanly.
+    // What PersistentMapCsvBackend keeps of a torn file (everything up to consumed()) reads back to
+    // the same records and ends cleanly.
     if (result == Result::TornTail) {
         QList<CsvRecord> kept;
         check(readAll(data.left(consumed), &kept) == Result::End, "the kept part does not end");

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // SPDX-FileCopyrightText: 2026 The persistent-map authors
 
-// libFuzzer target for decodeValue (src/internal/valuecodec.cpp). The input is a type tag, a
+// libFuzzer target for decodeValue (src/codec/valuecodec.cpp). The input is a type tag, a
 // line break and the text. Linked with Qt Gui, so the QColor, QFont and QKeySequence decoders
 // run too. Any input is decoded without a memory error or undefined behaviour;
 // when it decodes, the value is storable, and encodeValue() of it decodes back to the same value

@@ -37,7 +37,7 @@ struct Op
 {
     qint64 seq = 0;
     Kind kind = Kind::Insert;
-    QList<Effect> entries; // as issued; a WriteBatch may name a key twice
+    QList<Effect> entries; // as issued; a PersistentMapWriteBatch may name a key twice
     QList<Effect> effects; // one per key: what the store holds for it once the op committed
 };
 
@@ -178,7 +178,7 @@ inline Op makeOp(Random &random, qint64 seq, Kind kind, bool bulk)
     case Kind::Remove:
         add(random.bounded(KeyCount), true);
         break;
-    case Kind::Batch: // apply(WriteBatch): inserts and removes, a key may repeat
+    case Kind::Batch: // apply(PersistentMapWriteBatch): inserts and removes, a key may repeat
         if (bulk) {
             for (int key = 0; key < KeyCount; ++key)
                 add(key, random.bounded(12) == 0);

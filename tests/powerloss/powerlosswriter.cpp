@@ -16,9 +16,9 @@
 #include "powerlossops.h"
 #include "powerlossrecorder.h"
 
-#include <PersistentMap/CsvBackend>
 #include <PersistentMap/PersistentMap>
-#include <PersistentMap/SqliteBackend>
+#include <PersistentMap/PersistentMapCsvBackend>
+#include <PersistentMap/PersistentMapSqliteBackend>
 
 #include <QtCore/QCoreApplication>
 
@@ -38,7 +38,7 @@ QFuture<void> issue(PersistentMap &map, const PowerLossOps::Op &op)
     case Kind::Clear:
         return map.clear();
     case Kind::Batch: {
-        WriteBatch batch;
+        PersistentMapWriteBatch batch;
         for (const PowerLossOps::Effect &entry : op.entries) {
             if (entry.remove)
                 batch.remove(PowerLossOps::keyName(entry.key));
@@ -92,11 +92,11 @@ int main(int argc, char **argv)
         return failWith(QStringLiteral("PM_POWERLOSS_FOLDER and PM_POWERLOSS_RECORD are not set"));
     const QString path = args.at(2);
     auto open = [&]() -> std::unique_ptr<PersistentMap> {
-        std::unique_ptr<StorageBackend> backend;
+        std::unique_ptr<PersistentMapBackend> backend;
         if (kind == u"csv")
-            backend = std::make_unique<CsvBackend>(path);
+            backend = std::make_unique<PersistentMapCsvBackend>(path);
         else
-            backend = std::make_unique<SqliteBackend>(path);
+            backend = std::make_unique<PersistentMapSqliteBackend>(path);
         return std::make_unique<PersistentMap>(std::move(backend));
     };
 

@@ -50,9 +50,9 @@
 // Every figure is printed as a line starting with "power-loss:".
 #include "powerlossops.h"
 
-#include <PersistentMap/CsvBackend>
 #include <PersistentMap/PersistentMap>
-#include <PersistentMap/SqliteBackend>
+#include <PersistentMap/PersistentMapCsvBackend>
+#include <PersistentMap/PersistentMapSqliteBackend>
 
 #include <QtCore/QDir>
 #include <QtCore/QElapsedTimer>
@@ -319,11 +319,11 @@ Opened openState(const QString &backend, const QString &folder, const State &sta
     tornWarnings = 0;
     previousHandler = qInstallMessageHandler(countingHandler);
     {
-        std::unique_ptr<StorageBackend> store;
+        std::unique_ptr<PersistentMapBackend> store;
         if (csv)
-            store = std::make_unique<CsvBackend>(path);
+            store = std::make_unique<PersistentMapCsvBackend>(path);
         else
-            store = std::make_unique<SqliteBackend>(path);
+            store = std::make_unique<PersistentMapSqliteBackend>(path);
         PersistentMap map(std::move(store));
         try {
             map.whenReady().waitForFinished();
@@ -558,7 +558,7 @@ void tst_PowerLoss::tornValueWithRowLikeLines()
     QVERIFY(dir.isValid());
     const QString path = dir.filePath(QStringLiteral("store.csv"));
     {
-        PersistentMap map(std::make_unique<CsvBackend>(path));
+        PersistentMap map(std::make_unique<PersistentMapCsvBackend>(path));
         map.insert(QStringLiteral("flushed"), QStringLiteral("kept"));
         map.flush().waitForFinished();
     }
@@ -570,7 +570,7 @@ void tst_PowerLoss::tornValueWithRowLikeLines()
     file.close();
 
     previousHandler = qInstallMessageHandler(countingHandler);
-    PersistentMap map(std::make_unique<CsvBackend>(path));
+    PersistentMap map(std::make_unique<PersistentMapCsvBackend>(path));
     QString error;
     try {
         map.whenReady().waitForFinished();

@@ -46,7 +46,7 @@ public:
     Q_INVOKABLE void replaceKey(PersistentMap *map, const QString &removeKey,
                                 const QString &insertKey, const QVariant &value)
     {
-        WriteBatch batch;
+        PersistentMapWriteBatch batch;
         batch.remove(removeKey);
         batch.insert(insertKey, value);
         map->apply(batch).waitForFinished();
@@ -88,7 +88,7 @@ public:
     Q_INVOKABLE PersistentMap *createMap(const QString &spec)
     {
         QString error;
-        std::unique_ptr<StorageBackend> backend = StorageBackend::create(spec, &error);
+        std::unique_ptr<PersistentMapBackend> backend = PersistentMapBackend::create(spec, &error);
         if (!backend) {
             qWarning("createMap(%s): %s", qPrintable(spec), qPrintable(error));
             return nullptr;
@@ -134,7 +134,7 @@ public:
     Q_INVOKABLE QVariantMap readStore(const QString &spec) const
     {
         QString error;
-        std::unique_ptr<StorageBackend> backend = StorageBackend::create(spec, &error);
+        std::unique_ptr<PersistentMapBackend> backend = PersistentMapBackend::create(spec, &error);
         if (!backend) {
             qWarning("readStore(%s): %s", qPrintable(spec), qPrintable(error));
             return {};
@@ -174,7 +174,7 @@ public:
     // What a C++ PersistentMap starts with, to compare the QML item's defaults against.
     Q_INVOKABLE QVariantMap mapDefaults() const
     {
-        const PersistentMap map(StorageBackend::create(QStringLiteral("memory:")));
+        const PersistentMap map(PersistentMapBackend::create(QStringLiteral("memory:")));
         return {{QStringLiteral("watchExternalChanges"), map.watchExternalChanges()},
                 {QStringLiteral("watchInterval"), map.watchInterval()}};
     }
@@ -245,7 +245,7 @@ private:
     static bool writeEntries(const QString &spec, const QVariantHash &entries)
     {
         QString error;
-        std::unique_ptr<StorageBackend> backend = StorageBackend::create(spec, &error);
+        std::unique_ptr<PersistentMapBackend> backend = PersistentMapBackend::create(spec, &error);
         if (!backend) {
             qWarning("writing %s: %s", qPrintable(spec), qPrintable(error));
             return false;

@@ -26,7 +26,7 @@ TestCase {
     }
 
     // docs/QML.md: "bindings on [Object.keys, for-in] follow added and removed keys". An atomic
-    // batch (WriteBatch, or one poll seeing another process remove one key and add another)
+    // batch (PersistentMapWriteBatch, or one poll seeing another process remove one key and add another)
     // changes the keys but not their number: the bindings keep listing the removed key.
     function test_keyListingFollowsBatchKeepingTheCount() {
         const store = createTemporaryObject(storeComponent, this, { source: "memory:" })

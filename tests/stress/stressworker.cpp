@@ -2,7 +2,7 @@
 // SPDX-FileCopyrightText: 2026 The persistent-map authors
 
 // stressworker ROLE ID SPEC LOG [NAME=VALUE ...]: one process of the multi-process stress suite
-// (tst_stress). ROLE is "writer" or "follower"; SPEC a StorageBackend::create() spec
+// (tst_stress). ROLE is "writer" or "follower"; SPEC a PersistentMapBackend::create() spec
 // ("sqlite:PATH", "csv:PATH", "csv:PATH?readonly=1"); LOG the file this worker writes its log to
 // (tests/stress/stresslog.h).
 //
@@ -119,7 +119,7 @@ struct Op
     qint64 seq = 0;
     QByteArray kind;
     QList<std::pair<QString, std::optional<QString>>> effects; // nullopt: removed
-    WriteBatch batch;
+    PersistentMapWriteBatch batch;
     QVariantHash hash;
     qint64 issued = 0;
     QFuture<void> future;
@@ -264,7 +264,7 @@ void Worker::command(const QByteArray &line)
 bool Worker::openMap()
 {
     QString why;
-    std::unique_ptr<StorageBackend> backend = StorageBackend::create(m_spec, &why);
+    std::unique_ptr<PersistentMapBackend> backend = PersistentMapBackend::create(m_spec, &why);
     if (!backend) {
         m_log.write("error " + QByteArray::number(monotonicNs()) + ' ' + encode(why) + '\n');
         ++m_errors;
@@ -565,7 +565,7 @@ void Worker::converge(int timeoutMs)
     }
     // A fresh read of the store, through the same path and mode.
     QString why;
-    PersistentMap fresh(StorageBackend::create(m_spec, &why));
+    PersistentMap fresh(PersistentMapBackend::create(m_spec, &why));
     fresh.setWatchExternalChanges(false);
     try {
         fresh.whenReady().waitForFinished();

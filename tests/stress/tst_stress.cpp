@@ -45,9 +45,9 @@
 #include "backends/csv/csvformat_p.h"
 #include "stresslog.h"
 
-#include <PersistentMap/CsvBackend>
 #include <PersistentMap/PersistentMap>
-#include <PersistentMap/SqliteBackend>
+#include <PersistentMap/PersistentMapCsvBackend>
+#include <PersistentMap/PersistentMapSqliteBackend>
 
 #include <QtCore/QDeadlineTimer>
 #include <QtCore/QDir>
@@ -443,7 +443,7 @@ Check checkStore(const QList<WorkerLog> &logs, const QHash<QString, QVariant> &s
 }
 
 // The store's contents through a map of its own; nullopt (and *error) when it does not open.
-std::optional<QVariantHash> readStore(std::unique_ptr<StorageBackend> backend, QString *error)
+std::optional<QVariantHash> readStore(std::unique_ptr<PersistentMapBackend> backend, QString *error)
 {
     PersistentMap map(std::move(backend));
     map.setWatchExternalChanges(false);
@@ -743,7 +743,8 @@ void tst_Stress::makeCsvStore(const QString &folder, bool hardLink)
     const QString store = QDir(folder).filePath(QStringLiteral("store/store.csv"));
     QVERIFY(QDir().mkpath(QFileInfo(store).absolutePath()));
     QString openError;
-    QVERIFY2(readStore(std::make_unique<CsvBackend>(store), &openError), qPrintable(openError));
+    QVERIFY2(readStore(std::make_unique<PersistentMapCsvBackend>(store), &openError),
+             qPrintable(openError));
     QVERIFY(QFile::link(QStringLiteral("store.csv"),
                         QDir(folder).filePath(QStringLiteral("store/link.csv"))));
     QVERIFY(QFile::link(QStringLiteral("store.csv"),
@@ -851,7 +852,7 @@ void tst_Stress::sqlite()
     QSqlDatabase::removeDatabase(QStringLiteral("stress-integrity"));
     QString openError;
     const std::optional<QVariantHash> store =
-            readStore(std::make_unique<SqliteBackend>(path), &openError);
+            readStore(std::make_unique<PersistentMapSqliteBackend>(path), &openError);
     QVERIFY2(store, qPrintable(QStringLiteral("the store does not open: ") + openError));
     const Check check = checkStore(run.logs, *store);
     report(QStringLiteral("sqlite"), run, check, QStringLiteral("integrity_check ") + integrity,
@@ -991,8 +992,10 @@ void tst_Stress::csv()
             strays.append(name);
     }
     QString openError;
-    const std::optional<QVariantHash> contents = readStore(
-            std::make_unique<CsvBackend>(store, CsvBackend::OpenMode::ReadOnly), &openError);
+    const std::optional<QVariantHash> contents =
+            readStore(std::make_unique<PersistentMapCsvBackend>(
+                              store, PersistentMapCsvBackend::OpenMode::ReadOnly),
+                      &openError);
     if (!contents)
         fileCheck += QStringLiteral("; the store does not open: ") + openError;
     // A store that does not open is checked as empty: every acknowledged write counts as lost.
@@ -1084,7 +1087,7 @@ void tst_Stress::checkerCatchesLies()
         return;
     QString openError;
     const std::optional<QVariantHash> store =
-            readStore(StorageBackend::create(followSpec), &openError);
+            readStore(PersistentMapBackend::create(followSpec), &openError);
     QVERIFY2(store, qPrintable(QStringLiteral("the store does not open: ") + openError));
     const Check check = checkStore(run.logs, *store);
     QVERIFY2(run.problems.isEmpty(), qPrintable(run.problems.join(u'\n')));

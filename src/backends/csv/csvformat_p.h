@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 // SPDX-FileCopyrightText: 2026 The persistent-map authors
 
-// RFC 4180 CSV records for CsvBackend: a writer that quotes only where needed and a reader that
-// reports errors with the line they are on, skips blank lines, and tells a record torn by a crash
-// (the file ends inside its last line) from a damaged file.
+// RFC 4180 CSV records for PersistentMapCsvBackend: a writer that quotes only where needed and a
+// reader that reports errors with the line they are on, skips blank lines, and tells a record torn
+// by a crash (the file ends inside its last line) from a damaged file.
 #ifndef CSVFORMAT_P_H
 #define CSVFORMAT_P_H
 

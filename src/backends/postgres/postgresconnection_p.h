@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // SPDX-FileCopyrightText: 2026 The persistent-map authors
 
-// What PostgresBackend connects with, read from a postgres:// URL or a libpq connection string,
-// and the connect options handed to Qt's QPSQL driver.
+// What PersistentMapPostgresBackend connects with, read from a postgres:// URL or a libpq
+// connection string, and the connect options handed to Qt's QPSQL driver.
 //
 // Why the checks: QPSQL quotes the host, database, user and password it is given, but appends
 // QSqlDatabase::setConnectOptions() to libpq's connection string as it is, with ';' turned into

@@ -17,11 +17,11 @@ void ReadRows::add(QString &&key, QVariant &&value)
         m_rows.insert(key, value);
 }
 
-WriteBatch ReadRows::take()
+PersistentMapWriteBatch ReadRows::take()
 {
     if (!m_altered.isEmpty()) {
         QSet<QString> taken;
-        for (const WriteBatch::Entry &entry : m_rows.entries())
+        for (const PersistentMapWriteBatch::Entry &entry : m_rows.entries())
             taken.insert(entry.key);
         for (const auto &[key, value] : std::as_const(m_altered)) {
             if (!taken.contains(key)) {
@@ -31,7 +31,7 @@ WriteBatch ReadRows::take()
         }
         m_altered.clear();
     }
-    return std::exchange(m_rows, WriteBatch());
+    return std::exchange(m_rows, PersistentMapWriteBatch());
 }
 
 } // namespace PersistentMapInternal

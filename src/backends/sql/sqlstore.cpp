@@ -47,9 +47,9 @@ QString selectedColumns(SqlStore::Dialect dialect)
 
 } // namespace
 
-QVariantHash collectAll(StorageBackend &backend)
+QVariantHash collectAll(PersistentMapBackend &backend)
 {
-    struct HashLoader : StorageBackend::Loader
+    struct HashLoader : PersistentMapBackend::Loader
     {
         QVariantHash entries;
         void reserve(qsizetype count) override { entries.reserve(count); }
@@ -245,7 +245,7 @@ void SqlStore::startWatching()
     m_position = newest.next() ? newest.value(0).toLongLong() : 0;
 }
 
-void SqlStore::loadInto(StorageBackend::Loader &loader)
+void SqlStore::loadInto(PersistentMapBackend::Loader &loader)
 {
     QSqlQuery rows = exec(
             QStringLiteral("SELECT %1 FROM %2").arg(selectedColumns(m_dialect), quoted(m_table)),
@@ -281,7 +281,7 @@ void SqlStore::prepareWrites()
     }
 }
 
-void SqlStore::apply(const WriteBatch &batch)
+void SqlStore::apply(const PersistentMapWriteBatch &batch)
 {
     prepareWrites();
     if (m_dialect == Dialect::Sqlite) {
@@ -305,7 +305,7 @@ void SqlStore::apply(const WriteBatch &batch)
         QSqlQuery(QStringLiteral("ROLLBACK"), m_db);
         fail(isBusy(error) ? Code::Locked : Code::WriteFailed, what, error);
     };
-    for (const WriteBatch::Entry &entry : batch.entries()) {
+    for (const PersistentMapWriteBatch::Entry &entry : batch.entries()) {
         QSqlQuery &query = entry.isRemove ? *m_erase : *m_upsert;
         query.bindValue(0, textValue(entry.key));
         if (!entry.isRemove) {
@@ -350,13 +350,13 @@ void SqlStore::clear()
 
 // The keys as a JSON array of strings, written directly: QJsonArray and QJsonDocument took
 // a measurable share of a bulk insert.
-void SqlStore::logChanges(const WriteBatch &batch)
+void SqlStore::logChanges(const PersistentMapWriteBatch &batch)
 {
     // A batch of very long keys, or of more than a follower would read key by key: "*", which
     // makes followers read the whole table. The JSON could exceed SQLite's length limit (a key
     // of 5 * 10^8 characters does) and fail every later commit (issue 11).
     qsizetype size = 2; // unescaped; escaped, a character takes at most 6 (\uXXXX)
-    for (const WriteBatch::Entry &entry : batch.entries())
+    for (const PersistentMapWriteBatch::Entry &entry : batch.entries())
         size += entry.key.size() + 3;
     if (batch.size() > ReloadAbove || 6 * qint64(size) > LogTextLimit) {
         log(QStringLiteral("*"));
@@ -365,7 +365,7 @@ void SqlStore::logChanges(const WriteBatch &batch)
     QString text;
     text.reserve(size);
     text += u'[';
-    for (const WriteBatch::Entry &entry : batch.entries()) {
+    for (const PersistentMapWriteBatch::Entry &entry : batch.entries()) {
         if (text.size() > 1)
             text += u',';
         text += u'"';
@@ -441,9 +441,9 @@ void SqlStore::committed()
     m_ownSeq = 0;
 }
 
-StorageBackend::Changes SqlStore::reloadAll(qint64 newest)
+PersistentMapBackend::Changes SqlStore::reloadAll(qint64 newest)
 {
-    struct Collector : StorageBackend::Loader
+    struct Collector : PersistentMapBackend::Loader
     {
         ReadRows rows;
         void add(QString &&key, QVariant &&value) override
@@ -452,14 +452,14 @@ StorageBackend::Changes SqlStore::reloadAll(qint64 newest)
         }
     } collector;
     loadInto(collector);
-    StorageBackend::Changes changes;
+    PersistentMapBackend::Changes changes;
     changes.entries = collector.rows.take();
     changes.complete = true;
     m_position = newest;
     return changes;
 }
 
-StorageBackend::Changes SqlStore::pollChanges(Unlogged unlogged)
+PersistentMapBackend::Changes SqlStore::pollChanges(Unlogged unlogged)
 {
     // One read transaction: the log rows and the values come from one snapshot, so a follower
     // takes in whole transactions of the other writers, never part of one.
@@ -467,7 +467,7 @@ StorageBackend::Changes SqlStore::pollChanges(Unlogged unlogged)
                                       : QStringLiteral("BEGIN ISOLATION LEVEL REPEATABLE READ"),
          Code::Corrupt, QStringLiteral("cannot start a read transaction"));
     try {
-        StorageBackend::Changes changes = readChanges(unlogged);
+        PersistentMapBackend::Changes changes = readChanges(unlogged);
         exec(QStringLiteral("COMMIT"), Code::Corrupt,
              QStringLiteral("cannot end a read transaction"));
         return changes;
@@ -477,7 +477,7 @@ StorageBackend::Changes SqlStore::pollChanges(Unlogged unlogged)
     }
 }
 
-StorageBackend::Changes SqlStore::readChanges(Unlogged unlogged)
+PersistentMapBackend::Changes SqlStore::readChanges(Unlogged unlogged)
 {
     const QString log = quoted(logTable());
     QSqlQuery range = exec(QStringLiteral("SELECT min(seq), max(seq) FROM %1").arg(log),
@@ -487,7 +487,7 @@ StorageBackend::Changes SqlStore::readChanges(Unlogged unlogged)
     const qint64 newest = any ? range.value(1).toLongLong() : 0;
     range.finish();
     if (newest == m_position)
-        return unlogged == Unlogged::Reload ? reloadAll(newest) : StorageBackend::Changes();
+        return unlogged == Unlogged::Reload ? reloadAll(newest) : PersistentMapBackend::Changes();
     // Rows this map has not seen were pruned (or the log was recreated): read everything.
     if (oldest > m_position + 1 || newest < m_position)
         return reloadAll(newest);
@@ -514,7 +514,7 @@ StorageBackend::Changes SqlStore::readChanges(Unlogged unlogged)
     rows.finish();
 
     // The current value of each key, a few hundred keys per query.
-    StorageBackend::Changes changes;
+    PersistentMapBackend::Changes changes;
     const QStringList wanted(keys.cbegin(), keys.cend());
     constexpr qsizetype Chunk = 500;
     for (qsizetype start = 0; start < wanted.size(); start += Chunk) {

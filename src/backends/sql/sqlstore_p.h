@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 // SPDX-FileCopyrightText: 2026 The persistent-map authors
 
-// SqlStore: what SqliteBackend and PostgresBackend share. One table (key, type, value) of text
-// in the value format of docs/FORMAT.md, read and written through a QSqlDatabase connection,
-// plus the change log through which a map sees what other connections committed.
+// SqlStore: what PersistentMapSqliteBackend and PersistentMapPostgresBackend share. One table (key,
+// type, value) of text in the value format of docs/FORMAT.md, read and written through a
+// QSqlDatabase connection, plus the change log through which a map sees what other connections
+// committed.
 //
 // The change log is a table "<table>_changes" (seq, keys): every transaction a map commits adds
 // one row naming the keys it wrote, as a JSON array of strings ("*" for clear()), and on
@@ -20,8 +21,8 @@
 #ifndef SQLSTORE_P_H
 #define SQLSTORE_P_H
 
+#include <PersistentMap/persistentmapbackend.h>
 #include <PersistentMap/persistentmaperror.h>
-#include <PersistentMap/storagebackend.h>
 
 #include <QtSql/QSqlDatabase>
 #include <QtSql/QSqlError>
@@ -32,7 +33,7 @@
 namespace PersistentMapInternal {
 
 // loadAll() for a backend whose loadInto() streams: its entries gathered into one hash.
-QVariantHash collectAll(StorageBackend &backend);
+QVariantHash collectAll(PersistentMapBackend &backend);
 
 class SqlStore
 {
@@ -73,7 +74,8 @@ public:
     PersistentMapError::Code openFailureCode(const QSqlError &error,
                                              PersistentMapError::Code otherwise,
                                              int *osError = nullptr) const;
-    // The OS's reason behind a failure, for SqliteBackend: its errno (sqlite3_system_errno()).
+    // The OS's reason behind a failure, for PersistentMapSqliteBackend: its errno
+    // (sqlite3_system_errno()).
     void setSystemErrno(int (*systemErrno)(const QSqlDatabase &)) { m_systemErrno = systemErrno; }
 
     void setLabel(const QString &label) { m_label = label; }
@@ -90,25 +92,25 @@ public:
     // committed in between is reported again rather than missed.
     void startWatching();
 
-    // The generic paths (SqliteBackend has a faster one through the SQLite C API).
-    void loadInto(StorageBackend::Loader &loader);
-    void apply(const WriteBatch &batch); // one transaction
+    // The generic paths (PersistentMapSqliteBackend has a faster one through the SQLite C API).
+    void loadInto(PersistentMapBackend::Loader &loader);
+    void apply(const PersistentMapWriteBatch &batch); // one transaction
     void clear();
 
     // The change-log row of a batch, inside the transaction that writes it, before COMMIT; now
     // and then also prunes the log. Throws like the writes.
-    void logChanges(const WriteBatch &batch);
+    void logChanges(const PersistentMapWriteBatch &batch);
     // After the transaction with logChanges() committed.
     void committed();
     // What others committed since startWatching() or the previous call.
-    StorageBackend::Changes pollChanges(Unlogged unlogged);
+    PersistentMapBackend::Changes pollChanges(Unlogged unlogged);
 
 private:
     QString quoted(const QString &name) const;
     void prepareWrites();
     void log(const QString &keys); // inside a transaction
-    StorageBackend::Changes reloadAll(qint64 newest);
-    StorageBackend::Changes readChanges(Unlogged unlogged); // inside a read transaction
+    PersistentMapBackend::Changes reloadAll(qint64 newest);
+    PersistentMapBackend::Changes readChanges(Unlogged unlogged); // inside a read transaction
     void readTextEncoding();
     QVariant textValue(const QString &text) const;
     std::pair<QString, QVariant> readRow(const QSqlQuery &row) const;

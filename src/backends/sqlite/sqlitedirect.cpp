@@ -161,7 +161,7 @@ bool SqliteDirect::sync(Error *error)
     return true;
 }
 
-bool SqliteDirect::loadInto(StorageBackend::Loader &loader, Error *error)
+bool SqliteDirect::loadInto(PersistentMapBackend::Loader &loader, Error *error)
 {
     // Counting first (about 40 ms per million rows) lets the hash be allocated once instead of
     // growing through twenty rehashes.
@@ -223,28 +223,27 @@ bool SqliteDirect::loadInto(StorageBackend::Loader &loader, Error *error)
     return true;
 }
 
-bool SqliteDirect::apply(const WriteBatch &batch, Error *error,
+bool SqliteDirect::apply(const PersistentMapWriteBatch &batch, Error *error,
                          const std::function<void()> &beforeCommit)
 {
     // In key order: a B-tree written in order touches each page once, while hash order scatters
     // the writes over the whole table (measured: 300k entries, 86k page writes and 75k page
     // reads in hash order, 32k and 21k in key order). PersistentMap's batches come sorted;
     // others are sorted here, stably, so repeated keys keep their order.
-    const QList<WriteBatch::Entry> &entries = batch.entries();
-    QList<const WriteBatch::Entry *> ordered;
+    const QList<PersistentMapWriteBatch::Entry> &entries = batch.entries();
+    QList<const PersistentMapWriteBatch::Entry *> ordered;
     ordered.reserve(entries.size());
-    for (const WriteBatch::Entry &entry : entries)
+    for (const PersistentMapWriteBatch::Entry &entry : entries)
         ordered.append(&entry);
-    const auto byKey = [](const WriteBatch::Entry *a, const WriteBatch::Entry *b) {
-        return a->key < b->key;
-    };
+    const auto byKey = [](const PersistentMapWriteBatch::Entry *a,
+                          const PersistentMapWriteBatch::Entry *b) { return a->key < b->key; };
     if (!std::is_sorted(ordered.cbegin(), ordered.cend(), byKey))
         std::stable_sort(ordered.begin(), ordered.end(), byKey);
 
     // IMMEDIATE takes the write lock up front, so the busy timeout covers other writers.
     if (!exec("BEGIN IMMEDIATE", error))
         return false;
-    for (const WriteBatch::Entry *entry : std::as_const(ordered)) {
+    for (const PersistentMapWriteBatch::Entry *entry : std::as_const(ordered)) {
         sqlite3_stmt *statement = entry->isRemove ? m_erase : m_upsert;
         bool bound = bindText(statement, 1, entry->key, &m_buffers[0]);
         if (!entry->isRemove) {
@@ -279,8 +278,8 @@ bool SqliteDirect::apply(const WriteBatch &batch, Error *error,
 #else // !PERSISTENTMAP_HAVE_SQLITE3_API
 
 // Built without the SQLite C API headers (libsqlite3-dev; cmake/OptionalParts.cmake): there is
-// no fast path, attach() says so, and SqliteBackend keeps to QSqlQuery. No SqliteDirect object
-// ever exists then, so the members below are never reached.
+// no fast path, attach() says so, and PersistentMapSqliteBackend keeps to QSqlQuery. No
+// SqliteDirect object ever exists then, so the members below are never reached.
 namespace PersistentMapInternal {
 
 std::unique_ptr<SqliteDirect> SqliteDirect::attach(const QSqlDatabase &, const QString &)
@@ -295,13 +294,14 @@ int SqliteDirect::systemErrno(const QSqlDatabase &)
     return 0;
 }
 
-bool SqliteDirect::loadInto(StorageBackend::Loader &, Error *error)
+bool SqliteDirect::loadInto(PersistentMapBackend::Loader &, Error *error)
 {
     error->message = QStringLiteral("built without the SQLite C API");
     return false;
 }
 
-bool SqliteDirect::apply(const WriteBatch &, Error *error, const std::function<void()> &)
+bool SqliteDirect::apply(const PersistentMapWriteBatch &, Error *error,
+                         const std::function<void()> &)
 {
     error->message = QStringLiteral("built without the SQLite C API");
     return false;

@@ -1,18 +1,18 @@
 // SPDX-License-Identifier: MIT
 // SPDX-FileCopyrightText: 2026 The persistent-map authors
 
-// SqliteDirect: SqliteBackend's fast path. It drives the connection that Qt's QSQLITE driver
-// opened through the SQLite C API (QSqlDriver::handle()), which skips QSqlQuery's per-row
+// SqliteDirect: PersistentMapSqliteBackend's fast path. It drives the connection that Qt's QSQLITE
+// driver opened through the SQLite C API (QSqlDriver::handle()), which skips QSqlQuery's per-row
 // QVariant boxing: about twice the write rate and several times the scan rate.
 //
 // Used only when the driver runs exactly the SQLite library this library links (same
-// sqlite_source_id()); otherwise attach() returns nullptr and SqliteBackend stays on QSqlQuery.
-// Lives and is used on the storage thread, like the connection.
+// sqlite_source_id()); otherwise attach() returns nullptr and PersistentMapSqliteBackend stays on
+// QSqlQuery. Lives and is used on the storage thread, like the connection.
 #ifndef SQLITEDIRECT_P_H
 #define SQLITEDIRECT_P_H
 
-#include <PersistentMap/storagebackend.h>
-#include <PersistentMap/writebatch.h>
+#include <PersistentMap/persistentmapbackend.h>
+#include <PersistentMap/persistentmapwritebatch.h>
 
 #include <QtCore/QVariantHash>
 
@@ -43,11 +43,12 @@ public:
 
     // Every row; a value that does not decode is reported with its key. Afterwards the page
     // cache is released: the map holds the data now.
-    bool loadInto(StorageBackend::Loader &loader, Error *error);
+    bool loadInto(PersistentMapBackend::Loader &loader, Error *error);
     // One BEGIN IMMEDIATE ... COMMIT transaction; rolled back on any failure. beforeCommit runs
     // inside it, after the writes (it may throw: the transaction is rolled back and the
     // exception passes on).
-    bool apply(const WriteBatch &batch, Error *error, const std::function<void()> &beforeCommit);
+    bool apply(const PersistentMapWriteBatch &batch, Error *error,
+               const std::function<void()> &beforeCommit);
     // Makes every committed transaction durable: syncs the write-ahead log and the database file
     // through SQLite's own open files (SQLITE_FCNTL_JOURNAL_POINTER, SQLITE_FCNTL_FILE_POINTER).
     // Never through a descriptor of our own: closing one would drop the POSIX locks SQLite holds

@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: MIT
 // SPDX-FileCopyrightText: 2026 The persistent-map authors
 
-// StorageBackend::create(): schemes, bare paths picked by suffix, refusals with a reason, and
+// PersistentMapBackend::create(): schemes, bare paths picked by suffix, refusals with a reason, and
 // maps built on what it returns. postgres:// and postgresql:// specs are checked without a
 // server (create() does no I/O); a map on one needs PM_TEST_POSTGRES (docs/TESTING.md,
 // "PostgreSQL") and skips without it.
-#include <PersistentMap/CsvBackend>
-#include <PersistentMap/MemoryBackend>
 #include <PersistentMap/PersistentMap>
-#include <PersistentMap/PostgresBackend>
-#include <PersistentMap/SqliteBackend>
+#include <PersistentMap/PersistentMapCsvBackend>
+#include <PersistentMap/PersistentMapMemoryBackend>
+#include <PersistentMap/PersistentMapPostgresBackend>
+#include <PersistentMap/PersistentMapSqliteBackend>
 
 #include "postgrestest.h"
 #include "testhelpers.h"
@@ -105,28 +105,29 @@ void tst_BackendFactory::created()
     QFETCH(QString, path);
 
     QString error = QStringLiteral("untouched");
-    const std::unique_ptr<StorageBackend> backend = StorageBackend::create(spec, &error);
+    const std::unique_ptr<PersistentMapBackend> backend =
+            PersistentMapBackend::create(spec, &error);
     QVERIFY2(backend, qPrintable(error));
     switch (kind) {
     case Kind::Memory:
-        QVERIFY(dynamic_cast<MemoryBackend *>(backend.get()));
+        QVERIFY(dynamic_cast<PersistentMapMemoryBackend *>(backend.get()));
         break;
     case Kind::Sqlite: {
-        auto *sqlite = dynamic_cast<SqliteBackend *>(backend.get());
+        auto *sqlite = dynamic_cast<PersistentMapSqliteBackend *>(backend.get());
         QVERIFY(sqlite);
         QCOMPARE(sqlite->path(), path);
         QCOMPARE(sqlite->table(), QStringLiteral("persistent_map"));
         break;
     }
     case Kind::Csv: {
-        auto *csv = dynamic_cast<CsvBackend *>(backend.get());
+        auto *csv = dynamic_cast<PersistentMapCsvBackend *>(backend.get());
         QVERIFY(csv);
         QCOMPARE(csv->path(), path);
         break;
     }
     }
     // Also without an error string.
-    QVERIFY(StorageBackend::create(spec));
+    QVERIFY(PersistentMapBackend::create(spec));
 }
 
 void tst_BackendFactory::refused_data()
@@ -161,11 +162,11 @@ void tst_BackendFactory::refused()
     QFETCH(QString, spec);
     QFETCH(QStringList, reasonParts);
     QString error;
-    QVERIFY(!StorageBackend::create(spec, &error));
+    QVERIFY(!PersistentMapBackend::create(spec, &error));
     QVERIFY(!error.isEmpty());
     for (const QString &part : std::as_const(reasonParts))
         QVERIFY2(error.contains(part), qPrintable(error + QStringLiteral(" lacks ") + part));
-    QVERIFY(!StorageBackend::create(spec)); // a null errorString is allowed
+    QVERIFY(!PersistentMapBackend::create(spec)); // a null errorString is allowed
 }
 
 // Issue 12: a misspelled scheme quoted the whole spec, password included. Every refusal that
@@ -201,7 +202,7 @@ void tst_BackendFactory::passwordNeverInMessage()
     QFETCH(QString, spec);
     QFETCH(QString, shown);
     QString error;
-    QVERIFY(!StorageBackend::create(spec, &error));
+    QVERIFY(!PersistentMapBackend::create(spec, &error));
     QVERIFY2(!error.contains(QStringLiteral("Pa55word")), qPrintable(error));
     QVERIFY2(error.contains(shown), qPrintable(error));
 }
@@ -237,9 +238,10 @@ void tst_BackendFactory::passwordNeverShownWhateverItHolds()
 {
     QFETCH(QString, spec);
     QString error;
-    const std::unique_ptr<StorageBackend> backend = StorageBackend::create(spec, &error);
+    const std::unique_ptr<PersistentMapBackend> backend =
+            PersistentMapBackend::create(spec, &error);
     QString shown = error;
-    if (auto *postgres = dynamic_cast<PostgresBackend *>(backend.get()))
+    if (auto *postgres = dynamic_cast<PersistentMapPostgresBackend *>(backend.get()))
         shown += u' ' + postgres->displayName();
     QVERIFY2(!shown.contains(QLatin1String("Pa55word")), qPrintable(shown));
 }
@@ -285,7 +287,8 @@ void tst_BackendFactory::postgresOptionsChecked()
     QFETCH(QStringList, reasonParts);
     const QString spec = QStringLiteral("postgres://pm@127.0.0.1:5433/pm_test?") + query;
     QString error;
-    const std::unique_ptr<StorageBackend> backend = StorageBackend::create(spec, &error);
+    const std::unique_ptr<PersistentMapBackend> backend =
+            PersistentMapBackend::create(spec, &error);
     if (reasonParts.isEmpty()) {
         QVERIFY2(backend, qPrintable(error));
         return;
@@ -339,16 +342,17 @@ void tst_BackendFactory::postgresCreated()
     QFETCH(QString, displayName);
 
     QString error = QStringLiteral("untouched");
-    const std::unique_ptr<StorageBackend> backend = StorageBackend::create(spec, &error);
+    const std::unique_ptr<PersistentMapBackend> backend =
+            PersistentMapBackend::create(spec, &error);
     QVERIFY2(backend, qPrintable(error));
-    auto *postgres = dynamic_cast<PostgresBackend *>(backend.get());
+    auto *postgres = dynamic_cast<PersistentMapPostgresBackend *>(backend.get());
     QVERIFY(postgres);
     QCOMPARE(postgres->table(), table);
     // Regression: chained QString::arg() replaced a "%2" in the user name ("a5432b@h:d/%4").
     QCOMPARE(postgres->displayName(), displayName);
     QVERIFY(!postgres->displayName().contains(QStringLiteral("s3cret")));
     QVERIFY(postgres->canWatchChanges());
-    QVERIFY(StorageBackend::create(spec));
+    QVERIFY(PersistentMapBackend::create(spec));
 }
 
 void tst_BackendFactory::postgresInvalidTableRefused_data()
@@ -375,25 +379,25 @@ void tst_BackendFactory::postgresInvalidTableRefused()
 {
     QFETCH(QString, spec);
     QFETCH(QString, table);
-    QVERIFY(!PostgresBackend::isValidTableName(table));
+    QVERIFY(!PersistentMapPostgresBackend::isValidTableName(table));
     QString error;
-    QVERIFY(!StorageBackend::create(spec, &error));
+    QVERIFY(!PersistentMapBackend::create(spec, &error));
     QVERIFY2(error.contains(QStringLiteral("invalid table name")), qPrintable(error));
     QVERIFY2(error.contains(u'"' + table + u'"'), qPrintable(error));
     QVERIFY2(error.contains(QStringLiteral("pm@127.0.0.1:5433/pm_test")), qPrintable(error));
     QVERIFY2(!error.contains(QStringLiteral("s3cret")), qPrintable(error));
-    QVERIFY(!StorageBackend::create(spec));
+    QVERIFY(!PersistentMapBackend::create(spec));
 }
 
 void tst_BackendFactory::doesNoIo()
 {
     // A PostgreSQL spec is not connected to until the map loads: nothing listens on port 1.
-    QVERIFY(StorageBackend::create(QStringLiteral("postgres://pm@127.0.0.1:1/nodb")));
+    QVERIFY(PersistentMapBackend::create(QStringLiteral("postgres://pm@127.0.0.1:1/nodb")));
     QTemporaryDir dir;
     const QString sqlitePath = dir.filePath(QStringLiteral("missing/store.db"));
     const QString csvPath = dir.filePath(QStringLiteral("missing/store.csv"));
-    QVERIFY(StorageBackend::create(sqlitePath));
-    QVERIFY(StorageBackend::create(QStringLiteral("csv:") + csvPath));
+    QVERIFY(PersistentMapBackend::create(sqlitePath));
+    QVERIFY(PersistentMapBackend::create(QStringLiteral("csv:") + csvPath));
     QVERIFY(!QFile::exists(dir.filePath(QStringLiteral("missing"))));
 }
 
@@ -419,7 +423,7 @@ void tst_BackendFactory::mapOnCreatedBackend()
             ? spec.section(u':', 0, 0) + u':' + dir.filePath(spec.section(u':', 1))
             : dir.filePath(spec);
     {
-        PersistentMap map(StorageBackend::create(full));
+        PersistentMap map(PersistentMapBackend::create(full));
         map.whenReady().waitForFinished();
         QCOMPARE(map.status(), PersistentMap::Status::Ready);
         map.insert(QStringLiteral("k"), QStringLiteral("v"));
@@ -427,14 +431,14 @@ void tst_BackendFactory::mapOnCreatedBackend()
         map.flush().waitForFinished();
         QCOMPARE(map.value(QStringLiteral("n")), QVariant(7));
     }
-    PersistentMap map(StorageBackend::create(full));
+    PersistentMap map(PersistentMapBackend::create(full));
     map.whenReady().waitForFinished();
     QCOMPARE(map.count(), persistent ? 2 : 0);
     if (persistent)
         QCOMPARE(map.value(QStringLiteral("k")), QVariant(QStringLiteral("v")));
 
     // A null backend (a refused spec) gives a map in status Error, not a crash.
-    PersistentMap broken(StorageBackend::create(QStringLiteral("nope:")));
+    PersistentMap broken(PersistentMapBackend::create(QStringLiteral("nope:")));
     QVERIFY_THROWS_EXCEPTION(PersistentMapError, broken.whenReady().waitForFinished());
     QCOMPARE(broken.status(), PersistentMap::Status::Error);
 }
@@ -456,14 +460,14 @@ void tst_BackendFactory::mapOnCreatedPostgresBackend()
     spec = scheme + spec.mid(spec.indexOf(u':'));
     {
         QString error;
-        std::unique_ptr<StorageBackend> backend = StorageBackend::create(spec, &error);
+        std::unique_ptr<PersistentMapBackend> backend = PersistentMapBackend::create(spec, &error);
         QVERIFY2(backend, qPrintable(error));
-        QCOMPARE(static_cast<PostgresBackend *>(backend.get())->table(), table.name());
+        QCOMPARE(static_cast<PersistentMapPostgresBackend *>(backend.get())->table(), table.name());
         PersistentMap map(std::move(backend));
         VERIFY_OK(map.whenReady());
         VERIFY_OK(map.insert(QStringLiteral("k"), QStringLiteral("v")));
     }
-    PersistentMap map(StorageBackend::create(spec));
+    PersistentMap map(PersistentMapBackend::create(spec));
     VERIFY_OK(map.whenReady());
     COMPARE_CONTENT(map.toHash(), (QVariantHash{{QStringLiteral("k"), QStringLiteral("v")}}));
 }

@@ -4,10 +4,10 @@
 // PersistentMap under concurrent use: several threads write overlapping keys (inserts, removes,
 // atomic batches, clears) while others read; afterwards the store, read back, must equal the
 // cache exactly, and the change signals, replayed in order, must rebuild the cache.
-#include <PersistentMap/CsvBackend>
-#include <PersistentMap/MemoryBackend>
 #include <PersistentMap/PersistentMap>
-#include <PersistentMap/SqliteBackend>
+#include <PersistentMap/PersistentMapCsvBackend>
+#include <PersistentMap/PersistentMapMemoryBackend>
+#include <PersistentMap/PersistentMapSqliteBackend>
 
 #include "testhelpers.h"
 
@@ -28,9 +28,10 @@
 
 namespace {
 
-// Forwards every call to a MemoryBackend and, when the map destroys it (on the storage thread,
-// after the final flush), copies what it holds: the only way to see what a memory store kept.
-class SnapshotBackend : public StorageBackend
+// Forwards every call to a PersistentMapMemoryBackend and, when the map destroys it (on the storage
+// thread, after the final flush), copies what it holds: the only way to see what a memory store
+// kept.
+class SnapshotBackend : public PersistentMapBackend
 {
 public:
     explicit SnapshotBackend(std::shared_ptr<QVariantHash> snapshot)
@@ -43,11 +44,11 @@ public:
     void save(const QString &key, const QVariant &value) override { m_inner.save(key, value); }
     void remove(const QString &key) override { m_inner.remove(key); }
     void flush() override { m_inner.flush(); }
-    void apply(const WriteBatch &batch) override { m_inner.apply(batch); }
+    void apply(const PersistentMapWriteBatch &batch) override { m_inner.apply(batch); }
     void clear() override { m_inner.clear(); }
 
 private:
-    MemoryBackend m_inner;
+    PersistentMapMemoryBackend m_inner;
     std::shared_ptr<QVariantHash> m_snapshot;
 };
 
@@ -112,13 +113,15 @@ void tst_Concurrency::init()
 
 std::unique_ptr<PersistentMap> tst_Concurrency::openMap(const QString &kind)
 {
-    std::unique_ptr<StorageBackend> backend;
+    std::unique_ptr<PersistentMapBackend> backend;
     if (kind == u"memory")
         backend = std::make_unique<SnapshotBackend>(m_memorySnapshot);
     else if (kind == u"sqlite")
-        backend = std::make_unique<SqliteBackend>(m_dir->filePath(QStringLiteral("store.db")));
+        backend = std::make_unique<PersistentMapSqliteBackend>(
+                m_dir->filePath(QStringLiteral("store.db")));
     else
-        backend = std::make_unique<CsvBackend>(m_dir->filePath(QStringLiteral("store.csv")));
+        backend = std::make_unique<PersistentMapCsvBackend>(
+                m_dir->filePath(QStringLiteral("store.csv")));
     return std::make_unique<PersistentMap>(std::move(backend));
 }
 
@@ -181,7 +184,7 @@ void writeMix(PersistentMap *map, int writer)
             map->remove(key);
             break;
         case 7: {
-            WriteBatch batch;
+            PersistentMapWriteBatch batch;
             batch.insert(pairKey("batch", writer, 'x'), i);
             batch.insert(key, valueFor(writer, i));
             batch.remove(QStringLiteral("k%1").arg(random.bounded(KeySpace)));

@@ -6,8 +6,8 @@
 // meanwhile is inserted and answered with "done KEY" once written; "!clear" clears the store
 // (the file is replaced) and is answered with "done !clear". tst_csvbackend runs it as the
 // second process that owns the store's lock.
-#include <PersistentMap/CsvBackend>
 #include <PersistentMap/PersistentMap>
+#include <PersistentMap/PersistentMapCsvBackend>
 
 #include <QtCore/QCoreApplication>
 
@@ -21,7 +21,7 @@ int main(int argc, char **argv)
         std::fprintf(stderr, "usage: csvlockholder PATH\n");
         return 2;
     }
-    PersistentMap map(std::make_unique<CsvBackend>(args.at(1)));
+    PersistentMap map(std::make_unique<PersistentMapCsvBackend>(args.at(1)));
     try {
         map.whenReady().waitForFinished();
     } catch (const PersistentMapError &e) {

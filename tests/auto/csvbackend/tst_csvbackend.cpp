@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
 // SPDX-FileCopyrightText: 2026 The persistent-map authors
 
-// CsvBackend: the file a person reads, tombstones and batches, compaction by replacing the file,
-// damaged files left untouched, torn tails repaired, a lock held by a second process, mode 0600;
-// read-only mode, which follows the appends of the process that owns the store.
+// PersistentMapCsvBackend: the file a person reads, tombstones and batches, compaction by replacing
+// the file, damaged files left untouched, torn tails repaired, a lock held by a second process,
+// mode 0600; read-only mode, which follows the appends of the process that owns the store.
 #include "backends/csv/csvformat_p.h"
 
-#include <PersistentMap/CsvBackend>
 #include <PersistentMap/PersistentMap>
+#include <PersistentMap/PersistentMapCsvBackend>
 
 #include "bindmount.h"
 #include "csvfilechecks.h"
@@ -83,11 +83,11 @@ std::optional<PersistentMapError> thrownBy(const std::function<void()> &call)
 }
 
 // What a follower knows after applying changes the way PersistentMap does.
-void applyChanges(QVariantHash &known, const StorageBackend::Changes &changes)
+void applyChanges(QVariantHash &known, const PersistentMapBackend::Changes &changes)
 {
     if (changes.complete)
         known.clear();
-    for (const WriteBatch::Entry &entry : changes.entries.entries()) {
+    for (const PersistentMapWriteBatch::Entry &entry : changes.entries.entries()) {
         if (entry.isRemove)
             known.remove(entry.key);
         else
@@ -96,17 +96,17 @@ void applyChanges(QVariantHash &known, const StorageBackend::Changes &changes)
 }
 
 // The changes as readable lines "key=value" and "key removed", in their order.
-QStringList describeChanges(const StorageBackend::Changes &changes)
+QStringList describeChanges(const PersistentMapBackend::Changes &changes)
 {
     QStringList lines;
-    for (const WriteBatch::Entry &entry : changes.entries.entries()) {
+    for (const PersistentMapWriteBatch::Entry &entry : changes.entries.entries()) {
         lines.append(entry.isRemove ? entry.key + QStringLiteral(" removed")
                                     : entry.key + u'=' + entry.value.toString());
     }
     return lines;
 }
 
-constexpr auto ReadOnly = CsvBackend::OpenMode::ReadOnly;
+constexpr auto ReadOnly = PersistentMapCsvBackend::OpenMode::ReadOnly;
 
 // Torn-tail warnings, counted by countTornWarnings() where a test installs it.
 int tornWarnings = 0;
@@ -211,7 +211,7 @@ void tst_CsvBackend::newStoreHasHeader()
 {
     const QString path = m_dir->filePath(QStringLiteral("sub/folder/new.csv"));
     {
-        PersistentMap map(std::make_unique<CsvBackend>(path));
+        PersistentMap map(std::make_unique<PersistentMapCsvBackend>(path));
         QVERIFY2(!loadError(map), qPrintable(map.errorString()));
         QCOMPARE(readBytes(path), header);
         // The lock is on the file itself: nothing is created beside it.
@@ -226,7 +226,7 @@ void tst_CsvBackend::newStoreHasHeader()
 void tst_CsvBackend::readableContent()
 {
     {
-        PersistentMap map(std::make_unique<CsvBackend>(m_path));
+        PersistentMap map(std::make_unique<PersistentMapCsvBackend>(m_path));
         QVERIFY(!loadError(map));
         QVERIFY(!failureOf(map.insert(QStringLiteral("greeting"), QStringLiteral("hello"))));
         QVERIFY(!failureOf(map.insert(QStringLiteral("count"), 3)));
@@ -242,7 +242,7 @@ void tst_CsvBackend::readableContent()
                      "greeting,string,hello\ncount,int,3\nnote,string,\"a, \"\"b\"\"\nc\"\n"
                      "ratio,double,0.25\nraw,bytes,aGk=\n");
 
-    PersistentMap reopened(std::make_unique<CsvBackend>(m_path));
+    PersistentMap reopened(std::make_unique<PersistentMapCsvBackend>(m_path));
     QVERIFY(!loadError(reopened));
     QCOMPARE(reopened.toHash(),
              (QVariantHash{{QStringLiteral("greeting"), QStringLiteral("hello")},
@@ -256,7 +256,7 @@ void tst_CsvBackend::readableContent()
 void tst_CsvBackend::removalAppendsTombstone()
 {
     {
-        PersistentMap map(std::make_unique<CsvBackend>(m_path));
+        PersistentMap map(std::make_unique<PersistentMapCsvBackend>(m_path));
         QVERIFY(!loadError(map));
         QVERIFY(!failureOf(map.insert(QStringLiteral("a"), 1)));
         QVERIFY(!failureOf(map.insert(QStringLiteral("b"), 2)));
@@ -264,13 +264,13 @@ void tst_CsvBackend::removalAppendsTombstone()
         QCOMPARE(readBytes(m_path), header + firstAppend + "a,int,1\nb,int,2\na,removed,\n");
     }
     {
-        PersistentMap map(std::make_unique<CsvBackend>(m_path));
+        PersistentMap map(std::make_unique<PersistentMapCsvBackend>(m_path));
         QVERIFY(!loadError(map));
         QCOMPARE(map.toHash(), (QVariantHash{{QStringLiteral("b"), 2}}));
         // A key can come back after its tombstone.
         QVERIFY(!failureOf(map.insert(QStringLiteral("a"), QStringLiteral("again"))));
     }
-    PersistentMap map(std::make_unique<CsvBackend>(m_path));
+    PersistentMap map(std::make_unique<PersistentMapCsvBackend>(m_path));
     QVERIFY(!loadError(map));
     QCOMPARE(map.value(QStringLiteral("a")), QVariant(QStringLiteral("again")));
     QCOMPARE(map.count(), 2);
@@ -279,12 +279,12 @@ void tst_CsvBackend::removalAppendsTombstone()
 void tst_CsvBackend::batches()
 {
     {
-        PersistentMap map(std::make_unique<CsvBackend>(m_path));
+        PersistentMap map(std::make_unique<PersistentMapCsvBackend>(m_path));
         QVERIFY(!loadError(map));
         QVERIFY(!failureOf(map.insert(QStringLiteral("solo"), 0)));
         QVERIFY(!failureOf(map.insert(QVariantHash{
                 {QStringLiteral("x"), 1}, {QStringLiteral("y"), 2}, {QStringLiteral("z"), 3}})));
-        WriteBatch batch;
+        PersistentMapWriteBatch batch;
         batch.insert(QStringLiteral("w"), 4);
         batch.remove(QStringLiteral("solo"));
         QVERIFY(!failureOf(map.apply(batch)));
@@ -305,7 +305,7 @@ void tst_CsvBackend::batches()
     std::sort(second.begin(), second.end());
     QCOMPARE(second, (QList<QByteArray>{"solo,removed,", "w,int,4"}));
 
-    PersistentMap map(std::make_unique<CsvBackend>(m_path));
+    PersistentMap map(std::make_unique<PersistentMapCsvBackend>(m_path));
     QVERIFY(!loadError(map));
     QCOMPARE(map.toHash(),
              (QVariantHash{{QStringLiteral("x"), 1},
@@ -323,7 +323,7 @@ void tst_CsvBackend::tornBatchIsDroppedWhole()
                          QRegularExpression(QStringLiteral("batch that starts on line 3 is "
                                                            "incomplete.*2 row")));
     {
-        PersistentMap map(std::make_unique<CsvBackend>(m_path));
+        PersistentMap map(std::make_unique<PersistentMapCsvBackend>(m_path));
         QVERIFY(!loadError(map));
         QCOMPARE(map.toHash(), (QVariantHash{{QStringLiteral("keep"), 1}}));
         QCOMPARE(readBytes(m_path), content); // loading alone changes nothing
@@ -335,7 +335,7 @@ void tst_CsvBackend::tornBatchIsDroppedWhole()
     QVERIFY2(fullyParseable(repaired, &why), qPrintable(why));
     QVERIFY(!repaired.contains("a,int,1"));
     QTest::failOnWarning(QRegularExpression(QStringLiteral(".")));
-    PersistentMap map(std::make_unique<CsvBackend>(m_path));
+    PersistentMap map(std::make_unique<PersistentMapCsvBackend>(m_path));
     QVERIFY(!loadError(map));
     QCOMPARE(map.toHash(), (QVariantHash{{QStringLiteral("keep"), 1}, {QStringLiteral("c"), 3}}));
 }
@@ -343,7 +343,7 @@ void tst_CsvBackend::tornBatchIsDroppedWhole()
 void tst_CsvBackend::clearRewrites()
 {
     {
-        PersistentMap map(std::make_unique<CsvBackend>(m_path));
+        PersistentMap map(std::make_unique<PersistentMapCsvBackend>(m_path));
         QVERIFY(!loadError(map));
         QVERIFY(!failureOf(map.insert(QStringLiteral("a"), 1)));
         QVERIFY(!failureOf(map.clear()));
@@ -355,7 +355,7 @@ void tst_CsvBackend::clearRewrites()
 
 void tst_CsvBackend::compactionReplacesTheFile()
 {
-    CsvBackend backend(m_path);
+    PersistentMapCsvBackend backend(m_path);
     QVERIFY(backend.loadAll().isEmpty());
     backend.save(QStringLiteral("other"), QStringLiteral("stays"));
     const ino_t before = inode(m_path);
@@ -435,7 +435,7 @@ void tst_CsvBackend::corruptFileIsLeftUntouched()
     QVERIFY(writeBytes(m_path, content));
     const ino_t inodeBefore = inode(m_path);
     {
-        PersistentMap map(std::make_unique<CsvBackend>(m_path));
+        PersistentMap map(std::make_unique<PersistentMapCsvBackend>(m_path));
         QSignalSpy errors(&map, &PersistentMap::errorOccurred);
         const std::optional<PersistentMapError> error = loadError(map);
         QVERIFY(error);
@@ -507,7 +507,7 @@ void tst_CsvBackend::tornFinalLine()
                                  "line 4 is incomplete.*dropping it.*the cut bytes are kept in "
                                  ".*store.csv.torn-")));
     {
-        PersistentMap map(std::make_unique<CsvBackend>(m_path));
+        PersistentMap map(std::make_unique<PersistentMapCsvBackend>(m_path));
         QVERIFY2(!loadError(map), qPrintable(map.errorString()));
         // What is cut is kept, byte for byte, in the file the warning names.
         const QStringList kept =
@@ -530,7 +530,7 @@ void tst_CsvBackend::tornFinalLine()
     QVERIFY2(fullyParseable(readBytes(m_path), &why), qPrintable(why));
     QCOMPARE(QFile::permissions(m_path), mode); // the repair keeps the file's mode
     QTest::failOnWarning(QRegularExpression(QStringLiteral(".")));
-    PersistentMap map(std::make_unique<CsvBackend>(m_path));
+    PersistentMap map(std::make_unique<PersistentMapCsvBackend>(m_path));
     QVERIFY(!loadError(map));
     QCOMPARE(map.toHash(),
              (QVariantHash{{QStringLiteral("a"), QStringLiteral("x")},
@@ -548,7 +548,7 @@ void tst_CsvBackend::handEditedLastLineIsKept()
     const QVariantHash edited{{QStringLiteral("greeting"), QStringLiteral("hello")},
                               {QStringLiteral("runs"), 2}};
     {
-        PersistentMap map(std::make_unique<CsvBackend>(m_path));
+        PersistentMap map(std::make_unique<PersistentMapCsvBackend>(m_path));
         QVERIFY2(!loadError(map), qPrintable(map.errorString()));
         QCOMPARE(map.toHash(), edited);
         QCOMPARE(readBytes(m_path), content);
@@ -558,7 +558,7 @@ void tst_CsvBackend::handEditedLastLineIsKept()
     // appends to.
     QCOMPARE(readBytes(m_path), content + "\n" + firstAppend + "runs,int,3\n");
     QCOMPARE(QDir(m_dir->path()).entryList({QStringLiteral("store.csv.torn-*")}), QStringList());
-    PersistentMap map(std::make_unique<CsvBackend>(m_path));
+    PersistentMap map(std::make_unique<PersistentMapCsvBackend>(m_path));
     QVERIFY(!loadError(map));
     QCOMPARE(map.toHash(),
              (QVariantHash{{QStringLiteral("greeting"), QStringLiteral("hello")},
@@ -623,7 +623,7 @@ void tst_CsvBackend::rfc4180Files()
     QVERIFY(writeBytes(m_path, content));
     QTest::failOnWarning(QRegularExpression(QStringLiteral(".")));
     {
-        PersistentMap map(std::make_unique<CsvBackend>(m_path));
+        PersistentMap map(std::make_unique<PersistentMapCsvBackend>(m_path));
         QVERIFY2(!loadError(map), qPrintable(map.errorString()));
         QCOMPARE(map.toHash(), expected);
         QCOMPARE(readBytes(m_path), content); // opening writes nothing
@@ -635,7 +635,7 @@ void tst_CsvBackend::rfc4180Files()
     QCOMPARE(QDir(m_dir->path()).entryList({QStringLiteral("store.csv.torn-*")}), QStringList());
     expected.insert(QStringLiteral("added"), 7);
     {
-        PersistentMap map(std::make_unique<CsvBackend>(m_path));
+        PersistentMap map(std::make_unique<PersistentMapCsvBackend>(m_path));
         QVERIFY2(!loadError(map), qPrintable(map.errorString()));
         QCOMPARE(map.toHash(), expected);
         QVERIFY(!failureOf(map.insert(QStringLiteral("more"), 8)));
@@ -643,7 +643,7 @@ void tst_CsvBackend::rfc4180Files()
     // Appends after the first need no batch row.
     QCOMPARE(readBytes(m_path), content + lineBreak + firstAppend + "added,int,7\nmore,int,8\n");
     expected.insert(QStringLiteral("more"), 8);
-    PersistentMap map(std::make_unique<CsvBackend>(m_path));
+    PersistentMap map(std::make_unique<PersistentMapCsvBackend>(m_path));
     QVERIFY(!loadError(map));
     QCOMPARE(map.toHash(), expected);
 }
@@ -670,7 +670,7 @@ void tst_CsvBackend::personsLastLineOfAnUnreadableValueIsKept()
     const QByteArray content = QByteArray("key,type,value\ngreeting,string,hello\n") + lastLine;
     QVERIFY(writeBytes(m_path, content));
     {
-        PersistentMap map(std::make_unique<CsvBackend>(m_path));
+        PersistentMap map(std::make_unique<PersistentMapCsvBackend>(m_path));
         QVERIFY2(!loadError(map), qPrintable(map.errorString()));
         QCOMPARE(map.toHash(),
                  (QVariantHash{{QStringLiteral("greeting"), QStringLiteral("hello")}}));
@@ -706,13 +706,13 @@ void tst_CsvBackend::blankLinesOfAPersonsFile()
     const QVariantHash two{{QStringLiteral("greeting"), QStringLiteral("hello")},
                            {QStringLiteral("runs"), 2}};
     {
-        PersistentMap map(std::make_unique<CsvBackend>(m_path));
+        PersistentMap map(std::make_unique<PersistentMapCsvBackend>(m_path));
         QVERIFY2(!loadError(map), qPrintable(map.errorString()));
         QCOMPARE(map.toHash(), two);
         QVERIFY(!failureOf(map.insert(QStringLiteral("added"), 7)));
     }
     QCOMPARE(readBytes(m_path), content + firstAppend + "added,int,7\n");
-    PersistentMap map(std::make_unique<CsvBackend>(m_path));
+    PersistentMap map(std::make_unique<PersistentMapCsvBackend>(m_path));
     QVERIFY2(!loadError(map), qPrintable(map.errorString()));
     QCOMPARE(map.value(QStringLiteral("added")), QVariant(7));
     QCOMPARE(map.count(), 3);
@@ -727,14 +727,14 @@ void tst_CsvBackend::byteOrderMarkAloneIsAnEmptyStore()
     const QByteArray bom("\xEF\xBB\xBF");
     QVERIFY(writeBytes(m_path, bom));
     {
-        PersistentMap map(std::make_unique<CsvBackend>(m_path));
+        PersistentMap map(std::make_unique<PersistentMapCsvBackend>(m_path));
         QVERIFY2(!loadError(map), qPrintable(map.errorString()));
         QCOMPARE(map.count(), 0);
         QVERIFY(!failureOf(map.insert(QStringLiteral("greeting"), QStringLiteral("hello"))));
     }
     const QByteArray written = readBytes(m_path);
     QVERIFY2(written.startsWith(bom + header) || written.startsWith(header), written.constData());
-    PersistentMap map(std::make_unique<CsvBackend>(m_path));
+    PersistentMap map(std::make_unique<PersistentMapCsvBackend>(m_path));
     QVERIFY2(!loadError(map), qPrintable(map.errorString()));
     QCOMPARE(map.value(QStringLiteral("greeting")), QVariant(QStringLiteral("hello")));
 }
@@ -755,7 +755,7 @@ void tst_CsvBackend::fileWithoutRecordsGetsItsHeader()
     QFETCH(QByteArray, content);
     QVERIFY(writeBytes(m_path, content));
     QTest::failOnWarning(QRegularExpression(QStringLiteral(".")));
-    CsvBackend follower(m_path, ReadOnly);
+    PersistentMapCsvBackend follower(m_path, ReadOnly);
     QVariantHash known;
     std::optional<PersistentMapError> error = thrownBy([&] { known = follower.loadAll(); });
     QVERIFY2(!error, error ? qPrintable(error->message()) : "");
@@ -763,7 +763,7 @@ void tst_CsvBackend::fileWithoutRecordsGetsItsHeader()
     QVariantHash loaded{{QStringLiteral("not"), QStringLiteral("loaded")}};
     QByteArray afterOpen;
     error = thrownBy([&] {
-        CsvBackend owner(m_path);
+        PersistentMapCsvBackend owner(m_path);
         loaded = owner.loadAll();
         afterOpen = readBytes(m_path);
         owner.save(QStringLiteral("greeting"), QStringLiteral("hello"));
@@ -777,7 +777,7 @@ void tst_CsvBackend::fileWithoutRecordsGetsItsHeader()
     const QVariantHash one{{QStringLiteral("greeting"), QStringLiteral("hello")}};
     error = thrownBy([&] {
         applyChanges(known, follower.pollChanges());
-        CsvBackend reopened(m_path);
+        PersistentMapCsvBackend reopened(m_path);
         loaded = reopened.loadAll();
     });
     QVERIFY2(!error, error ? qPrintable(error->message()) : "");
@@ -812,10 +812,10 @@ void tst_CsvBackend::everyCutOfAnAppendIsTornOrWhole()
     QByteArray start;
     QByteArray written;
     {
-        CsvBackend backend(m_path);
+        PersistentMapCsvBackend backend(m_path);
         QCOMPARE(backend.loadAll(), before);
         start = readBytes(m_path); // a new store gets its header
-        WriteBatch batch;
+        PersistentMapWriteBatch batch;
         batch.insert(QStringLiteral("k"), 123);
         batch.insert(QStringLiteral("s"), QStringLiteral("text"));
         backend.apply(batch);
@@ -844,7 +844,7 @@ void tst_CsvBackend::everyCutOfAnAppendIsTornOrWhole()
         tornWarnings = 0;
         const QtMessageHandler previous = qInstallMessageHandler(countTornWarnings);
         const std::optional<PersistentMapError> error = thrownBy([&] {
-            CsvBackend backend(m_path);
+            PersistentMapCsvBackend backend(m_path);
             loaded = backend.loadAll();
         });
         qInstallMessageHandler(previous);
@@ -873,7 +873,7 @@ void tst_CsvBackend::everyCutOfAnAppendIsTornOrWhole()
 // own cut off, even after the batch row of its first append. The next write keeps it.
 void tst_CsvBackend::lastLineAddedWhileOpenIsKept()
 {
-    PersistentMap map(std::make_unique<CsvBackend>(m_path));
+    PersistentMap map(std::make_unique<PersistentMapCsvBackend>(m_path));
     QVERIFY(!loadError(map));
     QVERIFY(!failureOf(map.insert(QStringLiteral("a"), 1)));
     QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("changed in place")));
@@ -888,7 +888,7 @@ void tst_CsvBackend::lastLineAddedWhileOpenIsKept()
 // whose value does not read (reported, kept byte for byte), not cut off as a torn write.
 void tst_CsvBackend::unreadableLastLineAddedWhileOpenIsKept()
 {
-    PersistentMap map(std::make_unique<CsvBackend>(m_path));
+    PersistentMap map(std::make_unique<PersistentMapCsvBackend>(m_path));
     QVERIFY(!loadError(map));
     QVERIFY(!failureOf(map.insert(QStringLiteral("a"), 1)));
     QSignalSpy errors(&map, &PersistentMap::errorOccurred);
@@ -908,13 +908,13 @@ void tst_CsvBackend::readOnlyFollowsALastLineWithoutLineBreak()
 {
     const QByteArray content("key,type,value\r\ngreeting,string,hello\r\nruns,int,2");
     QVERIFY(writeBytes(m_path, content));
-    CsvBackend follower(m_path, ReadOnly);
+    PersistentMapCsvBackend follower(m_path, ReadOnly);
     QVariantHash known = follower.loadAll();
     const QVariantHash edited{{QStringLiteral("greeting"), QStringLiteral("hello")},
                               {QStringLiteral("runs"), 2}};
     QCOMPARE(known, edited);
     {
-        CsvBackend owner(m_path);
+        PersistentMapCsvBackend owner(m_path);
         QCOMPARE(owner.loadAll(), edited);
         owner.save(QStringLiteral("added"), 7);
         applyChanges(known, follower.pollChanges());
@@ -925,10 +925,10 @@ void tst_CsvBackend::readOnlyFollowsALastLineWithoutLineBreak()
     }
     // Another program writes on in the last line itself: the follower reads the file again.
     QVERIFY(writeBytes(m_path, content));
-    CsvBackend second(m_path, ReadOnly);
+    PersistentMapCsvBackend second(m_path, ReadOnly);
     known = second.loadAll();
     QVERIFY(appendBytes(m_path, "5"));
-    const StorageBackend::Changes changes = second.pollChanges();
+    const PersistentMapBackend::Changes changes = second.pollChanges();
     QVERIFY(changes.complete);
     applyChanges(known, changes);
     QCOMPARE(known.value(QStringLiteral("runs")), QVariant(25));
@@ -962,7 +962,7 @@ void tst_CsvBackend::lockedBySecondProcess()
     QCOMPARE(content, header + firstAppend + "holder,int64," + QByteArray::number(pid) + '\n');
 
     {
-        PersistentMap map(std::make_unique<CsvBackend>(m_path));
+        PersistentMap map(std::make_unique<PersistentMapCsvBackend>(m_path));
         const std::optional<PersistentMapError> error = loadError(map);
         QVERIFY(error);
         QCOMPARE(error->code(), PersistentMapError::Code::Locked);
@@ -984,7 +984,7 @@ void tst_CsvBackend::lockedBySecondProcess()
     QCOMPARE(holder.exitStatus(), QProcess::NormalExit);
     QCOMPARE(holder.exitCode(), 0);
 
-    PersistentMap map(std::make_unique<CsvBackend>(m_path));
+    PersistentMap map(std::make_unique<PersistentMapCsvBackend>(m_path));
     QVERIFY2(!loadError(map), qPrintable(map.errorString()));
     QCOMPARE(map.value(QStringLiteral("holder")), QVariant(pid));
     QVERIFY(!failureOf(map.insert(QStringLiteral("after"), 1)));
@@ -992,9 +992,9 @@ void tst_CsvBackend::lockedBySecondProcess()
 
 void tst_CsvBackend::lockedInSameProcess()
 {
-    PersistentMap first(std::make_unique<CsvBackend>(m_path));
+    PersistentMap first(std::make_unique<PersistentMapCsvBackend>(m_path));
     QVERIFY(!loadError(first));
-    PersistentMap second(std::make_unique<CsvBackend>(m_path));
+    PersistentMap second(std::make_unique<PersistentMapCsvBackend>(m_path));
     const std::optional<PersistentMapError> error = loadError(second);
     QVERIFY(error);
     QCOMPARE(error->code(), PersistentMapError::Code::Locked);
@@ -1006,7 +1006,7 @@ void tst_CsvBackend::lockedInSameProcess()
 
 void tst_CsvBackend::fileModeIsOwnerOnly()
 {
-    PersistentMap map(std::make_unique<CsvBackend>(m_path));
+    PersistentMap map(std::make_unique<PersistentMapCsvBackend>(m_path));
     QVERIFY(!loadError(map));
     QVERIFY(!failureOf(map.insert(QStringLiteral("secret"), QStringLiteral("token"))));
     QCOMPARE(QFile::permissions(m_path) & groupOrOther, QFile::Permissions());
@@ -1026,7 +1026,7 @@ void tst_CsvBackend::readOnlyWhileAnotherProcessHoldsTheLock()
     const QList<qint64> lock{holder.processId()};
     QCOMPARE(flockHolders(m_path), lock);
     {
-        PersistentMap follower(std::make_unique<CsvBackend>(m_path, ReadOnly));
+        PersistentMap follower(std::make_unique<PersistentMapCsvBackend>(m_path, ReadOnly));
         QVERIFY2(!loadError(follower), qPrintable(follower.errorString()));
         QCOMPARE(follower.value(QStringLiteral("holder")), QVariant(holder.processId()));
         QVERIFY(follower.watchExternalChanges());
@@ -1055,15 +1055,16 @@ void tst_CsvBackend::readOnlyRefusesWrites()
     const QByteArray content = header + "a,int,1\nc,int,3\n";
     QVERIFY(writeBytes(m_path, content));
     const ino_t inodeBefore = inode(m_path);
-    QCOMPARE(CsvBackend(m_path).openMode(), CsvBackend::OpenMode::ReadWrite);
+    QCOMPARE(PersistentMapCsvBackend(m_path).openMode(),
+             PersistentMapCsvBackend::OpenMode::ReadWrite);
     // The owner watches too: for another program replacing the file (storeReplacedByARename).
-    QVERIFY(CsvBackend(m_path).canWatchChanges());
+    QVERIFY(PersistentMapCsvBackend(m_path).canWatchChanges());
 
-    CsvBackend backend(m_path, ReadOnly);
+    PersistentMapCsvBackend backend(m_path, ReadOnly);
     QCOMPARE(backend.openMode(), ReadOnly);
     QVERIFY(backend.canWatchChanges());
     QCOMPARE(backend.loadAll(), (QVariantHash{{QStringLiteral("a"), 1}, {QStringLiteral("c"), 3}}));
-    WriteBatch batch;
+    PersistentMapWriteBatch batch;
     batch.insert(QStringLiteral("b"), 2);
     batch.remove(QStringLiteral("a"));
     const QList<std::pair<const char *, std::function<void()>>> writes{
@@ -1086,10 +1087,11 @@ void tst_CsvBackend::readOnlyRefusesWrites()
     // Through a map: every write is refused before it reaches the cache (isReadOnly(), issue 12),
     // with Code::ReadOnly, and later flushes succeed.
     {
-        PersistentMap map(std::make_unique<CsvBackend>(m_path, ReadOnly));
+        PersistentMap map(std::make_unique<PersistentMapCsvBackend>(m_path, ReadOnly));
         QVERIFY(!loadError(map));
         QVERIFY(map.isReadOnly());
-        QVERIFY(!PersistentMap(StorageBackend::create(QStringLiteral("memory:"))).isReadOnly());
+        QVERIFY(!PersistentMap(PersistentMapBackend::create(QStringLiteral("memory:")))
+                         .isReadOnly());
         QVERIFY(!failureOf(map.flush()));
         std::optional<PersistentMapError> error = failureOf(map.insert(QStringLiteral("b"), 2));
         QVERIFY(error);
@@ -1113,7 +1115,7 @@ void tst_CsvBackend::readOnlyRefusesWrites()
 void tst_CsvBackend::readOnlyMissingFile()
 {
     const QString path = m_dir->filePath(QStringLiteral("missing/store.csv"));
-    PersistentMap map(std::make_unique<CsvBackend>(path, ReadOnly));
+    PersistentMap map(std::make_unique<PersistentMapCsvBackend>(path, ReadOnly));
     const std::optional<PersistentMapError> error = loadError(map);
     QVERIFY(error);
     QCOMPARE(error->code(), PersistentMapError::Code::OpenFailed);
@@ -1124,7 +1126,7 @@ void tst_CsvBackend::readOnlyMissingFile()
     QVERIFY(!QFileInfo::exists(m_dir->filePath(QStringLiteral("missing"))));
 
     // In an existing folder: nothing is created either.
-    CsvBackend backend(m_path, ReadOnly);
+    PersistentMapCsvBackend backend(m_path, ReadOnly);
     const std::optional<PersistentMapError> thrown = thrownBy([&] { backend.loadAll(); });
     QVERIFY(thrown);
     QCOMPARE(thrown->code(), PersistentMapError::Code::OpenFailed);
@@ -1136,7 +1138,7 @@ void tst_CsvBackend::readOnlyMissingFile()
 void tst_CsvBackend::readOnlyAppliesABatchOnceComplete()
 {
     QVERIFY(writeBytes(m_path, header + "a,int,1\n"));
-    CsvBackend follower(m_path, ReadOnly);
+    PersistentMapCsvBackend follower(m_path, ReadOnly);
     QCOMPARE(follower.loadAll(), (QVariantHash{{QStringLiteral("a"), 1}}));
     QVERIFY(follower.pollChanges().isEmpty());
 
@@ -1145,7 +1147,7 @@ void tst_CsvBackend::readOnlyAppliesABatchOnceComplete()
     QVERIFY(appendBytes(m_path, "3\n"));
     QVERIFY(follower.pollChanges().isEmpty()); // two rows of three
     QVERIFY(appendBytes(m_path, "a,removed,\n"));
-    StorageBackend::Changes changes = follower.pollChanges();
+    PersistentMapBackend::Changes changes = follower.pollChanges();
     QVERIFY(!changes.complete);
     QCOMPARE(describeChanges(changes),
              (QStringList{QStringLiteral("b=2"), QStringLiteral("c=3"),
@@ -1165,7 +1167,7 @@ void tst_CsvBackend::readOnlyAppliesABatchOnceComplete()
                           QStringLiteral("f removed")}));
 
     // A map opened now reads the same as the follower pieced together.
-    CsvBackend reader(m_path, ReadOnly);
+    PersistentMapCsvBackend reader(m_path, ReadOnly);
     QCOMPARE(reader.loadAll(),
              (QVariantHash{{QStringLiteral("b"), 5},
                            {QStringLiteral("c"), 3},
@@ -1182,11 +1184,11 @@ void tst_CsvBackend::readOnlyLeavesATornTail()
     const ino_t inodeBefore = inode(m_path);
     QTest::failOnWarning(QRegularExpression(QStringLiteral(".")));
     {
-        PersistentMap map(std::make_unique<CsvBackend>(m_path, ReadOnly));
+        PersistentMap map(std::make_unique<PersistentMapCsvBackend>(m_path, ReadOnly));
         QVERIFY2(!loadError(map), qPrintable(map.errorString()));
         QCOMPARE(map.toHash(), (QVariantHash{{QStringLiteral("a"), QStringLiteral("x")}}));
     }
-    CsvBackend follower(m_path, ReadOnly);
+    PersistentMapCsvBackend follower(m_path, ReadOnly);
     QCOMPARE(follower.loadAll(), (QVariantHash{{QStringLiteral("a"), QStringLiteral("x")}}));
     QVERIFY(follower.pollChanges().isEmpty());
     QCOMPARE(readBytes(m_path), content);
@@ -1201,11 +1203,11 @@ void tst_CsvBackend::readOnlyLeavesATornTail()
 // the new file, reads it whole and ends with the owner's content.
 void tst_CsvBackend::readOnlyFollowsCompaction()
 {
-    CsvBackend owner(m_path);
+    PersistentMapCsvBackend owner(m_path);
     QVERIFY(owner.loadAll().isEmpty());
     owner.save(QStringLiteral("other"), QStringLiteral("stays"));
     owner.save(QStringLiteral("gone"), 1);
-    CsvBackend follower(m_path, ReadOnly);
+    PersistentMapCsvBackend follower(m_path, ReadOnly);
     QVariantHash known = follower.loadAll();
     QCOMPARE(known.size(), 2);
     const ino_t before = inode(m_path);
@@ -1214,18 +1216,18 @@ void tst_CsvBackend::readOnlyFollowsCompaction()
     for (int i = 0; i < 1200; ++i) {
         owner.save(QStringLiteral("counter"), i);
         if (i % 100 == 0) {
-            const StorageBackend::Changes changes = follower.pollChanges();
+            const PersistentMapBackend::Changes changes = follower.pollChanges();
             reloads += changes.complete;
             applyChanges(known, changes);
         }
     }
     owner.remove(QStringLiteral("gone"));
     QVERIFY2(inode(m_path) != before, "the owner did not compact");
-    StorageBackend::Changes changes = follower.pollChanges();
+    PersistentMapBackend::Changes changes = follower.pollChanges();
     reloads += changes.complete;
     applyChanges(known, changes);
     QCOMPARE(reloads, 1);
-    CsvBackend reader(m_path, ReadOnly);
+    PersistentMapCsvBackend reader(m_path, ReadOnly);
     const QVariantHash expected{{QStringLiteral("other"), QStringLiteral("stays")},
                                 {QStringLiteral("counter"), 1199}};
     QCOMPARE(reader.loadAll(), expected);
@@ -1250,7 +1252,7 @@ void tst_CsvBackend::readOnlyFollowsCompaction()
 void tst_CsvBackend::readOnlyReportsACorruptAppend()
 {
     QVERIFY(writeBytes(m_path, header + "a,int,1\n,batch,2\nb,int,2\nc,int,3\n"));
-    CsvBackend follower(m_path, ReadOnly);
+    PersistentMapCsvBackend follower(m_path, ReadOnly);
     QCOMPARE(follower.loadAll().size(), 3);
     // Line 7 has two fields (a value that does not decode is kept instead: tst_undecoded).
     QVERIFY(appendBytes(m_path, "d,int,4\nd,int\n"));
@@ -1263,7 +1265,7 @@ void tst_CsvBackend::readOnlyReportsACorruptAppend()
     }
 
     QVERIFY(writeBytes(m_path, header + "a,int,1\n"));
-    PersistentMap map(std::make_unique<CsvBackend>(m_path, ReadOnly));
+    PersistentMap map(std::make_unique<PersistentMapCsvBackend>(m_path, ReadOnly));
     QVERIFY(!loadError(map));
     QSignalSpy errors(&map, &PersistentMap::errorOccurred);
     QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("line 3: .*quote")));
@@ -1281,14 +1283,14 @@ void tst_CsvBackend::readOnlyReportsACorruptAppend()
 // compactions: the follower still ends with the owner's content.
 void tst_CsvBackend::readOnlyWhileTheOwnerWrites()
 {
-    CsvBackend owner(m_path);
+    PersistentMapCsvBackend owner(m_path);
     QVERIFY(owner.loadAll().isEmpty());
-    CsvBackend follower(m_path, ReadOnly);
+    PersistentMapCsvBackend follower(m_path, ReadOnly);
     QVariantHash known = follower.loadAll();
     QVariantHash expected;
     std::unique_ptr<QThread> writer(QThread::create([&] {
         for (int round = 0; round < 300; ++round) {
-            WriteBatch batch;
+            PersistentMapWriteBatch batch;
             for (int i = 0; i <= round % 40; ++i) {
                 const QString key = QStringLiteral("k%1").arg((round * 7 + i) % 100);
                 if ((round + i) % 5 == 0) {
@@ -1311,7 +1313,7 @@ void tst_CsvBackend::readOnlyWhileTheOwnerWrites()
     std::optional<PersistentMapError> error;
     while (!error && !writer->isFinished()) {
         error = thrownBy([&] {
-            const StorageBackend::Changes changes = follower.pollChanges();
+            const PersistentMapBackend::Changes changes = follower.pollChanges();
             reloads += changes.complete;
             applyChanges(known, changes);
         });
@@ -1352,31 +1354,33 @@ void tst_CsvBackend::factorySpec()
     QFETCH(QString, path);
     QFETCH(bool, readOnly);
     QString error;
-    const std::unique_ptr<StorageBackend> backend = StorageBackend::create(spec, &error);
-    auto *csv = dynamic_cast<CsvBackend *>(backend.get());
+    const std::unique_ptr<PersistentMapBackend> backend =
+            PersistentMapBackend::create(spec, &error);
+    auto *csv = dynamic_cast<PersistentMapCsvBackend *>(backend.get());
     QVERIFY2(csv, qPrintable(error));
     QCOMPARE(csv->path(), path);
-    QCOMPARE(csv->openMode(), readOnly ? ReadOnly : CsvBackend::OpenMode::ReadWrite);
+    QCOMPARE(csv->openMode(), readOnly ? ReadOnly : PersistentMapCsvBackend::OpenMode::ReadWrite);
     QVERIFY(csv->canWatchChanges());
 }
 
 void tst_CsvBackend::factoryRefusesUnknownOptions()
 {
     QString error;
-    QVERIFY(!StorageBackend::create(QStringLiteral("csv:/tmp/a?b.csv"), &error));
+    QVERIFY(!PersistentMapBackend::create(QStringLiteral("csv:/tmp/a?b.csv"), &error));
     QVERIFY2(error.contains(QStringLiteral("unknown option \"b.csv\"")), qPrintable(error));
-    QVERIFY2(error.contains(QStringLiteral("CsvBackend directly")), qPrintable(error));
-    QVERIFY(!StorageBackend::create(QStringLiteral("csv:s.csv?readonly=yes"), &error));
+    QVERIFY2(error.contains(QStringLiteral("PersistentMapCsvBackend directly")), qPrintable(error));
+    QVERIFY(!PersistentMapBackend::create(QStringLiteral("csv:s.csv?readonly=yes"), &error));
     QVERIFY2(error.contains(QStringLiteral("readonly=yes")), qPrintable(error));
-    QVERIFY(!StorageBackend::create(QStringLiteral("csv:?readonly=1"), &error));
+    QVERIFY(!PersistentMapBackend::create(QStringLiteral("csv:?readonly=1"), &error));
     QVERIFY2(error.contains(QStringLiteral("path is missing")), qPrintable(error));
-    QVERIFY(!StorageBackend::create(QStringLiteral("csv:s.csv?readonly=1&mode=x")));
+    QVERIFY(!PersistentMapBackend::create(QStringLiteral("csv:s.csv?readonly=1&mode=x")));
 
     // A read-only store through the factory, on a store another map owns.
-    PersistentMap owner(StorageBackend::create(QStringLiteral("csv:") + m_path));
+    PersistentMap owner(PersistentMapBackend::create(QStringLiteral("csv:") + m_path));
     QVERIFY(!loadError(owner));
     VERIFY_OK(owner.insert(QStringLiteral("k"), 1));
-    PersistentMap follower(StorageBackend::create(QStringLiteral("csv:%1?readonly=1").arg(m_path)));
+    PersistentMap follower(
+            PersistentMapBackend::create(QStringLiteral("csv:%1?readonly=1").arg(m_path)));
     QVERIFY2(!loadError(follower), qPrintable(follower.errorString()));
     QCOMPARE(follower.value(QStringLiteral("k")), QVariant(1));
     QSignalSpy changed(&follower, &PersistentMap::valueChanged);
@@ -1395,7 +1399,7 @@ void tst_CsvBackend::writeRefusedByTheKernel()
     const QString path = dir.filePath(QStringLiteral("full.csv"));
     const QString big(4000, QLatin1Char('x'));
     {
-        PersistentMap map(std::make_unique<CsvBackend>(path));
+        PersistentMap map(std::make_unique<PersistentMapCsvBackend>(path));
         QVERIFY(!loadError(map));
         QVERIFY(!failureOf(map.insert(QStringLiteral("acknowledged"), 1)));
         QVERIFY(!failureOf(map.flush()));
@@ -1423,7 +1427,7 @@ void tst_CsvBackend::writeRefusedByTheKernel()
 
         QVERIFY(!failureOf(map.flush())); // the fault cleared: the queued write is retried
     }
-    PersistentMap reopened(std::make_unique<CsvBackend>(path));
+    PersistentMap reopened(std::make_unique<PersistentMapCsvBackend>(path));
     QVERIFY(!loadError(reopened));
     QCOMPARE(reopened.value(QStringLiteral("acknowledged")), QVariant(1));
     QCOMPARE(reopened.value(QStringLiteral("big")).toString(), big);
@@ -1449,18 +1453,18 @@ void tst_CsvBackend::leftoverLockFileIsIgnored()
 {
     QFETCH(QByteArray, lockFile);
     {
-        PersistentMap map(std::make_unique<CsvBackend>(m_path));
+        PersistentMap map(std::make_unique<PersistentMapCsvBackend>(m_path));
         QVERIFY(!loadError(map));
         QVERIFY(!failureOf(map.insert(QStringLiteral("kept"), 1)));
     }
     QVERIFY(writeBytes(m_path + QStringLiteral(".lock"), lockFile));
 
-    PersistentMap map(std::make_unique<CsvBackend>(m_path));
+    PersistentMap map(std::make_unique<PersistentMapCsvBackend>(m_path));
     QVERIFY2(!loadError(map), qPrintable(map.errorString()));
     QCOMPARE(map.value(QStringLiteral("kept")), QVariant(1));
     QVERIFY(!failureOf(map.insert(QStringLiteral("after"), 2)));
     // And the lock is really held: a second map is refused.
-    PersistentMap second(std::make_unique<CsvBackend>(m_path));
+    PersistentMap second(std::make_unique<PersistentMapCsvBackend>(m_path));
     const std::optional<PersistentMapError> error = loadError(second);
     QVERIFY(error);
     QCOMPARE(error->code(), PersistentMapError::Code::Locked);
@@ -1493,11 +1497,11 @@ void tst_CsvBackend::oneOwnerWhateverThePath()
         other = m_dir->filePath(QStringLiteral("sub/../store.csv"));
     }
 
-    auto owner = std::make_unique<PersistentMap>(std::make_unique<CsvBackend>(m_path));
+    auto owner = std::make_unique<PersistentMap>(std::make_unique<PersistentMapCsvBackend>(m_path));
     QVERIFY2(!loadError(*owner), qPrintable(owner->errorString()));
     QVERIFY(!failureOf(owner->insert(QStringLiteral("a"), 1)));
     for (int round = 0; round < 2; ++round) {
-        PersistentMap intruder(std::make_unique<CsvBackend>(other));
+        PersistentMap intruder(std::make_unique<PersistentMapCsvBackend>(other));
         const std::optional<PersistentMapError> error = loadError(intruder);
         QVERIFY2(error, qPrintable(kind));
         QCOMPARE(error->code(), PersistentMapError::Code::Locked);
@@ -1512,7 +1516,7 @@ void tst_CsvBackend::oneOwnerWhateverThePath()
     owner.reset();
 
     // The other path reaches the same store once its owner is gone.
-    PersistentMap reopened(std::make_unique<CsvBackend>(other));
+    PersistentMap reopened(std::make_unique<PersistentMapCsvBackend>(other));
     QVERIFY2(!loadError(reopened), qPrintable(reopened.errorString()));
     QCOMPARE(reopened.value(QStringLiteral("a")), QVariant(3));
 }
@@ -1531,7 +1535,7 @@ void tst_CsvBackend::lockedThroughALinkWhileTheOwnerRewrites()
     int refused = 0;
     for (int i = 0; i < 40; ++i) {
         holder.write("!clear\n"); // the holder rewrites the file (a new inode) each time
-        PersistentMap intruder(std::make_unique<CsvBackend>(link));
+        PersistentMap intruder(std::make_unique<PersistentMapCsvBackend>(link));
         const std::optional<PersistentMapError> error = loadError(intruder);
         QVERIFY2(error, "a second owner got the store");
         QCOMPARE(error->code(), PersistentMapError::Code::Locked);
@@ -1557,7 +1561,7 @@ void tst_CsvBackend::lockedThroughABindMount()
     if (unshare.isEmpty())
         BIND_MOUNT_UNAVAILABLE(why);
     {
-        PersistentMap map(std::make_unique<CsvBackend>(m_path));
+        PersistentMap map(std::make_unique<PersistentMapCsvBackend>(m_path));
         QVERIFY(!failureOf(map.insert(QStringLiteral("a"), 1)));
     }
     const QString mountPoint = m_dir->filePath(QStringLiteral("mounted.csv"));
@@ -1571,7 +1575,7 @@ void tst_CsvBackend::lockedThroughABindMount()
         return;
     const qint64 pid = holder.processId(); // unshare and sh exec: the holder's own
     {
-        PersistentMap intruder(std::make_unique<CsvBackend>(m_path));
+        PersistentMap intruder(std::make_unique<PersistentMapCsvBackend>(m_path));
         const std::optional<PersistentMapError> error = loadError(intruder);
         QVERIFY2(error, "a second owner got the store through the mount's source");
         QCOMPARE(error->code(), PersistentMapError::Code::Locked);
@@ -1581,7 +1585,7 @@ void tst_CsvBackend::lockedThroughABindMount()
     holder.closeWriteChannel();
     QVERIFY(holder.waitForFinished(20000));
     QCOMPARE(holder.exitCode(), 0);
-    PersistentMap reopened(std::make_unique<CsvBackend>(m_path));
+    PersistentMap reopened(std::make_unique<PersistentMapCsvBackend>(m_path));
     QVERIFY(!loadError(reopened));
     QCOMPARE(reopened.value(QStringLiteral("holder")), QVariant(pid));
 }
@@ -1593,7 +1597,7 @@ void tst_CsvBackend::lockedThroughABindMount()
 void tst_CsvBackend::hardLinksAreRefused()
 {
     {
-        PersistentMap map(std::make_unique<CsvBackend>(m_path));
+        PersistentMap map(std::make_unique<PersistentMapCsvBackend>(m_path));
         QVERIFY(!loadError(map));
         QVERIFY(!failureOf(map.insert(QStringLiteral("a"), 1)));
     }
@@ -1602,7 +1606,7 @@ void tst_CsvBackend::hardLinksAreRefused()
              0);
     const QByteArray content = readBytes(m_path);
     for (const QString &path : {m_path, hardLink}) {
-        PersistentMap map(std::make_unique<CsvBackend>(path));
+        PersistentMap map(std::make_unique<PersistentMapCsvBackend>(path));
         const std::optional<PersistentMapError> error = loadError(map);
         QVERIFY(error);
         QCOMPARE(error->code(), PersistentMapError::Code::OpenFailed);
@@ -1613,7 +1617,7 @@ void tst_CsvBackend::hardLinksAreRefused()
     QCOMPARE(readBytes(m_path), content);
 
     QVERIFY(QFile::remove(hardLink));
-    PersistentMap map(std::make_unique<CsvBackend>(m_path));
+    PersistentMap map(std::make_unique<PersistentMapCsvBackend>(m_path));
     QVERIFY(!loadError(map));
     QCOMPARE(::link(QFile::encodeName(m_path).constData(), QFile::encodeName(hardLink).constData()),
              0);
@@ -1637,7 +1641,8 @@ void tst_CsvBackend::storeOpenedThroughProcSelfFd()
     const int fd = ::open(QFile::encodeName(m_path).constData(), O_RDONLY | O_CLOEXEC);
     QVERIFY(fd >= 0);
     {
-        PersistentMap map(std::make_unique<CsvBackend>(QStringLiteral("/proc/self/fd/%1").arg(fd)));
+        PersistentMap map(std::make_unique<PersistentMapCsvBackend>(
+                QStringLiteral("/proc/self/fd/%1").arg(fd)));
         QVERIFY(!loadError(map));
         QVERIFY(!failureOf(map.insert(QStringLiteral("a"), 1)));
         QVERIFY(!failureOf(map.clear()));
@@ -1645,7 +1650,7 @@ void tst_CsvBackend::storeOpenedThroughProcSelfFd()
         QVERIFY(!failureOf(map.flush()));
     }
     ::close(fd);
-    PersistentMap reopened(std::make_unique<CsvBackend>(m_path));
+    PersistentMap reopened(std::make_unique<PersistentMapCsvBackend>(m_path));
     QVERIFY(!loadError(reopened));
     QCOMPARE(reopened.toHash(), (QVariantHash{{QStringLiteral("b"), 2}}));
 }
@@ -1661,7 +1666,7 @@ void tst_CsvBackend::relativePathAfterTheWorkingFolderChanged()
     QVERIFY(QDir().mkpath(m_dir->filePath(QStringLiteral("elsewhere"))));
     QVERIFY(QDir::setCurrent(m_dir->path()));
     {
-        PersistentMap map(std::make_unique<CsvBackend>(QStringLiteral("store.csv")));
+        PersistentMap map(std::make_unique<PersistentMapCsvBackend>(QStringLiteral("store.csv")));
         QVERIFY(!loadError(map));
         QVERIFY(!failureOf(map.insert(QStringLiteral("a"), 1)));
         QVERIFY(QDir::setCurrent(m_dir->filePath(QStringLiteral("elsewhere"))));
@@ -1669,7 +1674,7 @@ void tst_CsvBackend::relativePathAfterTheWorkingFolderChanged()
         QVERIFY(!failureOf(map.insert(QStringLiteral("b"), 2)));
         QVERIFY(!failureOf(map.flush()));
     }
-    PersistentMap reopened(std::make_unique<CsvBackend>(m_path));
+    PersistentMap reopened(std::make_unique<PersistentMapCsvBackend>(m_path));
     QVERIFY(!loadError(reopened));
     QCOMPARE(reopened.toHash(), (QVariantHash{{QStringLiteral("b"), 2}}));
     QVERIFY(!QFile::exists(m_dir->filePath(QStringLiteral("elsewhere/store.csv"))));
@@ -1681,7 +1686,7 @@ void tst_CsvBackend::relativePathAfterTheWorkingFolderChanged()
 // is no longer the store, so a second process becomes an owner as well.
 void tst_CsvBackend::storeReplacedByARename()
 {
-    PersistentMap map(std::make_unique<CsvBackend>(m_path));
+    PersistentMap map(std::make_unique<PersistentMapCsvBackend>(m_path));
     QVERIFY(!loadError(map));
     QVERIFY(!failureOf(map.insert(QStringLiteral("a"), 1)));
     const QString saved = m_dir->filePath(QStringLiteral("store.csv~"));
@@ -1691,7 +1696,7 @@ void tst_CsvBackend::storeReplacedByARename()
 
     const bool acknowledged = !failureOf(map.insert(QStringLiteral("b"), 2));
     {
-        PersistentMap second(std::make_unique<CsvBackend>(m_path));
+        PersistentMap second(std::make_unique<PersistentMapCsvBackend>(m_path));
         const std::optional<PersistentMapError> error = loadError(second);
         QVERIFY2(error, "a second map owns the store beside the first");
         QCOMPARE(error->code(), PersistentMapError::Code::Locked);
@@ -1708,7 +1713,7 @@ void tst_CsvBackend::storeReplacedByARename()
 // included; a write made meanwhile is appended to the new file.
 void tst_CsvBackend::ownerFollowsAReplacement()
 {
-    PersistentMap map(std::make_unique<CsvBackend>(m_path));
+    PersistentMap map(std::make_unique<PersistentMapCsvBackend>(m_path));
     QVERIFY(!loadError(map));
     QVERIFY(!failureOf(map.insert(QStringLiteral("a"), 1)));
     QVERIFY(!failureOf(map.insert(QStringLiteral("gone"), 1)));
@@ -1738,7 +1743,7 @@ void tst_CsvBackend::ownerFollowsAReplacement()
 // empty store there and the map follows (an external clear()).
 void tst_CsvBackend::storeRemovedWhileOpen()
 {
-    PersistentMap map(std::make_unique<CsvBackend>(m_path));
+    PersistentMap map(std::make_unique<PersistentMapCsvBackend>(m_path));
     QVERIFY(!loadError(map));
     QVERIFY(!failureOf(map.insert(QStringLiteral("a"), 1)));
     QTest::ignoreMessage(QtWarningMsg,
@@ -1758,7 +1763,7 @@ void tst_CsvBackend::symbolicLinkLoopIsNamed()
     const QString second = m_dir->filePath(QStringLiteral("loop2.csv"));
     QVERIFY(QFile::link(second, first));
     QVERIFY(QFile::link(first, second));
-    PersistentMap map(std::make_unique<CsvBackend>(first));
+    PersistentMap map(std::make_unique<PersistentMapCsvBackend>(first));
     const std::optional<PersistentMapError> error = loadError(map);
     QVERIFY(error);
     QCOMPARE(error->code(), PersistentMapError::Code::OpenFailed);
@@ -1771,7 +1776,7 @@ void tst_CsvBackend::symbolicLinkLoopIsNamed()
 void tst_CsvBackend::leftoverReplacementIsRemoved()
 {
     {
-        PersistentMap map(std::make_unique<CsvBackend>(m_path));
+        PersistentMap map(std::make_unique<PersistentMapCsvBackend>(m_path));
         QVERIFY(!failureOf(map.insert(QStringLiteral("kept"), 1)));
     }
     const QString leftover = m_path + QStringLiteral(".replacing-Ab3XyZ");
@@ -1781,7 +1786,7 @@ void tst_CsvBackend::leftoverReplacementIsRemoved()
                              m_path + QStringLiteral(".Ab3XyZ")};
     for (const QString &other : others)
         QVERIFY(writeBytes(other, "a user's file"));
-    PersistentMap map(std::make_unique<CsvBackend>(m_path));
+    PersistentMap map(std::make_unique<PersistentMapCsvBackend>(m_path));
     QVERIFY(!loadError(map));
     QCOMPARE(map.value(QStringLiteral("kept")), QVariant(1));
     QVERIFY(!QFile::exists(leftover));
@@ -1797,7 +1802,7 @@ void tst_CsvBackend::tornTailIsKeptOnce()
     QVERIFY(writeBytes(m_path, header + firstAppend + "a,string,x\n" + tail));
     for (int open = 0; open < 3; ++open) {
         QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("kept in")));
-        PersistentMap map(std::make_unique<CsvBackend>(m_path));
+        PersistentMap map(std::make_unique<PersistentMapCsvBackend>(m_path));
         QVERIFY(!loadError(map));
     }
     const QStringList kept = QDir(m_dir->path()).entryList({QStringLiteral("store.csv.torn-*")});
@@ -1813,7 +1818,7 @@ void tst_CsvBackend::tornTailOfALongFileName()
     const QByteArray tail("b,int,1");
     QVERIFY(writeBytes(path, header + firstAppend + "a,string,x\n" + tail));
     QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("kept in")));
-    PersistentMap map(std::make_unique<CsvBackend>(path));
+    PersistentMap map(std::make_unique<PersistentMapCsvBackend>(path));
     QVERIFY2(!loadError(map), qPrintable(map.errorString()));
     QVERIFY(!failureOf(map.insert(QStringLiteral("c"), 3)));
     const QStringList kept = QDir(m_dir->path()).entryList({QStringLiteral("*.torn-*")});
@@ -1827,7 +1832,7 @@ void tst_CsvBackend::tornTailOfALongFileName()
 // line, then appended to it: the store no longer parsed.
 void tst_CsvBackend::storeOverwrittenInPlaceIsNotCutAndAppendedTo()
 {
-    CsvBackend owner(m_path);
+    PersistentMapCsvBackend owner(m_path);
     owner.loadAll();
     owner.save(QStringLiteral("a"), QStringLiteral("old"));
     const QByteArray restored = header + "a,string,restored from a backup\nb,int,2\n";
@@ -1848,7 +1853,7 @@ void tst_CsvBackend::storeOverwrittenInPlaceIsNotCutAndAppendedTo()
 // the map keeps showing a key the store no longer has.
 void tst_CsvBackend::storeRecreatedInPlaceAfterItsRemovalWasAdopted()
 {
-    CsvBackend owner(m_path);
+    PersistentMapCsvBackend owner(m_path);
     owner.loadAll();
     owner.save(QStringLiteral("a"), 1);
     QTest::ignoreMessage(QtWarningMsg,
@@ -1863,7 +1868,7 @@ void tst_CsvBackend::storeRecreatedInPlaceAfterItsRemovalWasAdopted()
         known.insert(QStringLiteral("x"), 2);
     (void)thrownBy([&] { owner.flush(); });
     applyChanges(known, owner.pollChanges());
-    CsvBackend reader(m_path, ReadOnly);
+    PersistentMapCsvBackend reader(m_path, ReadOnly);
     QCOMPARE(reader.loadAll(), known);
 }
 
@@ -1873,7 +1878,7 @@ void tst_CsvBackend::storeRecreatedInPlaceAfterItsRemovalWasAdopted()
 // is in no file, and the map never learns the editor's content.
 void tst_CsvBackend::compactionDuringAReplacementReadsTheLockedFile()
 {
-    CsvBackend owner(m_path);
+    PersistentMapCsvBackend owner(m_path);
     owner.loadAll();
     owner.save(QStringLiteral("mine"), 0);
     const QString saved = m_dir->filePath(QStringLiteral("store.csv~"));
@@ -1893,7 +1898,8 @@ void tst_CsvBackend::compactionDuringAReplacementReadsTheLockedFile()
                !deadline.hasExpired()) { }
         renamed = ::rename(savedName.constData(), pathName.constData());
     });
-    WriteBatch batch; // removals of keys that are not there: dead rows enough to compact after
+    PersistentMapWriteBatch
+            batch; // removals of keys that are not there: dead rows enough to compact after
     batch.insert(QStringLiteral("mine"), 1);
     for (int i = 0; i < 300000; ++i)
         batch.remove(QStringLiteral("absent%1").arg(i));
@@ -1906,7 +1912,7 @@ void tst_CsvBackend::compactionDuringAReplacementReadsTheLockedFile()
         known.insert(QStringLiteral("mine"), 0);
     applyChanges(known, owner.pollChanges());
     owner.flush();
-    CsvBackend reader(m_path, ReadOnly);
+    PersistentMapCsvBackend reader(m_path, ReadOnly);
     QCOMPARE(reader.loadAll(), known);
 }
 
@@ -1916,9 +1922,9 @@ void tst_CsvBackend::compactionDuringAReplacementReadsTheLockedFile()
 // store, the wider the window (the rewrite's write and sync).
 void tst_CsvBackend::editorsSaveDuringACompactionIsNotDiscarded()
 {
-    CsvBackend owner(m_path);
+    PersistentMapCsvBackend owner(m_path);
     owner.loadAll();
-    WriteBatch live;
+    PersistentMapWriteBatch live;
     for (int i = 0; i < 50000; ++i)
         live.insert(QStringLiteral("key%1").arg(i), QString(100, u'v'));
     owner.apply(live);
@@ -1936,10 +1942,11 @@ void tst_CsvBackend::editorsSaveDuringACompactionIsNotDiscarded()
                        .isEmpty()) { }
         renamed = ::rename(savedName.constData(), pathName.constData());
     });
-    WriteBatch dead; // removals of keys that are not there: dead rows enough to compact after
+    PersistentMapWriteBatch
+            dead; // removals of keys that are not there: dead rows enough to compact after
     for (int i = 0; i < 60000; ++i)
         dead.remove(QStringLiteral("absent%1").arg(i));
-    QVariantHash known = CsvBackend(m_path, ReadOnly).loadAll(); // what the map holds
+    QVariantHash known = PersistentMapCsvBackend(m_path, ReadOnly).loadAll(); // what the map holds
     (void)thrownBy([&] { owner.apply(dead); });
     editor.join();
     QCOMPARE(renamed.load(), 0);
@@ -1947,7 +1954,7 @@ void tst_CsvBackend::editorsSaveDuringACompactionIsNotDiscarded()
                          QRegularExpression(QStringLiteral("replaced .* by another program")));
     applyChanges(known, owner.pollChanges());
     (void)thrownBy([&] { owner.flush(); });
-    CsvBackend reader(m_path, ReadOnly);
+    PersistentMapCsvBackend reader(m_path, ReadOnly);
     const QVariantHash content = reader.loadAll();
     QCOMPARE(content.value(QStringLiteral("edited")), QVariant(QStringLiteral("by hand")));
     QCOMPARE(content, known);
@@ -1961,7 +1968,7 @@ void tst_CsvBackend::editorsSaveDuringACompactionIsNotDiscarded()
 // through a link rewrites the file the link points to.
 void tst_CsvBackend::replacementBySymbolicLinkIsRewrittenThroughIt()
 {
-    CsvBackend owner(m_path);
+    PersistentMapCsvBackend owner(m_path);
     owner.loadAll();
     owner.save(QStringLiteral("a"), 1);
     QVERIFY(QDir(m_dir->path()).mkdir(QStringLiteral("dotfiles")));
@@ -1992,20 +1999,20 @@ void tst_CsvBackend::fifoIsRefusedWithoutBlocking()
     const QString fifo = m_dir->filePath(QStringLiteral("fifo.csv"));
     QCOMPARE(::mkfifo(QFile::encodeName(fifo).constData(), 0600), 0);
     {
-        PersistentMap map(std::make_unique<CsvBackend>(fifo));
+        PersistentMap map(std::make_unique<PersistentMapCsvBackend>(fifo));
         const std::optional<PersistentMapError> error = loadError(map);
         QVERIFY(error);
         QVERIFY2(error->message().contains(QStringLiteral("not a regular file")),
                  qPrintable(error->message()));
     }
     {
-        PersistentMap follower(std::make_unique<CsvBackend>(fifo, ReadOnly));
+        PersistentMap follower(std::make_unique<PersistentMapCsvBackend>(fifo, ReadOnly));
         const std::optional<PersistentMapError> error = loadError(follower);
         QVERIFY(error);
         QVERIFY2(error->message().contains(QStringLiteral("not a regular file")),
                  qPrintable(error->message()));
     }
-    PersistentMap map(std::make_unique<CsvBackend>(m_path));
+    PersistentMap map(std::make_unique<PersistentMapCsvBackend>(m_path));
     QVERIFY(!loadError(map));
     QVERIFY(!failureOf(map.insert(QStringLiteral("a"), 1)));
     QCOMPARE(::rename(QFile::encodeName(fifo).constData(), QFile::encodeName(m_path).constData()),

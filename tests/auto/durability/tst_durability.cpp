@@ -10,10 +10,10 @@
 #include "syscallfaults.h"
 #include "testhelpers.h"
 
-#include <PersistentMap/CsvBackend>
 #include <PersistentMap/PersistentMap>
-#include <PersistentMap/PostgresBackend>
-#include <PersistentMap/SqliteBackend>
+#include <PersistentMap/PersistentMapCsvBackend>
+#include <PersistentMap/PersistentMapPostgresBackend>
+#include <PersistentMap/PersistentMapSqliteBackend>
 
 #include <QtCore/QDir>
 #include <QtCore/QFile>
@@ -86,7 +86,7 @@ private:
 void tst_Durability::flushKeepsSqliteLocks()
 {
     const QString path = m_dir.filePath(QStringLiteral("locks.db"));
-    PersistentMap map(std::make_unique<SqliteBackend>(path));
+    PersistentMap map(std::make_unique<PersistentMapSqliteBackend>(path));
     // No polls: a poll's read transaction takes locks of its own, and would be counted (seen
     // once in a ctest run: 2 locks before the flush, 1 after).
     map.setWatchExternalChanges(false);
@@ -114,7 +114,7 @@ void tst_Durability::flushDoesNotCostOtherProcessesTheirWrites()
     const QString path = m_dir.filePath(QStringLiteral("three.db"));
     const QString spec = QStringLiteral("sqlite:") + path;
     {
-        PersistentMap a(std::make_unique<SqliteBackend>(path));
+        PersistentMap a(std::make_unique<PersistentMapSqliteBackend>(path));
         QVERIFY(!failureOf(a.whenReady()));
         QVERIFY(!failureOf(a.insert(QStringLiteral("a"), QStringLiteral("a"))));
         QVERIFY(!failureOf(a.flush()));
@@ -133,7 +133,7 @@ void tst_Durability::flushDoesNotCostOtherProcessesTheirWrites()
             QVERIFY(c.quit());
         }
     }
-    PersistentMap reopened(std::make_unique<SqliteBackend>(path));
+    PersistentMap reopened(std::make_unique<PersistentMapSqliteBackend>(path));
     QVERIFY(!failureOf(reopened.whenReady()));
     for (const char *key : {"a", "b", "fromA", "c"})
         QCOMPARE(reopened.value(QLatin1String(key)).toString(), QLatin1String(key));
@@ -170,8 +170,9 @@ void tst_Durability::failedSyncIsAnError()
     }
     auto open = [&] {
         return backend == u"sqlite"
-                ? std::make_unique<PersistentMap>(std::make_unique<SqliteBackend>(path))
-                : std::make_unique<PersistentMap>(std::make_unique<CsvBackend>(path));
+                ? std::make_unique<PersistentMap>(
+                          std::make_unique<PersistentMapSqliteBackend>(path))
+                : std::make_unique<PersistentMap>(std::make_unique<PersistentMapCsvBackend>(path));
     };
     {
         auto map = open();
@@ -216,7 +217,7 @@ void tst_Durability::committedBatchIsNotReplayed()
     QTemporaryDir dir;
     const QString path = dir.filePath(QStringLiteral("replay.db"));
     {
-        PersistentMap a(std::make_unique<SqliteBackend>(path));
+        PersistentMap a(std::make_unique<PersistentMapSqliteBackend>(path));
         QVERIFY(!failureOf(a.whenReady()));
         a.setWatchExternalChanges(false); // A must not learn B's write: it would hide a replay
         SyscallFaults::failSyncs(EIO, 1, "replay.db-wal");
@@ -235,7 +236,7 @@ void tst_Durability::committedBatchIsNotReplayed()
         QVERIFY(!failureOf(a.insert(QStringLiteral("other"), QStringLiteral("A2"))));
         QVERIFY(!failureOf(a.flush()));
     }
-    PersistentMap reopened(std::make_unique<SqliteBackend>(path));
+    PersistentMap reopened(std::make_unique<PersistentMapSqliteBackend>(path));
     QVERIFY(!failureOf(reopened.whenReady()));
     QCOMPARE(reopened.value(QStringLiteral("k")).toString(), QStringLiteral("B1"));
     QCOMPARE(reopened.value(QStringLiteral("other")).toString(), QStringLiteral("A2"));
@@ -250,8 +251,8 @@ void tst_Durability::flushSyncsWithoutFreeDescriptors()
     const QString path =
             dir.filePath(backend == u"sqlite" ? QStringLiteral("fd.db") : QStringLiteral("fd.csv"));
     std::unique_ptr<PersistentMap> map = backend == u"sqlite"
-            ? std::make_unique<PersistentMap>(std::make_unique<SqliteBackend>(path))
-            : std::make_unique<PersistentMap>(std::make_unique<CsvBackend>(path));
+            ? std::make_unique<PersistentMap>(std::make_unique<PersistentMapSqliteBackend>(path))
+            : std::make_unique<PersistentMap>(std::make_unique<PersistentMapCsvBackend>(path));
     QVERIFY(!failureOf(map->whenReady()));
     QVERIFY(!failureOf(map->insert(QStringLiteral("k"), 1)));
 
@@ -289,7 +290,7 @@ void tst_Durability::firstCsvFlushSyncsTheFolder()
     QVERIFY(file.write("key,type,value\n") > 0);
     file.close();
 
-    PersistentMap map(std::make_unique<CsvBackend>(path));
+    PersistentMap map(std::make_unique<PersistentMapCsvBackend>(path));
     QVERIFY(!failureOf(map.whenReady()));
     QVERIFY(!failureOf(map.insert(QStringLiteral("k"), 1)));
     SyscallFaults::reset();
@@ -316,7 +317,7 @@ void tst_Durability::changeLogIsBounded()
 {
     QFETCH(QString, backend);
     constexpr int Runs = 400;
-    constexpr int Bound = 256 + 32; // LogKeep + PruneEvery (src/internal/sqlstore_p.h)
+    constexpr int Bound = 256 + 32; // LogKeep + PruneEvery (src/backends/sql/sqlstore_p.h)
     QTemporaryDir dir;
     const QString path = dir.filePath(QStringLiteral("log.db"));
     std::optional<PostgresTestTable> table;
@@ -325,9 +326,10 @@ void tst_Durability::changeLogIsBounded()
         table.emplace(server);
     }
     for (int run = 0; run < Runs; ++run) {
-        PersistentMap map(table ? std::unique_ptr<StorageBackend>(
-                                          std::make_unique<PostgresBackend>(table->spec()))
-                                : std::make_unique<SqliteBackend>(path));
+        PersistentMap map(
+                table ? std::unique_ptr<PersistentMapBackend>(
+                                std::make_unique<PersistentMapPostgresBackend>(table->spec()))
+                      : std::make_unique<PersistentMapSqliteBackend>(path));
         QVERIFY(!failureOf(map.whenReady()));
         QVERIFY(!failureOf(map.insert(QStringLiteral("run"), run)));
     }

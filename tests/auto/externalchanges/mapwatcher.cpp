@@ -2,7 +2,7 @@
 // SPDX-FileCopyrightText: 2026 The persistent-map authors
 
 // mapwatcher SPEC: another process on a store, driven by the tests through standard input and
-// output. Opens a PersistentMap on SPEC (StorageBackend::create), prints "ready COUNT" (or
+// output. Opens a PersistentMap on SPEC (PersistentMapBackend::create), prints "ready COUNT" (or
 // "error MESSAGE" and exits 1), then prints one line per signal the map emits:
 //   changed<TAB>KEY<TAB>VALUE      (VALUE: QVariant::toString())
 //   removed<TAB>KEY
@@ -58,7 +58,8 @@ int main(int argc, char **argv)
         return 2;
     }
     QString error;
-    std::unique_ptr<StorageBackend> backend = StorageBackend::create(args.at(1), &error);
+    std::unique_ptr<PersistentMapBackend> backend =
+            PersistentMapBackend::create(args.at(1), &error);
     if (!backend) {
         say(QStringLiteral("error\t") + error);
         return 1;

@@ -37,7 +37,7 @@ struct Store
 std::unique_ptr<PersistentMap> open(const QString &spec)
 {
     QString error;
-    std::unique_ptr<StorageBackend> backend = StorageBackend::create(spec, &error);
+    std::unique_ptr<PersistentMapBackend> backend = PersistentMapBackend::create(spec, &error);
     if (!backend)
         qFatal("%s", qPrintable(error));
     auto map = std::make_unique<PersistentMap>(std::move(backend));
@@ -155,7 +155,7 @@ void tst_ExternalChanges::followsInsertsAndRemoves()
     QSignalSpy counted(follower.get(), &PersistentMap::countChanged);
 
     const QVariantList list{1, QStringLiteral("two"), 3.5};
-    WriteBatch batch;
+    PersistentMapWriteBatch batch;
     batch.insert(QStringLiteral("list"), list);
     batch.insert(QStringLiteral("when"), QDate(2026, 11, 23));
     batch.remove(QStringLiteral("before"));
@@ -263,12 +263,12 @@ void tst_ExternalChanges::catchesUpAfterTheLogWasPruned()
     // SqlStore::LogKeep (the log is pruned past the follower's position); CSV compacts.
     constexpr int Many = 60000;
     for (int round = 0; round < 2; ++round) {
-        WriteBatch batch;
+        PersistentMapWriteBatch batch;
         for (int i = 0; i < Many / 2; ++i)
             batch.insert(QStringLiteral("bulk%1").arg(round * Many / 2 + i), i);
         VERIFY_OK(writer->apply(batch));
     }
-    WriteBatch removals;
+    PersistentMapWriteBatch removals;
     for (int i = 0; i < Many; i += 2)
         removals.remove(QStringLiteral("bulk%1").arg(i));
     VERIFY_OK(writer->apply(removals));

@@ -6,10 +6,10 @@
 // that failed to load is never written; the destructor returns even if every write fails.
 #include "faultybackend.h"
 
-#include <PersistentMap/CsvBackend>
-#include <PersistentMap/MemoryBackend>
 #include <PersistentMap/PersistentMap>
-#include <PersistentMap/SqliteBackend>
+#include <PersistentMap/PersistentMapCsvBackend>
+#include <PersistentMap/PersistentMapMemoryBackend>
+#include <PersistentMap/PersistentMapSqliteBackend>
 
 #include "testhelpers.h"
 
@@ -26,15 +26,15 @@ namespace {
 
 enum class Kind { Memory, Sqlite, Csv };
 
-std::unique_ptr<StorageBackend> makeBackend(Kind kind, const QString &path)
+std::unique_ptr<PersistentMapBackend> makeBackend(Kind kind, const QString &path)
 {
     switch (kind) {
     case Kind::Memory:
-        return std::make_unique<MemoryBackend>();
+        return std::make_unique<PersistentMapMemoryBackend>();
     case Kind::Sqlite:
-        return std::make_unique<SqliteBackend>(path);
+        return std::make_unique<PersistentMapSqliteBackend>(path);
     case Kind::Csv:
-        return std::make_unique<CsvBackend>(path);
+        return std::make_unique<PersistentMapCsvBackend>(path);
     }
     return {};
 }
@@ -174,7 +174,7 @@ void tst_Faults::refusedWriteIsNotQueued()
         QVERIFY2(error->message().contains(QStringLiteral("'refused' is refused")),
                  qPrintable(error->message()));
         QTRY_COMPARE(errors.count(), 1);
-        WriteBatch batch; // atomic: refused as a whole
+        PersistentMapWriteBatch batch; // atomic: refused as a whole
         batch.insert(QStringLiteral("in batch"), 3);
         batch.remove(QStringLiteral("refused"));
         QVERIFY(failureOf(map->apply(batch)));

@@ -2,17 +2,17 @@
 // SPDX-FileCopyrightText: 2026 The persistent-map authors
 
 // PersistentMap behaviour, checked once per backend: memory, sqlite, postgres, csv and "custom", a
-// backend written here that implements only the pure virtuals of StorageBackend. Persistence is
-// checked by destroying the map and reading the store back through a new PersistentMap.
+// backend written here that implements only the pure virtuals of PersistentMapBackend. Persistence
+// is checked by destroying the map and reading the store back through a new PersistentMap.
 //
 // The postgres rows need a server (PM_TEST_POSTGRES, docs/TESTING.md "PostgreSQL"): without one
 // they skip with the reason (fail under PM_REQUIRE_POSTGRES=1). Each test function's postgres row
 // gets a fresh table, made in init() and dropped with its change log in cleanup().
-#include <PersistentMap/CsvBackend>
-#include <PersistentMap/MemoryBackend>
 #include <PersistentMap/PersistentMap>
-#include <PersistentMap/PostgresBackend>
-#include <PersistentMap/SqliteBackend>
+#include <PersistentMap/PersistentMapCsvBackend>
+#include <PersistentMap/PersistentMapMemoryBackend>
+#include <PersistentMap/PersistentMapPostgresBackend>
+#include <PersistentMap/PersistentMapSqliteBackend>
 
 #include "postgrestest.h"
 #include "testhelpers.h"
@@ -81,7 +81,7 @@ namespace {
 // The custom backend of the contract: only loadAll(), save() and remove(). Its data lives in a
 // static table keyed by store name, so a backend constructed later with the same name reopens
 // it. Values are kept serialized, as a real store would keep them.
-class CustomBackend : public StorageBackend
+class CustomBackend : public PersistentMapBackend
 {
 public:
     explicit CustomBackend(const QString &name)
@@ -206,10 +206,10 @@ struct CommitLog
 
 // Forwards every call to a real backend; can hold loadAll() or the first apply() at a gate and
 // records what was committed.
-class GatedBackend : public StorageBackend
+class GatedBackend : public PersistentMapBackend
 {
 public:
-    GatedBackend(std::unique_ptr<StorageBackend> inner, std::shared_ptr<Gate> loadGate,
+    GatedBackend(std::unique_ptr<PersistentMapBackend> inner, std::shared_ptr<Gate> loadGate,
                  std::shared_ptr<Gate> applyGate, std::shared_ptr<CommitLog> log)
         : m_inner(std::move(inner))
         , m_loadGate(std::move(loadGate))
@@ -232,14 +232,14 @@ public:
     void save(const QString &key, const QVariant &value) override { m_inner->save(key, value); }
     void remove(const QString &key) override { m_inner->remove(key); }
     void flush() override { m_inner->flush(); }
-    void apply(const WriteBatch &batch) override
+    void apply(const PersistentMapWriteBatch &batch) override
     {
         if (m_applyGate)
             m_applyGate->pass();
         m_inner->apply(batch);
         if (m_log) {
             QMutexLocker locker(&m_log->mutex);
-            for (const WriteBatch::Entry &entry : batch.entries()) {
+            for (const PersistentMapWriteBatch::Entry &entry : batch.entries()) {
                 if (entry.isRemove)
                     m_log->committed.remove(entry.key);
                 else
@@ -257,7 +257,7 @@ public:
     }
 
 private:
-    std::unique_ptr<StorageBackend> m_inner;
+    std::unique_ptr<PersistentMapBackend> m_inner;
     std::shared_ptr<Gate> m_loadGate;
     std::shared_ptr<Gate> m_applyGate;
     std::shared_ptr<CommitLog> m_log;
@@ -272,7 +272,7 @@ class tst_PersistentMap : public QObject
 private:
     static void addAllBackends();
     static void addPersistentBackends();
-    std::unique_ptr<StorageBackend> makeBackend(const QString &kind) const;
+    std::unique_ptr<PersistentMapBackend> makeBackend(const QString &kind) const;
     std::unique_ptr<PersistentMap> openMap(const QString &kind, std::shared_ptr<Gate> loadGate = {},
                                            std::shared_ptr<Gate> applyGate = {},
                                            std::shared_ptr<CommitLog> log = {}) const;
@@ -381,19 +381,19 @@ QString tst_PersistentMap::storeFile(const QString &kind) const
     return {};
 }
 
-std::unique_ptr<StorageBackend> tst_PersistentMap::makeBackend(const QString &kind) const
+std::unique_ptr<PersistentMapBackend> tst_PersistentMap::makeBackend(const QString &kind) const
 {
     if (kind == u"memory")
-        return std::make_unique<MemoryBackend>();
+        return std::make_unique<PersistentMapMemoryBackend>();
     if (kind == u"sqlite")
-        return std::make_unique<SqliteBackend>(storeFile(kind));
+        return std::make_unique<PersistentMapSqliteBackend>(storeFile(kind));
     if (kind == u"postgres") {
         if (!m_postgresTable)
             qFatal("the postgres row has no table: init() makes it for data tags \"postgres...\"");
-        return std::make_unique<PostgresBackend>(m_postgresTable->spec());
+        return std::make_unique<PersistentMapPostgresBackend>(m_postgresTable->spec());
     }
     if (kind == u"csv")
-        return std::make_unique<CsvBackend>(storeFile(kind));
+        return std::make_unique<PersistentMapCsvBackend>(storeFile(kind));
     if (kind == u"custom")
         return std::make_unique<CustomBackend>(m_customName);
     qFatal("unknown backend kind");
@@ -405,7 +405,7 @@ std::unique_ptr<PersistentMap> tst_PersistentMap::openMap(const QString &kind,
                                                           std::shared_ptr<Gate> applyGate,
                                                           std::shared_ptr<CommitLog> log) const
 {
-    std::unique_ptr<StorageBackend> backend = makeBackend(kind);
+    std::unique_ptr<PersistentMapBackend> backend = makeBackend(kind);
     if (loadGate || applyGate || log) {
         backend = std::make_unique<GatedBackend>(std::move(backend), std::move(loadGate),
                                                  std::move(applyGate), std::move(log));
@@ -760,7 +760,7 @@ void tst_PersistentMap::applyBatch()
     {
         const auto map = openMap(backend);
         VERIFY_OK(map->whenReady());
-        WriteBatch batch;
+        PersistentMapWriteBatch batch;
         QVERIFY(batch.isEmpty());
         batch.insert(QStringLiteral("new"), QStringLiteral("x"));
         batch.remove(QStringLiteral("drop"));
@@ -978,7 +978,7 @@ void tst_PersistentMap::unsupportedTypeRejected()
         QCOMPARE(failure->code(), PersistentMapError::Code::Unsupported);
         QVERIFY(!map->contains(QStringLiteral("h1")));
         QVERIFY(!map->contains(QStringLiteral("h2")));
-        WriteBatch batch;
+        PersistentMapWriteBatch batch;
         batch.insert(QStringLiteral("b1"), 1);
         batch.remove(QStringLiteral("key"));
         batch.insert(QStringLiteral("b2"), bad);
@@ -1319,7 +1319,7 @@ void tst_PersistentMap::whenReadyFinishes()
 
 // A backend that streams its entries: loadAll() would fail, so a successful load proves the map
 // reads through loadInto().
-class StreamingBackend : public StorageBackend
+class StreamingBackend : public PersistentMapBackend
 {
 public:
     explicit StreamingBackend(QSemaphore *loading = nullptr)
@@ -1376,19 +1376,19 @@ void tst_PersistentMap::streamingLoadKeepsWritesMadeWhileLoading()
 // runs such a task itself), in 198 of 200 destructions.
 void tst_PersistentMap::backendLivesOnTheStorageThread()
 {
-    struct ThreadRecorder : MemoryBackend
+    struct ThreadRecorder : PersistentMapMemoryBackend
     {
         std::shared_ptr<QList<QThread *>> threads;
         ~ThreadRecorder() override { threads->append(QThread::currentThread()); }
         QVariantHash loadAll() override
         {
             threads->append(QThread::currentThread());
-            return MemoryBackend::loadAll();
+            return PersistentMapMemoryBackend::loadAll();
         }
-        void apply(const WriteBatch &batch) override
+        void apply(const PersistentMapWriteBatch &batch) override
         {
             threads->append(QThread::currentThread());
-            MemoryBackend::apply(batch);
+            PersistentMapMemoryBackend::apply(batch);
         }
     };
     for (int round = 0; round < 50; ++round) {
@@ -1568,7 +1568,7 @@ void tst_PersistentMap::destructorPersistsPending()
                 expected.remove(QStringLiteral("key-%1").arg(i / 2));
             }
         }
-        WriteBatch batch;
+        PersistentMapWriteBatch batch;
         batch.insert(QStringLiteral("batch"), QStringLiteral("last"));
         batch.remove(QStringLiteral("key-1"));
         map->apply(batch);
@@ -1603,7 +1603,7 @@ void tst_PersistentMap::futureFinishesAfterCommit()
     if (custom)
         QVERIFY(!CustomBackend::stored(m_customName).contains(QStringLiteral("k3")));
 
-    WriteBatch batch;
+    PersistentMapWriteBatch batch;
     batch.insert(QStringLiteral("k3"), QStringLiteral("back"));
     batch.remove(QStringLiteral("k4"));
     VERIFY_OK(map->apply(batch));

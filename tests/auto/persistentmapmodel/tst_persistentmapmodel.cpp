@@ -3,10 +3,10 @@
 
 // PersistentMapModel: sorted rows, prefix filter, incremental signals (checked by
 // QAbstractItemModelTester throughout), editing through setData, loading, Widgets headers.
-#include <PersistentMap/MemoryBackend>
 #include <PersistentMap/PersistentMap>
+#include <PersistentMap/PersistentMapMemoryBackend>
 #include <PersistentMap/PersistentMapModel>
-#include <PersistentMap/SqliteBackend>
+#include <PersistentMap/PersistentMapSqliteBackend>
 
 #include <QtConcurrent/QtConcurrentRun>
 #include <QtCore/QTemporaryDir>
@@ -39,7 +39,7 @@ private:
 
 void tst_PersistentMapModel::sortedRowsAndIncrementalSignals()
 {
-    PersistentMap map(std::make_unique<MemoryBackend>());
+    PersistentMap map(std::make_unique<PersistentMapMemoryBackend>());
     map.whenReady().waitForFinished();
     PersistentMapModel model(&map);
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
@@ -79,7 +79,7 @@ void tst_PersistentMapModel::sortedRowsAndIncrementalSignals()
 
 void tst_PersistentMapModel::prefixFilter()
 {
-    PersistentMap map(std::make_unique<MemoryBackend>());
+    PersistentMap map(std::make_unique<PersistentMapMemoryBackend>());
     map.insert(QVariantHash{{QStringLiteral("note/2"), QStringLiteral("b")},
                             {QStringLiteral("note/1"), QStringLiteral("a")},
                             {QStringLiteral("window/width"), 800}});
@@ -108,7 +108,7 @@ void tst_PersistentMapModel::setDataWritesThrough()
     QTemporaryDir dir;
     const QString path = dir.filePath(QStringLiteral("model.db"));
     {
-        PersistentMap map(std::make_unique<SqliteBackend>(path));
+        PersistentMap map(std::make_unique<PersistentMapSqliteBackend>(path));
         map.insert(QStringLiteral("volume"), 5);
         PersistentMapModel model(&map);
         QAbstractItemModelTester tester(&model,
@@ -121,7 +121,7 @@ void tst_PersistentMapModel::setDataWritesThrough()
         QVERIFY(!model.setData(model.index(0), 8, Qt::DecorationRole));
         QVERIFY(!model.setData(QModelIndex(), 8));
     }
-    PersistentMap reopened(std::make_unique<SqliteBackend>(path));
+    PersistentMap reopened(std::make_unique<PersistentMapSqliteBackend>(path));
     reopened.whenReady().waitForFinished();
     QCOMPARE(reopened.value(QStringLiteral("volume")).toInt(), 7);
 }
@@ -131,11 +131,11 @@ void tst_PersistentMapModel::loadedEntriesAppearOnReady()
     QTemporaryDir dir;
     const QString path = dir.filePath(QStringLiteral("load.db"));
     {
-        PersistentMap map(std::make_unique<SqliteBackend>(path));
+        PersistentMap map(std::make_unique<PersistentMapSqliteBackend>(path));
         for (int i = 0; i < 100; ++i)
             map.insert(QStringLiteral("key%1").arg(i, 3, 10, QLatin1Char('0')), i);
     }
-    PersistentMap map(std::make_unique<SqliteBackend>(path));
+    PersistentMap map(std::make_unique<PersistentMapSqliteBackend>(path));
     PersistentMapModel model(&map); // possibly before the load finished
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
     QTRY_COMPARE(map.status(), PersistentMap::Status::Ready);
@@ -146,7 +146,7 @@ void tst_PersistentMapModel::loadedEntriesAppearOnReady()
 
 void tst_PersistentMapModel::changesFromAnotherThread()
 {
-    PersistentMap map(std::make_unique<MemoryBackend>());
+    PersistentMap map(std::make_unique<PersistentMapMemoryBackend>());
     map.whenReady().waitForFinished();
     PersistentMapModel model(&map);
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
@@ -163,7 +163,7 @@ void tst_PersistentMapModel::mapDestroyed()
     PersistentMapModel model;
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
     {
-        PersistentMap map(std::make_unique<MemoryBackend>());
+        PersistentMap map(std::make_unique<PersistentMapMemoryBackend>());
         map.insert(QStringLiteral("a"), 1);
         model.setMap(&map);
         QCOMPARE(model.rowCount(), 1);
@@ -174,7 +174,7 @@ void tst_PersistentMapModel::mapDestroyed()
 
 void tst_PersistentMapModel::headersForWidgets()
 {
-    PersistentMap map(std::make_unique<MemoryBackend>());
+    PersistentMap map(std::make_unique<PersistentMapMemoryBackend>());
     map.insert(QStringLiteral("b"), 2);
     map.insert(QStringLiteral("a"), 1);
     PersistentMapModel model(&map);

@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: MIT
 // SPDX-FileCopyrightText: 2026 The persistent-map authors
 
-// PostgresBackend against a real server (PM_TEST_POSTGRES; scripts/test.sh starts a throwaway
-// one): the table it writes, tables it must not touch, connection specs, errors that never show
-// the password, hostile keys, and two clients on one table. The backend-independent behaviour
-// runs in tst_persistentmap and tst_externalchanges, which have a "postgres" row.
+// PersistentMapPostgresBackend against a real server (PM_TEST_POSTGRES; scripts/test.sh starts a
+// throwaway one): the table it writes, tables it must not touch, connection specs, errors that
+// never show the password, hostile keys, and two clients on one table. The backend-independent
+// behaviour runs in tst_persistentmap and tst_externalchanges, which have a "postgres" row.
 #include "postgrestest.h"
 #include "testhelpers.h"
 
 #include <PersistentMap/PersistentMap>
-#include <PersistentMap/PostgresBackend>
+#include <PersistentMap/PersistentMapPostgresBackend>
 
 #include <QtCore/QDeadlineTimer>
 #include <QtCore/QRandomGenerator>
@@ -149,7 +149,7 @@ void tst_PostgresBackend::storesReadableRows()
 {
     PostgresTestTable table(m_spec);
     {
-        PersistentMap map(std::make_unique<PostgresBackend>(table.spec()));
+        PersistentMap map(std::make_unique<PersistentMapPostgresBackend>(table.spec()));
         VERIFY_OK(map.whenReady());
         VERIFY_OK(map.insert({{QStringLiteral("name"), QStringLiteral("Ada")},
                               {QStringLiteral("answer"), 42},
@@ -163,7 +163,7 @@ void tst_PostgresBackend::storesReadableRows()
                      {QStringLiteral("name"), QStringLiteral("string"), QStringLiteral("Ada")},
                      {QStringLiteral("when"), QStringLiteral("date"),
                       QStringLiteral("2026-11-23")}}));
-    PersistentMap reopened(std::make_unique<PostgresBackend>(table.spec()));
+    PersistentMap reopened(std::make_unique<PersistentMapPostgresBackend>(table.spec()));
     VERIFY_OK(reopened.whenReady());
     QCOMPARE(reopened.value(QStringLiteral("when")), QVariant(QDate(2026, 11, 23)));
     QCOMPARE(reopened.count(), 2);
@@ -195,7 +195,7 @@ void tst_PostgresBackend::connectionStrings()
                             .arg(parts->database, parts->user) +
                     extra
             : m_spec;
-    PersistentMap map(std::make_unique<PostgresBackend>(connection, table.name()));
+    PersistentMap map(std::make_unique<PersistentMapPostgresBackend>(connection, table.name()));
     VERIFY_OK(map.whenReady());
     VERIFY_OK(map.insert(QStringLiteral("k"), 1));
     QCOMPARE(rows(m_spec, QStringLiteral("SELECT value FROM %1").arg(table.name())),
@@ -207,8 +207,8 @@ void tst_PostgresBackend::unreachableServerNamesItWithoutPassword()
     // A port nothing listens on: the load fails at once with the address and the cause.
     const QString spec =
             QStringLiteral("postgres://someone:s3cret-pw@127.0.0.1:1/nodb?connect_timeout=3");
-    PostgresBackend *backend = nullptr;
-    auto owned = std::make_unique<PostgresBackend>(spec);
+    PersistentMapPostgresBackend *backend = nullptr;
+    auto owned = std::make_unique<PersistentMapPostgresBackend>(spec);
     backend = owned.get();
     QCOMPARE(backend->displayName(), QStringLiteral("someone@127.0.0.1:1/nodb"));
     PersistentMap map(std::move(owned));
@@ -235,7 +235,8 @@ void tst_PostgresBackend::optionValuesAreQuoted()
     query.addQueryItem(QStringLiteral("application_name"),
                        QString::fromUtf8(QUrl::toPercentEncoding(name)));
     url.setQuery(query);
-    PersistentMap map(std::make_unique<PostgresBackend>(url.toString(QUrl::FullyEncoded)));
+    PersistentMap map(
+            std::make_unique<PersistentMapPostgresBackend>(url.toString(QUrl::FullyEncoded)));
     VERIFY_OK(map.whenReady());
     VERIFY_OK(map.insert(QStringLiteral("k"), 1));
     QCOMPARE(rows(m_spec, QStringLiteral("SELECT value FROM %1").arg(table.name())),
@@ -265,7 +266,7 @@ void tst_PostgresBackend::optionWithSpacesApplies()
     query.addQueryItem(QStringLiteral("options"), QStringLiteral("-c%20search_path%3D") + schema);
     url.setQuery(query);
     {
-        PersistentMap map(std::make_unique<PostgresBackend>(url.toString()));
+        PersistentMap map(std::make_unique<PersistentMapPostgresBackend>(url.toString()));
         VERIFY_OK(map.whenReady());
         VERIFY_OK(map.insert(QStringLiteral("k"), 1));
     }
@@ -296,7 +297,8 @@ void tst_PostgresBackend::connectionStringChecked()
     QFETCH(QString, extra);
     QFETCH(QString, reason);
     const QString connection = QStringLiteral("host=127.0.0.1 password='Pa55 word' ") + extra;
-    PersistentMap map(std::make_unique<PostgresBackend>(connection, uniquePostgresTableName()));
+    PersistentMap map(
+            std::make_unique<PersistentMapPostgresBackend>(connection, uniquePostgresTableName()));
     const std::optional<PersistentMapError> error = loadError(map);
     QVERIFY(error);
     QCOMPARE(error->code(), PersistentMapError::Code::OpenFailed);
@@ -316,14 +318,14 @@ void tst_PostgresBackend::invalidTableNames_data()
 void tst_PostgresBackend::invalidTableNames()
 {
     QFETCH(QString, table);
-    QVERIFY(!PostgresBackend::isValidTableName(table));
-    PersistentMap map(std::make_unique<PostgresBackend>(m_spec, table));
+    QVERIFY(!PersistentMapPostgresBackend::isValidTableName(table));
+    PersistentMap map(std::make_unique<PersistentMapPostgresBackend>(m_spec, table));
     const std::optional<PersistentMapError> error = loadError(map);
     QVERIFY(error);
     QCOMPARE(error->code(), PersistentMapError::Code::OpenFailed);
     QVERIFY2(error->message().contains(QStringLiteral("invalid table name")),
              qPrintable(error->message()));
-    QVERIFY(PostgresBackend::isValidTableName(QString(48, u'a')));
+    QVERIFY(PersistentMapPostgresBackend::isValidTableName(QString(48, u'a')));
 }
 
 // A table of the same name with other columns is refused and left as it was, with no change log.
@@ -335,7 +337,7 @@ void tst_PostgresBackend::foreignTableLeftUntouched()
             setup.exec(QStringLiteral("CREATE TABLE %1 (id INTEGER, name TEXT)").arg(table.name())),
             qPrintable(setup.errorString()));
     QVERIFY(setup.exec(QStringLiteral("INSERT INTO %1 VALUES (1, 'kept')").arg(table.name())));
-    PersistentMap map(std::make_unique<PostgresBackend>(table.spec()));
+    PersistentMap map(std::make_unique<PersistentMapPostgresBackend>(table.spec()));
     const std::optional<PersistentMapError> error = loadError(map);
     QVERIFY(error);
     QCOMPARE(error->code(), PersistentMapError::Code::Corrupt);
@@ -357,14 +359,14 @@ void tst_PostgresBackend::roleThatMayOnlyReadOpensReadOnly()
 {
     PostgresTestTable table(m_spec);
     {
-        PersistentMap owner(std::make_unique<PostgresBackend>(table.spec()));
+        PersistentMap owner(std::make_unique<PersistentMapPostgresBackend>(table.spec()));
         VERIFY_OK(owner.insert(QVariantHash{{QStringLiteral("a"), 1}, {QStringLiteral("b"), 2}}));
     }
     TestRole role(m_spec,
                   TestRole::readGrants({table.name(), table.name() + QStringLiteral("_changes")}));
     QVERIFY2(role.isValid(), qPrintable(role.errorString()));
 
-    PersistentMap reader(std::make_unique<PostgresBackend>(role.spec(table.spec())));
+    PersistentMap reader(std::make_unique<PersistentMapPostgresBackend>(role.spec(table.spec())));
     VERIFY_OK(reader.whenReady());
     QCOMPARE(reader.status(), PersistentMap::Status::Ready);
     QCOMPARE(reader.toHash(), (QVariantHash{{QStringLiteral("a"), 1}, {QStringLiteral("b"), 2}}));
@@ -385,7 +387,7 @@ void tst_PostgresBackend::roleWithColumnGrantsOpensReadOnly()
 {
     PostgresTestTable table(m_spec);
     {
-        PersistentMap owner(std::make_unique<PostgresBackend>(table.spec()));
+        PersistentMap owner(std::make_unique<PersistentMapPostgresBackend>(table.spec()));
         VERIFY_OK(owner.insert(QVariantHash{{QStringLiteral("a"), 1}, {QStringLiteral("b"), 2}}));
     }
     TestRole role(m_spec,
@@ -401,7 +403,7 @@ void tst_PostgresBackend::roleWithColumnGrantsOpensReadOnly()
                  (QList<QStringList>{{QStringLiteral("a")}, {QStringLiteral("b")}}));
     }
 
-    PersistentMap reader(std::make_unique<PostgresBackend>(role.spec(table.spec())));
+    PersistentMap reader(std::make_unique<PersistentMapPostgresBackend>(role.spec(table.spec())));
     const std::optional<PersistentMapError> failure = loadError(reader);
     QVERIFY2(!failure, failure ? qPrintable(failure->message()) : "");
     QCOMPARE(reader.toHash(), (QVariantHash{{QStringLiteral("a"), 1}, {QStringLiteral("b"), 2}}));
@@ -417,7 +419,7 @@ void tst_PostgresBackend::roleWithColumnGrantsWrites()
 {
     PostgresTestTable table(m_spec);
     {
-        PersistentMap owner(std::make_unique<PostgresBackend>(table.spec()));
+        PersistentMap owner(std::make_unique<PersistentMapPostgresBackend>(table.spec()));
         VERIFY_OK(owner.insert(QStringLiteral("a"), 1));
     }
     TestRole role(
@@ -431,14 +433,15 @@ void tst_PostgresBackend::roleWithColumnGrantsWrites()
                      .arg(table.name(), QStringLiteral("%1"))});
     QVERIFY2(role.isValid(), qPrintable(role.errorString()));
     {
-        PersistentMap writer(std::make_unique<PostgresBackend>(role.spec(table.spec())));
+        PersistentMap writer(
+                std::make_unique<PersistentMapPostgresBackend>(role.spec(table.spec())));
         const std::optional<PersistentMapError> failure = loadError(writer);
         QVERIFY2(!failure, failure ? qPrintable(failure->message()) : "");
         VERIFY_OK(writer.insert(QStringLiteral("a"), 2));
         VERIFY_OK(writer.insert(QStringLiteral("b"), 3));
         VERIFY_OK(writer.remove(QStringLiteral("b")));
     }
-    PersistentMap reopened(std::make_unique<PostgresBackend>(table.spec()));
+    PersistentMap reopened(std::make_unique<PersistentMapPostgresBackend>(table.spec()));
     QVERIFY(!loadError(reopened));
     QCOMPARE(reopened.toHash(), (QVariantHash{{QStringLiteral("a"), 2}}));
 }
@@ -475,7 +478,7 @@ void tst_PostgresBackend::rowLevelSecurity()
     QFETCH(QString, outcome);
     PostgresTestTable table(m_spec);
     {
-        PersistentMap owner(std::make_unique<PostgresBackend>(table.spec()));
+        PersistentMap owner(std::make_unique<PersistentMapPostgresBackend>(table.spec()));
         VERIFY_OK(owner.insert(QStringLiteral("a"), 1));
     }
     PostgresTestConnection setup(m_spec);
@@ -493,7 +496,7 @@ void tst_PostgresBackend::rowLevelSecurity()
                            .arg(name, QStringLiteral("%1"))});
     QVERIFY2(role.isValid(), qPrintable(role.errorString()));
 
-    PersistentMap map(std::make_unique<PostgresBackend>(role.spec(table.spec())));
+    PersistentMap map(std::make_unique<PersistentMapPostgresBackend>(role.spec(table.spec())));
     const std::optional<PersistentMapError> failure = loadError(map);
     if (outcome.startsWith(QStringLiteral("fails: "))) {
         QVERIFY(failure);
@@ -537,7 +540,7 @@ void tst_PostgresBackend::rowLevelSecurityThroughAGroupRole()
     QFETCH(bool, inherit);
     PostgresTestTable table(m_spec);
     {
-        PersistentMap owner(std::make_unique<PostgresBackend>(table.spec()));
+        PersistentMap owner(std::make_unique<PersistentMapPostgresBackend>(table.spec()));
         VERIFY_OK(owner.insert(QStringLiteral("a"), 1));
     }
     const QString name = table.name();
@@ -570,7 +573,7 @@ void tst_PostgresBackend::rowLevelSecurityThroughAGroupRole()
                            : QStringLiteral("ALTER ROLE %1 NOINHERIT")});
     QVERIFY2(role.isValid(), qPrintable(role.errorString()));
 
-    PersistentMap map(std::make_unique<PostgresBackend>(role.spec(table.spec())));
+    PersistentMap map(std::make_unique<PersistentMapPostgresBackend>(role.spec(table.spec())));
     const std::optional<PersistentMapError> failure = loadError(map);
     if (failure) { // failing to open with a clear message keeps the promise
         QVERIFY2(!inherit, qPrintable(failure->message()));
@@ -609,7 +612,7 @@ void tst_PostgresBackend::readOnlyStoreFollowsWriters()
     QFETCH(bool, readOnlySession);
     QFETCH(QString, reason);
     PostgresTestTable table(m_spec);
-    PersistentMap owner(std::make_unique<PostgresBackend>(table.spec()));
+    PersistentMap owner(std::make_unique<PersistentMapPostgresBackend>(table.spec()));
     VERIFY_OK(owner.insert(QVariantHash{{QStringLiteral("a"), 1}, {QStringLiteral("b"), 2}}));
     TestRole role(m_spec,
                   TestRole::readGrants({table.name(), table.name() + QStringLiteral("_changes")}));
@@ -617,7 +620,7 @@ void tst_PostgresBackend::readOnlyStoreFollowsWriters()
     const QString spec =
             readOnlySession ? ::readOnlySession(table.spec()) : role.spec(table.spec());
 
-    PersistentMap reader(std::make_unique<PostgresBackend>(spec));
+    PersistentMap reader(std::make_unique<PersistentMapPostgresBackend>(spec));
     VERIFY_OK(reader.whenReady());
     QCOMPARE(reader.status(), PersistentMap::Status::Ready);
     QCOMPARE(reader.toHash(), (QVariantHash{{QStringLiteral("a"), 1}, {QStringLiteral("b"), 2}}));
@@ -672,7 +675,7 @@ void tst_PostgresBackend::readOnlyStoreWithoutItsTables()
     QVERIFY2(!withTable || role.isValid(), qPrintable(role.errorString()));
     const QString spec = withTable ? role.spec(table.spec()) : readOnlySession(table.spec());
 
-    PersistentMap reader(std::make_unique<PostgresBackend>(spec));
+    PersistentMap reader(std::make_unique<PersistentMapPostgresBackend>(spec));
     const std::optional<PersistentMapError> failure = loadError(reader);
     const QString tables = QStringLiteral("SELECT count(*) FROM pg_class WHERE relname IN "
                                           "('%1', '%1_changes')")
@@ -713,14 +716,14 @@ void tst_PostgresBackend::hostileKeys()
                            QStringLiteral("\uFEFFbom")};
     QVariantHash written;
     {
-        PersistentMap map(std::make_unique<PostgresBackend>(table.spec()));
+        PersistentMap map(std::make_unique<PersistentMapPostgresBackend>(table.spec()));
         VERIFY_OK(map.whenReady());
         for (const QString &key : keys) {
             VERIFY_OK(map.insert(key, key + QStringLiteral(" value")));
             written.insert(key, key + QStringLiteral(" value"));
         }
     }
-    PersistentMap reopened(std::make_unique<PostgresBackend>(table.spec()));
+    PersistentMap reopened(std::make_unique<PersistentMapPostgresBackend>(table.spec()));
     VERIFY_OK(reopened.whenReady());
     COMPARE_CONTENT(reopened.toHash(), written);
 }
@@ -730,7 +733,7 @@ void tst_PostgresBackend::hostileKeys()
 void tst_PostgresBackend::nulCannotBeStored()
 {
     PostgresTestTable table(m_spec);
-    PersistentMap map(std::make_unique<PostgresBackend>(table.spec()));
+    PersistentMap map(std::make_unique<PersistentMapPostgresBackend>(table.spec()));
     VERIFY_OK(map.whenReady());
     VERIFY_OK(map.insert(QStringLiteral("fine"), 1));
     const QString key = QStringLiteral("nul") + QChar(0) + QStringLiteral("key");
@@ -749,7 +752,7 @@ void tst_PostgresBackend::nulCannotBeStored()
     const QVariantList nested{1, text};
     VERIFY_OK(map.insert(QStringLiteral("nested"), nested));
     // A batch with such a value is refused whole.
-    WriteBatch batch;
+    PersistentMapWriteBatch batch;
     batch.insert(QStringLiteral("batch"), 3);
     batch.insert(QStringLiteral("batch nul"), text);
     QVERIFY(failureOf(map.apply(batch)));
@@ -761,7 +764,7 @@ void tst_PostgresBackend::nulCannotBeStored()
     QVERIFY(removeError);
     QCOMPARE(removeError->code(), PersistentMapError::Code::Unsupported);
     VERIFY_OK(map.insert(QStringLiteral("after"), 4));
-    PersistentMap reopened(std::make_unique<PostgresBackend>(table.spec()));
+    PersistentMap reopened(std::make_unique<PersistentMapPostgresBackend>(table.spec()));
     VERIFY_OK(reopened.whenReady());
     COMPARE_CONTENT(reopened.toHash(),
                     (QVariantHash{{QStringLiteral("fine"), 1},
@@ -773,8 +776,8 @@ void tst_PostgresBackend::nulCannotBeStored()
 void tst_PostgresBackend::twoClientsOneTable()
 {
     PostgresTestTable table(m_spec);
-    PersistentMap first(std::make_unique<PostgresBackend>(table.spec()));
-    PersistentMap second(std::make_unique<PostgresBackend>(table.spec()));
+    PersistentMap first(std::make_unique<PersistentMapPostgresBackend>(table.spec()));
+    PersistentMap second(std::make_unique<PersistentMapPostgresBackend>(table.spec()));
     VERIFY_OK(first.whenReady());
     VERIFY_OK(second.whenReady());
     QSignalSpy secondChanged(&second, &PersistentMap::valueChanged);
@@ -796,7 +799,7 @@ void tst_PostgresBackend::reconnectsAfterTheServerDroppedIt()
 {
     PostgresTestTable table(m_spec);
     const QString application = uniquePostgresTableName(); // names this map's connections
-    PersistentMap map(std::make_unique<PostgresBackend>(
+    PersistentMap map(std::make_unique<PersistentMapPostgresBackend>(
             table.spec() + QStringLiteral("&application_name=") + application));
     VERIFY_OK(map.whenReady());
     VERIFY_OK(map.insert(QStringLiteral("before"), 1));
@@ -812,7 +815,7 @@ void tst_PostgresBackend::reconnectsAfterTheServerDroppedIt()
              (QList<QStringList>{{QStringLiteral("after"), QStringLiteral("2")},
                                  {QStringLiteral("before"), QStringLiteral("1")}}));
     QSignalSpy changed(&map, &PersistentMap::valueChanged);
-    PersistentMap other(std::make_unique<PostgresBackend>(table.spec()));
+    PersistentMap other(std::make_unique<PersistentMapPostgresBackend>(table.spec()));
     VERIFY_OK(other.whenReady());
     VERIFY_OK(other.insert(QStringLiteral("from other"), 3));
     QVERIFY(changed.wait(10000));
@@ -827,8 +830,8 @@ void tst_PostgresBackend::reconnectsAfterTheServerDroppedIt()
 void tst_PostgresBackend::clearRacingAnotherWriter()
 {
     PostgresTestTable table(m_spec);
-    PersistentMap writer(std::make_unique<PostgresBackend>(table.spec()));
-    PersistentMap follower(std::make_unique<PostgresBackend>(table.spec()));
+    PersistentMap writer(std::make_unique<PersistentMapPostgresBackend>(table.spec()));
+    PersistentMap follower(std::make_unique<PersistentMapPostgresBackend>(table.spec()));
     VERIFY_OK(writer.whenReady());
     VERIFY_OK(follower.whenReady());
     VERIFY_OK(writer.insert(QStringLiteral("old"), 1));

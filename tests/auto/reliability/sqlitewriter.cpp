@@ -8,7 +8,7 @@
 // (e.g. "database is locked") it prints "error: MESSAGE" and exits 1. tst_reliability runs two
 // of them on one file.
 #include <PersistentMap/PersistentMap>
-#include <PersistentMap/SqliteBackend>
+#include <PersistentMap/PersistentMapSqliteBackend>
 
 #include <QtCore/QCoreApplication>
 #include <QtCore/QList>
@@ -39,7 +39,7 @@ int main(int argc, char **argv)
         return 2;
     }
     const QString prefix = args.at(2);
-    PersistentMap map(std::make_unique<SqliteBackend>(args.at(1)));
+    PersistentMap map(std::make_unique<PersistentMapSqliteBackend>(args.at(1)));
     try {
         map.whenReady().waitForFinished();
     } catch (const PersistentMapError &e) {

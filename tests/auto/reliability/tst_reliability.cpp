@@ -6,9 +6,9 @@
 // are empty, a header only, or not a store at all), hostile and huge keys and values, a million
 // keys, two processes writing one SQLite store, eight threads mixing every kind of write with
 // flushes, file modes, and values a spreadsheet would take for formulas.
-#include <PersistentMap/CsvBackend>
 #include <PersistentMap/PersistentMap>
-#include <PersistentMap/SqliteBackend>
+#include <PersistentMap/PersistentMapCsvBackend>
+#include <PersistentMap/PersistentMapSqliteBackend>
 
 #include "bindmount.h"
 #include "mapwatcherprocess.h"
@@ -88,8 +88,8 @@ QString storePath(const QTemporaryDir &dir, const QString &kind)
 std::unique_ptr<PersistentMap> openMap(const QString &kind, const QString &path)
 {
     if (kind == u"sqlite")
-        return std::make_unique<PersistentMap>(std::make_unique<SqliteBackend>(path));
-    return std::make_unique<PersistentMap>(std::make_unique<CsvBackend>(path));
+        return std::make_unique<PersistentMap>(std::make_unique<PersistentMapSqliteBackend>(path));
+    return std::make_unique<PersistentMap>(std::make_unique<PersistentMapCsvBackend>(path));
 }
 
 void addBackends()
@@ -272,7 +272,7 @@ void tst_Reliability::sqliteTruncated()
     const QString path = m_dir->filePath(QStringLiteral("truncated.db"));
     QVariantHash written;
     {
-        PersistentMap map(std::make_unique<SqliteBackend>(path));
+        PersistentMap map(std::make_unique<PersistentMapSqliteBackend>(path));
         VERIFY_OK(map.whenReady());
         for (int i = 0; i < 3000; ++i) {
             const QString key = QStringLiteral("key-%1").arg(i, 5, 10, QLatin1Char('0'));
@@ -295,7 +295,7 @@ void tst_Reliability::sqliteTruncated()
     std::optional<PersistentMapError> error;
     QVariantHash loaded;
     {
-        PersistentMap map(std::make_unique<SqliteBackend>(path));
+        PersistentMap map(std::make_unique<PersistentMapSqliteBackend>(path));
         error = loadError(map);
         if (error) {
             QCOMPARE(map.status(), PersistentMap::Status::Error);
@@ -357,7 +357,7 @@ void tst_Reliability::sqliteSharedWithUnrelatedSchema()
                                   QStringLiteral("greeting=not the map's"),
                                   QStringLiteral("Ada,Bob")}}));
     {
-        PersistentMap map(std::make_unique<SqliteBackend>(path));
+        PersistentMap map(std::make_unique<PersistentMapSqliteBackend>(path));
         VERIFY_OK(map.whenReady());
         QVERIFY(map.isEmpty()); // the other tables are not read as entries
         map.insert(QStringLiteral("greeting"), QStringLiteral("the map's"));
@@ -369,7 +369,7 @@ void tst_Reliability::sqliteSharedWithUnrelatedSchema()
         VERIFY_OK(map.insert(QStringLiteral("after clear"), true));
         QCOMPARE(sql(path, {foreignRows}), before);
     }
-    PersistentMap map(std::make_unique<SqliteBackend>(path));
+    PersistentMap map(std::make_unique<PersistentMapSqliteBackend>(path));
     VERIFY_OK(map.whenReady());
     QCOMPARE(map.toHash(), (QVariantHash{{QStringLiteral("after clear"), true}}));
     QCOMPARE(sql(path, {foreignRows}), before);
@@ -399,7 +399,7 @@ void tst_Reliability::csvEmptyFile()
     QVERIFY(writeBytes(path, QByteArray()));
     QTest::failOnWarning(QRegularExpression(QStringLiteral(".")));
     {
-        PersistentMap map(std::make_unique<CsvBackend>(path));
+        PersistentMap map(std::make_unique<PersistentMapCsvBackend>(path));
         VERIFY_OK(map.whenReady());
         QCOMPARE(map.status(), PersistentMap::Status::Ready);
         QVERIFY(map.isEmpty());
@@ -407,7 +407,7 @@ void tst_Reliability::csvEmptyFile()
         VERIFY_OK(map.insert(QStringLiteral("first"), 1));
         QCOMPARE(readBytes(path), csvHeader + ",batch,1\nfirst,int,1\n");
     }
-    PersistentMap map(std::make_unique<CsvBackend>(path));
+    PersistentMap map(std::make_unique<PersistentMapCsvBackend>(path));
     VERIFY_OK(map.whenReady());
     QCOMPARE(map.toHash(), (QVariantHash{{QStringLiteral("first"), 1}}));
 }
@@ -427,14 +427,14 @@ void tst_Reliability::csvHeaderOnly()
     QVERIFY(writeBytes(path, content));
     QTest::failOnWarning(QRegularExpression(QStringLiteral(".")));
     {
-        PersistentMap map(std::make_unique<CsvBackend>(path));
+        PersistentMap map(std::make_unique<PersistentMapCsvBackend>(path));
         VERIFY_OK(map.whenReady());
         QVERIFY(map.isEmpty());
         QCOMPARE(readBytes(path), content); // opening alone writes nothing
         VERIFY_OK(map.insert(QStringLiteral("k"), QStringLiteral("v")));
         QCOMPARE(readBytes(path), content + ",batch,1\nk,string,v\n");
     }
-    PersistentMap map(std::make_unique<CsvBackend>(path));
+    PersistentMap map(std::make_unique<PersistentMapCsvBackend>(path));
     VERIFY_OK(map.whenReady());
     QCOMPARE(map.toHash(), (QVariantHash{{QStringLiteral("k"), QStringLiteral("v")}}));
 }
@@ -478,7 +478,7 @@ void tst_Reliability::csvNotAStore()
     QVERIFY(writeBytes(path, content));
     std::optional<PersistentMapError> error;
     {
-        PersistentMap map(std::make_unique<CsvBackend>(path));
+        PersistentMap map(std::make_unique<PersistentMapCsvBackend>(path));
         error = loadError(map);
         // Give the map the chance to overwrite it, as an application would.
         const std::optional<PersistentMapError> writeError =
@@ -503,7 +503,7 @@ void tst_Reliability::csvTornHeaderIsRecovered()
     QTest::ignoreMessage(QtWarningMsg,
                          QRegularExpression(QStringLiteral("line 1 is incomplete.*dropping it")));
     {
-        PersistentMap map(std::make_unique<CsvBackend>(path));
+        PersistentMap map(std::make_unique<PersistentMapCsvBackend>(path));
         VERIFY_OK(map.whenReady());
         QVERIFY(map.isEmpty());
         VERIFY_OK(map.insert(QStringLiteral("k"), 1));
@@ -718,7 +718,7 @@ void tst_Reliability::twoProcessesOneSqliteStore()
     constexpr int PerProcess = 20000;
     const QString path = m_dir->filePath(QStringLiteral("shared.db"));
     if (existing) {
-        PersistentMap map(std::make_unique<SqliteBackend>(path));
+        PersistentMap map(std::make_unique<PersistentMapSqliteBackend>(path));
         VERIFY_OK(map.insert(QStringLiteral("before"), 0));
     }
 
@@ -751,7 +751,7 @@ void tst_Reliability::twoProcessesOneSqliteStore()
     }
     qInfo("two processes wrote %d keys each in %lld ms", PerProcess, timer.elapsed());
 
-    PersistentMap map(std::make_unique<SqliteBackend>(path));
+    PersistentMap map(std::make_unique<PersistentMapSqliteBackend>(path));
     VERIFY_OK(map.whenReady());
     QCOMPARE(map.count(), 2 * PerProcess + (existing ? 1 : 0));
     for (const QString &prefix : prefixes) {
@@ -831,7 +831,7 @@ void mixThread(PersistentMap *map, int thread, MixStats *stats)
         } else if (dice < 47) {
             future = map->remove(sharedKey());
         } else if (dice < 59) {
-            WriteBatch batch;
+            PersistentMapWriteBatch batch;
             batch.insert(pairA, mixValue(thread, step));
             for (int n = random.bounded(1, 6); n > 0; --n) {
                 if (random.bounded(3) == 0)
@@ -950,7 +950,7 @@ void tst_Reliability::fileModes()
     const QString csv = m_dir->filePath(QStringLiteral("secret/store.csv"));
     const QString secret = QStringLiteral("token-5f3a9c");
 
-    PersistentMap sqliteMap(std::make_unique<SqliteBackend>(db));
+    PersistentMap sqliteMap(std::make_unique<PersistentMapSqliteBackend>(db));
     VERIFY_OK(sqliteMap.whenReady());
     VERIFY_OK(sqliteMap.insert(QStringLiteral("secret"), secret));
     VERIFY_OK(sqliteMap.flush());
@@ -959,7 +959,7 @@ void tst_Reliability::fileModes()
         QCOMPARE(octal(fileMode(db + suffix)), QStringLiteral("0600"));
     }
 
-    PersistentMap csvMap(std::make_unique<CsvBackend>(csv));
+    PersistentMap csvMap(std::make_unique<PersistentMapCsvBackend>(csv));
     VERIFY_OK(csvMap.whenReady());
     VERIFY_OK(csvMap.insert(QStringLiteral("secret"), secret));
     QCOMPARE(octal(fileMode(csv)), QStringLiteral("0600"));
@@ -989,7 +989,7 @@ void tst_Reliability::tableNameInjectionLeavesFileAlone()
             QStringLiteral("t]; DROP TABLE victims"), QStringLiteral("t'); DROP TABLE victims; --"),
             QStringLiteral("sqlite_master")};
     for (const QString &table : names) {
-        PersistentMap map(std::make_unique<SqliteBackend>(path, table));
+        PersistentMap map(std::make_unique<PersistentMapSqliteBackend>(path, table));
         const std::optional<PersistentMapError> error = loadError(map);
         if (table == u"sqlite_master") {
             // A valid name, but SQLite's own: refused by SQLite, not by the name check.
@@ -1025,9 +1025,9 @@ void tst_Reliability::sqlInjectionKeysOnSharedFile()
                               QStringLiteral("k'); ATTACH DATABASE '/tmp/x.db' AS x; --")};
     QVariantHash expected;
     {
-        PersistentMap map(std::make_unique<SqliteBackend>(path));
+        PersistentMap map(std::make_unique<PersistentMapSqliteBackend>(path));
         VERIFY_OK(map.whenReady());
-        WriteBatch batch;
+        PersistentMapWriteBatch batch;
         for (const QString &text : hostile) {
             batch.insert(text, text);
             expected.insert(text, text);
@@ -1041,7 +1041,7 @@ void tst_Reliability::sqlInjectionKeysOnSharedFile()
              (QList<QStringList>{{QStringLiteral("still here")}}));
     QCOMPARE(sql(path, {QStringLiteral("SELECT count(*) FROM persistent_map WHERE key = value")}),
              (QList<QStringList>{{QString::number(hostile.size() - 1)}}));
-    PersistentMap map(std::make_unique<SqliteBackend>(path));
+    PersistentMap map(std::make_unique<PersistentMapSqliteBackend>(path));
     VERIFY_OK(map.whenReady());
     COMPARE_CONTENT(map.toHash(), expected);
 }
@@ -1071,7 +1071,7 @@ void tst_Reliability::formulaLikeCsvValues()
     QByteArray expectedFile = csvHeader + ",batch,1\n"; // the first append marks the file
     QVariantHash expected;
     {
-        PersistentMap map(std::make_unique<CsvBackend>(path));
+        PersistentMap map(std::make_unique<PersistentMapCsvBackend>(path));
         VERIFY_OK(map.whenReady());
         for (int i = 0; i < values.size(); ++i) {
             const QString key = QStringLiteral("f%1").arg(i);
@@ -1088,7 +1088,7 @@ void tst_Reliability::formulaLikeCsvValues()
         expected.insert(values.at(0).first, 0);
     }
     QCOMPARE(readBytes(path), expectedFile);
-    PersistentMap map(std::make_unique<CsvBackend>(path));
+    PersistentMap map(std::make_unique<PersistentMapCsvBackend>(path));
     VERIFY_OK(map.whenReady());
     COMPARE_CONTENT(map.toHash(), expected);
 }
@@ -1131,7 +1131,7 @@ void tst_Reliability::readOnlyStoreOpensReadOnly()
     QVERIFY(QDir().mkpath(folder));
     const QString path = folder + u'/' + file;
     {
-        PersistentMap owner(StorageBackend::create(path));
+        PersistentMap owner(PersistentMapBackend::create(path));
         VERIFY_OK(owner.insert(QVariantHash{{QStringLiteral("a"), QStringLiteral("1")},
                                             {QStringLiteral("b"), QStringLiteral("2")}}));
     }
@@ -1140,7 +1140,7 @@ void tst_Reliability::readOnlyStoreOpensReadOnly()
             path, QFile::permissions(path) | QFileDevice::ReadOther | QFileDevice::ReadGroup));
     std::unique_ptr<PersistentMap> owner;
     if (ownerOpen) {
-        owner = std::make_unique<PersistentMap>(StorageBackend::create(path));
+        owner = std::make_unique<PersistentMap>(PersistentMapBackend::create(path));
         VERIFY_OK(owner->whenReady());
         VERIFY_OK(owner->insert(QStringLiteral("c"), QStringLiteral("3")));
     }
@@ -1198,7 +1198,7 @@ void tst_Reliability::readOnlyStoreOpensReadOnly()
         QVERIFY(QFile::setPermissions(path, QFile::permissions(path) | QFileDevice::WriteOwner));
     }
     if (!owner) {
-        owner = std::make_unique<PersistentMap>(StorageBackend::create(path));
+        owner = std::make_unique<PersistentMap>(PersistentMapBackend::create(path));
         VERIFY_OK(owner->whenReady());
     }
     VERIFY_OK(owner->insert(QStringLiteral("d"), QStringLiteral("4")));
@@ -1227,7 +1227,7 @@ void tst_Reliability::readOnlyCopyWithItsWriteAheadLog()
                                           QFileDevice::ExeOther | QFileDevice::ReadGroup |
                                           QFileDevice::ExeGroup));
     const QString path = m_dir->filePath(QStringLiteral("store.db"));
-    PersistentMap owner(StorageBackend::create(path));
+    PersistentMap owner(PersistentMapBackend::create(path));
     VERIFY_OK(owner.insert(QVariantHash{{QStringLiteral("a"), QStringLiteral("1")},
                                         {QStringLiteral("b"), QStringLiteral("2")}}));
     VERIFY_OK(owner.flush());
@@ -1280,7 +1280,7 @@ void tst_Reliability::readOnlyCopyIsReadAgainWhenItChanges()
                                           QFileDevice::ExeOther | QFileDevice::ReadGroup |
                                           QFileDevice::ExeGroup));
     const QString path = m_dir->filePath(QStringLiteral("store.db"));
-    PersistentMap owner(StorageBackend::create(path));
+    PersistentMap owner(PersistentMapBackend::create(path));
     VERIFY_OK(owner.insert(QStringLiteral("a"), QStringLiteral("1")));
     VERIFY_OK(owner.flush());
     const QString folder = m_dir->filePath(QStringLiteral("copy"));
@@ -1344,7 +1344,7 @@ void tst_Reliability::danglingSymbolicLinksAreNamed()
     const QString folderLink = m_dir->filePath(QStringLiteral("data"));
     QVERIFY(QFile::link(missing, folderLink));
     {
-        PersistentMap map(StorageBackend::create(folderLink + u'/' + file));
+        PersistentMap map(PersistentMapBackend::create(folderLink + u'/' + file));
         const std::optional<PersistentMapError> failure = loadError(map);
         QVERIFY(failure);
         QCOMPARE(failure->code(), PersistentMapError::Code::OpenFailed);
@@ -1359,7 +1359,7 @@ void tst_Reliability::danglingSymbolicLinksAreNamed()
     const QString target = m_dir->filePath(QStringLiteral("real/") + file);
     QVERIFY(QFile::link(target, storeLink));
     {
-        PersistentMap map(StorageBackend::create(storeLink));
+        PersistentMap map(PersistentMapBackend::create(storeLink));
         VERIFY_OK(map.insert(QStringLiteral("a"), 1));
     }
     QVERIFY(QFileInfo(storeLink).isSymLink());
@@ -1371,7 +1371,7 @@ void tst_Reliability::danglingSymbolicLinksAreNamed()
     QVERIFY(writeBytes(blocker, "not a folder"));
     QVERIFY(QFile::link(blocker + QStringLiteral("/x/") + file, blocked));
     {
-        PersistentMap map(StorageBackend::create(blocked));
+        PersistentMap map(PersistentMapBackend::create(blocked));
         const std::optional<PersistentMapError> failure = loadError(map);
         QVERIFY(failure);
         QCOMPARE(failure->code(), PersistentMapError::Code::OpenFailed);
@@ -1398,7 +1398,7 @@ void tst_Reliability::readOnlyStoreThroughASymbolicLinkFollowsAWriter()
     QVERIFY(QDir().mkpath(folder));
     const QString path = folder + QStringLiteral("/store.db");
     {
-        PersistentMap owner(StorageBackend::create(path));
+        PersistentMap owner(PersistentMapBackend::create(path));
         VERIFY_OK(owner.insert(QStringLiteral("a"), QStringLiteral("1")));
     }
     QVERIFY(!QFileInfo::exists(path + QStringLiteral("-shm"))); // nobody has it open
@@ -1427,7 +1427,7 @@ void tst_Reliability::readOnlyStoreThroughASymbolicLinkFollowsAWriter()
         QVERIFY(QFile::setPermissions(path, QFile::permissions(path) | QFileDevice::WriteOwner));
     }
     // The owner runs on: its commit is in PATH-wal, not yet in the database file.
-    PersistentMap owner(StorageBackend::create(path));
+    PersistentMap owner(PersistentMapBackend::create(path));
     VERIFY_OK(owner.whenReady());
     VERIFY_OK(owner.insert(QStringLiteral("b"), QStringLiteral("2")));
     VERIFY_OK(owner.flush());

@@ -12,7 +12,7 @@
 #include "testhelpers.h"
 
 #include <PersistentMap/PersistentMap>
-#include <PersistentMap/StorageBackend>
+#include <PersistentMap/PersistentMapBackend>
 
 #include <QtCore/QDateTime>
 #include <QtCore/QLine>
@@ -416,7 +416,7 @@ QString compareStore(const PersistentMap &map, const QVariantHash &values)
 
 std::unique_ptr<PersistentMap> openStore(const QString &spec, QString *error)
 {
-    std::unique_ptr<StorageBackend> backend = StorageBackend::create(spec, error);
+    std::unique_ptr<PersistentMapBackend> backend = PersistentMapBackend::create(spec, error);
     if (!backend)
         return nullptr;
     auto map = std::make_unique<PersistentMap>(std::move(backend));

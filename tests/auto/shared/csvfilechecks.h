@@ -3,7 +3,7 @@
 
 // Checks of a CSV store's file for the tests that read it back (tst_csvbackend,
 // tst_transientfaults): its inode, and whether it parses whole with the library's own reader
-// (src/internal/csvformat.cpp, compiled into those tests).
+// (src/backends/csv/csvformat.cpp, linked into those tests).
 #ifndef CSVFILECHECKS_H
 #define CSVFILECHECKS_H
 

@@ -1,20 +1,21 @@
 // SPDX-License-Identifier: MIT
 // SPDX-FileCopyrightText: 2026 The persistent-map authors
 
-// FaultyBackend: a StorageBackend that forwards every call to a real one and fails chosen calls
-// on demand, the way LevelDB's fault-injecting Env wraps EnvWrapper. The map owns the backend, so
-// the test steers it through a shared FaultControl whose members are atomics: they may be
-// changed from the test thread while the map's storage thread calls the backend.
+// FaultyBackend: a PersistentMapBackend that forwards every call to a real one and fails chosen
+// calls on demand, the way LevelDB's fault-injecting Env wraps EnvWrapper. The map owns the
+// backend, so the test steers it through a shared FaultControl whose members are atomics: they may
+// be changed from the test thread while the map's storage thread calls the backend.
 //
 //     auto control = std::make_shared<FaultControl>();
-//     PersistentMap map(std::make_unique<FaultyBackend>(std::make_unique<MemoryBackend>(),
+//     PersistentMap
+//     map(std::make_unique<FaultyBackend>(std::make_unique<PersistentMapMemoryBackend>(),
 //     control)); control->apply.failNext();          // the next apply() throws WriteFailed
 //     control->flush.failAlways = true;   // every flush() throws until reset
 #ifndef FAULTYBACKEND_H
 #define FAULTYBACKEND_H
 
+#include <PersistentMap/persistentmapbackend.h>
 #include <PersistentMap/persistentmaperror.h>
-#include <PersistentMap/storagebackend.h>
 
 #include <atomic>
 #include <functional>
@@ -66,16 +67,17 @@ struct FaultControl
     QString refusedKey;
 };
 
-class FaultyBackend : public StorageBackend
+class FaultyBackend : public PersistentMapBackend
 {
 public:
-    FaultyBackend(std::unique_ptr<StorageBackend> inner, std::shared_ptr<FaultControl> control)
+    FaultyBackend(std::unique_ptr<PersistentMapBackend> inner,
+                  std::shared_ptr<FaultControl> control)
         : m_inner(std::move(inner))
         , m_control(std::move(control))
     {
     }
 
-    StorageBackend *inner() const { return m_inner.get(); }
+    PersistentMapBackend *inner() const { return m_inner.get(); }
 
     QVariantHash loadAll() override
     {
@@ -92,7 +94,7 @@ public:
         check(m_control->apply, PersistentMapError::Code::WriteFailed, "remove");
         m_inner->remove(key);
     }
-    void apply(const WriteBatch &batch) override
+    void apply(const PersistentMapWriteBatch &batch) override
     {
         check(m_control->apply, PersistentMapError::Code::WriteFailed, "apply");
         if (m_control->beforeApply)
@@ -140,7 +142,7 @@ private:
             throw PersistentMapError(code, messageFor(what, plan.calls.load()));
     }
 
-    std::unique_ptr<StorageBackend> m_inner;
+    std::unique_ptr<PersistentMapBackend> m_inner;
     std::shared_ptr<FaultControl> m_control;
 };
 

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
 // SPDX-FileCopyrightText: 2026 The persistent-map authors
 
-// SqliteBackend, directly and behind a PersistentMap: readable rows, files it must not touch,
-// table names, hostile keys, folders and permissions, and a real "database or disk is full".
+// PersistentMapSqliteBackend, directly and behind a PersistentMap: readable rows, files it must not
+// touch, table names, hostile keys, folders and permissions, and a real "database or disk is full".
 #include "faultybackend.h"
 
 #include <PersistentMap/PersistentMap>
-#include <PersistentMap/SqliteBackend>
+#include <PersistentMap/PersistentMapSqliteBackend>
 
 #include "testhelpers.h"
 
@@ -75,7 +75,7 @@ void execOnNewDatabase(const QString &path, const QStringList &statements)
 void storeWithForeignRows(const QString &path, const QStringList &statements)
 {
     {
-        PersistentMap map(std::make_unique<SqliteBackend>(path));
+        PersistentMap map(std::make_unique<PersistentMapSqliteBackend>(path));
         VERIFY_OK(map.insert(QStringLiteral("a"), 1));
     }
     execOnNewDatabase(path, statements);
@@ -134,7 +134,7 @@ void tst_SqliteBackend::storedTextIsReadable()
 {
     QVERIFY(m_dir.isValid());
     const QString path = m_dir.filePath(QStringLiteral("readable.db"));
-    PersistentMap map(std::make_unique<SqliteBackend>(path));
+    PersistentMap map(std::make_unique<PersistentMapSqliteBackend>(path));
     QVERIFY(!loadError(map));
     map.insert(QStringLiteral("greeting"), QStringLiteral("hello, world"));
     map.insert(QStringLiteral("count"), 3);
@@ -167,13 +167,13 @@ void tst_SqliteBackend::directUse()
 {
     const QString path = m_dir.filePath(QStringLiteral("direct.db"));
     {
-        SqliteBackend backend(path);
+        PersistentMapSqliteBackend backend(path);
         QCOMPARE(backend.path(), path);
         QCOMPARE(backend.table(), QStringLiteral("persistent_map"));
         QVERIFY(!QFile::exists(path)); // the constructor does no I/O
         QVERIFY(backend.loadAll().isEmpty());
         QVERIFY(QFile::exists(path));
-        WriteBatch batch;
+        PersistentMapWriteBatch batch;
         batch.insert(QStringLiteral("a"), 1);
         batch.insert(QStringLiteral("b"), QByteArray("\x00\x01", 2));
         batch.insert(QStringLiteral("c"), QStringLiteral("gone soon"));
@@ -183,7 +183,7 @@ void tst_SqliteBackend::directUse()
         backend.flush();
     }
     {
-        SqliteBackend backend(path);
+        PersistentMapSqliteBackend backend(path);
         const QVariantHash all = backend.loadAll();
         const QVariantHash expected{{QStringLiteral("a"), 1},
                                     {QStringLiteral("b"), QByteArray("\x00\x01", 2)},
@@ -193,11 +193,11 @@ void tst_SqliteBackend::directUse()
         backend.clear();
         backend.flush();
     }
-    SqliteBackend backend(path);
+    PersistentMapSqliteBackend backend(path);
     QVERIFY(backend.loadAll().isEmpty());
 
     // Writing before loadAll() opened the store is an error, not a crash.
-    SqliteBackend unopened(m_dir.filePath(QStringLiteral("unopened.db")));
+    PersistentMapSqliteBackend unopened(m_dir.filePath(QStringLiteral("unopened.db")));
     QVERIFY_THROWS_EXCEPTION(PersistentMapError, unopened.save(QStringLiteral("k"), 1));
 }
 
@@ -221,7 +221,7 @@ void tst_SqliteBackend::notADatabase()
     const QString path = dir.filePath(QStringLiteral("notadb.db"));
     QVERIFY(writeBytes(path, content));
     {
-        PersistentMap map(std::make_unique<SqliteBackend>(path));
+        PersistentMap map(std::make_unique<PersistentMapSqliteBackend>(path));
         const std::optional<PersistentMapError> error = loadError(map);
         QVERIFY(error);
         QCOMPARE(error->code(), PersistentMapError::Code::Corrupt);
@@ -250,7 +250,7 @@ void tst_SqliteBackend::wrongColumns()
                        QStringLiteral("INSERT INTO persistent_map VALUES (1, 'precious')")});
     const QByteArray before = readBytes(path);
     {
-        PersistentMap map(std::make_unique<SqliteBackend>(path));
+        PersistentMap map(std::make_unique<PersistentMapSqliteBackend>(path));
         const std::optional<PersistentMapError> error = loadError(map);
         QVERIFY(error);
         QCOMPARE(error->code(), PersistentMapError::Code::Corrupt);
@@ -289,11 +289,11 @@ void tst_SqliteBackend::tableNames()
 {
     QFETCH(QString, table);
     QFETCH(bool, valid);
-    QCOMPARE(SqliteBackend::isValidTableName(table), valid);
+    QCOMPARE(PersistentMapSqliteBackend::isValidTableName(table), valid);
 
     QTemporaryDir dir;
     const QString path = dir.filePath(QStringLiteral("names.db"));
-    PersistentMap map(std::make_unique<SqliteBackend>(path, table));
+    PersistentMap map(std::make_unique<PersistentMapSqliteBackend>(path, table));
     const std::optional<PersistentMapError> error = loadError(map);
     if (valid) {
         QVERIFY2(!error, qPrintable(map.errorString()));
@@ -314,8 +314,10 @@ void tst_SqliteBackend::customTablesAreIndependent()
 {
     const QString path = m_dir.filePath(QStringLiteral("shared.db"));
     {
-        PersistentMap alpha(std::make_unique<SqliteBackend>(path, QStringLiteral("alpha")));
-        PersistentMap beta(std::make_unique<SqliteBackend>(path, QStringLiteral("beta")));
+        PersistentMap alpha(
+                std::make_unique<PersistentMapSqliteBackend>(path, QStringLiteral("alpha")));
+        PersistentMap beta(
+                std::make_unique<PersistentMapSqliteBackend>(path, QStringLiteral("beta")));
         QVERIFY(!loadError(alpha));
         QVERIFY(!loadError(beta));
         alpha.insert(QStringLiteral("k"), QStringLiteral("from alpha"));
@@ -325,8 +327,9 @@ void tst_SqliteBackend::customTablesAreIndependent()
         QVERIFY(!failureOf(beta.remove(QStringLiteral("only-alpha"))));
         QVERIFY(!failureOf(beta.flush()));
     }
-    PersistentMap alpha(std::make_unique<SqliteBackend>(path, QStringLiteral("alpha")));
-    PersistentMap beta(std::make_unique<SqliteBackend>(path, QStringLiteral("beta")));
+    PersistentMap alpha(
+            std::make_unique<PersistentMapSqliteBackend>(path, QStringLiteral("alpha")));
+    PersistentMap beta(std::make_unique<PersistentMapSqliteBackend>(path, QStringLiteral("beta")));
     QVERIFY(!loadError(alpha));
     QVERIFY(!loadError(beta));
     QCOMPARE(alpha.toHash(),
@@ -350,8 +353,9 @@ void tst_SqliteBackend::concurrentCreationOfOneFile()
         const QString path = m_dir.filePath(QStringLiteral("race-%1.db").arg(round));
         std::vector<std::unique_ptr<PersistentMap>> maps;
         for (int i = 0; i < 4; ++i) {
-            maps.push_back(std::make_unique<PersistentMap>(
-                    std::make_unique<SqliteBackend>(path, QStringLiteral("t%1").arg(i))));
+            maps.push_back(
+                    std::make_unique<PersistentMap>(std::make_unique<PersistentMapSqliteBackend>(
+                            path, QStringLiteral("t%1").arg(i))));
         }
         for (const auto &map : maps) {
             const std::optional<PersistentMapError> error = loadError(*map);
@@ -373,14 +377,14 @@ void tst_SqliteBackend::hostileKeys()
                            QString(QStringLiteral("nul") + QChar(0) + QStringLiteral("inside")),
                            QString::fromUcs4(U"emoji \U0001F600")};
     {
-        PersistentMap map(std::make_unique<SqliteBackend>(path));
+        PersistentMap map(std::make_unique<PersistentMapSqliteBackend>(path));
         QVERIFY(!loadError(map));
         for (int i = 0; i < keys.size(); ++i)
             map.insert(keys.at(i), i);
         QVERIFY(!failureOf(map.flush()));
         QCOMPARE(map.count(), keys.size());
     }
-    PersistentMap map(std::make_unique<SqliteBackend>(path));
+    PersistentMap map(std::make_unique<PersistentMapSqliteBackend>(path));
     QVERIFY(!loadError(map));
     QCOMPARE(map.count(), keys.size());
     for (int i = 0; i < keys.size(); ++i)
@@ -406,7 +410,7 @@ void tst_SqliteBackend::rowOverSqlitesLimitIsRefusedAtInsert()
 {
     const QString path = m_dir.filePath(QStringLiteral("big.db"));
     {
-        PersistentMap map(std::make_unique<SqliteBackend>(path));
+        PersistentMap map(std::make_unique<PersistentMapSqliteBackend>(path));
         QVERIFY(!failureOf(map.whenReady()));
         QVERIFY(!failureOf(map.insert(QStringLiteral("before"), 1)));
         const QByteArray huge(750000001, Qt::Uninitialized);
@@ -421,7 +425,7 @@ void tst_SqliteBackend::rowOverSqlitesLimitIsRefusedAtInsert()
         QVERIFY(!failureOf(map.insert(QStringLiteral("after"), 2)));
         QVERIFY(!failureOf(map.flush()));
     }
-    PersistentMap reopened(std::make_unique<SqliteBackend>(path));
+    PersistentMap reopened(std::make_unique<PersistentMapSqliteBackend>(path));
     QVERIFY(!failureOf(reopened.whenReady()));
     QCOMPARE(reopened.toHash(),
              (QVariantHash{{QStringLiteral("before"), 1}, {QStringLiteral("after"), 2}}));
@@ -437,9 +441,9 @@ void tst_SqliteBackend::rowOverSqlitesLimitIsRefusedAtInsert()
 void tst_SqliteBackend::changeLogRowOverSqlitesLimitDoesNotBlockLaterWrites()
 {
     const QString path = m_dir.filePath(QStringLiteral("biglog.db"));
-    PersistentMap map(std::make_unique<SqliteBackend>(path));
+    PersistentMap map(std::make_unique<PersistentMapSqliteBackend>(path));
     QVERIFY(!failureOf(map.whenReady()));
-    PersistentMap follower(std::make_unique<SqliteBackend>(path));
+    PersistentMap follower(std::make_unique<PersistentMapSqliteBackend>(path));
     QVERIFY(!failureOf(follower.whenReady()));
     QVERIFY(!failureOf(map.insert(QStringLiteral("before"), 1)));
     const QString longKey(200000, QChar(1));
@@ -468,7 +472,7 @@ void tst_SqliteBackend::emptyKeyAndEmptyValues()
                               {QStringLiteral("empty list"), QVariantList()},
                               {QStringLiteral("null date"), QDate()}};
     {
-        PersistentMap map(std::make_unique<SqliteBackend>(path));
+        PersistentMap map(std::make_unique<PersistentMapSqliteBackend>(path));
         QVERIFY(!loadError(map));
         for (auto it = values.cbegin(); it != values.cend(); ++it) {
             const std::optional<PersistentMapError> error =
@@ -477,7 +481,7 @@ void tst_SqliteBackend::emptyKeyAndEmptyValues()
         }
         QVERIFY(!failureOf(map.insert(QStringLiteral("after"), 1)));
     }
-    PersistentMap map(std::make_unique<SqliteBackend>(path));
+    PersistentMap map(std::make_unique<PersistentMapSqliteBackend>(path));
     QVERIFY(!loadError(map));
     QCOMPARE(map.count(), values.size() + 1);
     for (auto it = values.cbegin(); it != values.cend(); ++it) {
@@ -493,7 +497,7 @@ void tst_SqliteBackend::emptyKeyAndEmptyValues()
 void tst_SqliteBackend::createsParentFolders()
 {
     const QString path = m_dir.filePath(QStringLiteral("deep/er/still/store.sqlite3"));
-    PersistentMap map(std::make_unique<SqliteBackend>(path));
+    PersistentMap map(std::make_unique<PersistentMapSqliteBackend>(path));
     QVERIFY2(!loadError(map), qPrintable(map.errorString()));
     QVERIFY(!failureOf(map.insert(QStringLiteral("k"), 1)));
     QVERIFY(QFileInfo(path).isFile());
@@ -506,7 +510,7 @@ void tst_SqliteBackend::fileModeIsOwnerOnly()
     const QString path = m_dir.filePath(QStringLiteral("mode.db"));
     const QFile::Permissions others = QFile::ReadGroup | QFile::WriteGroup | QFile::ExeGroup |
             QFile::ReadOther | QFile::WriteOther | QFile::ExeOther;
-    PersistentMap map(std::make_unique<SqliteBackend>(path));
+    PersistentMap map(std::make_unique<PersistentMapSqliteBackend>(path));
     QVERIFY(!loadError(map));
     QVERIFY(!failureOf(map.insert(QStringLiteral("secret"), QStringLiteral("token"))));
     QCOMPARE(QFile::permissions(path) & others, QFile::Permissions());
@@ -542,8 +546,8 @@ void tst_SqliteBackend::fullDatabase()
     };
     const QString big(200000, u'x');
     {
-        PersistentMap map(
-                std::make_unique<FaultyBackend>(std::make_unique<SqliteBackend>(path), control));
+        PersistentMap map(std::make_unique<FaultyBackend>(
+                std::make_unique<PersistentMapSqliteBackend>(path), control));
         QVERIFY(!loadError(map));
         QVERIFY(!failureOf(map.insert(QStringLiteral("before"), QStringLiteral("kept"))));
 
@@ -569,7 +573,7 @@ void tst_SqliteBackend::fullDatabase()
         QCOMPARE(query(path, QStringLiteral("SELECT key FROM persistent_map ORDER BY key")),
                  (QList<QStringList>{{QStringLiteral("before")}, {QStringLiteral("big")}}));
     }
-    PersistentMap reopened(std::make_unique<SqliteBackend>(path));
+    PersistentMap reopened(std::make_unique<PersistentMapSqliteBackend>(path));
     QVERIFY(!loadError(reopened));
     QCOMPARE(reopened.value(QStringLiteral("big")).toString(), big);
     QCOMPARE(reopened.value(QStringLiteral("before")).toString(), QStringLiteral("kept"));
@@ -588,7 +592,7 @@ void tst_SqliteBackend::unreadableValueBesideAnotherProgramsCollation()
     QVERIFY(m_dir.isValid());
     const QString path = m_dir.filePath(QStringLiteral("shared-with-app.db"));
     {
-        PersistentMap map(std::make_unique<SqliteBackend>(path));
+        PersistentMap map(std::make_unique<PersistentMapSqliteBackend>(path));
         VERIFY_OK(map.insert(QStringLiteral("a"), 1));
     }
     execOnNewDatabase(path,
@@ -606,7 +610,7 @@ void tst_SqliteBackend::unreadableValueBesideAnotherProgramsCollation()
                     "CREATE INDEX notes_title ON notes (title COLLATE app_order)")}}));
     {
         // Without an unreadable value the file opens: nothing else in it is in the way.
-        PersistentMap map(std::make_unique<SqliteBackend>(path));
+        PersistentMap map(std::make_unique<PersistentMapSqliteBackend>(path));
         const std::optional<PersistentMapError> failure = loadError(map);
         QVERIFY2(!failure, failure ? qPrintable(failure->message()) : "");
     }
@@ -616,7 +620,7 @@ void tst_SqliteBackend::unreadableValueBesideAnotherProgramsCollation()
                                       "'opaque:v2')")});
     if (QTest::currentTestFailed())
         return;
-    PersistentMap map(std::make_unique<SqliteBackend>(path));
+    PersistentMap map(std::make_unique<PersistentMapSqliteBackend>(path));
     const std::optional<PersistentMapError> failure = loadError(map);
     QVERIFY2(!failure, failure ? qPrintable(failure->message()) : "");
     QCOMPARE(map.value(QStringLiteral("a")), QVariant(1));
@@ -644,7 +648,7 @@ void tst_SqliteBackend::rowsThatAreNotUtf8()
         return;
     const QString merged(QChar(0xFFFD));
     {
-        PersistentMap map(std::make_unique<SqliteBackend>(path));
+        PersistentMap map(std::make_unique<PersistentMapSqliteBackend>(path));
         const std::optional<PersistentMapError> failure = loadError(map);
         QVERIFY2(!failure, failure ? qPrintable(failure->message()) : "");
         QCOMPARE(map.value(QStringLiteral("a")), QVariant(1));
@@ -658,7 +662,7 @@ void tst_SqliteBackend::rowsThatAreNotUtf8()
             VERIFY_OK(map.flush());
         }
     }
-    PersistentMap reopened(std::make_unique<SqliteBackend>(path));
+    PersistentMap reopened(std::make_unique<PersistentMapSqliteBackend>(path));
     QVERIFY(!loadError(reopened));
     QVERIFY2(!reopened.contains(merged),
              qPrintable(QStringLiteral("removed, yet back: %1")
@@ -683,7 +687,7 @@ void tst_SqliteBackend::clearRemovesRowsThatAreNotUtf8()
     if (QTest::currentTestFailed())
         return;
     {
-        PersistentMap map(std::make_unique<SqliteBackend>(path));
+        PersistentMap map(std::make_unique<PersistentMapSqliteBackend>(path));
         QSignalSpy errors(&map, &PersistentMap::errorOccurred);
         QVERIFY(!loadError(map));
         QCOMPARE(map.keys(), QStringList{QStringLiteral("a")});
@@ -735,10 +739,10 @@ void tst_SqliteBackend::databaseEncodings()
             {QString(QChar(0xFEFF)) + QStringLiteral("bom"), QString(QChar(0xFEFF)) + u'x'},
             {QStringLiteral("nul") + QChar(0) + QStringLiteral("inside"), 7},
             {QString::fromUcs4(U"emoji \U0001F600"), QString::fromUcs4(U"\U0001F600")}};
-    PersistentMap follower(std::make_unique<SqliteBackend>(path));
+    PersistentMap follower(std::make_unique<PersistentMapSqliteBackend>(path));
     QVERIFY(!loadError(follower));
     {
-        PersistentMap map(std::make_unique<SqliteBackend>(path));
+        PersistentMap map(std::make_unique<PersistentMapSqliteBackend>(path));
         QVERIFY(!loadError(map));
         VERIFY_OK(map.insert(values));
         VERIFY_OK(map.remove(QStringLiteral("nul") + QChar(0) + QStringLiteral("inside")));
@@ -762,7 +766,7 @@ void tst_SqliteBackend::databaseEncodings()
     expected.insert(QStringLiteral("caf\u00e9"), QStringLiteral("cr\u00eape"));
     QTRY_COMPARE_WITH_TIMEOUT(follower.toHash(), expected, 20000);
 
-    PersistentMap reopened(std::make_unique<SqliteBackend>(path));
+    PersistentMap reopened(std::make_unique<PersistentMapSqliteBackend>(path));
     QVERIFY(!loadError(reopened));
     QCOMPARE(reopened.toHash(), expected);
 }
@@ -790,7 +794,7 @@ void tst_SqliteBackend::noncharactersInUtf16Files()
     const QString key = QString(QChar(0xFFFE)) + QStringLiteral("lead");
     const QString value = QString(QChar(0xFFFF)) + QStringLiteral("tail");
     {
-        PersistentMap map(std::make_unique<SqliteBackend>(path));
+        PersistentMap map(std::make_unique<PersistentMapSqliteBackend>(path));
         QVERIFY(!loadError(map));
         VERIFY_OK(map.insert(key, value));
         VERIFY_OK(map.flush());
@@ -800,7 +804,7 @@ void tst_SqliteBackend::noncharactersInUtf16Files()
                                                    : QStringLiteral("FFFE006C006500610064");
     QCOMPARE(query(path, QStringLiteral("SELECT hex(CAST(key AS BLOB)) FROM persistent_map")),
              (QList<QStringList>{{keyHex}}));
-    PersistentMap reopened(std::make_unique<SqliteBackend>(path));
+    PersistentMap reopened(std::make_unique<PersistentMapSqliteBackend>(path));
     QVERIFY(!loadError(reopened));
     QCOMPARE(reopened.keys(), QStringList{key});
     QCOMPARE(reopened.value(key), QVariant(value));
@@ -838,7 +842,7 @@ void tst_SqliteBackend::rowsThatAreNotUtf16()
         return;
     QCOMPARE(query(path, QStringLiteral("PRAGMA encoding")), (QList<QStringList>{{encoding}}));
     {
-        PersistentMap map(std::make_unique<SqliteBackend>(path));
+        PersistentMap map(std::make_unique<PersistentMapSqliteBackend>(path));
         VERIFY_OK(map.insert(QStringLiteral("a"), 1));
     }
     execOnNewDatabase(path,
@@ -847,7 +851,7 @@ void tst_SqliteBackend::rowsThatAreNotUtf16()
                                .arg(key)});
     if (QTest::currentTestFailed())
         return;
-    PersistentMap map(std::make_unique<SqliteBackend>(path));
+    PersistentMap map(std::make_unique<PersistentMapSqliteBackend>(path));
     QSignalSpy errors(&map, &PersistentMap::errorOccurred);
     QVERIFY(!loadError(map));
     QStringList shown; // each key as its UTF-16 units
@@ -865,23 +869,23 @@ void tst_SqliteBackend::rowsThatAreNotUtf16()
 // Promise 1: valid text holding U+FFFD loads normally, and a second map follows it through a
 // whole-table reload. A row another program wrote with key X'FF' (not UTF-8) decodes to the same
 // QString "\uFFFD" as a valid row with key U+FFFD. The first load keeps them apart (the valid one
-// is served), but the follower's reload (SqlStore::reloadAll() collects rows into a WriteBatch,
-// last one wins) applies the altered row after the valid one: the valid key is dropped from the
-// map as if it had become unreadable.
+// is served), but the follower's reload (SqlStore::reloadAll() collects rows into a
+// PersistentMapWriteBatch, last one wins) applies the altered row after the valid one: the valid
+// key is dropped from the map as if it had become unreadable.
 void tst_SqliteBackend::validReplacementCharacterSurvivesAWholeTableReload()
 {
     QVERIFY(m_dir.isValid());
     const QString path = m_dir.filePath(QStringLiteral("fffd-reload.db"));
     const QString replacement(QChar(0xFFFD));
     {
-        PersistentMap map(std::make_unique<SqliteBackend>(path));
+        PersistentMap map(std::make_unique<PersistentMapSqliteBackend>(path));
         VERIFY_OK(map.insert(replacement, QStringLiteral("valid")));
     }
     execOnNewDatabase(
             path, {QStringLiteral("INSERT INTO persistent_map VALUES (X'FF', 'string', 'other')")});
     if (QTest::currentTestFailed())
         return;
-    PersistentMap follower(std::make_unique<SqliteBackend>(path));
+    PersistentMap follower(std::make_unique<PersistentMapSqliteBackend>(path));
     QVERIFY(!loadError(follower));
     QCOMPARE(follower.value(replacement), QVariant(QStringLiteral("valid")));
     QSignalSpy changed(&follower, &PersistentMap::valueChanged);
@@ -911,7 +915,7 @@ void tst_SqliteBackend::blobKeyTheMapShowsCanBeRemoved()
         return;
     const QString key = QStringLiteral("key");
     {
-        PersistentMap map(std::make_unique<SqliteBackend>(path));
+        PersistentMap map(std::make_unique<PersistentMapSqliteBackend>(path));
         QSignalSpy errors(&map, &PersistentMap::errorOccurred);
         QVERIFY(!loadError(map));
         QVERIFY(!map.contains(key));
@@ -923,12 +927,12 @@ void tst_SqliteBackend::blobKeyTheMapShowsCanBeRemoved()
         VERIFY_OK(map.insert(key, QStringLiteral("the map's own")));
     }
     {
-        PersistentMap reopened(std::make_unique<SqliteBackend>(path));
+        PersistentMap reopened(std::make_unique<PersistentMapSqliteBackend>(path));
         QVERIFY(!loadError(reopened));
         QCOMPARE(reopened.value(key), QVariant(QStringLiteral("the map's own")));
         VERIFY_OK(reopened.remove(key));
     }
-    PersistentMap reopened(std::make_unique<SqliteBackend>(path));
+    PersistentMap reopened(std::make_unique<PersistentMapSqliteBackend>(path));
     QVERIFY(!loadError(reopened));
     QVERIFY2(!reopened.contains(key),
              qPrintable(
@@ -973,7 +977,7 @@ void tst_SqliteBackend::numericKeyTheMapShowsCanBeRemoved()
     if (QTest::currentTestFailed())
         return;
     {
-        PersistentMap map(std::make_unique<SqliteBackend>(path));
+        PersistentMap map(std::make_unique<PersistentMapSqliteBackend>(path));
         const std::optional<PersistentMapError> failure = loadError(map);
         QVERIFY2(!failure, failure ? qPrintable(failure->message()) : "");
         QCOMPARE(map.value(QStringLiteral("a")), QVariant(QStringLiteral("x")));
@@ -982,7 +986,7 @@ void tst_SqliteBackend::numericKeyTheMapShowsCanBeRemoved()
         VERIFY_OK(map.remove(key));
         VERIFY_OK(map.flush());
     }
-    PersistentMap reopened(std::make_unique<SqliteBackend>(path));
+    PersistentMap reopened(std::make_unique<PersistentMapSqliteBackend>(path));
     QVERIFY(!loadError(reopened));
     QVERIFY2(!reopened.contains(key),
              qPrintable(QStringLiteral("removed, yet back: %1; rows: %2")
@@ -1030,7 +1034,7 @@ void tst_SqliteBackend::keptOutRowsAreReportedOnceByAFollower()
     storeWithForeignRows(path, inserts);
     if (QTest::currentTestFailed())
         return;
-    PersistentMap follower(std::make_unique<SqliteBackend>(path));
+    PersistentMap follower(std::make_unique<PersistentMapSqliteBackend>(path));
     QSignalSpy errors(&follower, &PersistentMap::errorOccurred);
     QSignalSpy counts(&follower, &PersistentMap::countChanged);
     QVERIFY(!loadError(follower));

@@ -14,9 +14,9 @@
 #include "syscallfaults.h"
 #include "testhelpers.h"
 
-#include <PersistentMap/CsvBackend>
 #include <PersistentMap/PersistentMap>
-#include <PersistentMap/SqliteBackend>
+#include <PersistentMap/PersistentMapCsvBackend>
+#include <PersistentMap/PersistentMapSqliteBackend>
 
 #include <QtCore/QCoreApplication>
 #include <QtCore/QDir>
@@ -50,7 +50,7 @@ QString problemWithStore(const QString &path, const QVariantHash &expected)
     if (!fullyParseable(readBytes(path), &why))
         return QStringLiteral("the file does not parse whole: ") + why;
     QTest::failOnWarning(QRegularExpression(QStringLiteral(".")));
-    PersistentMap reopened(std::make_unique<CsvBackend>(path));
+    PersistentMap reopened(std::make_unique<PersistentMapCsvBackend>(path));
     if (const std::optional<PersistentMapError> error = loadError(reopened))
         return QStringLiteral("reopening failed: ") + error->message();
     const QString diff = contentDiff(reopened.toHash(), expected);
@@ -200,7 +200,7 @@ void tst_TransientFaults::noDescriptorAtTheFirstSqliteOpenIsNotFatal()
     const QString path = m_dir->filePath(QStringLiteral("store.db"));
     SyscallFaults::failOpens(EMFILE, -1, "/"); // every file this process opens
     {
-        PersistentMap map(std::make_unique<SqliteBackend>(path));
+        PersistentMap map(std::make_unique<PersistentMapSqliteBackend>(path));
         const std::optional<PersistentMapError> failure = loadError(map);
         SyscallFaults::reset();
         QVERIFY2(failure, "the store opened although every open failed");
@@ -212,7 +212,7 @@ void tst_TransientFaults::noDescriptorAtTheFirstSqliteOpenIsNotFatal()
                  qPrintable(failure->message()));
     }
     // The descriptors are back: the store opens.
-    PersistentMap map(std::make_unique<SqliteBackend>(path));
+    PersistentMap map(std::make_unique<PersistentMapSqliteBackend>(path));
     VERIFY_OK(map.whenReady());
     VERIFY_OK(map.insert(QStringLiteral("a"), 1));
 }
@@ -242,7 +242,7 @@ void tst_TransientFaults::appendHandleLostAfterARewrite()
     QFETCH(int, error);
     QFETCH(int, times);
     QFETCH(QString, next);
-    auto map = std::make_unique<PersistentMap>(std::make_unique<CsvBackend>(m_path));
+    auto map = std::make_unique<PersistentMap>(std::make_unique<PersistentMapCsvBackend>(m_path));
     VERIFY_OK(map->whenReady());
     VERIFY_OK(map->insert(QStringLiteral("before"), 1));
     const ino_t before = inode(m_path);
@@ -304,7 +304,7 @@ void tst_TransientFaults::tornTailRepairNeedsNoRename()
     QVERIFY(writeBytes(m_path, header + ",batch,1\na,string,x\n" + tail));
     const ino_t before = inode(m_path);
     QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("line 4 is incomplete")));
-    auto map = std::make_unique<PersistentMap>(std::make_unique<CsvBackend>(m_path));
+    auto map = std::make_unique<PersistentMap>(std::make_unique<PersistentMapCsvBackend>(m_path));
     VERIFY_OK(map->whenReady());
     if (fault == u"EMFILE")
         SyscallFaults::failOpens(EMFILE, 1, "store.csv$", O_APPEND);
@@ -345,7 +345,7 @@ void tst_TransientFaults::renameCannotReplace()
 {
     QFETCH(QString, step);
     QFETCH(int, error);
-    auto map = std::make_unique<PersistentMap>(std::make_unique<CsvBackend>(m_path));
+    auto map = std::make_unique<PersistentMap>(std::make_unique<PersistentMapCsvBackend>(m_path));
     VERIFY_OK(map->whenReady());
     VERIFY_OK(map->insert(QVariantHash{{QStringLiteral("a"), 1}, {QStringLiteral("b"), 2}}));
     const ino_t before = inode(m_path);
@@ -382,7 +382,7 @@ void tst_TransientFaults::singleFileBindMount()
     if (unshare.isEmpty())
         BIND_MOUNT_UNAVAILABLE(why);
     {
-        PersistentMap map(std::make_unique<CsvBackend>(m_path));
+        PersistentMap map(std::make_unique<PersistentMapCsvBackend>(m_path));
         VERIFY_OK(map.insert(QStringLiteral("a"), 1));
     }
     const QString mounted = m_dir->filePath(QStringLiteral("mounted.csv"));
@@ -445,7 +445,7 @@ void tst_TransientFaults::appendFails()
     QFETCH(qint64, afterBytes);
     QFETCH(int, truncateError);
     QFETCH(bool, absorbed);
-    auto map = std::make_unique<PersistentMap>(std::make_unique<CsvBackend>(m_path));
+    auto map = std::make_unique<PersistentMap>(std::make_unique<PersistentMapCsvBackend>(m_path));
     VERIFY_OK(map->whenReady());
     VERIFY_OK(map->insert(QStringLiteral("before"), 1));
     const QByteArray good = readBytes(m_path);
@@ -517,7 +517,7 @@ void tst_TransientFaults::clearRewriteFails()
     QFETCH(int, times);
     QFETCH(QByteArray, pathPart);
     QFETCH(QString, outcome);
-    auto map = std::make_unique<PersistentMap>(std::make_unique<CsvBackend>(m_path));
+    auto map = std::make_unique<PersistentMap>(std::make_unique<PersistentMapCsvBackend>(m_path));
     VERIFY_OK(map->whenReady());
     VERIFY_OK(map->insert(QVariantHash{{QStringLiteral("a"), 1}, {QStringLiteral("b"), 2}}));
     const ino_t before = inode(m_path);
@@ -584,7 +584,7 @@ void tst_TransientFaults::folderSyncAfterARename()
     QFETCH(QString, step);
     QFETCH(QString, call);
     QFETCH(int, error);
-    auto map = std::make_unique<PersistentMap>(std::make_unique<CsvBackend>(m_path));
+    auto map = std::make_unique<PersistentMap>(std::make_unique<PersistentMapCsvBackend>(m_path));
     VERIFY_OK(map->whenReady());
     VERIFY_OK(map->insert(QStringLiteral("before"), 1));
     VERIFY_OK(map->flush());
@@ -653,7 +653,7 @@ void tst_TransientFaults::openFailsWithItsCause()
     const QString path = m_dir->filePath(file);
     QByteArray before;
     if (existing) {
-        PersistentMap map(StorageBackend::create(path));
+        PersistentMap map(PersistentMapBackend::create(path));
         VERIFY_OK(map.insert(QStringLiteral("a"), 1));
     }
     if (existing)
@@ -664,7 +664,7 @@ void tst_TransientFaults::openFailsWithItsCause()
     else
         SyscallFaults::failWrites(error, -1, part);
     {
-        PersistentMap map(StorageBackend::create(path));
+        PersistentMap map(PersistentMapBackend::create(path));
         const std::optional<PersistentMapError> failure = loadError(map);
         SyscallFaults::reset();
         QVERIFY2(failure, "the store opened although every call failed");
@@ -680,7 +680,7 @@ void tst_TransientFaults::openFailsWithItsCause()
     }
     if (existing) {
         QCOMPARE(readBytes(path), before);
-        PersistentMap reopened(StorageBackend::create(path));
+        PersistentMap reopened(PersistentMapBackend::create(path));
         VERIFY_OK(reopened.whenReady());
         QCOMPARE(reopened.value(QStringLiteral("a")), QVariant(1));
     }
@@ -697,7 +697,7 @@ void tst_TransientFaults::tornBytesOnAFullDisk()
     QVERIFY(writeBytes(m_path, content));
     SyscallFaults::failWrites(ENOSPC, -1, ".torn-", 1);
     {
-        PersistentMap map(std::make_unique<CsvBackend>(m_path));
+        PersistentMap map(std::make_unique<PersistentMapCsvBackend>(m_path));
         const std::optional<PersistentMapError> failure = loadError(map);
         SyscallFaults::reset();
         QVERIFY(failure);
@@ -727,13 +727,14 @@ void tst_TransientFaults::readOnlyOpenFailsWithItsCause()
 {
     QFETCH(int, error);
     {
-        PersistentMap owner(std::make_unique<CsvBackend>(m_path));
+        PersistentMap owner(std::make_unique<PersistentMapCsvBackend>(m_path));
         VERIFY_OK(owner.insert(QStringLiteral("a"), 1));
     }
     const QByteArray before = readBytes(m_path);
     SyscallFaults::failOpens(error, -1, "store.csv$");
     {
-        PersistentMap map(std::make_unique<CsvBackend>(m_path, CsvBackend::OpenMode::ReadOnly));
+        PersistentMap map(std::make_unique<PersistentMapCsvBackend>(
+                m_path, PersistentMapCsvBackend::OpenMode::ReadOnly));
         const std::optional<PersistentMapError> failure = loadError(map);
         SyscallFaults::reset();
         QVERIFY2(failure, "the store opened although every open failed");
@@ -745,7 +746,8 @@ void tst_TransientFaults::readOnlyOpenFailsWithItsCause()
                  qPrintable(failure->message()));
     }
     QCOMPARE(readBytes(m_path), before);
-    PersistentMap reopened(std::make_unique<CsvBackend>(m_path, CsvBackend::OpenMode::ReadOnly));
+    PersistentMap reopened(std::make_unique<PersistentMapCsvBackend>(
+            m_path, PersistentMapCsvBackend::OpenMode::ReadOnly));
     VERIFY_OK(reopened.whenReady());
     QCOMPARE(reopened.value(QStringLiteral("a")), QVariant(1));
 }

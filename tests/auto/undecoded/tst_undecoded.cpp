@@ -62,10 +62,10 @@ struct Store
 using Row = std::pair<QString, QString>; // type, text
 using Rows = QMap<QString, Row>;
 
-std::unique_ptr<StorageBackend> makeBackend(const QString &spec)
+std::unique_ptr<PersistentMapBackend> makeBackend(const QString &spec)
 {
     QString error;
-    std::unique_ptr<StorageBackend> backend = StorageBackend::create(spec, &error);
+    std::unique_ptr<PersistentMapBackend> backend = PersistentMapBackend::create(spec, &error);
     if (!backend)
         qFatal("%s", qPrintable(error));
     return backend;
@@ -78,10 +78,10 @@ std::unique_ptr<PersistentMap> makeMap(const QString &spec)
 
 // A real backend whose loading waits until the test releases the gate, so that writes made
 // meanwhile are made while the map is loading.
-class GatedBackend : public StorageBackend
+class GatedBackend : public PersistentMapBackend
 {
 public:
-    GatedBackend(std::unique_ptr<StorageBackend> inner, QSemaphore *gate)
+    GatedBackend(std::unique_ptr<PersistentMapBackend> inner, QSemaphore *gate)
         : m_inner(std::move(inner))
         , m_gate(gate)
     {
@@ -94,12 +94,12 @@ public:
     }
     void save(const QString &key, const QVariant &value) override { m_inner->save(key, value); }
     void remove(const QString &key) override { m_inner->remove(key); }
-    void apply(const WriteBatch &batch) override { m_inner->apply(batch); }
+    void apply(const PersistentMapWriteBatch &batch) override { m_inner->apply(batch); }
     void flush() override { m_inner->flush(); }
     void clear() override { m_inner->clear(); }
 
 private:
-    std::unique_ptr<StorageBackend> m_inner;
+    std::unique_ptr<PersistentMapBackend> m_inner;
     QSemaphore *m_gate;
 };
 
@@ -500,7 +500,7 @@ void tst_Undecoded::keptThroughWritesCompactionAndClear()
     VERIFY_OK(map->remove(QStringLiteral("a")));
     // 1 100 rows, then their removal: past the CSV store's compaction threshold (dead rows more
     // than twice the live ones and 1 024), so it rewrites the file.
-    WriteBatch many, gone;
+    PersistentMapWriteBatch many, gone;
     for (int i = 0; i < 1100; ++i) {
         many.insert(QStringLiteral("n%1").arg(i), i);
         gone.remove(QStringLiteral("n%1").arg(i));
@@ -786,7 +786,7 @@ void tst_Undecoded::legacyRowsReadTheSameAfterCompaction()
         containedBefore = map->contains(QStringLiteral("legacy"));
         before = map->value(QStringLiteral("legacy"));
         // Past the compaction threshold: the file is rewritten from the live entries.
-        WriteBatch many, gone;
+        PersistentMapWriteBatch many, gone;
         for (int i = 0; i < 1100; ++i) {
             many.insert(QStringLiteral("n%1").arg(i), i);
             gone.remove(QStringLiteral("n%1").arg(i));

@@ -471,8 +471,9 @@ void tst_ValueCodec::reservedTagsAreNotValueTypes()
 }
 
 QTEST_GUILESS_MAIN(tst_ValueCodec)
-// SqliteBackend::canStore() refuses rows over SQLite's length limit from encodedSizeExceeds()
-// without encoding: its figure must never be below what encodeValue() really produces.
+// PersistentMapSqliteBackend::canStore() refuses rows over SQLite's length limit from
+// encodedSizeExceeds() without encoding: its figure must never be below what encodeValue() really
+// produces.
 void tst_ValueCodec::encodedSizeIsNeverUnderestimated()
 {
     QFETCH(QVariant, value);

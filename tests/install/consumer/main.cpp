@@ -4,13 +4,13 @@
 // Compiles against every name of the API contract (ARCHITECTURE.md) through the installed
 // headers and checks that each behaves as the contract says. Exits non-zero on the first
 // failure, naming it.
-#include <PersistentMap/CsvBackend>
-#include <PersistentMap/MemoryBackend>
 #include <PersistentMap/PersistentMap>
+#include <PersistentMap/PersistentMapBackend>
+#include <PersistentMap/PersistentMapCsvBackend>
 #include <PersistentMap/PersistentMapError>
-#include <PersistentMap/SqliteBackend>
-#include <PersistentMap/StorageBackend>
-#include <PersistentMap/WriteBatch>
+#include <PersistentMap/PersistentMapMemoryBackend>
+#include <PersistentMap/PersistentMapSqliteBackend>
+#include <PersistentMap/PersistentMapWriteBatch>
 
 #include <QCoreApplication>
 #include <QDir>
@@ -32,7 +32,7 @@ void check(bool ok, const char *what)
 }
 
 // A custom backend: only the pure virtuals, data kept in a QVariantHash that outlives it.
-class HashBackend : public StorageBackend
+class HashBackend : public PersistentMapBackend
 {
 public:
     explicit HashBackend(QVariantHash *store)
@@ -51,8 +51,8 @@ void exercise(const QString &spec)
 {
     QString error;
     {
-        PersistentMap map(StorageBackend::create(spec, &error));
-        check(error.isEmpty(), "StorageBackend::create accepts the spec");
+        PersistentMap map(PersistentMapBackend::create(spec, &error));
+        check(error.isEmpty(), "PersistentMapBackend::create accepts the spec");
         map.whenReady().waitForFinished();
         check(map.status() == PersistentMap::Status::Ready, "status() is Ready after whenReady()");
         check(map.errorString().isEmpty(), "errorString() is empty");
@@ -66,10 +66,10 @@ void exercise(const QString &spec)
         map.insert(QStringLiteral("answer"), 42);
         map.insert(QStringLiteral("answer"), 42); // same value: no second signal
         map.insert(QVariantHash{{QStringLiteral("a"), 1.5}, {QStringLiteral("b"), true}});
-        WriteBatch batch;
+        PersistentMapWriteBatch batch;
         batch.insert(QStringLiteral("c"), QStringLiteral("text"));
         batch.remove(QStringLiteral("b"));
-        check(batch.size() == 2 && !batch.isEmpty(), "WriteBatch size/isEmpty");
+        check(batch.size() == 2 && !batch.isEmpty(), "PersistentMapWriteBatch size/isEmpty");
         map.apply(batch);
         map.remove(QStringLiteral("a")).waitForFinished();
         map.flush().waitForFinished();
@@ -89,13 +89,13 @@ void exercise(const QString &spec)
     if (spec == u"memory:")
         return;
     {
-        PersistentMap map(StorageBackend::create(spec));
+        PersistentMap map(PersistentMapBackend::create(spec));
         map.whenReady().waitForFinished();
         check(map.value(QStringLiteral("c")).toString() == u"text", "reopened store has the data");
         check(map.count() == 2, "reopened store has the same count");
         map.clear().waitForFinished();
     }
-    PersistentMap map(StorageBackend::create(spec));
+    PersistentMap map(PersistentMapBackend::create(spec));
     map.whenReady().waitForFinished();
     check(map.isEmpty(), "clear() was persisted");
 }
@@ -118,15 +118,17 @@ int main(int argc, char *argv[])
     } // the destructor persists what is pending
     check(store.value(QStringLiteral("k")) == QStringLiteral("v"), "custom backend persisted");
 
-    PersistentMap direct(std::make_unique<SqliteBackend>(dir + QStringLiteral("/direct.db"),
-                                                         QStringLiteral("settings")));
-    PersistentMap csv(std::make_unique<CsvBackend>(dir + QStringLiteral("/direct.csv")));
-    PersistentMap memory(std::make_unique<MemoryBackend>());
+    PersistentMap direct(std::make_unique<PersistentMapSqliteBackend>(
+            dir + QStringLiteral("/direct.db"), QStringLiteral("settings")));
+    PersistentMap csv(
+            std::make_unique<PersistentMapCsvBackend>(dir + QStringLiteral("/direct.csv")));
+    PersistentMap memory(std::make_unique<PersistentMapMemoryBackend>());
     direct.whenReady().waitForFinished();
 
     // A second map on the same CSV file is refused with Locked.
     csv.whenReady().waitForFinished();
-    PersistentMap second(std::make_unique<CsvBackend>(dir + QStringLiteral("/direct.csv")));
+    PersistentMap second(
+            std::make_unique<PersistentMapCsvBackend>(dir + QStringLiteral("/direct.csv")));
     try {
         second.whenReady().waitForFinished();
         check(false, "a locked CSV store fails to open");

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // SPDX-FileCopyrightText: 2026 The persistent-map authors
 
-#include <PersistentMap/postgresbackend.h>
+#include <PersistentMap/persistentmappostgresbackend.h>
 
 #include "backend/readonlystate_p.h"
 #include "backends/postgres/postgresconnection_p.h"
@@ -27,7 +27,7 @@ using Code = PersistentMapError::Code;
 
 } // namespace
 
-class PostgresBackendPrivate
+class PersistentMapPostgresBackendPrivate
 {
 public:
     void connect(); // opens both connections; throws
@@ -68,7 +68,7 @@ public:
     ReadOnlyState readOnly; // isReadOnly()
 };
 
-void PostgresBackendPrivate::connect()
+void PersistentMapPostgresBackendPrivate::connect()
 {
     const PostgresConnection &p = parameters;
     QList<QPair<QString, QString>> options = p.options;
@@ -141,7 +141,7 @@ void PostgresBackendPrivate::connect()
 // After a failure: a connection the server dropped (a restart, a network cut, an idle timeout)
 // stays broken in libpq, so both are opened again; notifications may have been missed meanwhile,
 // so the change log is read at the next poll.
-void PostgresBackendPrivate::ensureConnected()
+void PersistentMapPostgresBackendPrivate::ensureConnected()
 {
     if (!suspect)
         return;
@@ -161,7 +161,7 @@ void PostgresBackendPrivate::ensureConnected()
     notified = true;
 }
 
-void PostgresBackendPrivate::close()
+void PersistentMapPostgresBackendPrivate::close()
 {
     store.detach();
     for (QSqlDatabase *connection : {&listener, &db}) {
@@ -178,7 +178,7 @@ void PostgresBackendPrivate::close()
 // NOT EXISTS needs CREATE on the schema even when the table exists), and a store this role may
 // read but not write (its privileges, a read-only session, a hot standby) opens read-only. The
 // privileges are asked of the server (has_table_privilege), which counts the role's memberships.
-void PostgresBackendPrivate::openSchema()
+void PersistentMapPostgresBackendPrivate::openSchema()
 {
     // Names are validated ([A-Za-z_][A-Za-z0-9_]*): quoted as they are, as a text literal.
     const QString tableName = QStringLiteral("'\"%1\"'").arg(table);
@@ -359,8 +359,9 @@ void PostgresBackendPrivate::openSchema()
     }
 }
 
-PostgresBackend::PostgresBackend(const QString &connection, const QString &table)
-    : d(std::make_unique<PostgresBackendPrivate>())
+PersistentMapPostgresBackend::PersistentMapPostgresBackend(const QString &connection,
+                                                           const QString &table)
+    : d(std::make_unique<PersistentMapPostgresBackendPrivate>())
 {
     static std::atomic<quint64> counter{0};
     d->parameters = parsePostgresConnection(connection);
@@ -377,33 +378,33 @@ PostgresBackend::PostgresBackend(const QString &connection, const QString &table
             QStringLiteral("PostgreSQL store %1 (table %2)").arg(d->displayName, d->table));
 }
 
-PostgresBackend::~PostgresBackend()
+PersistentMapPostgresBackend::~PersistentMapPostgresBackend()
 {
     d->close();
 }
 
-QString PostgresBackend::table() const
+QString PersistentMapPostgresBackend::table() const
 {
     return d->table;
 }
 
-QString PostgresBackend::displayName() const
+QString PersistentMapPostgresBackend::displayName() const
 {
     return d->displayName;
 }
 
-bool PostgresBackend::isValidTableName(const QString &table)
+bool PersistentMapPostgresBackend::isValidTableName(const QString &table)
 {
     static const QRegularExpression pattern(QStringLiteral("\\A[A-Za-z_][A-Za-z0-9_]{0,47}\\z"));
     return pattern.match(table).hasMatch();
 }
 
-QVariantHash PostgresBackend::loadAll()
+QVariantHash PersistentMapPostgresBackend::loadAll()
 {
     return collectAll(*this);
 }
 
-void PostgresBackend::loadInto(Loader &loader)
+void PersistentMapPostgresBackend::loadInto(Loader &loader)
 {
     SqlStore &store = d->store;
     if (!d->parameters.error.isEmpty())
@@ -429,21 +430,21 @@ void PostgresBackend::loadInto(Loader &loader)
     d->open = true;
 }
 
-void PostgresBackend::save(const QString &key, const QVariant &value)
+void PersistentMapPostgresBackend::save(const QString &key, const QVariant &value)
 {
-    WriteBatch batch;
+    PersistentMapWriteBatch batch;
     batch.insert(key, value);
     apply(batch);
 }
 
-void PostgresBackend::remove(const QString &key)
+void PersistentMapPostgresBackend::remove(const QString &key)
 {
-    WriteBatch batch;
+    PersistentMapWriteBatch batch;
     batch.remove(key);
     apply(batch);
 }
 
-void PostgresBackend::apply(const WriteBatch &batch)
+void PersistentMapPostgresBackend::apply(const PersistentMapWriteBatch &batch)
 {
     if (!d->open)
         d->store.fail(Code::WriteFailed, QStringLiteral("the store is not open"));
@@ -451,7 +452,7 @@ void PostgresBackend::apply(const WriteBatch &batch)
     d->guarded([&] { d->store.apply(batch); });
 }
 
-void PostgresBackend::clear()
+void PersistentMapPostgresBackend::clear()
 {
     if (!d->open)
         d->store.fail(Code::WriteFailed, QStringLiteral("the store is not open"));
@@ -459,7 +460,8 @@ void PostgresBackend::clear()
     d->guarded([&] { d->store.clear(); });
 }
 
-bool PostgresBackend::canStore(const QString &key, const QVariant &value, QString *why) const
+bool PersistentMapPostgresBackend::canStore(const QString &key, const QVariant &value,
+                                            QString *why) const
 {
     const QChar nul(0);
     // Called for every insert on the caller's thread: a string is checked as it is; only other
@@ -494,12 +496,12 @@ bool PostgresBackend::canStore(const QString &key, const QVariant &value, QStrin
     return false;
 }
 
-bool PostgresBackend::isReadOnly(QString *why) const
+bool PersistentMapPostgresBackend::isReadOnly(QString *why) const
 {
     return d->readOnly.get(why);
 }
 
-bool PostgresBackend::canWatchChanges() const
+bool PersistentMapPostgresBackend::canWatchChanges() const
 {
     return true;
 }
@@ -508,7 +510,7 @@ bool PostgresBackend::canWatchChanges() const
 // loop, so its pending events (the driver's socket notifier) are processed here. Every 5 s
 // without a notification the connections are checked (and opened again) and the change log is
 // read, in case a notification was lost with a dropped connection.
-StorageBackend::Changes PostgresBackend::pollChanges()
+PersistentMapBackend::Changes PersistentMapPostgresBackend::pollChanges()
 {
     if (!d->open || !d->hasChangeLog)
         return {}; // a read-only store without the change log: not followed

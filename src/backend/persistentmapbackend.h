@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // SPDX-FileCopyrightText: 2026 The persistent-map authors
 
-// StorageBackend: where a PersistentMap keeps its data. Implement it for a custom store.
+// PersistentMapBackend: where a PersistentMap keeps its data. Implement it for a custom store.
 //
 // Contract for implementers:
 // - The constructor does no I/O; a PersistentMap takes ownership and from then on calls every
@@ -17,24 +17,24 @@
 //   line or key, and the cause. A failed apply() must leave the store as it was before the call.
 // - apply() receives the map's coalesced pending writes (each key at most once); override it to
 //   commit them in one transaction. flush() makes every earlier write durable on disk.
-#ifndef STORAGEBACKEND_H
-#define STORAGEBACKEND_H
+#ifndef PERSISTENTMAPBACKEND_H
+#define PERSISTENTMAPBACKEND_H
 
 #include <PersistentMap/persistentmap_export.h>
-#include <PersistentMap/writebatch.h>
+#include <PersistentMap/persistentmapwritebatch.h>
 
 #include <QtCore/QString>
 #include <QtCore/QVariantHash>
 
 #include <memory>
 
-class PERSISTENTMAP_EXPORT StorageBackend
+class PERSISTENTMAP_EXPORT PersistentMapBackend
 {
 public:
-    StorageBackend() = default;
-    virtual ~StorageBackend();
-    StorageBackend(const StorageBackend &) = delete;
-    StorageBackend &operator=(const StorageBackend &) = delete;
+    PersistentMapBackend() = default;
+    virtual ~PersistentMapBackend();
+    PersistentMapBackend(const PersistentMapBackend &) = delete;
+    PersistentMapBackend &operator=(const PersistentMapBackend &) = delete;
 
     // Receives the entries that loadInto() reads.
     class PERSISTENTMAP_EXPORT Loader
@@ -53,7 +53,8 @@ public:
     virtual void save(const QString &key, const QVariant &value) = 0;
     virtual void remove(const QString &key) = 0;
     virtual void flush(); // default: nothing to do
-    virtual void apply(const WriteBatch &batch); // default: save()/remove() each entry in order
+    virtual void apply(
+            const PersistentMapWriteBatch &batch); // default: save()/remove() each entry in order
     virtual void clear(); // default: remove() every key that loadAll() returns
 
     // Whether the store can take this write at all. PersistentMap asks on the caller's thread
@@ -85,7 +86,7 @@ public:
     // removed. It must be cheap when nothing changed: it runs 20 times a second by default.
     struct Changes
     {
-        WriteBatch entries;
+        PersistentMapWriteBatch entries;
         bool complete = false; // entries holds every stored key (inserts only)
         bool isEmpty() const noexcept { return entries.isEmpty() && !complete; }
     };
@@ -94,15 +95,22 @@ public:
 
     // "sqlite:PATH", "csv:PATH", "memory:"; a bare PATH picks by suffix (.db, .sqlite,
     // .sqlite3, .csv). "csv:PATH?readonly=1" (or =true) opens a CSV store read-only, to follow
-    // the process that owns it (CsvBackend::OpenMode::ReadOnly); after "csv:", everything from
-    // the first '?' on is options, so a CSV path containing '?' needs CsvBackend directly.
+    // the process that owns it (PersistentMapCsvBackend::OpenMode::ReadOnly); after "csv:",
+    // everything from the first '?' on is options, so a CSV path containing '?' needs
+    // PersistentMapCsvBackend directly.
     // "postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?table=NAME&LIBPQ_KEYWORD=VALUE...]"
-    // (also postgresql://) opens a PostgresBackend; its options are checked here
-    // (PostgresBackend's documentation says how).
+    // (also postgresql://) opens a PersistentMapPostgresBackend; its options are checked here
+    // (PersistentMapPostgresBackend's documentation says how).
     // Returns nullptr for a spec it does not understand and, when errorString is given, says
     // why there; a password in the spec shows as "***" there. Does no I/O.
-    static std::unique_ptr<StorageBackend> create(const QString &spec,
-                                                  QString *errorString = nullptr);
+    static std::unique_ptr<PersistentMapBackend> create(const QString &spec,
+                                                        QString *errorString = nullptr);
 };
 
-#endif // STORAGEBACKEND_H
+#ifndef PERSISTENTMAP_NO_DEPRECATED_NAMES
+// The name before every public type took the PersistentMap prefix (docs/DESIGN.md, "Names"):
+// kept for one release; define PERSISTENTMAP_NO_DEPRECATED_NAMES to check code is free of it.
+using StorageBackend [[deprecated("use PersistentMapBackend")]] = PersistentMapBackend;
+#endif
+
+#endif // PERSISTENTMAPBACKEND_H

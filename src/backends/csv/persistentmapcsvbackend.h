@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // SPDX-FileCopyrightText: 2026 The persistent-map authors
 
-// CsvBackend: stores the map in a CSV file (RFC 4180 quoting, UTF-8, a key,type,value header)
-// that a person can read and a spreadsheet can open. docs/FORMAT.md describes it.
+// PersistentMapCsvBackend: stores the map in a CSV file (RFC 4180 quoting, UTF-8, a key,type,value
+// header) that a person can read and a spreadsheet can open. docs/FORMAT.md describes it.
 //
 // Writes are appended (a removal appends a tombstone row; a batch of several entries is preceded
 // by a row that counts them, so a batch torn by a crash is dropped whole). When dead rows
@@ -39,20 +39,20 @@
 //
 // PATH is resolved once, at open (symbolic links, "..", the working folder, /proc/self/fd/N): the
 // store stays the file it named then.
-#ifndef CSVBACKEND_H
-#define CSVBACKEND_H
+#ifndef PERSISTENTMAPCSVBACKEND_H
+#define PERSISTENTMAPCSVBACKEND_H
 
-#include <PersistentMap/storagebackend.h>
+#include <PersistentMap/persistentmapbackend.h>
 
-class CsvBackendPrivate;
+class PersistentMapCsvBackendPrivate;
 
-class PERSISTENTMAP_EXPORT CsvBackend : public StorageBackend
+class PERSISTENTMAP_EXPORT PersistentMapCsvBackend : public PersistentMapBackend
 {
 public:
     enum class OpenMode { ReadWrite, ReadOnly };
 
-    explicit CsvBackend(const QString &path, OpenMode mode = OpenMode::ReadWrite);
-    ~CsvBackend() override;
+    explicit PersistentMapCsvBackend(const QString &path, OpenMode mode = OpenMode::ReadWrite);
+    ~PersistentMapCsvBackend() override;
 
     QString path() const;
     OpenMode openMode() const;
@@ -61,7 +61,7 @@ public:
     void save(const QString &key, const QVariant &value) override;
     void remove(const QString &key) override;
     void flush() override;
-    void apply(const WriteBatch &batch) override;
+    void apply(const PersistentMapWriteBatch &batch) override;
     void clear() override;
     bool canStore(const QString &key, const QVariant &value, QString *why) const override;
     bool isReadOnly(QString *why) const override;
@@ -69,7 +69,13 @@ public:
     Changes pollChanges() override;
 
 private:
-    std::unique_ptr<CsvBackendPrivate> d;
+    std::unique_ptr<PersistentMapCsvBackendPrivate> d;
 };
 
-#endif // CSVBACKEND_H
+#ifndef PERSISTENTMAP_NO_DEPRECATED_NAMES
+// The name before every public type took the PersistentMap prefix (docs/DESIGN.md, "Names"):
+// kept for one release; define PERSISTENTMAP_NO_DEPRECATED_NAMES to check code is free of it.
+using CsvBackend [[deprecated("use PersistentMapCsvBackend")]] = PersistentMapCsvBackend;
+#endif
+
+#endif // PERSISTENTMAPCSVBACKEND_H

@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: MIT
 // SPDX-FileCopyrightText: 2026 The persistent-map authors
 
-#include <PersistentMap/writebatch.h>
+#include <PersistentMap/persistentmapwritebatch.h>
 
-void WriteBatch::insert(const QString &key, const QVariant &value)
+void PersistentMapWriteBatch::insert(const QString &key, const QVariant &value)
 {
     m_entries.append(Entry{key, value, false});
 }
 
-void WriteBatch::remove(const QString &key)
+void PersistentMapWriteBatch::remove(const QString &key)
 {
     m_entries.append(Entry{key, QVariant(), true});
 }

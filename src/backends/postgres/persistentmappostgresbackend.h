@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 // SPDX-FileCopyrightText: 2026 The persistent-map authors
 
-// PostgresBackend: stores the map in one table of a PostgreSQL database through Qt's QPSQL
-// driver, so that several processes, on several machines, share it. The table has the same
-// columns and the same readable text as SqliteBackend's (docs/FORMAT.md); it and its change log
-// are created when missing.
+// PersistentMapPostgresBackend: stores the map in one table of a PostgreSQL database through Qt's
+// QPSQL driver, so that several processes, on several machines, share it. The table has the same
+// columns and the same readable text as PersistentMapSqliteBackend's (docs/FORMAT.md); it and its
+// change log are created when missing.
 //
 // `connection` is a URL, postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?table=NAME&KEYWORD=...]
 // (percent-encoded or not), or a libpq connection string, "host=... port=... dbname=... user=...
@@ -13,7 +13,7 @@
 // so a value never adds keywords of its own. In a URL the database, user and password belong to
 // the URL itself, and host or port may be query items only when the URL has none. A ';' in a
 // value is refused (Qt's QPSQL driver turns it into a blank). Anything else makes loadInto()
-// fail with Code::OpenFailed (StorageBackend::create() refuses it at once). The password is
+// fail with Code::OpenFailed (PersistentMapBackend::create() refuses it at once). The password is
 // never part of a message. The table name must match [A-Za-z_][A-Za-z0-9_]{0,47} (PostgreSQL's
 // 63-byte names, minus the change log's suffix); it is case-sensitive.
 //
@@ -29,19 +29,19 @@
 //
 // PostgreSQL's text cannot hold the character U+0000: keys and values with it are refused
 // (Code::Unsupported) when they are inserted.
-#ifndef POSTGRESBACKEND_H
-#define POSTGRESBACKEND_H
+#ifndef PERSISTENTMAPPOSTGRESBACKEND_H
+#define PERSISTENTMAPPOSTGRESBACKEND_H
 
-#include <PersistentMap/storagebackend.h>
+#include <PersistentMap/persistentmapbackend.h>
 
-class PostgresBackendPrivate;
+class PersistentMapPostgresBackendPrivate;
 
-class PERSISTENTMAP_EXPORT PostgresBackend : public StorageBackend
+class PERSISTENTMAP_EXPORT PersistentMapPostgresBackend : public PersistentMapBackend
 {
 public:
     // An empty table takes ?table= from the URL, else "persistent_map".
-    explicit PostgresBackend(const QString &connection, const QString &table = {});
-    ~PostgresBackend() override;
+    explicit PersistentMapPostgresBackend(const QString &connection, const QString &table = {});
+    ~PersistentMapPostgresBackend() override;
 
     QString table() const;
     QString displayName() const; // user@host:port/database, without the password
@@ -50,7 +50,7 @@ public:
     void loadInto(Loader &loader) override;
     void save(const QString &key, const QVariant &value) override;
     void remove(const QString &key) override;
-    void apply(const WriteBatch &batch) override;
+    void apply(const PersistentMapWriteBatch &batch) override;
     void clear() override;
     bool canStore(const QString &key, const QVariant &value, QString *why) const override;
     bool isReadOnly(QString *why) const override;
@@ -60,7 +60,14 @@ public:
     static bool isValidTableName(const QString &table);
 
 private:
-    std::unique_ptr<PostgresBackendPrivate> d;
+    std::unique_ptr<PersistentMapPostgresBackendPrivate> d;
 };
 
-#endif // POSTGRESBACKEND_H
+#ifndef PERSISTENTMAP_NO_DEPRECATED_NAMES
+// The name before every public type took the PersistentMap prefix (docs/DESIGN.md, "Names"):
+// kept for one release; define PERSISTENTMAP_NO_DEPRECATED_NAMES to check code is free of it.
+using PostgresBackend [[deprecated("use PersistentMapPostgresBackend")]] =
+        PersistentMapPostgresBackend;
+#endif
+
+#endif // PERSISTENTMAPPOSTGRESBACKEND_H

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // SPDX-FileCopyrightText: 2026 The persistent-map authors
 
-// SqliteBackend: stores the map in one table of a SQLite database file through Qt's QSQLITE
-// driver. The file and its parent folders are created when missing (mode 0600). The table
+// PersistentMapSqliteBackend: stores the map in one table of a SQLite database file through Qt's
+// QSQLITE driver. The file and its parent folders are created when missing (mode 0600). The table
 // (key TEXT PRIMARY KEY, type TEXT, value TEXT) holds readable text; docs/FORMAT.md describes it.
 //
 // Journal mode WAL, synchronous NORMAL: a committed batch survives a crash of the process;
@@ -21,19 +21,19 @@
 // (SQLITE_FULL), TooManyOpenFiles (EMFILE, ENFILE) or IoError (SQLITE_IOERR) with the system's
 // reason; Corrupt only for a file that is not a database (SQLITE_NOTADB, SQLITE_CORRUPT) or a
 // table with other columns.
-#ifndef SQLITEBACKEND_H
-#define SQLITEBACKEND_H
+#ifndef PERSISTENTMAPSQLITEBACKEND_H
+#define PERSISTENTMAPSQLITEBACKEND_H
 
-#include <PersistentMap/storagebackend.h>
+#include <PersistentMap/persistentmapbackend.h>
 
-class SqliteBackendPrivate;
+class PersistentMapSqliteBackendPrivate;
 
-class PERSISTENTMAP_EXPORT SqliteBackend : public StorageBackend
+class PERSISTENTMAP_EXPORT PersistentMapSqliteBackend : public PersistentMapBackend
 {
 public:
-    explicit SqliteBackend(const QString &path,
-                           const QString &table = QStringLiteral("persistent_map"));
-    ~SqliteBackend() override;
+    explicit PersistentMapSqliteBackend(const QString &path,
+                                        const QString &table = QStringLiteral("persistent_map"));
+    ~PersistentMapSqliteBackend() override;
 
     QString path() const;
     QString table() const;
@@ -43,7 +43,7 @@ public:
     void save(const QString &key, const QVariant &value) override;
     void remove(const QString &key) override;
     void flush() override;
-    void apply(const WriteBatch &batch) override;
+    void apply(const PersistentMapWriteBatch &batch) override;
     void clear() override;
     // False for a key and value whose row SQLite cannot hold (more than SQLITE_LIMIT_LENGTH,
     // 1 000 000 000 bytes by default, in UTF-8 text; a byte array counts as its base64).
@@ -55,7 +55,13 @@ public:
     static bool isValidTableName(const QString &table);
 
 private:
-    std::unique_ptr<SqliteBackendPrivate> d;
+    std::unique_ptr<PersistentMapSqliteBackendPrivate> d;
 };
 
-#endif // SQLITEBACKEND_H
+#ifndef PERSISTENTMAP_NO_DEPRECATED_NAMES
+// The name before every public type took the PersistentMap prefix (docs/DESIGN.md, "Names"):
+// kept for one release; define PERSISTENTMAP_NO_DEPRECATED_NAMES to check code is free of it.
+using SqliteBackend [[deprecated("use PersistentMapSqliteBackend")]] = PersistentMapSqliteBackend;
+#endif
+
+#endif // PERSISTENTMAPSQLITEBACKEND_H

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // SPDX-FileCopyrightText: 2026 The persistent-map authors
 
-#include <PersistentMap/csvbackend.h>
+#include <PersistentMap/persistentmapcsvbackend.h>
 
 #include "backend/readonlystate_p.h"
 #include "backends/csv/csvformat_p.h"
@@ -196,7 +196,7 @@ bool stampOfOpenFile(QFile &file, FileStamp *stamp)
 
 } // namespace
 
-class CsvBackendPrivate
+class PersistentMapCsvBackendPrivate
 {
 public:
     [[noreturn]] void fail(Code code, const QString &what) const
@@ -231,8 +231,8 @@ public:
 
     // Read-only mode.
     QVariantHash openFollowed();
-    StorageBackend::Changes reloadFollowed();
-    StorageBackend::Changes readAppended(qint64 size);
+    PersistentMapBackend::Changes reloadFollowed();
+    PersistentMapBackend::Changes readAppended(qint64 size);
 
     QString path; // as given, for messages
     // Read-only: asked for (OpenMode::ReadOnly), or found at open (a file this user may not
@@ -243,7 +243,7 @@ public:
     // folder, /proc/self/fd/N), so that a later change of working folder does not move the store
     // and a rewrite replaces the file that was opened.
     QString filePath;
-    CsvBackend::OpenMode mode = CsvBackend::OpenMode::ReadWrite;
+    PersistentMapCsvBackend::OpenMode mode = PersistentMapCsvBackend::OpenMode::ReadWrite;
     QFile file; // the append handle; closed after a rewrite that could not open it again
     StoreLock lock; // held while the store is open for writing
     QSet<QString> liveKeys;
@@ -289,8 +289,9 @@ public:
 // Reads the rows of data, a file's bytes from `from` on, and hands each row of each complete
 // write to apply(): a single row, or a batch once all its rows are there. A write the data ends
 // inside is left out of `end`, to be read again when the file is longer (or repaired).
-Parsed CsvBackendPrivate::parse(const QByteArray &data, Position from,
-                                const std::function<void(const CsvRecord &)> &apply) const
+Parsed PersistentMapCsvBackendPrivate::parse(
+        const QByteArray &data, Position from,
+        const std::function<void(const CsvRecord &)> &apply) const
 {
     Parsed result;
     result.end = from;
@@ -420,7 +421,7 @@ Parsed CsvBackendPrivate::parse(const QByteArray &data, Position from,
     return result;
 }
 
-std::optional<QVariant> CsvBackendPrivate::decodeRow(const CsvRecord &row) const
+std::optional<QVariant> PersistentMapCsvBackendPrivate::decodeRow(const CsvRecord &row) const
 {
     const QString &type = row.fields.at(1);
     if (type == removedTag())
@@ -428,7 +429,7 @@ std::optional<QVariant> CsvBackendPrivate::decodeRow(const CsvRecord &row) const
     return decodeOrKeep(type, row.fields.at(2));
 }
 
-Replay CsvBackendPrivate::replay(const QByteArray &data) const
+Replay PersistentMapCsvBackendPrivate::replay(const QByteArray &data) const
 {
     Replay result;
     const Parsed parsed = parse(data, Position(), [&](const CsvRecord &row) {
@@ -464,7 +465,7 @@ Replay CsvBackendPrivate::replay(const QByteArray &data) const
 // The bytes a torn write left, kept beside the store before anything cuts them off: the reader
 // cannot always tell a write cut inside a multi-line value from a damaged file, so nothing it
 // drops is destroyed. PATH.torn-<UTC time>, mode 0600, synced. Returns the file's name.
-QString CsvBackendPrivate::keepTornBytes(const QByteArray &bytes) const
+QString PersistentMapCsvBackendPrivate::keepTornBytes(const QByteArray &bytes) const
 {
     const QFileInfo info(filePath);
     const QString stamp =
@@ -503,7 +504,7 @@ QString CsvBackendPrivate::keepTornBytes(const QByteArray &bytes) const
                  .arg(name, error));
 }
 
-Replay CsvBackendPrivate::readFile() const
+Replay PersistentMapCsvBackendPrivate::readFile() const
 {
     // The owner reads the file it holds the lock on, whatever the path names by now (another
     // program may have renamed a file over it: adoptChanges() takes that one over).
@@ -523,7 +524,7 @@ Replay CsvBackendPrivate::readFile() const
     return replay(data);
 }
 
-bool CsvBackendPrivate::openForAppend(QString *error)
+bool PersistentMapCsvBackendPrivate::openForAppend(QString *error)
 {
     file.close();
     file.setFileName(filePath);
@@ -540,7 +541,7 @@ bool CsvBackendPrivate::openForAppend(QString *error)
 // descriptor, ...). The rewrite had committed, so this is no reason to give up the store: the
 // next write, clear() or flush() opens it here, onto the file this process holds the lock on
 // only (the path could name another one if some other program replaced it).
-void CsvBackendPrivate::ensureOpen()
+void PersistentMapCsvBackendPrivate::ensureOpen()
 {
     if (!lock.isHeld())
         fail(Code::WriteFailed, QStringLiteral("the store is not open"));
@@ -562,7 +563,7 @@ void CsvBackendPrivate::ensureOpen()
 // program's change was adopted first), so those bytes were never acknowledged, and a torn
 // write's were kept in PATH.torn-* when the store was opened. No rename is needed, so this works
 // where the file cannot be replaced (a file bind-mounted on its own).
-void CsvBackendPrivate::prepareAppend()
+void PersistentMapCsvBackendPrivate::prepareAppend()
 {
     adoptChanges();
     ensureOpen();
@@ -602,7 +603,7 @@ void CsvBackendPrivate::prepareAppend()
 
 // Appends whole writes; on failure cuts back what part of them reached the file (or leaves that
 // to the next prepareAppend()) and reports the OS's reason.
-void CsvBackendPrivate::append(const QByteArray &data)
+void PersistentMapCsvBackendPrivate::append(const QByteArray &data)
 {
     QString error;
     if (!writeAll(file, data, &error, &lastOsError)) {
@@ -628,7 +629,7 @@ void CsvBackendPrivate::append(const QByteArray &data)
 // appending is left to the next write, clear() or flush() (ensureOpen()), and a failed sync of
 // the folder to the next flush(). A rename the file system refuses (EBUSY, EXDEV) is remembered
 // in renameRefused: compaction then waits for the next open, and clear() appends removals.
-void CsvBackendPrivate::rewrite(const QVariantHash &entries)
+void PersistentMapCsvBackendPrivate::rewrite(const QVariantHash &entries)
 {
     QByteArray data = header;
     for (auto it = entries.cbegin(); it != entries.cend(); ++it) {
@@ -716,7 +717,7 @@ void CsvBackendPrivate::rewrite(const QVariantHash &entries)
     noteOwnWrite();
 }
 
-void CsvBackendPrivate::clearByRemovals()
+void PersistentMapCsvBackendPrivate::clearByRemovals()
 {
     prepareAppend();
     if (liveKeys.isEmpty())
@@ -738,7 +739,7 @@ void CsvBackendPrivate::clearByRemovals()
 
 // A replacement a crash left behind (PATH.replacing-XXXXXX): never live data, since only the
 // owner writes one, and this process is the owner now.
-void CsvBackendPrivate::removeLeftovers() const
+void PersistentMapCsvBackendPrivate::removeLeftovers() const
 {
     const QFileInfo info(filePath);
     const QStringList leftovers = info.dir().entryList(
@@ -750,7 +751,7 @@ void CsvBackendPrivate::removeLeftovers() const
 
 // Reads the locked file and makes it the one appended to: its torn tail is kept aside (and
 // repaired before the next append), an empty file gets the header. Returns its entries.
-QVariantHash CsvBackendPrivate::takeOver()
+QVariantHash PersistentMapCsvBackendPrivate::takeOver()
 {
     Replay replay = readFile();
     if (replay.torn) {
@@ -784,7 +785,7 @@ QVariantHash CsvBackendPrivate::takeOver()
     return replay.entries;
 }
 
-bool CsvBackendPrivate::lockedFileStamp(FileStamp *stamp) const
+bool PersistentMapCsvBackendPrivate::lockedFileStamp(FileStamp *stamp) const
 {
 #ifdef Q_OS_UNIX
     struct stat st;
@@ -798,7 +799,7 @@ bool CsvBackendPrivate::lockedFileStamp(FileStamp *stamp) const
 }
 
 // After every write of this owner's to the locked file (append, cut, rewrite).
-void CsvBackendPrivate::noteOwnWrite()
+void PersistentMapCsvBackendPrivate::noteOwnWrite()
 {
     if (!lockedFileStamp(&lastSeen))
         lastSeen = FileStamp();
@@ -814,7 +815,7 @@ void CsvBackendPrivate::noteOwnWrite()
 // Code::Corrupt, and every write fails until it is repaired) and appended to from then on;
 // pollChanges() hands its content to the map, as a change by another writer. One stat() and one
 // fstat() per call when nothing happened. Returns whether anything was adopted.
-bool CsvBackendPrivate::adoptChanges()
+bool PersistentMapCsvBackendPrivate::adoptChanges()
 {
     if (!lock.isHeld())
         return false;
@@ -875,7 +876,7 @@ bool CsvBackendPrivate::adoptChanges()
     return true;
 }
 
-void CsvBackendPrivate::compactIfWorthIt()
+void PersistentMapCsvBackendPrivate::compactIfWorthIt()
 {
     if (rows <= 2 * qint64(liveKeys.size()) + CompactionSlack || !renameRefused.isEmpty() ||
         rows < compactionDelayedUntil) {
@@ -896,7 +897,7 @@ void CsvBackendPrivate::compactIfWorthIt()
 // Opens and reads the whole file; the follower's state changes only once all of it parsed. A
 // write that the data ends inside is neither applied nor warned about: its owner is most likely
 // writing it right now.
-QVariantHash CsvBackendPrivate::openFollowed()
+QVariantHash PersistentMapCsvBackendPrivate::openFollowed()
 {
     if (QFileInfo::exists(filePath) && !QFileInfo(filePath).isFile()) // a FIFO would block
         fail(Code::OpenFailed, QStringLiteral("not a regular file"));
@@ -940,9 +941,9 @@ QVariantHash CsvBackendPrivate::openFollowed()
 }
 
 // The followed file read again whole: its complete content, for the map to replace its own.
-StorageBackend::Changes CsvBackendPrivate::reloadFollowed()
+PersistentMapBackend::Changes PersistentMapCsvBackendPrivate::reloadFollowed()
 {
-    StorageBackend::Changes changes;
+    PersistentMapBackend::Changes changes;
     const QVariantHash entries = openFollowed();
     changes.entries.reserve(entries.size());
     for (auto it = entries.cbegin(); it != entries.cend(); ++it)
@@ -953,7 +954,7 @@ StorageBackend::Changes CsvBackendPrivate::reloadFollowed()
 
 // Reads the followed file from the last applied write up to size: the current value or the
 // removal of each key written there, each key once.
-StorageBackend::Changes CsvBackendPrivate::readAppended(qint64 size)
+PersistentMapBackend::Changes PersistentMapCsvBackendPrivate::readAppended(qint64 size)
 {
     if (!followed->seek(applied.offset))
         fail(Code::OpenFailed, QStringLiteral("cannot read the file: ") + followed->errorString());
@@ -973,10 +974,10 @@ StorageBackend::Changes CsvBackendPrivate::readAppended(qint64 size)
         data.remove(0, lineBreak);
         from = Position{from.offset + lineBreak, from.line + 1, from.marked};
     }
-    QList<WriteBatch::Entry> entries;
+    QList<PersistentMapWriteBatch::Entry> entries;
     QHash<QString, qsizetype> indexOf;
     const Parsed parsed = parse(data, from, [&](const CsvRecord &row) {
-        WriteBatch::Entry entry{row.fields.at(0), {}, true};
+        PersistentMapWriteBatch::Entry entry{row.fields.at(0), {}, true};
         if (std::optional<QVariant> value = decodeRow(row)) {
             entry.value = std::move(*value);
             entry.isRemove = false;
@@ -992,9 +993,9 @@ StorageBackend::Changes CsvBackendPrivate::readAppended(qint64 size)
     // Without a header read (a file of blank lines, or only a CR, so far), the next poll reads
     // from the start again: the header is checked only there.
     applied = parsed.header ? parsed.end : Position();
-    StorageBackend::Changes changes;
+    PersistentMapBackend::Changes changes;
     changes.entries.reserve(entries.size());
-    for (const WriteBatch::Entry &entry : std::as_const(entries)) {
+    for (const PersistentMapWriteBatch::Entry &entry : std::as_const(entries)) {
         if (entry.isRemove)
             changes.entries.remove(entry.key);
         else
@@ -1003,29 +1004,30 @@ StorageBackend::Changes CsvBackendPrivate::readAppended(qint64 size)
     return changes;
 }
 
-CsvBackend::CsvBackend(const QString &path, OpenMode mode)
-    : d(std::make_unique<CsvBackendPrivate>())
+PersistentMapCsvBackend::PersistentMapCsvBackend(const QString &path, OpenMode mode)
+    : d(std::make_unique<PersistentMapCsvBackendPrivate>())
 {
     d->path = path;
     d->mode = mode;
     if (mode == OpenMode::ReadOnly)
-        d->becomeReadOnly(QStringLiteral("opened read-only (CsvBackend::OpenMode::ReadOnly), it "
-                                         "cannot be written"));
+        d->becomeReadOnly(
+                QStringLiteral("opened read-only (PersistentMapCsvBackend::OpenMode::ReadOnly), it "
+                               "cannot be written"));
 }
 
-CsvBackend::~CsvBackend() = default;
+PersistentMapCsvBackend::~PersistentMapCsvBackend() = default;
 
-QString CsvBackend::path() const
+QString PersistentMapCsvBackend::path() const
 {
     return d->path;
 }
 
-CsvBackend::OpenMode CsvBackend::openMode() const
+PersistentMapCsvBackend::OpenMode PersistentMapCsvBackend::openMode() const
 {
     return d->mode;
 }
 
-QVariantHash CsvBackend::loadAll()
+QVariantHash PersistentMapCsvBackend::loadAll()
 {
     if (d->following()) {
         d->filePath = resolvedPath(d->path);
@@ -1082,21 +1084,21 @@ QVariantHash CsvBackend::loadAll()
     }
 }
 
-void CsvBackend::save(const QString &key, const QVariant &value)
+void PersistentMapCsvBackend::save(const QString &key, const QVariant &value)
 {
-    WriteBatch batch;
+    PersistentMapWriteBatch batch;
     batch.insert(key, value);
     apply(batch);
 }
 
-void CsvBackend::remove(const QString &key)
+void PersistentMapCsvBackend::remove(const QString &key)
 {
-    WriteBatch batch;
+    PersistentMapWriteBatch batch;
     batch.remove(key);
     apply(batch);
 }
 
-void CsvBackend::apply(const WriteBatch &batch)
+void PersistentMapCsvBackend::apply(const PersistentMapWriteBatch &batch)
 {
     d->readOnly.refuseWrites();
     if (batch.isEmpty())
@@ -1107,11 +1109,11 @@ void CsvBackend::apply(const WriteBatch &batch)
 
     QByteArray data;
     // Several rows are a batch; so is the first append to a file, also of one row, which marks
-    // the file as one this library appends to (see CsvBackendPrivate::parse()).
+    // the file as one this library appends to (see PersistentMapCsvBackendPrivate::parse()).
     const bool batchRow = batch.size() > 1 || !d->marked;
     if (batchRow)
         appendCsvRecord(data, QString(), batchTag(), QString::number(batch.size()));
-    for (const WriteBatch::Entry &entry : batch.entries()) {
+    for (const PersistentMapWriteBatch::Entry &entry : batch.entries()) {
         if (entry.isRemove) {
             appendCsvRecord(data, entry.key, removedTag(), QString());
         } else {
@@ -1123,7 +1125,7 @@ void CsvBackend::apply(const WriteBatch &batch)
     d->append(data);
     d->marked = true;
     d->rows += batch.size() + (batchRow ? 1 : 0);
-    for (const WriteBatch::Entry &entry : batch.entries()) {
+    for (const PersistentMapWriteBatch::Entry &entry : batch.entries()) {
         if (entry.isRemove)
             d->liveKeys.remove(entry.key);
         else
@@ -1137,7 +1139,7 @@ void CsvBackend::apply(const WriteBatch &batch)
 // the new file, a hard link), a removal row for every live key, appended as one batch, clears the
 // store just as well: it needs no new file and no rename, and a crash leaves it whole or not at
 // all. Compaction shrinks the file later, where it can.
-void CsvBackend::clear()
+void PersistentMapCsvBackend::clear()
 {
     d->readOnly.refuseWrites();
     if (!d->lock.isHeld())
@@ -1156,7 +1158,7 @@ void CsvBackend::clear()
     d->clearByRemovals();
 }
 
-void CsvBackend::flush()
+void PersistentMapCsvBackend::flush()
 {
     if (d->following())
         return; // it never wrote anything
@@ -1177,20 +1179,21 @@ void CsvBackend::flush()
 
 // Refused at insert(), before the cache changes: a read-only follower keeps showing the
 // owner's data.
-bool CsvBackend::canStore(const QString &key, const QVariant &value, QString *why) const
+bool PersistentMapCsvBackend::canStore(const QString &key, const QVariant &value,
+                                       QString *why) const
 {
     Q_UNUSED(key);
     Q_UNUSED(value);
     return !isReadOnly(why);
 }
 
-bool CsvBackend::isReadOnly(QString *why) const
+bool PersistentMapCsvBackend::isReadOnly(QString *why) const
 {
     return d->readOnly.get(why);
 }
 
 // Read-only: follows the owner. Owner: notices another program replacing the file.
-bool CsvBackend::canWatchChanges() const
+bool PersistentMapCsvBackend::canWatchChanges() const
 {
     return true;
 }
@@ -1200,7 +1203,7 @@ bool CsvBackend::canWatchChanges() const
 // (compaction, clear()): a file of another identity, or shorter than what was applied, is read
 // again whole. The owner's own poll hands over the content of a file another program put in the
 // store's place (adoptChanges()).
-StorageBackend::Changes CsvBackend::pollChanges()
+PersistentMapBackend::Changes PersistentMapCsvBackend::pollChanges()
 {
     if (!d->following()) {
         if (!d->lock.isHeld())

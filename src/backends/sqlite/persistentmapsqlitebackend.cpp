@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // SPDX-FileCopyrightText: 2026 The persistent-map authors
 
-#include <PersistentMap/sqlitebackend.h>
+#include <PersistentMap/persistentmapsqlitebackend.h>
 
 #include "backend/readonlystate_p.h"
 #include "backends/files/storefiles_p.h"
@@ -39,7 +39,7 @@
 
 using namespace PersistentMapInternal;
 
-class SqliteBackendPrivate
+class PersistentMapSqliteBackendPrivate
 {
 public:
     [[noreturn]] void fail(const SqliteDirect::Error &error) const
@@ -77,7 +77,7 @@ public:
         const QString target = QFileInfo(path).canonicalFilePath();
         return target.isEmpty() ? path : target;
     }
-    void loadInto(StorageBackend::Loader &loader);
+    void loadInto(PersistentMapBackend::Loader &loader);
 
     // How the connection is opened. ReadOnly: a store this user may read but not write (the
     // file, or its folder where SQLite needs to create PATH-wal and PATH-shm). Immutable: a
@@ -184,7 +184,7 @@ int descriptorShortage()
 } // namespace
 
 // Opens the connection as access says (the file, or an immutable URI for it).
-void SqliteBackendPrivate::connect()
+void PersistentMapSqliteBackendPrivate::connect()
 {
     using Code = PersistentMapError::Code;
     if (QSqlDatabase::isDriverAvailable(QStringLiteral("QSQLITE"))) {
@@ -232,7 +232,7 @@ void SqliteBackendPrivate::connect()
 // the -shm it needs to read the log (wal.html, "Read-Only Databases"); the connection opens the
 // copy, read-only. Copied again while either file changes during the copy, so that the database
 // file and the log are of one moment.
-void SqliteBackendPrivate::takeSnapshot()
+void PersistentMapSqliteBackendPrivate::takeSnapshot()
 {
     using Code = PersistentMapError::Code;
     auto folder = std::make_unique<QTemporaryDir>(); // mode 0700: the copy stays private
@@ -279,7 +279,7 @@ void SqliteBackendPrivate::takeSnapshot()
 // Opens the store, read-write when this user may write it (and its folder, where SQLite must
 // create PATH-wal and PATH-shm), read-only otherwise, and checks it can be read: what fails is
 // reported with its own code, and Corrupt only for bytes SQLite cannot read as a database.
-void SqliteBackendPrivate::openStore()
+void PersistentMapSqliteBackendPrivate::openStore()
 {
     using Code = PersistentMapError::Code;
     QString reason;
@@ -347,7 +347,7 @@ void SqliteBackendPrivate::openStore()
         readOnly.set(store.label() + QStringLiteral(": ") + reason);
 }
 
-void SqliteBackendPrivate::close()
+void PersistentMapSqliteBackendPrivate::close()
 {
     direct.reset();
     dataVersionQuery.reset();
@@ -359,8 +359,8 @@ void SqliteBackendPrivate::close()
     }
 }
 
-SqliteBackend::SqliteBackend(const QString &path, const QString &table)
-    : d(std::make_unique<SqliteBackendPrivate>())
+PersistentMapSqliteBackend::PersistentMapSqliteBackend(const QString &path, const QString &table)
+    : d(std::make_unique<PersistentMapSqliteBackendPrivate>())
 {
     static std::atomic<quint64> counter{0};
     d->path = path;
@@ -370,22 +370,22 @@ SqliteBackend::SqliteBackend(const QString &path, const QString &table)
     d->store.setSystemErrno(&SqliteDirect::systemErrno);
 }
 
-SqliteBackend::~SqliteBackend()
+PersistentMapSqliteBackend::~PersistentMapSqliteBackend()
 {
     d->close();
 }
 
-QString SqliteBackend::path() const
+QString PersistentMapSqliteBackend::path() const
 {
     return d->path;
 }
 
-QString SqliteBackend::table() const
+QString PersistentMapSqliteBackend::table() const
 {
     return d->table;
 }
 
-bool SqliteBackend::isValidTableName(const QString &table)
+bool PersistentMapSqliteBackend::isValidTableName(const QString &table)
 {
     // \z, not $: $ also matches before a final line break.
     static const QRegularExpression pattern(QStringLiteral("\\A[A-Za-z_][A-Za-z0-9_]{0,63}\\z"));
@@ -394,7 +394,7 @@ bool SqliteBackend::isValidTableName(const QString &table)
 
 // After openStore(): prepares the connection (WAL, the table, the change log; a read-only one
 // as it is) and reads every entry.
-void SqliteBackendPrivate::loadInto(StorageBackend::Loader &loader)
+void PersistentMapSqliteBackendPrivate::loadInto(PersistentMapBackend::Loader &loader)
 {
     using Code = PersistentMapError::Code;
     store.checkSchema();
@@ -449,9 +449,9 @@ void SqliteBackendPrivate::loadInto(StorageBackend::Loader &loader)
     if (direct && direct->lengthLimit() > 0)
         lengthLimit = direct->lengthLimit();
     // Counts the values this process cannot decode on their way to the map.
-    struct CountingLoader : StorageBackend::Loader
+    struct CountingLoader : PersistentMapBackend::Loader
     {
-        explicit CountingLoader(StorageBackend::Loader &to)
+        explicit CountingLoader(PersistentMapBackend::Loader &to)
             : inner(to)
         {
         }
@@ -461,7 +461,7 @@ void SqliteBackendPrivate::loadInto(StorageBackend::Loader &loader)
             undecoded += isUndecoded(value) ? 1 : 0;
             inner.add(std::move(key), std::move(value));
         }
-        StorageBackend::Loader &inner;
+        PersistentMapBackend::Loader &inner;
         qsizetype undecoded = 0;
     } counting(loader);
     if (direct) {
@@ -491,12 +491,12 @@ void SqliteBackendPrivate::loadInto(StorageBackend::Loader &loader)
     }
 }
 
-QVariantHash SqliteBackend::loadAll()
+QVariantHash PersistentMapSqliteBackend::loadAll()
 {
     return collectAll(*this);
 }
 
-void SqliteBackend::loadInto(Loader &loader)
+void PersistentMapSqliteBackend::loadInto(Loader &loader)
 {
     using Code = PersistentMapError::Code;
     if (!isValidTableName(d->table)) {
@@ -529,21 +529,21 @@ void SqliteBackend::loadInto(Loader &loader)
     d->open = true;
 }
 
-void SqliteBackend::save(const QString &key, const QVariant &value)
+void PersistentMapSqliteBackend::save(const QString &key, const QVariant &value)
 {
-    WriteBatch batch;
+    PersistentMapWriteBatch batch;
     batch.insert(key, value);
     apply(batch);
 }
 
-void SqliteBackend::remove(const QString &key)
+void PersistentMapSqliteBackend::remove(const QString &key)
 {
-    WriteBatch batch;
+    PersistentMapWriteBatch batch;
     batch.remove(key);
     apply(batch);
 }
 
-void SqliteBackend::apply(const WriteBatch &batch)
+void PersistentMapSqliteBackend::apply(const PersistentMapWriteBatch &batch)
 {
     if (!d->open)
         d->store.fail(PersistentMapError::Code::WriteFailed,
@@ -559,7 +559,7 @@ void SqliteBackend::apply(const WriteBatch &batch)
     d->store.committed();
 }
 
-void SqliteBackend::clear()
+void PersistentMapSqliteBackend::clear()
 {
     using Code = PersistentMapError::Code;
     if (!d->open)
@@ -568,7 +568,7 @@ void SqliteBackend::clear()
     d->store.clear();
 }
 
-void SqliteBackend::flush()
+void PersistentMapSqliteBackend::flush()
 {
     using Code = PersistentMapError::Code;
     if (!d->open)
@@ -577,7 +577,7 @@ void SqliteBackend::flush()
     // checkpoint: it survives a crash of the process, not a power loss. Syncing the log (through
     // SQLite's own open file) makes every committed transaction durable. Without the C API the
     // connection runs with synchronous=FULL: every commit is durable already.
-    if (!d->direct || d->access != SqliteBackendPrivate::Access::ReadWrite)
+    if (!d->direct || d->access != PersistentMapSqliteBackendPrivate::Access::ReadWrite)
         return; // read-only: nothing was written
     SqliteDirect::Error error;
     if (!d->direct->sync(&error))
@@ -586,7 +586,8 @@ void SqliteBackend::flush()
 
 // SQLite refuses a row longer than SQLITE_LIMIT_LENGTH with SQLITE_TOOBIG. Refused here, at
 // insert(), such a write fails alone; queued, it would fail every batch it joined (issue 11).
-bool SqliteBackend::canStore(const QString &key, const QVariant &value, QString *why) const
+bool PersistentMapSqliteBackend::canStore(const QString &key, const QVariant &value,
+                                          QString *why) const
 {
     constexpr qint64 RowOverhead = 64; // the record header and the type's text
     const qint64 limit = d->lengthLimit.load(std::memory_order_relaxed) - RowOverhead;
@@ -608,24 +609,24 @@ bool SqliteBackend::canStore(const QString &key, const QVariant &value, QString 
     return false;
 }
 
-bool SqliteBackend::isReadOnly(QString *why) const
+bool PersistentMapSqliteBackend::isReadOnly(QString *why) const
 {
     return d->readOnly.get(why);
 }
 
-bool SqliteBackend::canWatchChanges() const
+bool PersistentMapSqliteBackend::canWatchChanges() const
 {
     return true;
 }
 
 // PRAGMA data_version changes only when another connection committed: checking it costs a few
 // microseconds and no table access, so the change log is read only when there is news.
-StorageBackend::Changes SqliteBackend::pollChanges()
+PersistentMapBackend::Changes PersistentMapSqliteBackend::pollChanges()
 {
     if (!d->open)
         return {};
-    if (d->access == SqliteBackendPrivate::Access::Immutable ||
-        d->access == SqliteBackendPrivate::Access::Snapshot) {
+    if (d->access == PersistentMapSqliteBackendPrivate::Access::Immutable ||
+        d->access == PersistentMapSqliteBackendPrivate::Access::Snapshot) {
         // Read without locks, or a copy: opened again (read-only, as the writer's PATH-shm allows
         // now, or from a new copy) and read whole once a writer changed anything.
         if (writerStamp(d->sqliteFilesBase()) == d->immutableStamp)
@@ -640,7 +641,7 @@ StorageBackend::Changes SqliteBackend::pollChanges()
         } loader;
         d->close();
         d->open = false;
-        d->access = SqliteBackendPrivate::Access::ReadOnly;
+        d->access = PersistentMapSqliteBackendPrivate::Access::ReadOnly;
         d->openStore();
         d->loadInto(loader);
         d->open = true;
