@@ -1,22 +1,22 @@
 // SPDX-License-Identifier: MIT
 // SPDX-FileCopyrightText: 2026 The persistent-map authors
 
-// PersistentMapBackend: where a PersistentMap keeps its data. Implement it for a custom store.
-//
-// Contract for implementers:
-// - The constructor does no I/O; a PersistentMap takes ownership and from then on calls every
-//   member, including the destructor, one call at a time from the map's own storage thread.
-//   A backend therefore needs no locking of its own, and may keep thread-bound resources such
-//   as a QSqlDatabase connection, created in loadAll() and released in the destructor.
-// - loadInto() is called once, first (its default calls loadAll()): it opens the store
-//   (creating it when missing, with its parent folders) and reads everything in it. A store that
-//   exists but cannot be parsed must be left untouched and reported by throwing PersistentMapError
-//   (Code::Corrupt). A store that may be read but not written is opened read-only (isReadOnly()),
-//   not reported as an error.
-// - Report every failure by throwing PersistentMapError with a message naming the file, the
-//   line or key, and the cause. A failed apply() must leave the store as it was before the call.
-// - apply() receives the map's coalesced pending writes (each key at most once); override it to
-//   commit them in one transaction. flush() makes every earlier write durable on disk.
+/// PersistentMapBackend: where a PersistentMap keeps its data. Implement it for a custom store.
+///
+/// Contract for implementers:
+/// - The constructor does no I/O; a PersistentMap takes ownership and from then on calls every
+///   member, including the destructor, one call at a time from the map's own storage thread.
+///   A backend therefore needs no locking of its own, and may keep thread-bound resources such
+///   as a QSqlDatabase connection, created in loadAll() and released in the destructor.
+/// - loadInto() is called once, first (its default calls loadAll()): it opens the store
+///   (creating it when missing, with its parent folders) and reads everything in it. A store that
+///   exists but cannot be parsed must be left untouched and reported by throwing PersistentMapError
+///   (Code::Corrupt). A store that may be read but not written is opened read-only (isReadOnly()),
+///   not reported as an error.
+/// - Report every failure by throwing PersistentMapError with a message naming the file, the
+///   line or key, and the cause. A failed apply() must leave the store as it was before the call.
+/// - apply() receives the map's coalesced pending writes (each key at most once); override it to
+///   commit them in one transaction. flush() makes every earlier write durable on disk.
 #ifndef PERSISTENTMAPBACKEND_H
 #define PERSISTENTMAPBACKEND_H
 
@@ -36,73 +36,73 @@ public:
     PersistentMapBackend(const PersistentMapBackend &) = delete;
     PersistentMapBackend &operator=(const PersistentMapBackend &) = delete;
 
-    // Receives the entries that loadInto() reads.
+    /// Receives the entries that loadInto() reads.
     class PERSISTENTMAP_EXPORT Loader
     {
     public:
         virtual ~Loader();
-        virtual void reserve(qsizetype count); // a hint, before the entries; default: ignored
-        virtual void add(QString &&key, QVariant &&value) = 0; // each key at most once
+        virtual void reserve(qsizetype count); ///< a hint, before the entries; default: ignored
+        virtual void add(QString &&key, QVariant &&value) = 0; ///< each key at most once
     };
 
     virtual QVariantHash loadAll() = 0;
-    // Like loadAll(), but hands the entries over one by one, so a large store is never held
-    // twice in memory while the map builds its cache. PersistentMap calls this one. The default
-    // calls loadAll() and passes each entry on; a backend that can stream overrides it too.
+    /// Like loadAll(), but hands the entries over one by one, so a large store is never held
+    /// twice in memory while the map builds its cache. PersistentMap calls this one. The default
+    /// calls loadAll() and passes each entry on; a backend that can stream overrides it too.
     virtual void loadInto(Loader &loader);
     virtual void save(const QString &key, const QVariant &value) = 0;
     virtual void remove(const QString &key) = 0;
-    virtual void flush(); // default: nothing to do
+    virtual void flush(); ///< default: nothing to do
     virtual void apply(
             const PersistentMapWriteBatch &batch); // default: save()/remove() each entry in order
-    virtual void clear(); // default: remove() every key that loadAll() returns
+    virtual void clear(); ///< default: remove() every key that loadAll() returns
 
-    // Whether the store can take this write at all. PersistentMap asks on the caller's thread
-    // before it queues a write, so one the store can never take fails its own future
-    // (Code::Unsupported, cache unchanged) instead of every later batch it would be retried
-    // with: a failed apply() is always retried. A removal asks with an invalid value, clear()
-    // with a null key and an invalid value. Called from any thread, alongside the storage
-    // thread's calls: it must not use the backend's mutable state or do I/O. The default
-    // accepts everything; otherwise *why says what and why.
+    /// Whether the store can take this write at all. PersistentMap asks on the caller's thread
+    /// before it queues a write, so one the store can never take fails its own future
+    /// (Code::Unsupported, cache unchanged) instead of every later batch it would be retried
+    /// with: a failed apply() is always retried. A removal asks with an invalid value, clear()
+    /// with a null key and an invalid value. Called from any thread, alongside the storage
+    /// thread's calls: it must not use the backend's mutable state or do I/O. The default
+    /// accepts everything; otherwise *why says what and why.
     virtual bool canStore(const QString &key, const QVariant &value, QString *why) const;
 
-    // Whether the store refuses every write: opened read-only on request, or found at open to be
-    // one this process may read but not write (a read-only file, folder or file system, another
-    // user's store). PersistentMap asks on the caller's thread before it queues a write, like
-    // canStore(), and fails the write at once with Code::ReadOnly and *why (which names the path
-    // and the permission); flush() still succeeds. The answer may change from false to true
-    // while loadInto() runs, never back, so an implementation publishes it (and *why before it)
-    // atomically. The default: false.
+    /// Whether the store refuses every write: opened read-only on request, or found at open to be
+    /// one this process may read but not write (a read-only file, folder or file system, another
+    /// user's store). PersistentMap asks on the caller's thread before it queues a write, like
+    /// canStore(), and fails the write at once with Code::ReadOnly and *why (which names the path
+    /// and the permission); flush() still succeeds. The answer may change from false to true
+    /// while loadInto() runs, never back, so an implementation publishes it (and *why before it)
+    /// atomically. The default: false.
     virtual bool isReadOnly(QString *why) const;
 
-    // Watching for changes made by other writers (another process, or another map on the same
-    // store). A backend that can tell what others committed returns true from canWatchChanges();
-    // the map then calls pollChanges() on its storage thread every watch interval, after
-    // loadInto() succeeded. pollChanges() returns what was committed by others since loadInto()
-    // or the previous call: the current value of each changed key, or its removal. It may include
-    // the map's own writes (the map ignores entries equal to its cache) and may report a key more
-    // than once across calls. When it cannot tell which keys changed (its change log was pruned
-    // past its position), it returns the whole store with `complete` set: keys not in it were
-    // removed. It must be cheap when nothing changed: it runs 20 times a second by default.
+    /// Watching for changes made by other writers (another process, or another map on the same
+    /// store). A backend that can tell what others committed returns true from canWatchChanges();
+    /// the map then calls pollChanges() on its storage thread every watch interval, after
+    /// loadInto() succeeded. pollChanges() returns what was committed by others since loadInto()
+    /// or the previous call: the current value of each changed key, or its removal. It may include
+    /// the map's own writes (the map ignores entries equal to its cache) and may report a key more
+    /// than once across calls. When it cannot tell which keys changed (its change log was pruned
+    /// past its position), it returns the whole store with `complete` set: keys not in it were
+    /// removed. It must be cheap when nothing changed: it runs 20 times a second by default.
     struct Changes
     {
         PersistentMapWriteBatch entries;
-        bool complete = false; // entries holds every stored key (inserts only)
+        bool complete = false; ///< entries holds every stored key (inserts only)
         bool isEmpty() const noexcept { return entries.isEmpty() && !complete; }
     };
-    virtual bool canWatchChanges() const; // default: false
-    virtual Changes pollChanges(); // default: no changes
+    virtual bool canWatchChanges() const; ///< default: false
+    virtual Changes pollChanges(); ///< default: no changes
 
-    // "sqlite:PATH", "csv:PATH", "memory:"; a bare PATH picks by suffix (.db, .sqlite,
-    // .sqlite3, .csv). "csv:PATH?readonly=1" (or =true) opens a CSV store read-only, to follow
-    // the process that owns it (PersistentMapCsvBackend::OpenMode::ReadOnly); after "csv:",
-    // everything from the first '?' on is options, so a CSV path containing '?' needs
-    // PersistentMapCsvBackend directly.
-    // "postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?table=NAME&LIBPQ_KEYWORD=VALUE...]"
-    // (also postgresql://) opens a PersistentMapPostgresBackend; its options are checked here
-    // (PersistentMapPostgresBackend's documentation says how).
-    // Returns nullptr for a spec it does not understand and, when errorString is given, says
-    // why there; a password in the spec shows as "***" there. Does no I/O.
+    /// "sqlite:PATH", "csv:PATH", "memory:"; a bare PATH picks by suffix (.db, .sqlite,
+    /// .sqlite3, .csv). "csv:PATH?readonly=1" (or =true) opens a CSV store read-only, to follow
+    /// the process that owns it (PersistentMapCsvBackend::OpenMode::ReadOnly); after "csv:",
+    /// everything from the first '?' on is options, so a CSV path containing '?' needs
+    /// PersistentMapCsvBackend directly.
+    /// "postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?table=NAME&LIBPQ_KEYWORD=VALUE...]"
+    /// (also postgresql://) opens a PersistentMapPostgresBackend; its options are checked here
+    /// (PersistentMapPostgresBackend's documentation says how).
+    /// Returns nullptr for a spec it does not understand and, when errorString is given, says
+    /// why there; a password in the spec shows as "***" there. Does no I/O.
     static std::unique_ptr<PersistentMapBackend> create(const QString &spec,
                                                         QString *errorString = nullptr);
 };

@@ -1,48 +1,48 @@
 // SPDX-License-Identifier: MIT
 // SPDX-FileCopyrightText: 2026 The persistent-map authors
 
-// PersistentMap: a key-value map held in memory and persisted asynchronously.
-//
-// Threading: every member function is safe to call from any thread. Reads (value, get, contains,
-// count, keys, toHash) are served from the in-memory cache and never wait for I/O. Writes update
-// the cache at once and return a QFuture that finishes when the backend has committed them
-// (acknowledged = committed); they never touch the disk on the caller's thread. Writes are
-// persisted in the order they were made: after flush() the store equals the cache.
-//
-// Signals are emitted on the thread that owns the object (its event loop delivers changes made
-// on other threads), only when a value really changed, and in the order the changes were made.
-// Entries loaded from the store at start-up do not emit valueChanged: statusChanged (Ready) and
-// countChanged announce them.
-//
-// Failure: a failed write keeps its changes queued, fails its future with PersistentMapError,
-// sets errorString and emits errorOccurred; the next write or flush() retries it. A write the
-// store can never take (PersistentMapBackend::canStore()) fails at once with Code::Unsupported and
-// is not queued. A sync that fails after the writes committed fails only flush()'s future (the
-// writes are acknowledged and never written again); the next flush() syncs again. A store that
-// cannot be opened or parsed is left untouched: status becomes Error, whenReady() fails, and
-// the map keeps working in memory only (writes fail their futures with the same error).
-// A store that may be read but not written (PersistentMapBackend::isReadOnly()) opens read-only:
-// status Ready, every write fails at once with Code::ReadOnly and is not queued, flush()
-// succeeds. Writes made while it was still loading fail with Code::ReadOnly too and are not
-// retried; their values stay in the cache until another writer changes those keys.
-//
-// Changes committed to the store by other processes are followed while watchExternalChanges is
-// on (see below): a key with a local write still pending keeps the local value, which is
-// committed after the other writer's (last writer wins).
-//
-// Values this process cannot read (a type of a Qt module it does not load such as QColor
-// without Qt Gui, a legacy row of a type this version no longer reads, a tag written by a newer
-// version of the library, a damaged text) never stop loading or following: such an entry is
-// absent from value(), get(), contains(), count(), keys() and toHash(), reported once (the key,
-// the stored type tag and the reason) through errorOccurred and the "persistentmap" logging
-// category while the status stays Ready, and left in the store byte for byte by writes of other
-// keys, CSV compaction and clear() (which removes what the map can see and writes such entries
-// back). insert() or remove() of its key replaces or removes it as for any key. While external
-// changes are watched it is tried again at the first poll after a type was registered or a Qt
-// module loaded, and once readable it arrives with valueChanged and countChanged; otherwise at
-// the next start. docs/FORMAT.md, "Values a process cannot read".
-//
-// The destructor persists every pending write and closes the store before it returns.
+/// PersistentMap: a key-value map held in memory and persisted asynchronously.
+///
+/// Threading: every member function is safe to call from any thread. Reads (value, get, contains,
+/// count, keys, toHash) are served from the in-memory cache and never wait for I/O. Writes update
+/// the cache at once and return a QFuture that finishes when the backend has committed them
+/// (acknowledged = committed); they never touch the disk on the caller's thread. Writes are
+/// persisted in the order they were made: after flush() the store equals the cache.
+///
+/// Signals are emitted on the thread that owns the object (its event loop delivers changes made
+/// on other threads), only when a value really changed, and in the order the changes were made.
+/// Entries loaded from the store at start-up do not emit valueChanged: statusChanged (Ready) and
+/// countChanged announce them.
+///
+/// Failure: a failed write keeps its changes queued, fails its future with PersistentMapError,
+/// sets errorString and emits errorOccurred; the next write or flush() retries it. A write the
+/// store can never take (PersistentMapBackend::canStore()) fails at once with Code::Unsupported and
+/// is not queued. A sync that fails after the writes committed fails only flush()'s future (the
+/// writes are acknowledged and never written again); the next flush() syncs again. A store that
+/// cannot be opened or parsed is left untouched: status becomes Error, whenReady() fails, and
+/// the map keeps working in memory only (writes fail their futures with the same error).
+/// A store that may be read but not written (PersistentMapBackend::isReadOnly()) opens read-only:
+/// status Ready, every write fails at once with Code::ReadOnly and is not queued, flush()
+/// succeeds. Writes made while it was still loading fail with Code::ReadOnly too and are not
+/// retried; their values stay in the cache until another writer changes those keys.
+///
+/// Changes committed to the store by other processes are followed while watchExternalChanges is
+/// on (see below): a key with a local write still pending keeps the local value, which is
+/// committed after the other writer's (last writer wins).
+///
+/// Values this process cannot read (a type of a Qt module it does not load such as QColor
+/// without Qt Gui, a legacy row of a type this version no longer reads, a tag written by a newer
+/// version of the library, a damaged text) never stop loading or following: such an entry is
+/// absent from value(), get(), contains(), count(), keys() and toHash(), reported once (the key,
+/// the stored type tag and the reason) through errorOccurred and the "persistentmap" logging
+/// category while the status stays Ready, and left in the store byte for byte by writes of other
+/// keys, CSV compaction and clear() (which removes what the map can see and writes such entries
+/// back). insert() or remove() of its key replaces or removes it as for any key. While external
+/// changes are watched it is tried again at the first poll after a type was registered or a Qt
+/// module loaded, and once readable it arrives with valueChanged and countChanged; otherwise at
+/// the next start. docs/FORMAT.md, "Values a process cannot read".
+///
+/// The destructor persists every pending write and closes the store before it returns.
 #ifndef PERSISTENTMAP_H
 #define PERSISTENTMAP_H
 
@@ -78,49 +78,49 @@ public:
     enum class Status { Loading, Ready, Error };
     Q_ENUM(Status)
 
-    // Takes ownership of the backend and starts loading it in the background. A null backend
-    // gives a map in status Error.
+    /// Takes ownership of the backend and starts loading it in the background. A null backend
+    /// gives a map in status Error.
     explicit PersistentMap(std::unique_ptr<PersistentMapBackend> backend,
                            QObject *parent = nullptr);
     ~PersistentMap() override;
 
     Status status() const;
     QString errorString() const;
-    QFuture<void> whenReady() const; // finishes when loaded; fails with PersistentMapError
-    // Whether every write fails at once with Code::ReadOnly (PersistentMapBackend::isReadOnly()).
+    QFuture<void> whenReady() const; ///< finishes when loaded; fails with PersistentMapError
+    /// Whether every write fails at once with Code::ReadOnly (PersistentMapBackend::isReadOnly()).
     bool isReadOnly() const;
 
     QVariant value(const QString &key, const QVariant &defaultValue = {}) const;
-    // The value as a T, or std::nullopt when the key is absent or its value is not a T and does
-    // not convert to one exactly. Exactly: Qt converts it (QVariant::convert()), and converting
-    // the result back gives the stored value again: numbers compared as numbers (NaN is NaN),
-    // other values by their stored text (so no fuzzy QPointF ==, and a date-time keeps its
-    // zone). get<QVariant>() is value() for a present key. So a stored
-    // int 42 gives get<double>() 42.0 and get<QString>() "42", a string "17" gives get<int>() 17,
-    // but 0.8 gives no get<int>(), 9000000000 no get<int>(), -1 no get<uint>(), 16777217 no
-    // get<float>(), "017" no get<int>() and 2 no get<bool>() (README, "Quick start").
+    /// The value as a T, or std::nullopt when the key is absent or its value is not a T and does
+    /// not convert to one exactly. Exactly: Qt converts it (QVariant::convert()), and converting
+    /// the result back gives the stored value again: numbers compared as numbers (NaN is NaN),
+    /// other values by their stored text (so no fuzzy QPointF ==, and a date-time keeps its
+    /// zone). get<QVariant>() is value() for a present key. So a stored
+    /// int 42 gives get<double>() 42.0 and get<QString>() "42", a string "17" gives get<int>() 17,
+    /// but 0.8 gives no get<int>(), 9000000000 no get<int>(), -1 no get<uint>(), 16777217 no
+    /// get<float>(), "017" no get<int>() and 2 no get<bool>() (README, "Quick start").
     template<typename T>
     std::optional<T> get(const QString &key) const;
     bool contains(const QString &key) const;
     qsizetype count() const;
     bool isEmpty() const;
     QStringList keys() const;
-    QVariantHash toHash() const; // a consistent copy: never half of an atomic batch
+    QVariantHash toHash() const; ///< a consistent copy: never half of an atomic batch
 
     QFuture<void> insert(const QString &key, const QVariant &value);
-    QFuture<void> insert(const QVariantHash &entries); // atomic
+    QFuture<void> insert(const QVariantHash &entries); ///< atomic
     QFuture<void> remove(const QString &key);
     QFuture<void> apply(
             const PersistentMapWriteBatch &batch); // atomic; the last entry for a key wins
-    QFuture<void> clear(); // persisted, not only in memory
-    // Every earlier write committed and durable on disk (synced); fails when the sync fails.
+    QFuture<void> clear(); ///< persisted, not only in memory
+    /// Every earlier write committed and durable on disk (synced); fails when the sync fails.
     QFuture<void> flush();
 
-    // Changes that other writers commit to the store (another process, another map on the same
-    // store) update the cache and emit the same signals as local changes, for backends that can
-    // tell (PersistentMapBackend::canWatchChanges(): SQLite, PostgreSQL, read-only CSV). The
-    // storage thread asks the backend every watchInterval milliseconds (default 50, at least 10),
-    // driven by a timer on the owner thread's event loop. On by default; docs/MULTI-PROCESS.md.
+    /// Changes that other writers commit to the store (another process, another map on the same
+    /// store) update the cache and emit the same signals as local changes, for backends that can
+    /// tell (PersistentMapBackend::canWatchChanges(): SQLite, PostgreSQL, read-only CSV). The
+    /// storage thread asks the backend every watchInterval milliseconds (default 50, at least 10),
+    /// driven by a timer on the owner thread's event loop. On by default; docs/MULTI-PROCESS.md.
     bool watchExternalChanges() const;
     void setWatchExternalChanges(bool watch);
     int watchInterval() const;
@@ -130,11 +130,11 @@ Q_SIGNALS:
     void valueChanged(const QString &key, const QVariant &value);
     void valueRemoved(const QString &key);
     void countChanged();
-    // Only when status() changes (Loading to Ready or Error, once), never for a failed write.
+    /// Only when status() changes (Loading to Ready or Error, once), never for a failed write.
     void statusChanged();
-    // errorString() changed: a failed load, write, poll or sync, or an unreadable value reported.
+    /// errorString() changed: a failed load, write, poll or sync, or an unreadable value reported.
     void errorStringChanged();
-    // A failed write, load, poll or sync, or a stored value this process cannot read.
+    /// A failed write, load, poll or sync, or a stored value this process cannot read.
     void errorOccurred(const QString &message);
     void watchExternalChangesChanged();
     void watchIntervalChanged();

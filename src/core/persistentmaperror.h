@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: MIT
 // SPDX-FileCopyrightText: 2026 The persistent-map authors
 
-// PersistentMapError: the exception that travels inside a failed QFuture of PersistentMap and
-// that storage backends throw. Custom backends throw it too (any other exception thrown by a
-// backend is reported as Code::WriteFailed). message() says what failed, where (file, line, key)
-// and why (the system's reason, as strerror() words it); it never contains a password or
-// connection string. Corrupt means bytes that cannot be parsed, nothing else: a store that cannot
-// be opened for a passing reason (DiskFull, TooManyOpenFiles, IoError, Locked) is worth opening
-// again later, and one that is only read-only opens (status Ready) and refuses writes (ReadOnly).
-// A write that fails after the store opened is WriteFailed, whatever the reason (the message
-// names it).
+/// PersistentMapError: the exception that travels inside a failed QFuture of PersistentMap and
+/// that storage backends throw. Custom backends throw it too (any other exception thrown by a
+/// backend is reported as Code::WriteFailed). message() says what failed, where (file, line, key)
+/// and why (the system's reason, as strerror() words it); it never contains a password or
+/// connection string. Corrupt means bytes that cannot be parsed, nothing else: a store that cannot
+/// be opened for a passing reason (DiskFull, TooManyOpenFiles, IoError, Locked) is worth opening
+/// again later, and one that is only read-only opens (status Ready) and refuses writes (ReadOnly).
+/// A write that fails after the store opened is WriteFailed, whatever the reason (the message
+/// names it).
 #ifndef PERSISTENTMAPERROR_H
 #define PERSISTENTMAPERROR_H
 
@@ -22,18 +22,18 @@ class PERSISTENTMAP_EXPORT PersistentMapError : public QException
 {
 public:
     enum class Code {
-        OpenFailed, // the store could not be opened or created (permissions, bad path, bad name)
-        Corrupt, // the store exists but cannot be parsed; it is left untouched
-        WriteFailed, // a write, commit or flush failed (disk full, I/O error)
-        Locked, // another process holds the store
-        Unsupported, // the value or the operation is not supported by this backend
+        OpenFailed, ///< the store could not be opened or created (permissions, bad path, bad name)
+        Corrupt, ///< the store exists but cannot be parsed; it is left untouched
+        WriteFailed, ///< a write, commit or flush failed (disk full, I/O error)
+        Locked, ///< another process holds the store
+        Unsupported, ///< the value or the operation is not supported by this backend
         // Appended; the values above never change.
-        ReadOnly, // a write to a store opened read-only (by request, or one this user may only
-                  // read: the message names the path and the permission); the store is intact
-        DiskFull, // opening needed space the disk (or the quota) does not have (ENOSPC,
-                  // EDQUOT, SQLITE_FULL)
-        TooManyOpenFiles, // opening needed a file descriptor and none was left (EMFILE, ENFILE)
-        IoError // opening failed with an I/O error (EIO, SQLITE_IOERR): the device, not the data
+        ReadOnly, ///< a write to a store opened read-only (by request, or one this user may only
+                  ///< read: the message names the path and the permission); the store is intact
+        DiskFull, ///< opening needed space the disk (or the quota) does not have (ENOSPC,
+                  ///< EDQUOT, SQLITE_FULL)
+        TooManyOpenFiles, ///< opening needed a file descriptor and none was left (EMFILE, ENFILE)
+        IoError ///< opening failed with an I/O error (EIO, SQLITE_IOERR): the device, not the data
     };
 
     PersistentMapError(Code code, const QString &message);

@@ -21,7 +21,7 @@ public:
     struct Entry
     {
         QString key;
-        QVariant value; // meaningless when isRemove is true
+        QVariant value; ///< meaningless when isRemove is true
         bool isRemove = false;
     };
 
@@ -31,7 +31,7 @@ public:
     bool isEmpty() const noexcept { return m_entries.isEmpty(); }
     void reserve(qsizetype size) { m_entries.reserve(size); }
 
-    // In the order they were added; for backends implementing apply().
+    /// In the order they were added; for backends implementing apply().
     const QList<Entry> &entries() const noexcept { return m_entries; }
 
 private:

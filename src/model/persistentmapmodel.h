@@ -1,16 +1,16 @@
 // SPDX-License-Identifier: MIT
 // SPDX-FileCopyrightText: 2026 The persistent-map authors
 
-// PersistentMapModel: a list model over a PersistentMap for Qt Quick views and Qt Widgets views.
-//
-// One row per key, sorted by key (QString::compare, case-sensitive), optionally only the keys
-// that start with `prefix`. Roles: "key" (KeyRole) and "value" (ValueRole); Qt::DisplayRole and
-// Qt::EditRole give the value, and the vertical header gives the key, so a QTableView shows a
-// key/value editor. setData() writes through to the map (and so to the store).
-//
-// Updates are incremental: a single change emits rowsInserted, dataChanged or rowsRemoved for
-// that row, never a reset. The model resets only when the map, the prefix or the map's loaded
-// content as a whole changes (status becoming Ready). Use it on the map's owner thread.
+/// PersistentMapModel: a list model over a PersistentMap for Qt Quick views and Qt Widgets views.
+///
+/// One row per key, sorted by key (QString::compare, case-sensitive), optionally only the keys
+/// that start with `prefix`. Roles: "key" (KeyRole) and "value" (ValueRole); Qt::DisplayRole and
+/// Qt::EditRole give the value, and the vertical header gives the key, so a QTableView shows a
+/// key/value editor. setData() writes through to the map (and so to the store).
+///
+/// Updates are incremental: a single change emits rowsInserted, dataChanged or rowsRemoved for
+/// that row, never a reset. The model resets only when the map, the prefix or the map's loaded
+/// content as a whole changes (status becoming Ready). Use it on the map's owner thread.
 #ifndef PERSISTENTMAPMODEL_H
 #define PERSISTENTMAPMODEL_H
 
@@ -42,7 +42,7 @@ public:
     QString prefix() const;
     void setPrefix(const QString &prefix);
 
-    // The row of key, or -1.
+    /// The row of key, or -1.
     Q_INVOKABLE int indexOf(const QString &key) const;
     Q_INVOKABLE QString keyAt(int row) const;
 
