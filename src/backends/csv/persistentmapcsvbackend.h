@@ -17,7 +17,7 @@
 /// the lock ends with its holder, so there is no stale lock to clear. A file with more than one
 /// hard link is refused (Code::OpenFailed): a rename moves one name only. A final
 /// write torn by a crash (also one cut inside a multi-line value) is dropped with a warning, its
-/// bytes kept in PATH.torn-<UTC time>; any other line that cannot be parsed is reported as
+/// bytes kept in `PATH.torn-<UTC time>`; any other line that cannot be parsed is reported as
 /// Code::Corrupt with its line number, and the file is left untouched.
 ///
 /// OpenMode::ReadOnly opens a store that another process owns (holds the lock) to follow it: no

@@ -6,7 +6,8 @@
 /// columns and the same readable text as PersistentMapSqliteBackend's (docs/FORMAT.md); it and its
 /// change log are created when missing.
 ///
-/// `connection` is a URL, postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?table=NAME&KEYWORD=...]
+/// `connection` is a URL,
+/// `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?table=NAME&KEYWORD=...]`
 /// (percent-encoded or not), or a libpq connection string, "host=... port=... dbname=... user=...
 /// password=...". Other options (sslmode, connect_timeout, options, ...) must be libpq keywords
 /// (PostgreSQL's documentation, "Parameter Key Words"), each given once; they reach libpq quoted,
@@ -44,7 +45,7 @@ public:
     ~PersistentMapPostgresBackend() override;
 
     QString table() const;
-    QString displayName() const; ///< user@host:port/database, without the password
+    QString displayName() const; ///< `user@host:port/database`, without the password
 
     QVariantHash loadAll() override;
     void loadInto(Loader &loader) override;
