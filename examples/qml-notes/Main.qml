@@ -21,7 +21,7 @@ ApplicationWindow {
     property string currentKey: ""
     property string lastError: ""
 
-    // For main.cpp's --smoke and --screenshot runs.
+    // For the smoke test and the screenshot (smoke.cpp, test support).
     property alias store: store
     property alias notesModel: notesModel
 

@@ -24,7 +24,7 @@ ApplicationWindow {
     // "Open another window": main.cpp starts another process on the same store.
     signal anotherWindowRequested()
 
-    // What the window shows, for main.cpp's --smoke and --screenshot runs.
+    // What the window shows, for the smoke test and the screenshot (smoke.cpp, test support).
     readonly property string shownTheme: preview.themeName
     readonly property int shownFontSize: messageText.font.pixelSize
     readonly property string shownMessage: messageText.text
@@ -82,7 +82,7 @@ ApplicationWindow {
     function noteChange(what) {
         store.values.lastChange = { process: root.processId, what: what };
     }
-    // For main.cpp: the operation by the name of its setting.
+    // For smoke.cpp (test support): the operation by the name of its setting.
     function change(name, value) {
         if (name === "theme")
             setTheme(String(value));

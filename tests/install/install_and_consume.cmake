@@ -68,22 +68,24 @@ endif()
 run(${WORK_DIR}/consumer/consumer ${WORK_DIR}/data)
 message(STATUS "${last_output}")
 
-# The GUI examples start offscreen from the installed package and fail on any warning.
+# The GUI examples start offscreen from the installed package and, with their test support on
+# (PM_EXAMPLE_SMOKE=1: examples/shared/examplesupport.h), fail on any warning.
 file(MAKE_DIRECTORY ${WORK_DIR}/xdg-runtime)
 file(CHMOD ${WORK_DIR}/xdg-runtime DIRECTORY_PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE)
-set(gui_env ${CMAKE_COMMAND} -E env QT_QPA_PLATFORM=offscreen XDG_RUNTIME_DIR=${WORK_DIR}/xdg-runtime)
-run(${gui_env} ${WORK_DIR}/widgets-editor/widgets-editor --smoke ${WORK_DIR}/data/editor.db)
+set(gui_env ${CMAKE_COMMAND} -E env QT_QPA_PLATFORM=offscreen XDG_RUNTIME_DIR=${WORK_DIR}/xdg-runtime
+    PM_EXAMPLE_SMOKE=1)
+run(${gui_env} ${WORK_DIR}/widgets-editor/widgets-editor ${WORK_DIR}/data/editor.db)
 if(WITH_QML)
     # Nothing is compiled in: the examples find the installed QML module through
     # QML_IMPORT_PATH, as any Qt program finds a module outside Qt's own QML folder ...
     set(qml_env ${gui_env} QML_IMPORT_PATH=${prefix}/lib/qml)
-    run(${qml_env} ${WORK_DIR}/qml-notes/qml-notes --smoke ${WORK_DIR}/data/notes.db)
+    run(${qml_env} ${WORK_DIR}/qml-notes/qml-notes ${WORK_DIR}/data/notes.db)
     # Two processes of the installed build on one store, each following the other.
-    run(${qml_env} ${WORK_DIR}/shared-settings/shared-settings --smoke
+    run(${qml_env} ${WORK_DIR}/shared-settings/shared-settings --single
         --store sqlite:${WORK_DIR}/data/shared-settings.db)
     # ... and without it they do not find it, and say where to point QML_IMPORT_PATH.
     execute_process(COMMAND ${gui_env} --unset=QML_IMPORT_PATH
-            ${WORK_DIR}/qml-notes/qml-notes --smoke ${WORK_DIR}/data/notes.db
+            ${WORK_DIR}/qml-notes/qml-notes ${WORK_DIR}/data/notes.db
         RESULT_VARIABLE result OUTPUT_VARIABLE output ERROR_VARIABLE output)
     if(result EQUAL 0 OR NOT output MATCHES "module \"PersistentMap\" is not installed"
        OR NOT output MATCHES "QML_IMPORT_PATH")
@@ -101,7 +103,7 @@ if(WITH_QML)
     file(COPY ${libraries} DESTINATION ${deploy})
     file(RENAME ${prefix} ${prefix}-moved)
     execute_process(COMMAND ${gui_env} --unset=QML_IMPORT_PATH LD_LIBRARY_PATH=${deploy}
-            ${deploy}/qml-notes --smoke ${WORK_DIR}/data/deployed-notes.db
+            ${deploy}/qml-notes ${WORK_DIR}/data/deployed-notes.db
         RESULT_VARIABLE result OUTPUT_VARIABLE output ERROR_VARIABLE output)
     file(RENAME ${prefix}-moved ${prefix})
     if(NOT result EQUAL 0)
@@ -109,7 +111,8 @@ if(WITH_QML)
     endif()
 endif()
 run(${WORK_DIR}/backends/backends ${WORK_DIR}/data/backends)
-run(${WORK_DIR}/custom-backend/custom-backend ${WORK_DIR}/data/custom/store.json)
+run(${CMAKE_COMMAND} -E env PM_EXAMPLE_SMOKE=1
+    ${WORK_DIR}/custom-backend/custom-backend ${WORK_DIR}/data/custom/store.json)
 message(STATUS "${last_output}")
 
 if(WITH_QML)
