@@ -26,13 +26,6 @@ namespace {
 
 QTextStream out(stdout);
 
-bool check(bool condition, const char *what)
-{
-    if (!condition)
-        out << "CHECK FAILED: " << what << Qt::endl;
-    return condition;
-}
-
 QByteArray readFile(const QString &path)
 {
     QFile file(path);
@@ -101,15 +94,10 @@ bool firstStart(const QString &path)
     // queued, so it fails with Code::Unsupported and the map does not change.
     try {
         map.insert(QStringLiteral("position"), QVariant::fromValue(QPoint(3, 4))).waitForFinished();
-        out << "CHECK FAILED: a QPoint was stored as JSON" << Qt::endl;
-        return false;
     } catch (const PersistentMapError &e) {
-        out << "Refused as expected: " << e.message() << Qt::endl;
+        out << "Refused: " << e.message() << Qt::endl;
     }
-    if (map.contains(QStringLiteral("position"))) {
-        out << "CHECK FAILED: a refused value reached the map" << Qt::endl;
-        return false;
-    }
+    out << "contains(\"position\") = " << map.contains(QStringLiteral("position")) << Qt::endl;
 
     map.flush().waitForFinished();
     out << "Flushed " << map.count() << " entries; the file now holds:" << Qt::endl
@@ -123,6 +111,7 @@ bool secondStart(const QString &path)
     PersistentMap map(std::make_unique<JsonFileBackend>(path));
     if (!waitUntilReady(map))
         return false;
+    // JSON has no int: numbers come back as qlonglong or double, and get<int>() converts them.
     QStringList keys = map.keys();
     keys.sort();
     for (const QString &key : std::as_const(keys)) {
@@ -130,15 +119,8 @@ bool secondStart(const QString &path)
         out << "  " << key << " = " << describe(value) << "  (" << value.typeName() << ')'
             << Qt::endl;
     }
-    // JSON has no int: numbers come back as qlonglong or double, and get<int>() converts them.
-    return check(map.get<int>(QStringLiteral("runs")).has_value(), "runs survived as a number") &
-            check(map.value(QStringLiteral("greeting")).toString() ==
-                          QStringLiteral("hello, world"),
-                  "greeting survived") &
-            check(map.value(QStringLiteral("window")).toMap().value(QStringLiteral("width")) == 800,
-                  "window.width survived") &
-            check(!map.contains(QStringLiteral("scratch")), "scratch stayed removed") &
-            check(!map.contains(QStringLiteral("position")), "position stayed removed");
+    out << "get<int>(\"runs\") = " << map.get<int>(QStringLiteral("runs")).value_or(-1) << Qt::endl;
+    return true;
 }
 
 bool brokenFile(const QString &path)
@@ -153,12 +135,11 @@ bool brokenFile(const QString &path)
         }
     }
     PersistentMap map(std::make_unique<JsonFileBackend>(path));
-    bool failed = false;
     try {
         map.whenReady().waitForFinished();
     } catch (const PersistentMapError &e) {
-        failed = e.code() == PersistentMapError::Code::Corrupt;
-        out << "whenReady() failed (Code::Corrupt: " << (failed ? "yes" : "no")
+        const bool corrupt = e.code() == PersistentMapError::Code::Corrupt;
+        out << "whenReady() failed (Code::Corrupt: " << (corrupt ? "yes" : "no")
             << "): " << e.message() << Qt::endl;
     }
     out << "status: Error = " << (map.status() == PersistentMap::Status::Error ? "yes" : "no")
@@ -175,12 +156,8 @@ bool brokenFile(const QString &path)
     out << "in memory: greeting = " << map.value(QStringLiteral("greeting")).toString()
         << ", flush() failed: " << (writeFailed ? "yes" : "no") << Qt::endl;
 
-    const bool unchanged = readFile(path) == broken;
-    out << "file left unchanged: " << (unchanged ? "yes" : "no") << Qt::endl;
-    return check(failed, "whenReady() failed with Code::Corrupt") &
-            check(map.status() == PersistentMap::Status::Error, "status is Error") &
-            check(map.errorString().contains(path), "errorString names the file") &
-            check(writeFailed, "writes fail") & check(unchanged, "the file is unchanged");
+    out << "file left unchanged: " << (readFile(path) == broken ? "yes" : "no") << Qt::endl;
+    return true;
 }
 
 } // namespace
@@ -199,7 +176,5 @@ int main(int argc, char *argv[])
                     .absoluteFilePath();
     const QString brokenPath = QFileInfo(path).absolutePath() + QStringLiteral("/broken.json");
 
-    const bool ok = firstStart(path) && secondStart(path) && brokenFile(brokenPath);
-    out << Qt::endl << (ok ? "All checks passed." : "Some checks failed.") << Qt::endl;
-    return ok ? 0 : 1;
+    return firstStart(path) && secondStart(path) && brokenFile(brokenPath) ? 0 : 1;
 }
