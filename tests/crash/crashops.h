@@ -11,26 +11,16 @@
 #ifndef CRASHOPS_H
 #define CRASHOPS_H
 
-#include <QtCore/QHash>
-#include <QtCore/QList>
-#include <QtCore/QString>
-#include <QtCore/QStringList>
-#include <QtCore/QVariant>
-
-#include "../auto/shared/splitmix.h"
+#include "../auto/shared/seededops.h"
 
 namespace CrashOps {
 
+using SeededOps::Effect;
+using SeededOps::Kind;
+using SeededOps::Random; // one stream per (seed, seq)
+using SeededOps::sameValue;
+
 constexpr int KeyCount = 200;
-
-enum class Kind { Insert, Remove, Batch, Hash, Clear };
-
-struct Effect
-{
-    int keyIndex = 0;
-    bool remove = false;
-    QVariant value; // invalid for a removal
-};
 
 struct Op
 {
@@ -38,9 +28,6 @@ struct Op
     QList<Effect> entries; // as issued; a PersistentMapWriteBatch may name a key twice
     QList<Effect> effects; // one per key: what the store holds for it once the op committed
 };
-
-// One stream per (seed, seq).
-using Random = SplitMix64;
 
 // Keys with the characters a CSV writer must quote or encode (no line breaks: docs/FORMAT.md).
 inline QString keyName(int index)
@@ -62,13 +49,7 @@ inline QString keyName(int index)
 // -1 when the key is not one of ours.
 inline int keyIndex(const QString &key)
 {
-    static const QHash<QString, int> indexes = [] {
-        QHash<QString, int> byName;
-        for (int i = 0; i < KeyCount; ++i)
-            byName.insert(keyName(i), i);
-        return byName;
-    }();
-    return indexes.value(key, -1);
+    return SeededOps::keyIndexOf<keyName, KeyCount>(key);
 }
 
 inline QString filler(Random &random, int length)
@@ -76,18 +57,7 @@ inline QString filler(Random &random, int length)
     static const QString alphabet = QStringLiteral(
             "abcdefghijklmnopqrstuvwxyz0123456789 ,,\"\"'=+-@;\t\u00e9\u00fc\u20ac\u4e2d"
             "\U0001D11E\U0001F600\n\n\r");
-    QString text;
-    text.reserve(length * 2);
-    while (text.size() < length) {
-        const int at = random.bounded(int(alphabet.size()));
-        // Never half of a surrogate pair.
-        if (alphabet.at(at).isLowSurrogate())
-            continue;
-        text.append(alphabet.at(at));
-        if (alphabet.at(at).isHighSurrogate())
-            text.append(alphabet.at(at + 1));
-    }
-    return text;
+    return SeededOps::filler(random, length, alphabet);
 }
 
 inline QVariant makeValue(Random &random, qint64 seq, int keyIndex)
@@ -115,29 +85,7 @@ inline QVariant makeValue(Random &random, qint64 seq, int keyIndex)
 // The write that issued a value, or -1 when the value is not one of ours.
 inline qint64 seqOf(const QVariant &value, int keyIndex)
 {
-    QString text;
-    if (value.metaType() == QMetaType::fromType<qlonglong>()) {
-        const qlonglong n = value.toLongLong();
-        return n >= 0 && n % 1000 == keyIndex ? n / 1000 : -1;
-    }
-    if (value.metaType() == QMetaType::fromType<QString>())
-        text = value.toString();
-    else if (value.metaType() == QMetaType::fromType<QStringList>() &&
-             !value.toStringList().isEmpty())
-        text = value.toStringList().constFirst();
-    else
-        return -1;
-    if (!text.startsWith(u's'))
-        return -1;
-    const qsizetype bar = text.indexOf(u'|');
-    bool ok = false;
-    const qint64 seq = bar > 1 ? text.mid(1, bar - 1).toLongLong(&ok) : -1;
-    return ok ? seq : -1;
-}
-
-inline bool sameValue(const QVariant &a, const QVariant &b)
-{
-    return a.metaType() == b.metaType() && a == b;
+    return SeededOps::seqOf(value, keyIndex, u's');
 }
 
 inline Op makeOp(quint64 seed, qint64 seq)
@@ -147,15 +95,8 @@ inline Op makeOp(quint64 seed, qint64 seq)
     Op op;
     const int roll = random.bounded(10000);
     auto addEffect = [&](int key, bool remove) {
-        const Effect entry{key, remove, remove ? QVariant() : makeValue(random, seq, key)};
-        op.entries.append(entry);
-        for (Effect &effect : op.effects) {
-            if (effect.keyIndex == key) { // the last entry for a key wins
-                effect = entry;
-                return;
-            }
-        }
-        op.effects.append(entry);
+        SeededOps::addEffect(op.entries, op.effects,
+                             {key, remove, remove ? QVariant() : makeValue(random, seq, key)});
     };
     if (roll < 3) {
         op.kind = Kind::Clear;

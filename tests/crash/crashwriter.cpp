@@ -14,6 +14,7 @@
 //   E SEQ MESSAGE     the future of write SEQ failed; the writer exits
 // With "lie", each write is reported as acknowledged as soon as it is issued, before it has
 // committed: the test's negative control, which the checker must catch.
+#include "../auto/shared/childprocessio.h"
 #include "crashops.h"
 
 #include <PersistentMap/PersistentMap>
@@ -26,65 +27,11 @@
 #include <cstdio>
 #include <deque>
 
-#include <unistd.h>
-
 namespace {
 
-void emitLine(const QByteArray &line)
+QFuture<void> issueOp(PersistentMap &map, const CrashOps::Op &op)
 {
-    const char *data = line.constData();
-    qsizetype left = line.size();
-    while (left > 0) {
-        const ssize_t written = ::write(STDOUT_FILENO, data, size_t(left));
-        if (written <= 0)
-            return;
-        data += written;
-        left -= written;
-    }
-}
-
-QFuture<void> issue(PersistentMap &map, const CrashOps::Op &op)
-{
-    using CrashOps::Kind;
-    const CrashOps::Effect &first = op.entries.constFirst();
-    switch (op.kind) {
-    case Kind::Insert:
-        return map.insert(CrashOps::keyName(first.keyIndex), first.value);
-    case Kind::Remove:
-        return map.remove(CrashOps::keyName(first.keyIndex));
-    case Kind::Clear:
-        return map.clear();
-    case Kind::Batch: {
-        PersistentMapWriteBatch batch;
-        for (const CrashOps::Effect &entry : op.entries) {
-            if (entry.remove)
-                batch.remove(CrashOps::keyName(entry.keyIndex));
-            else
-                batch.insert(CrashOps::keyName(entry.keyIndex), entry.value);
-        }
-        return map.apply(batch);
-    }
-    case Kind::Hash: {
-        QVariantHash entries;
-        for (const CrashOps::Effect &entry : op.entries)
-            entries.insert(CrashOps::keyName(entry.keyIndex), entry.value);
-        return map.insert(entries);
-    }
-    }
-    return {};
-}
-
-// The error a finished future failed with; empty when it succeeded.
-QString failureOf(QFuture<void> future)
-{
-    try {
-        future.waitForFinished();
-    } catch (const PersistentMapError &e) {
-        return e.message();
-    } catch (const std::exception &e) {
-        return QString::fromLocal8Bit(e.what());
-    }
-    return {};
+    return SeededOps::issue(map, op.kind, op.entries, CrashOps::keyName);
 }
 
 } // namespace
@@ -111,12 +58,12 @@ int main(int argc, char **argv)
     else
         backend = std::make_unique<PersistentMapSqliteBackend>(args.at(2));
     PersistentMap map(std::move(backend));
-    const QString openError = failureOf(map.whenReady());
+    const QString openError = failureMessage(map.whenReady());
     if (!openError.isEmpty()) {
-        emitLine("F " + openError.toUtf8() + '\n');
+        writeToStdout("F " + openError.toUtf8() + '\n');
         return 1;
     }
-    emitLine("R\n");
+    writeToStdout("R\n");
 
     // Writes in flight, oldest first. Batches commit in order, so they finish in order.
     std::deque<std::pair<qint64, QFuture<void>>> inFlight;
@@ -126,10 +73,10 @@ int main(int argc, char **argv)
             inFlight.front().second.waitForFinished();
         qint64 first = -1, last = -1;
         while (!inFlight.empty() && inFlight.front().second.isFinished()) {
-            const QString error = failureOf(inFlight.front().second);
+            const QString error = failureMessage(inFlight.front().second);
             if (!error.isEmpty()) {
-                emitLine(QByteArray("E ") + QByteArray::number(inFlight.front().first) + ' ' +
-                         error.toUtf8() + '\n');
+                writeToStdout(QByteArray("E ") + QByteArray::number(inFlight.front().first) + ' ' +
+                              error.toUtf8() + '\n');
                 return false;
             }
             if (first < 0)
@@ -138,7 +85,7 @@ int main(int argc, char **argv)
             inFlight.pop_front();
         }
         if (first >= 0)
-            emitLine("A " + QByteArray::number(first) + ' ' + QByteArray::number(last) + '\n');
+            writeToStdout("A " + QByteArray::number(first) + ' ' + QByteArray::number(last) + '\n');
         return true;
     };
 
@@ -148,11 +95,11 @@ int main(int argc, char **argv)
     for (qint64 seq = start;; ++seq) {
         if (seq >= announced) {
             announced = seq + AnnounceStep;
-            emitLine("I " + QByteArray::number(announced) + '\n');
+            writeToStdout("I " + QByteArray::number(announced) + '\n');
         }
-        inFlight.emplace_back(seq, issue(map, CrashOps::makeOp(seed, seq)));
+        inFlight.emplace_back(seq, issueOp(map, CrashOps::makeOp(seed, seq)));
         if (lie) {
-            emitLine("A " + QByteArray::number(seq) + ' ' + QByteArray::number(seq) + '\n');
+            writeToStdout("A " + QByteArray::number(seq) + ' ' + QByteArray::number(seq) + '\n');
             inFlight.pop_front();
             continue;
         }

@@ -40,6 +40,7 @@
 #include "backends/csv/csvformat_p.h"
 #include "crashops.h"
 #include "postgrestest.h"
+#include "tornwarnings.h"
 
 #include <PersistentMap/PersistentMap>
 #include <PersistentMap/PersistentMapCsvBackend>
@@ -63,19 +64,6 @@
 using namespace CrashOps;
 
 namespace {
-
-// Torn-tail warnings seen while the test reopens a store; they are counted, not printed.
-std::atomic<int> tornWarnings{0};
-QtMessageHandler previousHandler = nullptr;
-
-void countingHandler(QtMsgType type, const QMessageLogContext &context, const QString &message)
-{
-    if (type == QtWarningMsg && message.contains(QLatin1String("probably cut off by a crash"))) {
-        ++tornWarnings;
-        return;
-    }
-    previousHandler(type, context, message);
-}
 
 struct Figures
 {
@@ -393,7 +381,7 @@ void tst_CrashKill::runKills(const QString &backend, const QString &postgresStor
                 for (qint64 seq = issuedLimit; seq < limit; ++seq) {
                     const Op op = makeOp(writerSeed, seq);
                     for (const Effect &effect : op.effects)
-                        writes[effect.keyIndex].append({seq, effect.remove, effect.value});
+                        writes[effect.key].append({seq, effect.remove, effect.value});
                     if (op.kind == Kind::Batch || op.kind == Kind::Hash)
                         atomicOps.insert(seq, op);
                 }
@@ -498,8 +486,7 @@ void tst_CrashKill::runKills(const QString &backend, const QString &postgresStor
         // Reopen, as an application would after the crash.
         QVariantHash contents;
         {
-            tornWarnings = 0;
-            previousHandler = qInstallMessageHandler(countingHandler);
+            TornWarnings::startCounting(); // a torn tail dropped on reopening warns
             std::unique_ptr<PersistentMapBackend> store;
             if (csv)
                 store = std::make_unique<PersistentMapCsvBackend>(path);
@@ -522,7 +509,7 @@ void tst_CrashKill::runKills(const QString &backend, const QString &postgresStor
             }
             contents = map.toHash();
         }
-        qInstallMessageHandler(previousHandler);
+        const int tornWarnings = TornWarnings::stopCounting();
         if (tornWarnings > 0)
             ++figures.tornTails;
         if (injected)
@@ -603,7 +590,7 @@ void tst_CrashKill::runKills(const QString &backend, const QString &postgresStor
             if (seq >= 0 && seq < issuedLimit) {
                 for (const Effect &effect : makeOp(writerSeed, seq).effects)
                     written = written ||
-                            (effect.keyIndex == key && !effect.remove &&
+                            (effect.key == key && !effect.remove &&
                              sameValue(effect.value, it.value()));
             }
             if (!written) {
@@ -654,15 +641,15 @@ void tst_CrashKill::runKills(const QString &backend, const QString &postgresStor
             bool visible = false;
             for (const Effect &effect : it.value().effects)
                 visible = visible ||
-                        (!effect.remove && observed.at(effect.keyIndex) &&
-                         sameValue(*observed.at(effect.keyIndex), effect.value));
+                        (!effect.remove && observed.at(effect.key) &&
+                         sameValue(*observed.at(effect.key), effect.value));
             if (!visible)
                 continue;
             ++figures.atomicChecked;
             for (const Effect &effect : it.value().effects) {
-                const std::optional<QVariant> &now = observed.at(effect.keyIndex);
+                const std::optional<QVariant> &now = observed.at(effect.key);
                 bool whole = matches({seq, effect.remove, effect.value}, now);
-                for (const Write &later : writes.at(effect.keyIndex)) {
+                for (const Write &later : writes.at(effect.key)) {
                     if (later.seq > seq)
                         whole = whole || matches(later, now);
                 }
@@ -671,8 +658,8 @@ void tst_CrashKill::runKills(const QString &backend, const QString &postgresStor
                                         "the store: key '%3' holds %4")
                                  .arg(kill)
                                  .arg(seq)
-                                 .arg(keyName(effect.keyIndex),
-                                      describe(now.value_or(QVariant()), effect.keyIndex)));
+                                 .arg(keyName(effect.key),
+                                      describe(now.value_or(QVariant()), effect.key)));
                 }
             }
         }

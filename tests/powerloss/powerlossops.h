@@ -12,26 +12,16 @@
 #ifndef POWERLOSSOPS_H
 #define POWERLOSSOPS_H
 
-#include <QtCore/QHash>
-#include <QtCore/QList>
-#include <QtCore/QString>
-#include <QtCore/QStringList>
-#include <QtCore/QVariant>
-
-#include "../auto/shared/splitmix.h"
+#include "../auto/shared/seededops.h"
 
 namespace PowerLossOps {
 
+using SeededOps::Effect;
+using SeededOps::Kind;
+using SeededOps::Random;
+using SeededOps::sameValue;
+
 constexpr int KeyCount = 24;
-
-enum class Kind { Insert, Remove, Batch, Hash, Clear };
-
-struct Effect
-{
-    int key = 0;
-    bool remove = false;
-    QVariant value; // invalid for a removal
-};
 
 struct Op
 {
@@ -53,8 +43,6 @@ struct Step
     bool wait = false; // Write: wait for the write's future before the next step
 };
 
-using Random = SplitMix64;
-
 inline QString keyName(int index)
 {
     switch (index % 4) {
@@ -72,33 +60,16 @@ inline QString keyName(int index)
 // -1 when the key is not one of ours.
 inline int keyIndex(const QString &key)
 {
-    static const QHash<QString, int> indexes = [] {
-        QHash<QString, int> byName;
-        for (int i = 0; i < KeyCount; ++i)
-            byName.insert(keyName(i), i);
-        return byName;
-    }();
-    return indexes.value(key, -1);
+    return SeededOps::keyIndexOf<keyName, KeyCount>(key);
 }
 
+// With a CRLF after a character once in 40.
 inline QString filler(Random &random, int length)
 {
     static const QString alphabet = QStringLiteral(
             "abcdefghijklmnopqrstuvwxyz0123456789 ,,\"\"'=+-@;\t\u00e9\u00fc\u20ac\u4e2d"
             "\U0001D11E\U0001F600\n\n\n\r");
-    QString text;
-    text.reserve(length * 2);
-    while (text.size() < length) {
-        const int at = random.bounded(int(alphabet.size()));
-        if (alphabet.at(at).isLowSurrogate())
-            continue; // never half of a surrogate pair
-        text.append(alphabet.at(at));
-        if (alphabet.at(at).isHighSurrogate())
-            text.append(alphabet.at(at + 1));
-        if (random.bounded(40) == 0)
-            text.append(QLatin1String("\r\n"));
-    }
-    return text;
+    return SeededOps::filler(random, length, alphabet, 40);
 }
 
 // bulk: the short multi-line values of the run's middle part, which makes the CSV file grow
@@ -125,29 +96,7 @@ inline QVariant makeValue(Random &random, qint64 seq, int key, bool bulk)
 // The write that made a value; -1 when the value is not one of ours.
 inline qint64 seqOf(const QVariant &value, int key)
 {
-    QString text;
-    if (value.metaType() == QMetaType::fromType<qlonglong>()) {
-        const qlonglong n = value.toLongLong();
-        return n >= 0 && n % 1000 == key ? n / 1000 : -1;
-    }
-    if (value.metaType() == QMetaType::fromType<QString>())
-        text = value.toString();
-    else if (value.metaType() == QMetaType::fromType<QStringList>() &&
-             !value.toStringList().isEmpty())
-        text = value.toStringList().constFirst();
-    else
-        return -1;
-    if (!text.startsWith(u'o'))
-        return -1;
-    const qsizetype bar = text.indexOf(u'|');
-    bool ok = false;
-    const qint64 seq = bar > 1 ? text.mid(1, bar - 1).toLongLong(&ok) : -1;
-    return ok ? seq : -1;
-}
-
-inline bool sameValue(const QVariant &a, const QVariant &b)
-{
-    return a.metaType() == b.metaType() && a == b;
+    return SeededOps::seqOf(value, key, u'o');
 }
 
 inline Op makeOp(Random &random, qint64 seq, Kind kind, bool bulk)
@@ -156,15 +105,9 @@ inline Op makeOp(Random &random, qint64 seq, Kind kind, bool bulk)
     op.seq = seq;
     op.kind = kind;
     auto add = [&](int key, bool remove) {
-        const Effect entry{key, remove, remove ? QVariant() : makeValue(random, seq, key, bulk)};
-        op.entries.append(entry);
-        for (Effect &effect : op.effects) {
-            if (effect.key == key) { // the last entry for a key wins
-                effect = entry;
-                return;
-            }
-        }
-        op.effects.append(entry);
+        SeededOps::addEffect(
+                op.entries, op.effects,
+                {key, remove, remove ? QVariant() : makeValue(random, seq, key, bulk)});
     };
     switch (kind) {
     case Kind::Clear:

@@ -13,6 +13,7 @@
 //   R SEQ        the map was closed and opened again
 // Exits 0 after closing the map and recording the folder's end state (E); on any error it
 // prints it on standard error and exits 1.
+#include "../auto/shared/childprocessio.h"
 #include "powerlossops.h"
 #include "powerlossrecorder.h"
 
@@ -28,45 +29,7 @@ namespace {
 
 QFuture<void> issue(PersistentMap &map, const PowerLossOps::Op &op)
 {
-    using PowerLossOps::Kind;
-    const PowerLossOps::Effect &first = op.entries.constFirst();
-    switch (op.kind) {
-    case Kind::Insert:
-        return map.insert(PowerLossOps::keyName(first.key), first.value);
-    case Kind::Remove:
-        return map.remove(PowerLossOps::keyName(first.key));
-    case Kind::Clear:
-        return map.clear();
-    case Kind::Batch: {
-        PersistentMapWriteBatch batch;
-        for (const PowerLossOps::Effect &entry : op.entries) {
-            if (entry.remove)
-                batch.remove(PowerLossOps::keyName(entry.key));
-            else
-                batch.insert(PowerLossOps::keyName(entry.key), entry.value);
-        }
-        return map.apply(batch);
-    }
-    case Kind::Hash: {
-        QVariantHash entries;
-        for (const PowerLossOps::Effect &entry : op.entries)
-            entries.insert(PowerLossOps::keyName(entry.key), entry.value);
-        return map.insert(entries);
-    }
-    }
-    return {};
-}
-
-QString failureOf(QFuture<void> future)
-{
-    try {
-        future.waitForFinished();
-    } catch (const PersistentMapError &e) {
-        return e.message();
-    } catch (const std::exception &e) {
-        return QString::fromLocal8Bit(e.what());
-    }
-    return {};
+    return SeededOps::issue(map, op.kind, op.entries, PowerLossOps::keyName);
 }
 
 int failWith(const QString &message)
@@ -101,7 +64,7 @@ int main(int argc, char **argv)
     };
 
     std::unique_ptr<PersistentMap> map = open();
-    QString error = failureOf(map->whenReady());
+    QString error = failureMessage(map->whenReady());
     if (!error.isEmpty())
         return failWith(QStringLiteral("cannot open the store: ") + error);
 
@@ -109,7 +72,7 @@ int main(int argc, char **argv)
     QList<std::pair<qint64, QFuture<void>>> unchecked; // issued, not yet seen to succeed
     auto checkIssued = [&]() -> QString {
         for (auto &[seq, future] : unchecked) {
-            const QString failure = failureOf(future);
+            const QString failure = failureMessage(future);
             if (!failure.isEmpty())
                 return QStringLiteral("write %1 failed: %2").arg(seq).arg(failure);
         }
@@ -128,7 +91,7 @@ int main(int argc, char **argv)
                 return failWith(error);
             break;
         case PowerLossOps::Step::Type::Flush:
-            error = failureOf(map->flush());
+            error = failureMessage(map->flush());
             if (error.isEmpty())
                 error = checkIssued(); // finished before the flush, which orders after them
             if (!error.isEmpty())
@@ -143,7 +106,7 @@ int main(int argc, char **argv)
                 return failWith(error);
             map.reset();
             map = open();
-            error = failureOf(map->whenReady());
+            error = failureMessage(map->whenReady());
             if (!error.isEmpty())
                 return failWith(QStringLiteral("cannot open the store again: ") + error);
             PowerLossRecorder::note('R', QByteArray());

@@ -48,6 +48,7 @@
 //   PM_POWERLOSS_KEEP      a folder: the files of every state that failed are kept there
 //
 // Every figure is printed as a line starting with "power-loss:".
+#include "../auto/shared/tornwarnings.h"
 #include "powerlossops.h"
 
 #include <PersistentMap/PersistentMap>
@@ -71,19 +72,6 @@
 using namespace PowerLossOps;
 
 namespace {
-
-std::atomic<int> tornWarnings{0};
-QtMessageHandler previousHandler = nullptr;
-
-// Torn-tail warnings are what a torn CSV append must give: counted, not printed.
-void countingHandler(QtMsgType type, const QMessageLogContext &context, const QString &message)
-{
-    if (type == QtWarningMsg && message.contains(QLatin1String("probably cut off by a crash"))) {
-        ++tornWarnings;
-        return;
-    }
-    previousHandler(type, context, message);
-}
 
 // --- The record (powerlossrecorder.h) ---------------------------------------------------------
 
@@ -316,8 +304,7 @@ Opened openState(const QString &backend, const QString &folder, const State &sta
     }
     const bool csv = backend == u"csv";
     const QString path = folder + (csv ? QStringLiteral("/store.csv") : QStringLiteral("/s.db"));
-    tornWarnings = 0;
-    previousHandler = qInstallMessageHandler(countingHandler);
+    TornWarnings::startCounting(); // what a torn CSV append must give
     {
         std::unique_ptr<PersistentMapBackend> store;
         if (csv)
@@ -334,8 +321,7 @@ Opened openState(const QString &backend, const QString &folder, const State &sta
             result.error = QStringLiteral("status is not Ready: ") + map.errorString();
         result.contents = map.toHash();
     }
-    qInstallMessageHandler(previousHandler);
-    result.tornWarnings = tornWarnings;
+    result.tornWarnings = TornWarnings::stopCounting();
     if (!csv && result.error.isEmpty()) {
         const QString connection = QStringLiteral("powerloss-integrity");
         {
@@ -569,7 +555,7 @@ void tst_PowerLoss::tornValueWithRowLikeLines()
     QVERIFY(file.write("note,string,\"total\nname,string,value\n") > 0);
     file.close();
 
-    previousHandler = qInstallMessageHandler(countingHandler);
+    TornWarnings::startCounting();
     PersistentMap map(std::make_unique<PersistentMapCsvBackend>(path));
     QString error;
     try {
@@ -577,7 +563,7 @@ void tst_PowerLoss::tornValueWithRowLikeLines()
     } catch (const PersistentMapError &e) {
         error = e.message();
     }
-    qInstallMessageHandler(previousHandler);
+    TornWarnings::stopCounting();
     QVERIFY2(error.isEmpty(), qPrintable(error));
     QCOMPARE(map.toHash(), (QVariantHash{{QStringLiteral("flushed"), QStringLiteral("kept")}}));
 }

@@ -25,7 +25,8 @@
 // fresh read of the store), "diverged WHY", or "skipped" (no map open). Standard input: "go"
 // (start writing), "final MS" (every writer is done: wait up to MS for this map to converge,
 // then exit).
-#include "../auto/shared/splitmix.h"
+#include "../auto/shared/childprocessio.h"
+#include "../auto/shared/seededops.h"
 #include "stresslog.h"
 
 #include <PersistentMap/PersistentMap>
@@ -53,19 +54,10 @@ using StressLog::monotonicNs;
 
 void say(const QByteArray &line)
 {
-    const QByteArray data = line + '\n';
-    const char *at = data.constData();
-    qsizetype left = data.size();
-    while (left > 0) {
-        const ssize_t written = ::write(STDOUT_FILENO, at, size_t(left));
-        if (written <= 0)
-            return;
-        at += written;
-        left -= written;
-    }
+    writeToStdout(line + '\n');
 }
 
-using Random = SplitMix64; // as in the crash suite: reproducible from the seed
+using SeededOps::Random; // as in the crash suite: reproducible from the seed
 
 constexpr int OwnKeys = 40;
 constexpr int SharedKeys = 24;
@@ -101,17 +93,7 @@ QString filler(Random &random)
 {
     static const QString alphabet =
             QStringLiteral("abc xyz 012,,\"\"'=+-@;\t\u00e9\u20ac\u4e2d\n\r\U0001F600");
-    QString text;
-    const int length = 1 + random.bounded(60);
-    while (text.size() < length) {
-        const int at = random.bounded(int(alphabet.size()));
-        if (alphabet.at(at).isLowSurrogate())
-            continue; // never half of a surrogate pair
-        text.append(alphabet.at(at));
-        if (alphabet.at(at).isHighSurrogate())
-            text.append(alphabet.at(at + 1));
-    }
-    return text;
+    return SeededOps::filler(random, 1 + random.bounded(60), alphabet);
 }
 
 struct Op
