@@ -15,20 +15,13 @@
 #include <QImage>
 #include <QQuickWindow>
 
-#include <cstdio>
-
 using ExampleSupport::check;
 
 namespace {
 
 QQuickWindow *window()
 {
-    const QWindowList windows = QGuiApplication::topLevelWindows();
-    for (QWindow *window : windows) {
-        if (auto *quickWindow = qobject_cast<QQuickWindow *>(window))
-            return quickWindow;
-    }
-    return nullptr;
+    return ExampleSupport::firstOf<QQuickWindow>(QGuiApplication::topLevelWindows());
 }
 
 // The list's model, Main.qml's notesModel.
@@ -100,10 +93,7 @@ bool exerciseUi(PersistentMap *map)
 bool screenshot(PersistentMap *, const QString &file)
 {
     // grabWindow() lays out and renders the scene, the loaded notes included.
-    const bool saved = window()->grabWindow().save(file);
-    if (!saved)
-        std::fprintf(stderr, "cannot write %s\n", qPrintable(file));
-    return saved;
+    return ExampleSupport::savePicture(window()->grabWindow(), file);
 }
 
 } // namespace

@@ -33,12 +33,7 @@ namespace {
 
 QQuickWindow *window()
 {
-    const QWindowList windows = QGuiApplication::topLevelWindows();
-    for (QWindow *window : windows) {
-        if (auto *quickWindow = qobject_cast<QQuickWindow *>(window))
-            return quickWindow;
-    }
-    return nullptr;
+    return ExampleSupport::firstOf<QQuickWindow>(QGuiApplication::topLevelWindows());
 }
 
 // A change made the way the window's controls make it.

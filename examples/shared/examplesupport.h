@@ -16,15 +16,16 @@
 #ifndef EXAMPLESUPPORT_H
 #define EXAMPLESUPPORT_H
 
+#include <QObject>
 #include <QString>
 #include <QStringList>
 
+#include <cstdio>
 #include <functional>
 #include <memory>
 
 class PersistentMap;
 class QEventLoop;
-class QObject;
 
 namespace ExampleSupport {
 
@@ -47,6 +48,28 @@ struct Hooks
 
 // Defined by each example's smoke.cpp.
 Hooks hooks();
+
+// The first of `objects` (QGuiApplication::topLevelWindows(), QApplication::topLevelWidgets())
+// that is a T; nullptr when none is.
+template<typename T, typename Objects>
+T *firstOf(const Objects &objects)
+{
+    for (auto *object : objects) {
+        if (auto *found = qobject_cast<T *>(object))
+            return found;
+    }
+    return nullptr;
+}
+
+// Saves a QImage or QPixmap in file; says on stderr when it cannot.
+template<typename Picture>
+bool savePicture(const Picture &picture, const QString &file)
+{
+    const bool saved = picture.save(file);
+    if (!saved)
+        std::fprintf(stderr, "cannot write %s\n", qPrintable(file));
+    return saved;
+}
 
 // Prints "check failed: WHAT" unless `condition` holds; returns it.
 bool check(bool condition, const char *what);

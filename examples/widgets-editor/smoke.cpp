@@ -18,20 +18,13 @@
 #include <QPushButton>
 #include <QTableView>
 
-#include <cstdio>
-
 using ExampleSupport::check;
 
 namespace {
 
 EditorWindow *editorWindow()
 {
-    const QWidgetList widgets = QApplication::topLevelWidgets();
-    for (QWidget *widget : widgets) {
-        if (auto *window = qobject_cast<EditorWindow *>(widget))
-            return window;
-    }
-    return nullptr;
+    return ExampleSupport::firstOf<EditorWindow>(QApplication::topLevelWidgets());
 }
 
 // Waits until the window shows the example data main() seeds on a first run.
@@ -83,10 +76,7 @@ bool screenshot(PersistentMap *, const QString &file)
     window->view()->selectRow(window->model()->indexOf(QStringLiteral("audio/volume")));
     // The view lays out its new rows (posted events) before the picture is taken.
     QCoreApplication::processEvents();
-    const bool saved = window->grab().save(file);
-    if (!saved)
-        std::fprintf(stderr, "cannot write %s\n", qPrintable(file));
-    return saved;
+    return ExampleSupport::savePicture(window->grab(), file);
 }
 
 } // namespace
