@@ -22,8 +22,6 @@ namespace {
 constexpr int MinimumWatchInterval = 10;
 } // namespace
 
-Q_LOGGING_CATEGORY(lcQml, "persistentmap.qml", QtWarningMsg)
-
 QmlPersistentMap::QmlPersistentMap(QObject *parent)
     : QObject(parent)
     , m_values(new QmlValues(this))

@@ -15,7 +15,7 @@
 #include <algorithm>
 #include <chrono>
 
-Q_LOGGING_CATEGORY(lcPersistentMap, "persistentmap")
+#include "logging_p.h"
 
 using PersistentMapInternal::isUndecoded;
 using PersistentMapInternal::ShardedCache;

@@ -9,13 +9,13 @@
 #include "backends/files/storelock_p.h"
 #include "codec/undecodedvalue_p.h"
 #include "codec/valuecodec_p.h"
+#include "logging_p.h"
 #include <PersistentMap/persistentmaperror.h>
 
 #include <QtCore/QDateTime>
 #include <QtCore/QDir>
 #include <QtCore/QFile>
 #include <QtCore/QFileInfo>
-#include <QtCore/QLoggingCategory>
 #include <QtCore/QRandomGenerator>
 #include <QtCore/QScopeGuard>
 #include <QtCore/QSet>
@@ -29,8 +29,6 @@
 #ifdef Q_OS_UNIX
 #include <sys/stat.h>
 #endif
-
-Q_DECLARE_LOGGING_CATEGORY(lcPersistentMap)
 
 using namespace PersistentMapInternal;
 using Code = PersistentMapError::Code;
@@ -756,7 +754,7 @@ QVariantHash PersistentMapCsvBackendPrivate::takeOver()
     Replay replay = readFile();
     if (replay.torn) {
         const QString kept = keepTornBytes(replay.tornBytes);
-        qCWarning(lcPersistentMap).noquote()
+        qCWarning(lcCsv).noquote()
                 << QStringLiteral("CSV store %1: %2; the cut bytes are kept in %3")
                            .arg(path, replay.tornWarning, kept);
     }
@@ -826,7 +824,7 @@ bool PersistentMapCsvBackendPrivate::adoptChanges()
             return false;
         lastLineIsForeign = true;
         const qsizetype count = takeOver().size(); // the same file, read again
-        qCWarning(lcPersistentMap).noquote()
+        qCWarning(lcCsv).noquote()
                 << QStringLiteral("CSV store %1: the file was changed in place by another "
                                   "program while open; its new content, %2 entries, is the "
                                   "store from now on")
@@ -861,7 +859,7 @@ bool PersistentMapCsvBackendPrivate::adoptChanges()
     lastLineIsForeign = true;
     try {
         const qsizetype count = takeOver().size();
-        qCWarning(lcPersistentMap).noquote()
+        qCWarning(lcCsv).noquote()
                 << QStringLiteral("CSV store %1: the file was replaced (or removed) by another "
                                   "program while open; from now on the new file, with %2 "
                                   "entries, is the store")
@@ -890,7 +888,7 @@ void PersistentMapCsvBackendPrivate::compactIfWorthIt()
         // whole file per write. Where a rename cannot replace the file, it waits for the next
         // open (renameRefused).
         compactionDelayedUntil = rows + CompactionSlack;
-        qCWarning(lcPersistentMap).noquote() << e.message();
+        qCWarning(lcCsv).noquote() << e.message();
     }
 }
 
@@ -1150,7 +1148,7 @@ void PersistentMapCsvBackend::clear()
             d->rewrite({});
             return;
         } catch (const PersistentMapError &e) {
-            qCWarning(lcPersistentMap).noquote() << e.message() +
+            qCWarning(lcCsv).noquote() << e.message() +
                             QStringLiteral("; clearing it by appending a removal for "
                                            "every key instead");
         }
