@@ -7,6 +7,7 @@
 #include "qmlvalues_p.h"
 
 #include <PersistentMap/PersistentMap>
+#include <PersistentMap/PersistentMapStoreSpec>
 
 #include <QtCore/QDir>
 #include <QtCore/QException>
@@ -111,27 +112,14 @@ void QmlPersistentMap::setAsynchronous(bool asynchronous)
 
 QString QmlPersistentMap::resolveSource(const QString &source)
 {
-    // The scheme rule of PersistentMapBackend::create(): letters (then digits, '+', '-', '.')
-    // before the first colon, at least two of them, so "C:\..." and "/data/run:2/x.db" are paths.
-    const qsizetype colon = source.indexOf(u':');
-    bool hasScheme = colon > 1;
-    for (qsizetype i = 0; hasScheme && i < colon; ++i) {
-        const QChar c = source.at(i);
-        hasScheme = (c >= u'a' && c <= u'z') || (c >= u'A' && c <= u'Z') ||
-                (i > 0 && ((c >= u'0' && c <= u'9') || c == u'+' || c == u'-' || c == u'.'));
-    }
-    const qsizetype pathStart = hasScheme ? colon + 1 : 0;
-    // "scheme://authority...": a server (postgres://user@host:port/db), not a file.
-    if (hasScheme && QStringView(source).mid(pathStart).startsWith(u"//"))
-        return source;
-    // Options after '?' ("csv:PATH?readonly=1") belong to the backend, not to the path.
-    const qsizetype query = source.indexOf(u'?', pathStart);
-    const qsizetype pathEnd = query < 0 ? source.size() : query;
-    const QString path = source.mid(pathStart, pathEnd - pathStart);
+    // The factory's own reading of the spec: a relative file path is resolved, a server spec
+    // ("postgres://user@host/db"), "memory:" and a spec the factory refuses are left as given.
+    const PersistentMapStoreSpec spec = PersistentMapStoreSpec::parse(source);
+    const QString path = spec.path();
     if (path.isEmpty() || !QDir::isRelativePath(path))
         return source;
     const QString base = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
-    return source.left(pathStart) + QDir::cleanPath(base + u'/' + path) + source.mid(pathEnd);
+    return spec.withPath(QDir::cleanPath(base + u'/' + path));
 }
 
 void QmlPersistentMap::componentComplete()

@@ -106,9 +106,10 @@ public:
     Q_INVOKABLE void flush();
     Q_INVOKABLE void clear();
 
-    // What `source` means on disk: the spec with a relative path made absolute. A spec with an
-    // authority ("postgres://user@host/db") is left alone; a query ("csv:PATH?readonly=1") is
-    // kept and only PATH is resolved.
+    // What `source` means on disk: the spec with a relative path made absolute, in the app's
+    // data folder. PersistentMapStoreSpec says what the path is: a server spec
+    // ("postgres://user@host/db"), "memory:" and an invalid spec are left alone; a CSV query
+    // ("csv:PATH?readonly=1") is kept and only PATH is resolved.
     static QString resolveSource(const QString &source);
 
     void classBegin() override { }

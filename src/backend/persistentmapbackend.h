@@ -93,16 +93,12 @@ public:
     virtual bool canWatchChanges() const; ///< default: false
     virtual Changes pollChanges(); ///< default: no changes
 
-    /// "sqlite:PATH", "csv:PATH", "memory:"; a bare PATH picks by suffix (.db, .sqlite,
-    /// .sqlite3, .csv). "csv:PATH?readonly=1" (or =true) opens a CSV store read-only, to follow
-    /// the process that owns it (PersistentMapCsvBackend::OpenMode::ReadOnly); after "csv:",
-    /// everything from the first '?' on is options, so a CSV path containing '?' needs
-    /// PersistentMapCsvBackend directly.
-    /// "postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?table=NAME&LIBPQ_KEYWORD=VALUE...]"
-    /// (also postgresql://) opens a PersistentMapPostgresBackend; its options are checked here
-    /// (PersistentMapPostgresBackend's documentation says how).
+    /// The backend a store spec names: "sqlite:PATH", "csv:PATH[?readonly=1]", "memory:",
+    /// `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?table=NAME&...]` or a bare PATH picked by
+    /// its suffix, read by PersistentMapStoreSpec::parse() (whose header documents the shapes).
     /// Returns nullptr for a spec it does not understand and, when errorString is given, says
-    /// why there; a password in the spec shows as "***" there. Does no I/O.
+    /// why there (PersistentMapStoreSpec::errorString()); a password in the spec shows as "***"
+    /// there. Does no I/O.
     static std::unique_ptr<PersistentMapBackend> create(const QString &spec,
                                                         QString *errorString = nullptr);
 };
