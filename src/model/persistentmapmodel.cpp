@@ -5,15 +5,45 @@
 
 #include <PersistentMap/persistentmap.h>
 
+#include <QtCore/QPointer>
+#include <QtCore/QStringList>
+
 #include <algorithm>
+
+class PersistentMapModelPrivate
+{
+    Q_DECLARE_PUBLIC(PersistentMapModel)
+
+public:
+    explicit PersistentMapModelPrivate(PersistentMapModel *q)
+        : q_ptr(q)
+    {
+    }
+
+    void reload();
+    void onValueChanged(const QString &key);
+    void onValueRemoved(const QString &key);
+    void onStatusChanged();
+    bool accepts(const QString &key) const { return key.startsWith(prefix); }
+    // Where key is or would be inserted in the sorted list.
+    QStringList::const_iterator lowerBound(const QString &key) const;
+
+    PersistentMapModel *q_ptr;
+    QPointer<PersistentMap> map;
+    QString prefix;
+    QStringList keys; // sorted
+    int lastStatus = -1;
+};
 
 PersistentMapModel::PersistentMapModel(QObject *parent)
     : QAbstractListModel(parent)
+    , d_ptr(std::make_unique<PersistentMapModelPrivate>(this))
 {
 }
 
 PersistentMapModel::PersistentMapModel(PersistentMap *map, QObject *parent)
     : QAbstractListModel(parent)
+    , d_ptr(std::make_unique<PersistentMapModelPrivate>(this))
 {
     setMap(map);
 }
@@ -22,76 +52,84 @@ PersistentMapModel::~PersistentMapModel() = default;
 
 PersistentMap *PersistentMapModel::map() const
 {
-    return m_map;
+    Q_D(const PersistentMapModel);
+    return d->map;
 }
 
 void PersistentMapModel::setMap(PersistentMap *map)
 {
-    if (m_map == map)
+    Q_D(PersistentMapModel);
+    if (d->map == map)
         return;
-    if (m_map)
-        disconnect(m_map, nullptr, this, nullptr);
-    m_map = map;
-    if (m_map) {
-        connect(m_map, &PersistentMap::valueChanged, this,
-                [this](const QString &key) { onValueChanged(key); });
-        connect(m_map, &PersistentMap::valueRemoved, this,
-                [this](const QString &key) { onValueRemoved(key); });
-        connect(m_map, &PersistentMap::statusChanged, this, [this] { onStatusChanged(); });
-        // m_map (a QPointer) is already null when destroyed() arrives: empty the model here.
-        connect(m_map, &QObject::destroyed, this, [this] {
-            reload();
+    if (d->map)
+        disconnect(d->map, nullptr, this, nullptr);
+    d->map = map;
+    if (d->map) {
+        connect(d->map, &PersistentMap::valueChanged, this,
+                [d](const QString &key) { d->onValueChanged(key); });
+        connect(d->map, &PersistentMap::valueRemoved, this,
+                [d](const QString &key) { d->onValueRemoved(key); });
+        connect(d->map, &PersistentMap::statusChanged, this, [d] { d->onStatusChanged(); });
+        // d->map (a QPointer) is already null when destroyed() arrives: empty the model here.
+        connect(d->map, &QObject::destroyed, this, [this, d] {
+            d->reload();
             Q_EMIT mapChanged();
         });
-        m_lastStatus = int(m_map->status());
+        d->lastStatus = int(d->map->status());
     }
-    reload();
+    d->reload();
     Q_EMIT mapChanged();
 }
 
 QString PersistentMapModel::prefix() const
 {
-    return m_prefix;
+    Q_D(const PersistentMapModel);
+    return d->prefix;
 }
 
 void PersistentMapModel::setPrefix(const QString &prefix)
 {
-    if (m_prefix == prefix)
+    Q_D(PersistentMapModel);
+    if (d->prefix == prefix)
         return;
-    m_prefix = prefix;
-    reload();
+    d->prefix = prefix;
+    d->reload();
     Q_EMIT prefixChanged();
 }
 
 int PersistentMapModel::indexOf(const QString &key) const
 {
-    const auto it = lowerBound(key);
-    return it != m_keys.cend() && *it == key ? int(it - m_keys.cbegin()) : -1;
+    Q_D(const PersistentMapModel);
+    const auto it = d->lowerBound(key);
+    return it != d->keys.cend() && *it == key ? int(it - d->keys.cbegin()) : -1;
 }
 
 QString PersistentMapModel::keyAt(int row) const
 {
-    return m_keys.value(row);
+    Q_D(const PersistentMapModel);
+    return d->keys.value(row);
 }
 
 int PersistentMapModel::rowCount(const QModelIndex &parent) const
 {
-    return parent.isValid() ? 0 : int(m_keys.size());
+    Q_D(const PersistentMapModel);
+    return parent.isValid() ? 0 : int(d->keys.size());
 }
 
 QVariant PersistentMapModel::data(const QModelIndex &index, int role) const
 {
+    Q_D(const PersistentMapModel);
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid) ||
-        !m_map)
+        !d->map)
         return {};
-    const QString &key = m_keys.at(index.row());
+    const QString &key = d->keys.at(index.row());
     switch (role) {
     case KeyRole:
         return key;
     case ValueRole:
     case Qt::DisplayRole:
     case Qt::EditRole:
-        return m_map->value(key);
+        return d->map->value(key);
     default:
         return {};
     }
@@ -99,11 +137,12 @@ QVariant PersistentMapModel::data(const QModelIndex &index, int role) const
 
 bool PersistentMapModel::setData(const QModelIndex &index, const QVariant &value, int role)
 {
+    Q_D(PersistentMapModel);
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid) ||
-        !m_map || (role != Qt::EditRole && role != ValueRole))
+        !d->map || (role != Qt::EditRole && role != ValueRole))
         return false;
     // The map announces the change, and onValueChanged emits dataChanged for the row.
-    m_map->insert(m_keys.at(index.row()), value);
+    d->map->insert(d->keys.at(index.row()), value);
     return true;
 }
 
@@ -117,10 +156,11 @@ Qt::ItemFlags PersistentMapModel::flags(const QModelIndex &index) const
 
 QVariant PersistentMapModel::headerData(int section, Qt::Orientation orientation, int role) const
 {
+    Q_D(const PersistentMapModel);
     if (role != Qt::DisplayRole)
         return {};
     if (orientation == Qt::Vertical)
-        return m_keys.value(section);
+        return d->keys.value(section);
     return section == 0 ? QVariant(tr("Value")) : QVariant();
 }
 
@@ -129,64 +169,68 @@ QHash<int, QByteArray> PersistentMapModel::roleNames() const
     return {{KeyRole, QByteArrayLiteral("key")}, {ValueRole, QByteArrayLiteral("value")}};
 }
 
-void PersistentMapModel::reload()
+void PersistentMapModelPrivate::reload()
 {
-    const qsizetype before = m_keys.size();
-    beginResetModel();
-    m_keys.clear();
-    if (m_map) {
-        const QStringList keys = m_map->keys();
-        for (const QString &key : keys) {
+    Q_Q(PersistentMapModel);
+    const qsizetype before = keys.size();
+    q->beginResetModel();
+    keys.clear();
+    if (map) {
+        const QStringList all = map->keys();
+        for (const QString &key : all) {
             if (accepts(key))
-                m_keys.append(key);
+                keys.append(key);
         }
-        std::sort(m_keys.begin(), m_keys.end());
+        std::sort(keys.begin(), keys.end());
     }
-    endResetModel();
-    if (m_keys.size() != before)
-        Q_EMIT countChanged();
+    q->endResetModel();
+    if (keys.size() != before)
+        Q_EMIT q->countChanged();
 }
 
-QStringList::const_iterator PersistentMapModel::lowerBound(const QString &key) const
+QStringList::const_iterator PersistentMapModelPrivate::lowerBound(const QString &key) const
 {
-    return std::lower_bound(m_keys.cbegin(), m_keys.cend(), key);
+    return std::lower_bound(keys.cbegin(), keys.cend(), key);
 }
 
-void PersistentMapModel::onValueChanged(const QString &key)
+void PersistentMapModelPrivate::onValueChanged(const QString &key)
 {
+    Q_Q(PersistentMapModel);
     if (!accepts(key))
         return;
     const auto it = lowerBound(key);
-    const int row = int(it - m_keys.cbegin());
-    if (it != m_keys.cend() && *it == key) {
-        const QModelIndex changed = index(row);
-        Q_EMIT dataChanged(changed, changed, {ValueRole, Qt::DisplayRole, Qt::EditRole});
+    const int row = int(it - keys.cbegin());
+    if (it != keys.cend() && *it == key) {
+        const QModelIndex changed = q->index(row);
+        Q_EMIT q->dataChanged(changed, changed,
+                              {PersistentMapModel::ValueRole, Qt::DisplayRole, Qt::EditRole});
         return;
     }
-    beginInsertRows(QModelIndex(), row, row);
-    m_keys.insert(row, key);
-    endInsertRows();
-    Q_EMIT countChanged();
+    q->beginInsertRows(QModelIndex(), row, row);
+    keys.insert(row, key);
+    q->endInsertRows();
+    Q_EMIT q->countChanged();
 }
 
-void PersistentMapModel::onValueRemoved(const QString &key)
+void PersistentMapModelPrivate::onValueRemoved(const QString &key)
 {
-    const int row = indexOf(key);
+    Q_Q(PersistentMapModel);
+    const int row = q->indexOf(key);
     if (row < 0)
         return;
-    beginRemoveRows(QModelIndex(), row, row);
-    m_keys.removeAt(row);
-    endRemoveRows();
-    Q_EMIT countChanged();
+    q->beginRemoveRows(QModelIndex(), row, row);
+    keys.removeAt(row);
+    q->endRemoveRows();
+    Q_EMIT q->countChanged();
 }
 
-void PersistentMapModel::onStatusChanged()
+void PersistentMapModelPrivate::onStatusChanged()
 {
     // Loaded entries arrive without valueChanged: take them in as a whole.
-    const int status = int(m_map->status());
-    const bool loaded = m_lastStatus == int(PersistentMap::Status::Loading) &&
+    const int status = int(map->status());
+    const bool loaded = lastStatus == int(PersistentMap::Status::Loading) &&
             status == int(PersistentMap::Status::Ready);
-    m_lastStatus = status;
+    lastStatus = status;
     if (loaded)
         reload();
 }

@@ -17,10 +17,11 @@
 #include <PersistentMap/persistentmap_export.h>
 
 #include <QtCore/QAbstractListModel>
-#include <QtCore/QPointer>
-#include <QtCore/QStringList>
+
+#include <memory>
 
 class PersistentMap;
+class PersistentMapModelPrivate;
 
 class PERSISTENTMAP_EXPORT PersistentMapModel : public QAbstractListModel
 {
@@ -60,18 +61,9 @@ Q_SIGNALS:
     void countChanged();
 
 private:
-    void reload();
-    void onValueChanged(const QString &key);
-    void onValueRemoved(const QString &key);
-    void onStatusChanged();
-    bool accepts(const QString &key) const { return key.startsWith(m_prefix); }
-    // Where key is or would be inserted in the sorted list.
-    QStringList::const_iterator lowerBound(const QString &key) const;
-
-    QPointer<PersistentMap> m_map;
-    QString m_prefix;
-    QStringList m_keys; // sorted
-    int m_lastStatus = -1;
+    Q_DECLARE_PRIVATE(PersistentMapModel)
+    Q_DISABLE_COPY(PersistentMapModel)
+    std::unique_ptr<PersistentMapModelPrivate> d_ptr;
 };
 
 #endif // PERSISTENTMAPMODEL_H
