@@ -17,15 +17,13 @@ namespace PersistentMapInternal {
 
 namespace {
 
-constexpr QLatin1StringView variantTagPrefix("variant:");
-
 // Why a "variant:" value cannot be decoded here because this process does not know its type;
 // nullopt when it does (or the text is not even a stream: decodeValue() says what is wrong).
 // Checked before decodeValue(): for a built-in type of a module that is not loaded (QColor
 // without Qt Gui) Qt prints a warning on every attempt, and the map tries again at every poll.
 std::optional<QString> unknownVariantType(const QString &type, const QString &text)
 {
-    if (!type.startsWith(variantTagPrefix))
+    if (!type.startsWith(LegacyStreamTagPrefix))
         return std::nullopt;
     // The stream starts with the type's id (quint32), a null flag (qint8) and, for a type
     // registered at run time (id QMetaType::User), its name: the first bytes are enough.
@@ -48,7 +46,7 @@ std::optional<QString> unknownVariantType(const QString &type, const QString &te
         return std::nullopt;
     return QStringLiteral("the type %1 is not known to this process: it belongs to a Qt module "
                           "this process does not load (Qt Gui for QColor, QFont, QKeySequence)")
-            .arg(type.mid(variantTagPrefix.size()).left(64));
+            .arg(type.mid(LegacyStreamTagPrefix.size()).left(64));
 }
 
 } // namespace

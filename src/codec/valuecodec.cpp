@@ -25,8 +25,6 @@ namespace PersistentMapInternal {
 
 namespace {
 
-constexpr QLatin1StringView variantTagPrefix("variant:");
-
 // Containers nested deeper are refused at insert() and on reading (a crafted text must not
 // recurse without bound).
 constexpr int MaxNesting = 64;
@@ -71,6 +69,9 @@ struct Codec
     bool legacyStream = false;
     // A Qt Gui type, reached through QMetaType: readable only where Qt Gui is loaded.
     bool needsGui = false;
+    // The text is ASCII by construction (digits, base64, ISO dates, a UUID): it never holds a
+    // character a backend may refuse (encodedTextHasNul()), so it need not be encoded to tell.
+    bool asciiText = false;
 
     bool isContainer() const { return toJson != nullptr; }
 };
@@ -370,8 +371,7 @@ const Registry &registry()
                      return true;
                  },
                  nullptr, nullptr},
-                {QMetaType::QString, QLatin1StringView("string"),
-                 [](const QVariant &v) { return v.toString(); },
+                {QMetaType::QString, StringTag, [](const QVariant &v) { return v.toString(); },
                  [](QStringView text, QVariant *out, QString *) {
                      *out = text.toString();
                      return true;
@@ -530,6 +530,15 @@ const Registry &registry()
                 {QMetaType::QVariantHash, QLatin1StringView("hash"), nullptr, nullptr,
                  mapToJson<QVariantHash>, mapFromJson<QVariantHash>},
         };
+        for (Codec &codec : r.codecs) {
+            codec.asciiText = codec.typeId == QMetaType::Nullptr ||
+                    codec.typeId == QMetaType::Bool || codec.typeId == QMetaType::Int ||
+                    codec.typeId == QMetaType::UInt || codec.typeId == QMetaType::LongLong ||
+                    codec.typeId == QMetaType::ULongLong || codec.typeId == QMetaType::Double ||
+                    codec.typeId == QMetaType::QByteArray || codec.typeId == QMetaType::QDate ||
+                    codec.typeId == QMetaType::QTime || codec.typeId == QMetaType::QDateTime ||
+                    codec.typeId == QMetaType::QUuid;
+        }
         for (const Codec &codec : r.codecs) {
             r.byType.insert(codec.typeId, &codec);
             r.byTag.insert(codec.tag, &codec);
@@ -648,8 +657,8 @@ bool decodeAt(const QString &type, QStringView text, QVariant *out, QString *err
 {
     const Codec *codec = registry().byTag.value(type);
     if (!codec) {
-        if (type.startsWith(variantTagPrefix)) {
-            if (!decodeLegacyStream(type.mid(variantTagPrefix.size()), text, out, error))
+        if (type.startsWith(LegacyStreamTagPrefix)) {
+            if (!decodeLegacyStream(type.mid(LegacyStreamTagPrefix.size()), text, out, error))
                 return false;
             // Read only if this version can write it back exactly: a CSV compaction rewrites
             // what it read, and a QRect wider than an int, an HSV colour or a lone-surrogate
@@ -840,6 +849,16 @@ EncodedValue encodeValue(const QVariant &value)
         return {codec->tag, text};
     }
     return {codec->tag, codec->encode(value)};
+}
+
+bool encodedTextHasNul(const QVariant &value)
+{
+    const Codec *codec = isNullValue(value) ? registry().null : codecFor(value);
+    if (codec && codec->asciiText)
+        return false;
+    if (value.metaType().id() == QMetaType::QString) // as it is: no copy through the codec
+        return value.toString().contains(QChar(0));
+    return encodeValue(value).text.contains(QChar(0));
 }
 
 namespace {

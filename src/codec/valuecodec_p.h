@@ -7,10 +7,17 @@
 #ifndef VALUECODEC_P_H
 #define VALUECODEC_P_H
 
+#include <QtCore/QLatin1StringView>
 #include <QtCore/QString>
 #include <QtCore/QVariant>
 
 namespace PersistentMapInternal {
+
+// The tag of a QString value, the common case, which a reader may take without the registry
+// (sqlitedirect.cpp); every other tag is known only to registry() in valuecodec.cpp.
+constexpr QLatin1StringView StringTag("string");
+// The tags of values earlier versions wrote through QDataStream: "variant:TypeName".
+constexpr QLatin1StringView LegacyStreamTagPrefix("variant:");
 
 struct EncodedValue
 {
@@ -29,6 +36,10 @@ EncodedValue encodeValue(const QVariant &value);
 // bytes, numbers and containers of them are measured, not encoded, unless their bound is over
 // the limit; a type written through QDataStream is encoded.
 bool encodedSizeExceeds(const QVariant &value, qint64 limit, qint64 *size);
+
+// Whether encodeValue(value)'s text holds U+0000 (which PostgreSQL text cannot): found without
+// encoding for a type whose text is ASCII by construction, or a string.
+bool encodedTextHasNul(const QVariant &value);
 
 // Decodes what encodeValue() produced. On failure returns false and says why in *error (the
 // caller adds the file, line or key).

@@ -464,30 +464,9 @@ bool PersistentMapPostgresBackend::canStore(const QString &key, const QVariant &
                                             QString *why) const
 {
     const QChar nul(0);
-    // Called for every insert on the caller's thread: a string is checked as it is; only other
-    // types that can carry text are encoded (numbers, dates, bytes in base64 cannot).
-    const auto valueHasNul = [&] {
-        switch (value.metaType().id()) {
-        case QMetaType::UnknownType:
-        case QMetaType::Bool:
-        case QMetaType::Int:
-        case QMetaType::UInt:
-        case QMetaType::LongLong:
-        case QMetaType::ULongLong:
-        case QMetaType::Double:
-        case QMetaType::QByteArray:
-        case QMetaType::QDate:
-        case QMetaType::QTime:
-        case QMetaType::QDateTime:
-        case QMetaType::QUuid:
-            return false;
-        case QMetaType::QString:
-            return value.toString().contains(nul);
-        default:
-            return PersistentMapInternal::encodeValue(value).text.contains(nul);
-        }
-    };
-    if (!key.contains(nul) && !valueHasNul())
+    // Called for every insert on the caller's thread: the codec tells without encoding for most
+    // types.
+    if (!key.contains(nul) && !PersistentMapInternal::encodedTextHasNul(value))
         return true;
     *why = QStringLiteral("%1: the key '%2' cannot be stored: PostgreSQL text cannot hold the "
                           "character U+0000 (in the %3)")

@@ -181,7 +181,7 @@ bool SqliteDirect::loadInto(PersistentMapBackend::Loader &loader, Error *error)
     }
     const std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt *)> finalizer(statement,
                                                                            sqlite3_finalize);
-    const QString stringTag = QStringLiteral("string");
+    const QString stringTag = StringTag;
     QString type;
     int rc;
     while ((rc = sqlite3_step(statement)) == SQLITE_ROW) {
@@ -194,7 +194,8 @@ bool SqliteDirect::loadInto(PersistentMapBackend::Loader &loader, Error *error)
         const auto *tag = reinterpret_cast<const char *>(sqlite3_column_text(statement, 1));
         const int tagSize = sqlite3_column_bytes(statement, 1);
         // Strings are the common case: no tag string, no trip through the codec.
-        const bool isString = tagSize == 6 && memcmp(tag, "string", 6) == 0;
+        const bool isString =
+                tagSize == StringTag.size() && memcmp(tag, StringTag.data(), tagSize) == 0;
         if (!isString)
             type = fromUtf8Column(statement, 1, &typeValid);
         QString text = fromUtf8Column(statement, 2, &textValid);
