@@ -3,6 +3,7 @@
 
 #include "backends/sqlite/sqlitedirect_p.h"
 
+#include "backend/keyorder_p.h"
 #include "codec/undecodedvalue_p.h"
 #include "codec/valuecodec_p.h"
 
@@ -231,15 +232,8 @@ bool SqliteDirect::apply(const PersistentMapWriteBatch &batch, Error *error,
     // the writes over the whole table (measured: 300k entries, 86k page writes and 75k page
     // reads in hash order, 32k and 21k in key order). PersistentMap's batches come sorted;
     // others are sorted here, stably, so repeated keys keep their order.
-    const QList<PersistentMapWriteBatch::Entry> &entries = batch.entries();
-    QList<const PersistentMapWriteBatch::Entry *> ordered;
-    ordered.reserve(entries.size());
-    for (const PersistentMapWriteBatch::Entry &entry : entries)
-        ordered.append(&entry);
-    const auto byKey = [](const PersistentMapWriteBatch::Entry *a,
-                          const PersistentMapWriteBatch::Entry *b) { return a->key < b->key; };
-    if (!std::is_sorted(ordered.cbegin(), ordered.cend(), byKey))
-        std::stable_sort(ordered.begin(), ordered.end(), byKey);
+    const QList<const PersistentMapWriteBatch::Entry *> ordered =
+            entriesInKeyOrder(batch.entries());
 
     // IMMEDIATE takes the write lock up front, so the busy timeout covers other writers.
     if (!exec("BEGIN IMMEDIATE", error))
