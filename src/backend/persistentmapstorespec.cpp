@@ -44,17 +44,22 @@ void PersistentMapStoreSpecPrivate::parseCsvOptions(const QString &rest)
     options = question < 0 ? QStringList() : rest.mid(question + 1).split(u'&');
     path = question < 0 ? rest : rest.left(question);
     pathEnd = pathStart + path.size();
-    for (const QString &option : std::as_const(options)) {
+    const QStringList items = options; // refuse() clears options
+    for (const QString &option : items) {
         const QString value = option.section(u'=', 1).toLower();
         if (option.section(u'=', 0, 0).toLower() == u"readonly" &&
             (value == u"1" || value == u"true" || value == u"0" || value == u"false")) {
             readOnly = value == u"1" || value == u"true";
             continue;
         }
-        return refuse(QStringLiteral("\"%1\": unknown option \"%2\"; a CSV store takes "
-                                     "readonly=1 (a path containing '?' needs "
-                                     "PersistentMapCsvBackend directly)")
-                              .arg(redactPasswords(spec), redactPasswords(option)));
+        // The path stays known: the QML source still resolves it, as it always did.
+        const QString known = path;
+        refuse(QStringLiteral("\"%1\": unknown option \"%2\"; a CSV store takes "
+                              "readonly=1 (a path containing '?' needs "
+                              "PersistentMapCsvBackend directly)")
+                       .arg(redactPasswords(spec), redactPasswords(option)));
+        path = known;
+        return;
     }
     if (path.isEmpty())
         refuse(QStringLiteral("\"%1\": the path is missing").arg(redactPasswords(spec)));

@@ -60,7 +60,7 @@ public:
     // The scheme as written, in lower case ("postgresql" stays so); empty for a bare path.
     QString scheme() const;
     // The file of a SQLite or CSV store, as written (relative or absolute); empty for the
-    // others and for an invalid spec.
+    // others and for an invalid spec, except a CSV spec refused only for an unknown option.
     QString path() const;
     // The "NAME=VALUE" items after a CSV path's or a PostgreSQL URL's '?', as written.
     QStringList options() const;

@@ -131,53 +131,66 @@ void tst_StoreSpec::refused_data()
 {
     QTest::addColumn<QString>("spec");
     QTest::addColumn<QStringList>("reasonParts");
+    QTest::addColumn<QString>("path"); // still known: only a CSV option was refused
 
-    QTest::newRow("empty") << QString() << QStringList{QStringLiteral("path is missing")};
+    QTest::newRow("empty") << QString() << QStringList{QStringLiteral("path is missing")}
+                           << QString();
     QTest::newRow("sqlite without path")
-            << QStringLiteral("sqlite:") << QStringList{QStringLiteral("path is missing")};
+            << QStringLiteral("sqlite:") << QStringList{QStringLiteral("path is missing")}
+            << QString();
     QTest::newRow("csv without path")
-            << QStringLiteral("csv:") << QStringList{QStringLiteral("path is missing")};
+            << QStringLiteral("csv:") << QStringList{QStringLiteral("path is missing")}
+            << QString();
     QTest::newRow("csv options without path")
-            << QStringLiteral("csv:?readonly=1") << QStringList{QStringLiteral("path is missing")};
+            << QStringLiteral("csv:?readonly=1") << QStringList{QStringLiteral("path is missing")}
+            << QString();
     QTest::newRow("csv unknown option")
             << QStringLiteral("csv:/tmp/x.csv?password=Pa55word")
-            << QStringList{QStringLiteral("unknown option"), QStringLiteral("password=***")};
+            << QStringList{QStringLiteral("unknown option"), QStringLiteral("password=***")}
+            << QStringLiteral("/tmp/x.csv");
     QTest::newRow("memory with path")
             << QStringLiteral("memory:/tmp/x")
-            << QStringList{QStringLiteral("memory"), QStringLiteral("no path")};
+            << QStringList{QStringLiteral("memory"), QStringLiteral("no path")} << QString();
     QTest::newRow("unknown scheme")
             << QStringLiteral("redis:localhost")
             << QStringList{QStringLiteral("unknown backend"), QStringLiteral("redis"),
-                           QStringLiteral("sqlite:PATH")};
+                           QStringLiteral("sqlite:PATH")}
+            << QString();
     QTest::newRow("misspelled postgres scheme")
             << QStringLiteral("postgresq://alice:Pa55word@db.example.com/app")
             << QStringList{QStringLiteral("unknown backend"),
-                           QStringLiteral("postgresq://alice:***@db.example.com/app")};
+                           QStringLiteral("postgresq://alice:***@db.example.com/app")}
+            << QString();
     QTest::newRow("unknown suffix")
             << QStringLiteral("/tmp/store.txt")
             << QStringList{QStringLiteral("/tmp/store.txt"), QStringLiteral("cannot tell"),
-                           QStringLiteral(".csv")};
+                           QStringLiteral(".csv")}
+            << QString();
     QTest::newRow("no suffix") << QStringLiteral("store")
-                               << QStringList{QStringLiteral("cannot tell")};
+                               << QStringList{QStringLiteral("cannot tell")} << QString();
     QTest::newRow("suffix only in folder")
-            << QStringLiteral("/tmp/x.db/store") << QStringList{QStringLiteral("cannot tell")};
+            << QStringLiteral("/tmp/x.db/store") << QStringList{QStringLiteral("cannot tell")}
+            << QString();
     QTest::newRow("postgres unknown option")
             << QStringLiteral("postgres://alice:Pa55word@db/app?sslmod=require")
-            << QStringList{QStringLiteral("alice@db:5432/app"), QStringLiteral("sslmod")};
+            << QStringList{QStringLiteral("alice@db:5432/app"), QStringLiteral("sslmod")}
+            << QString();
     QTest::newRow("postgres invalid table")
             << QStringLiteral("postgresql://alice:Pa55word@db/app?table=no-dash")
-            << QStringList{QStringLiteral("invalid table name"), QStringLiteral("no-dash")};
+            << QStringList{QStringLiteral("invalid table name"), QStringLiteral("no-dash")}
+            << QString();
 }
 
 void tst_StoreSpec::refused()
 {
     QFETCH(QString, spec);
     QFETCH(QStringList, reasonParts);
+    QFETCH(QString, path);
 
     const PersistentMapStoreSpec parsed = PersistentMapStoreSpec::parse(spec);
     QVERIFY(!parsed.isValid());
     QCOMPARE(parsed.backend(), Backend::None);
-    QCOMPARE(parsed.path(), QString());
+    QCOMPARE(parsed.path(), path);
     const QString error = parsed.errorString();
     for (const QString &part : std::as_const(reasonParts))
         QVERIFY2(error.contains(part), qPrintable(error + QStringLiteral(" lacks ") + part));
@@ -199,6 +212,8 @@ void tst_StoreSpec::withPath_data()
                                        << QStringLiteral("postgres://pm@h/app?table=t");
     QTest::newRow("invalid: no path")
             << QStringLiteral("nosuch:thing") << QStringLiteral("nosuch:thing");
+    QTest::newRow("csv, unknown option: the path is kept")
+            << QStringLiteral("csv:a/../s.csv?x=b/../c") << QStringLiteral("csv:/abs/p?x=b/../c");
 }
 
 void tst_StoreSpec::withPath()
