@@ -3,6 +3,7 @@
 
 // The six workloads of issue 4. Each one measures this library and its baselines on the same
 // data in the same run, prints a table, and reports its targets as ratios.
+#include "backendcalls.h"
 #include "bench.h"
 
 #include <PersistentMap/PersistentMap>
@@ -97,7 +98,7 @@ BulkTimes oursBulkInsert(const QString &path, const Data &data)
 double backendApply(const QString &path, const Data &data)
 {
     PersistentMapSqliteBackend backend(path);
-    backend.loadAll();
+    loadAll(backend);
     PersistentMapWriteBatch batch;
     batch.reserve(data.keys.size());
     for (qsizetype i = 0; i < data.keys.size(); ++i)
@@ -388,11 +389,12 @@ void runW4(const Options &options, Report &report)
         double ours = 0, raw = 0, alone = 0;
         for (int r = 0; r < options.repeatsFor(n); ++r) {
             {
-                // Diagnostic: PersistentMapSqliteBackend::loadAll() alone, without the map's cache.
+                // Diagnostic: PersistentMapSqliteBackend::loadInto() into a hash alone, without the
+                // map's cache.
                 QElapsedTimer timer;
                 timer.start();
                 PersistentMapSqliteBackend backend(path);
-                const qsizetype loaded = backend.loadAll().size();
+                const qsizetype loaded = loadAll(backend).size();
                 alone = std::max(alone, n / secondsOf(timer));
                 if (loaded != n)
                     throw std::runtime_error("W4: the backend did not load every entry");
@@ -414,7 +416,7 @@ void runW4(const Options &options, Report &report)
         report.add(W4, n, RawApi, Rate, raw, QStringLiteral("entries/s"));
         report.add(W4, n, BackendAlone, Rate, alone, QStringLiteral("entries/s"),
                    QStringLiteral(
-                           "diagnostic: PersistentMapSqliteBackend::loadAll() without the map"));
+                           "diagnostic: PersistentMapSqliteBackend::loadInto() without the map"));
         out("%10lld %14s %28s %9s %15s\n", n, qPrintable(rate(ours)), qPrintable(rate(raw)),
             qPrintable(ratio(ours / raw)), qPrintable(rate(alone)));
     }

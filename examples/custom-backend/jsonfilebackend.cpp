@@ -19,7 +19,7 @@ JsonFileBackend::JsonFileBackend(const QString &path)
 {
 }
 
-QVariantHash JsonFileBackend::loadAll()
+void JsonFileBackend::loadInto(Loader &loader)
 {
     QFile file(m_path);
     if (!file.exists()) {
@@ -30,7 +30,7 @@ QVariantHash JsonFileBackend::loadAll()
                                      QStringLiteral("%1: cannot create its folder").arg(m_path));
         }
         write(QJsonObject());
-        return {};
+        return;
     }
     if (!file.open(QIODevice::ReadOnly)) {
         throw PersistentMapError(Code::OpenFailed,
@@ -52,21 +52,9 @@ QVariantHash JsonFileBackend::loadAll()
                 QStringLiteral("%1: the top level is not a JSON object").arg(m_path));
     }
     m_object = document.object();
-    return m_object.toVariantHash();
-}
-
-void JsonFileBackend::save(const QString &key, const QVariant &value)
-{
-    PersistentMapWriteBatch batch;
-    batch.insert(key, value);
-    apply(batch);
-}
-
-void JsonFileBackend::remove(const QString &key)
-{
-    PersistentMapWriteBatch batch;
-    batch.remove(key);
-    apply(batch);
+    loader.reserve(m_object.size());
+    for (auto it = m_object.constBegin(); it != m_object.constEnd(); ++it)
+        loader.add(it.key(), it.value().toVariant());
 }
 
 void JsonFileBackend::apply(const PersistentMapWriteBatch &batch)

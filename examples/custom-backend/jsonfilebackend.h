@@ -3,13 +3,17 @@
 
 // JsonFileBackend: a PersistentMapBackend that keeps the map in one JSON file, {"key": value, ...}.
 //
-// What a backend has to do (storagebackend.h has the contract):
-// - loadAll() opens the store, creating it with its parent folders when missing, and returns
-//   everything in it. A file that cannot be parsed is reported as Code::Corrupt and left as it is.
+// A full backend: it derives from PersistentMapBackend to commit each batch atomically. A store
+// that can only save and remove one entry at a time derives from PersistentMapSimpleBackend
+// instead (README.md, "A custom backend"). What a backend has to do (persistentmapbackend.h has
+// the contract):
+// - loadInto() opens the store, creating it with its parent folders when missing, and hands
+//   everything in it to the loader. A file that cannot be parsed is reported as Code::Corrupt
+//   and left as it is.
 // - apply() commits a batch of the map's pending writes. Here: the whole object is written once
 //   per batch with QSaveFile, which replaces the file atomically when it commits, so a crash or
 //   a failed write leaves the previous file in place and the batch is all-or-nothing.
-// - save() and remove() are single-entry batches; flush() has nothing left to do, because
+// - clear() writes an empty object; flush() has nothing left to do, because
 //   QSaveFile::commit() has already synced the file to disk.
 // - Failures are thrown as PersistentMapError naming the file and the cause.
 //
@@ -29,13 +33,11 @@
 class JsonFileBackend : public PersistentMapBackend
 {
 public:
-    explicit JsonFileBackend(const QString &path); // no I/O here: the map calls loadAll()
+    explicit JsonFileBackend(const QString &path); // no I/O here: the map calls loadInto()
 
     QString path() const { return m_path; }
 
-    QVariantHash loadAll() override;
-    void save(const QString &key, const QVariant &value) override;
-    void remove(const QString &key) override;
+    void loadInto(Loader &loader) override;
     void apply(const PersistentMapWriteBatch &batch) override;
     void clear() override;
     // Refuses, before the map queues them, values JSON cannot hold (QPoint, ...): a write that

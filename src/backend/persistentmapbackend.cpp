@@ -3,6 +3,11 @@
 
 #include <PersistentMap/persistentmapbackend.h>
 
+class PersistentMapBackendPrivate
+{
+};
+
+PersistentMapBackend::PersistentMapBackend() = default;
 PersistentMapBackend::~PersistentMapBackend() = default;
 
 PersistentMapBackend::Loader::~Loader() = default;
@@ -10,14 +15,6 @@ PersistentMapBackend::Loader::~Loader() = default;
 void PersistentMapBackend::Loader::reserve(qsizetype count)
 {
     Q_UNUSED(count);
-}
-
-void PersistentMapBackend::loadInto(Loader &loader)
-{
-    QVariantHash all = loadAll();
-    loader.reserve(all.size());
-    for (auto it = all.begin(); it != all.end(); ++it)
-        loader.add(QString(it.key()), std::move(it.value()));
 }
 
 void PersistentMapBackend::flush() { }
@@ -46,19 +43,24 @@ PersistentMapBackend::Changes PersistentMapBackend::pollChanges()
     return {};
 }
 
-void PersistentMapBackend::apply(const PersistentMapWriteBatch &batch)
+namespace {
+class KeyCollector final : public PersistentMapBackend::Loader
 {
-    for (const PersistentMapWriteBatch::Entry &entry : batch.entries()) {
-        if (entry.isRemove)
-            remove(entry.key);
-        else
-            save(entry.key, entry.value);
+public:
+    void reserve(qsizetype count) override { batch.reserve(count); }
+    void add(QString &&key, QVariant &&value) override
+    {
+        Q_UNUSED(value);
+        batch.remove(key);
     }
-}
+    PersistentMapWriteBatch batch;
+};
+} // namespace
 
 void PersistentMapBackend::clear()
 {
-    const QVariantHash all = loadAll();
-    for (auto it = all.cbegin(); it != all.cend(); ++it)
-        remove(it.key());
+    KeyCollector keys;
+    loadInto(keys);
+    if (!keys.batch.isEmpty())
+        apply(keys.batch);
 }

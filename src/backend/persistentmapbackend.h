@@ -1,22 +1,27 @@
 // SPDX-License-Identifier: MIT
 // SPDX-FileCopyrightText: 2026 The persistent-map authors
 
-/// PersistentMapBackend: where a PersistentMap keeps its data. Implement it for a custom store.
+/// PersistentMapBackend: where a PersistentMap keeps its data; the calls the map makes.
+/// For a simple custom store, derive from PersistentMapSimpleBackend and implement loadAll(),
+/// save() and remove(); derive from this class to stream the load and commit batches atomically.
 ///
 /// Contract for implementers:
 /// - The constructor does no I/O; a PersistentMap takes ownership and from then on calls every
-///   member, including the destructor, one call at a time from the map's own storage thread.
-///   A backend therefore needs no locking of its own, and may keep thread-bound resources such
-///   as a QSqlDatabase connection, created in loadAll() and released in the destructor.
-/// - loadInto() is called once, first (its default calls loadAll()): it opens the store
-///   (creating it when missing, with its parent folders) and reads everything in it. A store that
-///   exists but cannot be parsed must be left untouched and reported by throwing PersistentMapError
-///   (Code::Corrupt). A store that may be read but not written is opened read-only (isReadOnly()),
-///   not reported as an error.
+///   member, including the destructor, one call at a time from the map's own storage thread
+///   (canStore() and isReadOnly() excepted: any thread). A backend therefore needs no locking of
+///   its own, and may keep thread-bound resources such as a QSqlDatabase connection, created in
+///   loadInto() and released in the destructor.
+/// - loadInto() is called once, first: it opens the store (creating it when missing, with its
+///   parent folders) and hands everything in it to the Loader. A store that exists but cannot be
+///   parsed must be left untouched and reported by throwing PersistentMapError (Code::Corrupt).
+///   A store that may be read but not written is opened read-only (isReadOnly()), not reported
+///   as an error.
 /// - Report every failure by throwing PersistentMapError with a message naming the file, the
-///   line or key, and the cause. A failed apply() must leave the store as it was before the call.
-/// - apply() receives the map's coalesced pending writes (each key at most once); override it to
-///   commit them in one transaction. flush() makes every earlier write durable on disk.
+///   line or key, and the cause. A failed apply() or clear() must leave the store as it was.
+/// - apply() receives the map's coalesced pending writes (each key at most once) and commits
+///   them in one transaction. flush() makes every earlier write durable on disk.
+/// - PersistentMapBackendWrapper forwards every call to another backend: derive from it to change
+///   a few calls of a real backend (test doubles, decorators).
 #ifndef PERSISTENTMAPBACKEND_H
 #define PERSISTENTMAPBACKEND_H
 
@@ -28,10 +33,12 @@
 
 #include <memory>
 
+class PersistentMapBackendPrivate;
+
 class PERSISTENTMAP_EXPORT PersistentMapBackend
 {
 public:
-    PersistentMapBackend() = default;
+    PersistentMapBackend();
     virtual ~PersistentMapBackend();
     PersistentMapBackend(const PersistentMapBackend &) = delete;
     PersistentMapBackend &operator=(const PersistentMapBackend &) = delete;
@@ -45,17 +52,15 @@ public:
         virtual void add(QString &&key, QVariant &&value) = 0; ///< each key at most once
     };
 
-    virtual QVariantHash loadAll() = 0;
-    /// Like loadAll(), but hands the entries over one by one, so a large store is never held
-    /// twice in memory while the map builds its cache. PersistentMap calls this one. The default
-    /// calls loadAll() and passes each entry on; a backend that can stream overrides it too.
-    virtual void loadInto(Loader &loader);
-    virtual void save(const QString &key, const QVariant &value) = 0;
-    virtual void remove(const QString &key) = 0;
+    /// Opens the store and hands its entries over one by one, so a large store is never held
+    /// twice in memory while the map builds its cache. Called once, first.
+    virtual void loadInto(Loader &loader) = 0;
+    /// Commits the batch in one transaction: all of it or, when it throws, none of it.
+    virtual void apply(const PersistentMapWriteBatch &batch) = 0;
     virtual void flush(); ///< default: nothing to do
-    virtual void apply(
-            const PersistentMapWriteBatch &batch); // default: save()/remove() each entry in order
-    virtual void clear(); ///< default: remove() every key that loadAll() returns
+    /// Removes every entry, atomically. The default loads the keys through loadInto() and
+    /// apply()s one batch removing them all; a store with a cheaper way overrides it.
+    virtual void clear();
 
     /// Whether the store can take this write at all. PersistentMap asks on the caller's thread
     /// before it queues a write, so one the store can never take fails its own future
@@ -101,6 +106,11 @@ public:
     /// there. Does no I/O.
     static std::unique_ptr<PersistentMapBackend> create(const QString &spec,
                                                         QString *errorString = nullptr);
+
+private:
+    // Reserved, null today: room for data this class may need later without changing its size
+    // (the library keeps its ABI within a SOVERSION).
+    std::unique_ptr<PersistentMapBackendPrivate> d;
 };
 
 #ifndef PERSISTENTMAP_NO_DEPRECATED_NAMES

@@ -222,6 +222,7 @@ public:
     void clearByRemovals();
     void removeLeftovers() const;
     void compactIfWorthIt();
+    QVariantHash load(); // loadInto(): opens the store and reads it
     QVariantHash takeOver();
     bool adoptChanges();
     bool lockedFileStamp(FileStamp *stamp) const;
@@ -1025,75 +1026,69 @@ PersistentMapCsvBackend::OpenMode PersistentMapCsvBackend::openMode() const
     return d->mode;
 }
 
-QVariantHash PersistentMapCsvBackend::loadAll()
+void PersistentMapCsvBackend::loadInto(Loader &loader)
 {
-    if (d->following()) {
-        d->filePath = resolvedPath(d->path);
-        return d->openFollowed();
+    QVariantHash all = d->load();
+    loader.reserve(all.size());
+    for (auto it = all.begin(); it != all.end(); ++it)
+        loader.add(QString(it.key()), std::move(it.value()));
+}
+
+QVariantHash PersistentMapCsvBackendPrivate::load()
+{
+    if (following()) {
+        filePath = resolvedPath(path);
+        return openFollowed();
     }
 
     QString error;
     bool created = false;
     int osError = 0;
-    if (!ensureStoreFile(d->path, &error, &created, &osError))
-        d->fail(codeForOsError(osError, Code::OpenFailed), error);
+    if (!ensureStoreFile(path, &error, &created, &osError))
+        fail(codeForOsError(osError, Code::OpenFailed), error);
 
-    d->filePath = resolvedPath(d->path);
+    filePath = resolvedPath(path);
     // A file this user may read but not write (another user's, a read-only file system) is
     // followed as with OpenMode::ReadOnly, and without its lock, which would keep its owner out.
     // A read-only folder alone does not count: appends work there, and rewrites fall back as
     // where a rename is refused.
-    if (const int denied = writeDenied(d->filePath)) {
-        d->becomeReadOnly(readOnlyBecause(d->filePath, denied));
-        return d->openFollowed();
+    if (const int denied = writeDenied(filePath)) {
+        becomeReadOnly(readOnlyBecause(filePath, denied));
+        return openFollowed();
     }
-    switch (d->lock.acquire(d->filePath, &error)) {
+    switch (lock.acquire(filePath, &error)) {
     case StoreLock::Result::Acquired:
         break;
     case StoreLock::Result::Busy:
-        d->fail(Code::Locked,
-                QStringLiteral("locked by %1; only one process may open a CSV store for writing "
-                               "(others may follow it read-only: csv:PATH?readonly=1); %2")
-                        .arg(StoreLock::describeHolder(d->filePath), StoreLock::howItEnds()));
+        fail(Code::Locked,
+             QStringLiteral("locked by %1; only one process may open a CSV store for writing "
+                            "(others may follow it read-only: csv:PATH?readonly=1); %2")
+                     .arg(StoreLock::describeHolder(filePath), StoreLock::howItEnds()));
     case StoreLock::Result::Failed:
-        d->fail(codeForOsError(d->lock.osError(), Code::OpenFailed), error);
+        fail(codeForOsError(lock.osError(), Code::OpenFailed), error);
     }
-    if (const qint64 links = d->lock.linkCount(); links > 1) {
-        d->lock.release();
-        d->fail(Code::OpenFailed, hardLinksRefused(links));
+    if (const qint64 links = lock.linkCount(); links > 1) {
+        lock.release();
+        fail(Code::OpenFailed, hardLinksRefused(links));
     }
 
     try {
-        d->lastOsError = 0;
-        d->removeLeftovers();
-        return d->takeOver();
+        lastOsError = 0;
+        removeLeftovers();
+        return takeOver();
     } catch (const PersistentMapError &e) {
-        d->file.close();
-        d->lock.release(); // another process may try to open it after this one gave up
+        file.close();
+        lock.release(); // another process may try to open it after this one gave up
         // Its own code for a passing cause (a full disk writing the header or keeping a torn
         // write, no descriptor left, an I/O error): a store that failed to open is no corrupt one.
         const Code code =
-                e.code() == Code::Corrupt ? e.code() : codeForOsError(d->lastOsError, e.code());
+                e.code() == Code::Corrupt ? e.code() : codeForOsError(lastOsError, e.code());
         throw PersistentMapError(code, e.message());
     } catch (...) {
-        d->file.close();
-        d->lock.release();
+        file.close();
+        lock.release();
         throw;
     }
-}
-
-void PersistentMapCsvBackend::save(const QString &key, const QVariant &value)
-{
-    PersistentMapWriteBatch batch;
-    batch.insert(key, value);
-    apply(batch);
-}
-
-void PersistentMapCsvBackend::remove(const QString &key)
-{
-    PersistentMapWriteBatch batch;
-    batch.remove(key);
-    apply(batch);
 }
 
 void PersistentMapCsvBackend::apply(const PersistentMapWriteBatch &batch)

@@ -57,9 +57,7 @@ public:
     QString path() const;
     OpenMode openMode() const;
 
-    QVariantHash loadAll() override;
-    void save(const QString &key, const QVariant &value) override;
-    void remove(const QString &key) override;
+    void loadInto(Loader &loader) override;
     void flush() override;
     void apply(const PersistentMapWriteBatch &batch) override;
     void clear() override;

@@ -3,25 +3,37 @@
 
 #include <PersistentMap/persistentmapmemorybackend.h>
 
-PersistentMapMemoryBackend::PersistentMapMemoryBackend() = default;
+class PersistentMapMemoryBackendPrivate
+{
+public:
+    QVariantHash data;
+};
+
+PersistentMapMemoryBackend::PersistentMapMemoryBackend()
+    : d(std::make_unique<PersistentMapMemoryBackendPrivate>())
+{
+}
+
 PersistentMapMemoryBackend::~PersistentMapMemoryBackend() = default;
 
-QVariantHash PersistentMapMemoryBackend::loadAll()
+void PersistentMapMemoryBackend::loadInto(Loader &loader)
 {
-    return m_data;
+    loader.reserve(d->data.size());
+    for (auto it = d->data.cbegin(); it != d->data.cend(); ++it)
+        loader.add(QString(it.key()), QVariant(it.value()));
 }
 
-void PersistentMapMemoryBackend::save(const QString &key, const QVariant &value)
+void PersistentMapMemoryBackend::apply(const PersistentMapWriteBatch &batch)
 {
-    m_data.insert(key, value);
-}
-
-void PersistentMapMemoryBackend::remove(const QString &key)
-{
-    m_data.remove(key);
+    for (const PersistentMapWriteBatch::Entry &entry : batch.entries()) {
+        if (entry.isRemove)
+            d->data.remove(entry.key);
+        else
+            d->data.insert(entry.key, entry.value);
+    }
 }
 
 void PersistentMapMemoryBackend::clear()
 {
-    m_data.clear();
+    d->data.clear();
 }

@@ -8,19 +8,20 @@
 
 #include <PersistentMap/persistentmapbackend.h>
 
+class PersistentMapMemoryBackendPrivate;
+
 class PERSISTENTMAP_EXPORT PersistentMapMemoryBackend : public PersistentMapBackend
 {
 public:
     PersistentMapMemoryBackend();
     ~PersistentMapMemoryBackend() override;
 
-    QVariantHash loadAll() override;
-    void save(const QString &key, const QVariant &value) override;
-    void remove(const QString &key) override;
+    void loadInto(Loader &loader) override;
+    void apply(const PersistentMapWriteBatch &batch) override;
     void clear() override;
 
 private:
-    QVariantHash m_data;
+    std::unique_ptr<PersistentMapMemoryBackendPrivate> d;
 };
 
 #ifndef PERSISTENTMAP_NO_DEPRECATED_NAMES

@@ -399,11 +399,6 @@ bool PersistentMapPostgresBackend::isValidTableName(const QString &table)
     return pattern.match(table).hasMatch();
 }
 
-QVariantHash PersistentMapPostgresBackend::loadAll()
-{
-    return collectAll(*this);
-}
-
 void PersistentMapPostgresBackend::loadInto(Loader &loader)
 {
     SqlStore &store = d->store;
@@ -428,20 +423,6 @@ void PersistentMapPostgresBackend::loadInto(Loader &loader)
     d->sinceLogRead.start();
     store.loadInto(loader);
     d->open = true;
-}
-
-void PersistentMapPostgresBackend::save(const QString &key, const QVariant &value)
-{
-    PersistentMapWriteBatch batch;
-    batch.insert(key, value);
-    apply(batch);
-}
-
-void PersistentMapPostgresBackend::remove(const QString &key)
-{
-    PersistentMapWriteBatch batch;
-    batch.remove(key);
-    apply(batch);
 }
 
 void PersistentMapPostgresBackend::apply(const PersistentMapWriteBatch &batch)

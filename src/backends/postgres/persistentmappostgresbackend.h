@@ -47,10 +47,7 @@ public:
     QString table() const;
     QString displayName() const; ///< `user@host:port/database`, without the password
 
-    QVariantHash loadAll() override;
     void loadInto(Loader &loader) override;
-    void save(const QString &key, const QVariant &value) override;
-    void remove(const QString &key) override;
     void apply(const PersistentMapWriteBatch &batch) override;
     void clear() override;
     bool canStore(const QString &key, const QVariant &value, QString *why) const override;

@@ -47,21 +47,6 @@ QString selectedColumns(SqlStore::Dialect dialect)
 
 } // namespace
 
-QVariantHash collectAll(PersistentMapBackend &backend)
-{
-    struct HashLoader : PersistentMapBackend::Loader
-    {
-        QVariantHash entries;
-        void reserve(qsizetype count) override { entries.reserve(count); }
-        void add(QString &&key, QVariant &&value) override
-        {
-            entries.insert(std::move(key), std::move(value));
-        }
-    } loader;
-    backend.loadInto(loader);
-    return std::move(loader.entries);
-}
-
 SqlStore::SqlStore(Dialect dialect, const QString &label)
     : m_dialect(dialect)
     , m_label(label)

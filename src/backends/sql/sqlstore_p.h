@@ -32,9 +32,6 @@
 
 namespace PersistentMapInternal {
 
-// loadAll() for a backend whose loadInto() streams: its entries gathered into one hash.
-QVariantHash collectAll(PersistentMapBackend &backend);
-
 class SqlStore
 {
 public:

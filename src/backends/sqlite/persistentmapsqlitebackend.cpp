@@ -491,11 +491,6 @@ void PersistentMapSqliteBackendPrivate::loadInto(PersistentMapBackend::Loader &l
     }
 }
 
-QVariantHash PersistentMapSqliteBackend::loadAll()
-{
-    return collectAll(*this);
-}
-
 void PersistentMapSqliteBackend::loadInto(Loader &loader)
 {
     using Code = PersistentMapError::Code;
@@ -527,20 +522,6 @@ void PersistentMapSqliteBackend::loadInto(Loader &loader)
     d->openStore();
     d->loadInto(loader);
     d->open = true;
-}
-
-void PersistentMapSqliteBackend::save(const QString &key, const QVariant &value)
-{
-    PersistentMapWriteBatch batch;
-    batch.insert(key, value);
-    apply(batch);
-}
-
-void PersistentMapSqliteBackend::remove(const QString &key)
-{
-    PersistentMapWriteBatch batch;
-    batch.remove(key);
-    apply(batch);
 }
 
 void PersistentMapSqliteBackend::apply(const PersistentMapWriteBatch &batch)

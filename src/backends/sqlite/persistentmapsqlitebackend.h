@@ -38,10 +38,7 @@ public:
     QString path() const;
     QString table() const;
 
-    QVariantHash loadAll() override;
     void loadInto(Loader &loader) override;
-    void save(const QString &key, const QVariant &value) override;
-    void remove(const QString &key) override;
     void flush() override;
     void apply(const PersistentMapWriteBatch &batch) override;
     void clear() override;

@@ -5,10 +5,12 @@
 // atomic batches, clears) while others read; afterwards the store, read back, must equal the
 // cache exactly, and the change signals, replayed in order, must rebuild the cache.
 #include <PersistentMap/PersistentMap>
+#include <PersistentMap/PersistentMapBackendWrapper>
 #include <PersistentMap/PersistentMapCsvBackend>
 #include <PersistentMap/PersistentMapMemoryBackend>
 #include <PersistentMap/PersistentMapSqliteBackend>
 
+#include "backendcalls.h"
 #include "testhelpers.h"
 
 #include <QtCore/QDebug>
@@ -31,24 +33,17 @@ namespace {
 // Forwards every call to a PersistentMapMemoryBackend and, when the map destroys it (on the storage
 // thread, after the final flush), copies what it holds: the only way to see what a memory store
 // kept.
-class SnapshotBackend : public PersistentMapBackend
+class SnapshotBackend : public PersistentMapBackendWrapper
 {
 public:
     explicit SnapshotBackend(std::shared_ptr<QVariantHash> snapshot)
-        : m_snapshot(std::move(snapshot))
+        : PersistentMapBackendWrapper(std::make_unique<PersistentMapMemoryBackend>())
+        , m_snapshot(std::move(snapshot))
     {
     }
-    ~SnapshotBackend() override { *m_snapshot = m_inner.loadAll(); }
-
-    QVariantHash loadAll() override { return m_inner.loadAll(); }
-    void save(const QString &key, const QVariant &value) override { m_inner.save(key, value); }
-    void remove(const QString &key) override { m_inner.remove(key); }
-    void flush() override { m_inner.flush(); }
-    void apply(const PersistentMapWriteBatch &batch) override { m_inner.apply(batch); }
-    void clear() override { m_inner.clear(); }
+    ~SnapshotBackend() override { *m_snapshot = loadAll(*target()); }
 
 private:
-    PersistentMapMemoryBackend m_inner;
     std::shared_ptr<QVariantHash> m_snapshot;
 };
 

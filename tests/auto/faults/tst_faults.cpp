@@ -287,7 +287,7 @@ void tst_Faults::loadFailure()
         QVERIFY(!before.isEmpty());
         m_control = std::make_shared<FaultControl>();
     }
-    m_control->loadAll.failNext();
+    m_control->load.failNext();
     {
         std::unique_ptr<PersistentMap> map = makeMap(kind);
         QSignalSpy status(map.get(), &PersistentMap::statusChanged);
@@ -296,7 +296,7 @@ void tst_Faults::loadFailure()
         const std::optional<PersistentMapError> error = failureOf(map->whenReady());
         QVERIFY(error);
         QCOMPARE(error->code(), PersistentMapError::Code::OpenFailed);
-        QCOMPARE(error->message(), FaultyBackend::messageFor("loadAll", 1));
+        QCOMPARE(error->message(), FaultyBackend::messageFor("loadInto", 1));
         QCOMPARE(map->status(), PersistentMap::Status::Error);
         QCOMPARE(map->errorString(), error->message());
         QTRY_COMPARE(errors.count(), 1);
@@ -313,7 +313,7 @@ void tst_Faults::loadFailure()
         QVERIFY(failureOf(map->remove(QStringLiteral("stored"))));
         QVERIFY(failureOf(map->clear()));
         QVERIFY(failureOf(map->flush()));
-        QCOMPARE(m_control->loadAll.calls.load(), 1);
+        QCOMPARE(m_control->load.calls.load(), 1);
     }
     // The backend was never asked to write, and the store was never touched.
     QCOMPARE(m_control->apply.calls.load(), 0);

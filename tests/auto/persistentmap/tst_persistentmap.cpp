@@ -12,8 +12,10 @@
 #include <PersistentMap/PersistentMapCsvBackend>
 #include <PersistentMap/PersistentMapMemoryBackend>
 #include <PersistentMap/PersistentMapPostgresBackend>
+#include <PersistentMap/PersistentMapSimpleBackend>
 #include <PersistentMap/PersistentMapSqliteBackend>
 
+#include "gatedbackend.h"
 #include "postgrestest.h"
 #include "testhelpers.h"
 
@@ -78,10 +80,10 @@ Q_DECLARE_METATYPE(NoStreamType)
 
 namespace {
 
-// The custom backend of the contract: only loadAll(), save() and remove(). Its data lives in a
-// static table keyed by store name, so a backend constructed later with the same name reopens
-// it. Values are kept serialized, as a real store would keep them.
-class CustomBackend : public PersistentMapBackend
+// The custom backend of the contract: PersistentMapSimpleBackend's loadAll(), save() and remove().
+// Its data lives in a static table keyed by store name, so a backend constructed later with the
+// same name reopens it. Values are kept serialized, as a real store would keep them.
+class CustomBackend : public PersistentMapSimpleBackend
 {
 public:
     explicit CustomBackend(const QString &name)
@@ -170,97 +172,6 @@ private:
     static inline QHash<QString, QHash<QString, QByteArray>> s_stores;
     static inline int s_failWrites = 0;
     static inline QString s_loadError;
-};
-
-// Holds one call of the backend on the storage thread until the test opens it, so the test can
-// act while the storage thread is provably busy, without sleeping.
-struct Gate
-{
-    QSemaphore entered;
-    QSemaphore released;
-    std::atomic<bool> armed{true};
-
-    bool waitEntered() { return entered.tryAcquire(1, 10000); }
-    void open() { released.release(); }
-    void pass()
-    {
-        if (!armed.exchange(false))
-            return;
-        entered.release();
-        released.acquire();
-    }
-};
-
-// What the backend has committed, as seen right after its apply() or clear() returned.
-struct CommitLog
-{
-    QMutex mutex;
-    QVariantHash committed;
-
-    QVariantHash snapshot()
-    {
-        QMutexLocker locker(&mutex);
-        return committed;
-    }
-};
-
-// Forwards every call to a real backend; can hold loadAll() or the first apply() at a gate and
-// records what was committed.
-class GatedBackend : public PersistentMapBackend
-{
-public:
-    GatedBackend(std::unique_ptr<PersistentMapBackend> inner, std::shared_ptr<Gate> loadGate,
-                 std::shared_ptr<Gate> applyGate, std::shared_ptr<CommitLog> log)
-        : m_inner(std::move(inner))
-        , m_loadGate(std::move(loadGate))
-        , m_applyGate(std::move(applyGate))
-        , m_log(std::move(log))
-    {
-    }
-
-    QVariantHash loadAll() override
-    {
-        if (m_loadGate)
-            m_loadGate->pass();
-        QVariantHash all = m_inner->loadAll();
-        if (m_log) {
-            QMutexLocker locker(&m_log->mutex);
-            m_log->committed = all;
-        }
-        return all;
-    }
-    void save(const QString &key, const QVariant &value) override { m_inner->save(key, value); }
-    void remove(const QString &key) override { m_inner->remove(key); }
-    void flush() override { m_inner->flush(); }
-    void apply(const PersistentMapWriteBatch &batch) override
-    {
-        if (m_applyGate)
-            m_applyGate->pass();
-        m_inner->apply(batch);
-        if (m_log) {
-            QMutexLocker locker(&m_log->mutex);
-            for (const PersistentMapWriteBatch::Entry &entry : batch.entries()) {
-                if (entry.isRemove)
-                    m_log->committed.remove(entry.key);
-                else
-                    m_log->committed.insert(entry.key, entry.value);
-            }
-        }
-    }
-    void clear() override
-    {
-        m_inner->clear();
-        if (m_log) {
-            QMutexLocker locker(&m_log->mutex);
-            m_log->committed.clear();
-        }
-    }
-
-private:
-    std::unique_ptr<PersistentMapBackend> m_inner;
-    std::shared_ptr<Gate> m_loadGate;
-    std::shared_ptr<Gate> m_applyGate;
-    std::shared_ptr<CommitLog> m_log;
 };
 
 } // namespace
@@ -1317,19 +1228,13 @@ void tst_PersistentMap::whenReadyFinishes()
     QVERIFY(map->whenReady().isFinished());
 }
 
-// A backend that streams its entries: loadAll() would fail, so a successful load proves the map
-// reads through loadInto().
+// A backend that streams its entries through loadInto() and stores nothing.
 class StreamingBackend : public PersistentMapBackend
 {
 public:
     explicit StreamingBackend(QSemaphore *loading = nullptr)
         : m_loading(loading)
     {
-    }
-    QVariantHash loadAll() override
-    {
-        throw PersistentMapError(PersistentMapError::Code::Unsupported,
-                                 QStringLiteral("loadAll() must not be called"));
     }
     void loadInto(Loader &loader) override
     {
@@ -1339,8 +1244,7 @@ public:
         for (int i = 0; i < 1000; ++i)
             loader.add(QStringLiteral("s%1").arg(i), i);
     }
-    void save(const QString &, const QVariant &) override { }
-    void remove(const QString &) override { }
+    void apply(const PersistentMapWriteBatch &) override { }
 
 private:
     QSemaphore *m_loading;

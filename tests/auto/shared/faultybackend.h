@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // SPDX-FileCopyrightText: 2026 The persistent-map authors
 
-// FaultyBackend: a PersistentMapBackend that forwards every call to a real one and fails chosen
-// calls on demand, the way LevelDB's fault-injecting Env wraps EnvWrapper. The map owns the
+// FaultyBackend: a PersistentMapBackendWrapper around a real backend that fails chosen calls on
+// demand, the way LevelDB's fault-injecting Env derives from EnvWrapper. The map owns the
 // backend, so the test steers it through a shared FaultControl whose members are atomics: they may
 // be changed from the test thread while the map's storage thread calls the backend.
 //
@@ -14,7 +14,7 @@
 #ifndef FAULTYBACKEND_H
 #define FAULTYBACKEND_H
 
-#include <PersistentMap/persistentmapbackend.h>
+#include <PersistentMap/persistentmapbackendwrapper.h>
 #include <PersistentMap/persistentmaperror.h>
 
 #include <atomic>
@@ -50,8 +50,8 @@ struct FaultPlan
 
 struct FaultControl
 {
-    FaultPlan loadAll;
-    FaultPlan apply; // apply(), save() and remove()
+    FaultPlan load; // loadInto()
+    FaultPlan apply;
     FaultPlan flush;
     FaultPlan clear;
     FaultPlan poll; // pollChanges()
@@ -67,63 +67,55 @@ struct FaultControl
     QString refusedKey;
 };
 
-class FaultyBackend : public PersistentMapBackend
+class FaultyBackend : public PersistentMapBackendWrapper
 {
 public:
-    FaultyBackend(std::unique_ptr<PersistentMapBackend> inner,
+    FaultyBackend(std::unique_ptr<PersistentMapBackend> target,
                   std::shared_ptr<FaultControl> control)
-        : m_inner(std::move(inner))
+        : PersistentMapBackendWrapper(std::move(target))
         , m_control(std::move(control))
     {
     }
 
-    PersistentMapBackend *inner() const { return m_inner.get(); }
-
-    QVariantHash loadAll() override
+    void loadInto(Loader &loader) override
     {
-        check(m_control->loadAll, PersistentMapError::Code::OpenFailed, "loadAll");
-        return m_inner->loadAll();
-    }
-    void save(const QString &key, const QVariant &value) override
-    {
-        check(m_control->apply, PersistentMapError::Code::WriteFailed, "save");
-        m_inner->save(key, value);
-    }
-    void remove(const QString &key) override
-    {
-        check(m_control->apply, PersistentMapError::Code::WriteFailed, "remove");
-        m_inner->remove(key);
+        check(m_control->load, PersistentMapError::Code::OpenFailed, "loadInto");
+        PersistentMapBackendWrapper::loadInto(loader);
     }
     void apply(const PersistentMapWriteBatch &batch) override
     {
         check(m_control->apply, PersistentMapError::Code::WriteFailed, "apply");
         if (m_control->beforeApply)
             m_control->beforeApply();
-        m_inner->apply(batch);
+        PersistentMapBackendWrapper::apply(batch);
     }
     void flush() override
     {
         check(m_control->flush, PersistentMapError::Code::WriteFailed, "flush");
-        m_inner->flush();
+        PersistentMapBackendWrapper::flush();
     }
     void clear() override
     {
         check(m_control->clear, PersistentMapError::Code::WriteFailed, "clear");
-        m_inner->clear();
+        PersistentMapBackendWrapper::clear();
     }
 
-    bool canWatchChanges() const override { return m_control->watch || m_inner->canWatchChanges(); }
+    bool canWatchChanges() const override
+    {
+        return m_control->watch || PersistentMapBackendWrapper::canWatchChanges();
+    }
     Changes pollChanges() override
     {
         check(m_control->poll, PersistentMapError::Code::OpenFailed, "pollChanges");
-        return m_inner->canWatchChanges() ? m_inner->pollChanges() : Changes();
+        return PersistentMapBackendWrapper::canWatchChanges()
+                ? PersistentMapBackendWrapper::pollChanges()
+                : Changes();
     }
 
     bool canStore(const QString &key, const QVariant &value, QString *why) const override
     {
-        Q_UNUSED(value);
         if (m_control->refusedKey.isNull() || key != m_control->refusedKey)
-            return m_inner->canStore(key, value, why);
+            return PersistentMapBackendWrapper::canStore(key, value, why);
         *why = QStringLiteral("FaultyBackend: the key '%1' is refused").arg(key);
         return false;
     }
@@ -142,7 +134,6 @@ private:
             throw PersistentMapError(code, messageFor(what, plan.calls.load()));
     }
 
-    std::unique_ptr<PersistentMapBackend> m_inner;
     std::shared_ptr<FaultControl> m_control;
 };
 

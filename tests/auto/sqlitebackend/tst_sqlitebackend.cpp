@@ -3,6 +3,7 @@
 
 // PersistentMapSqliteBackend, directly and behind a PersistentMap: readable rows, files it must not
 // touch, table names, hostile keys, folders and permissions, and a real "database or disk is full".
+#include "backendcalls.h"
 #include "faultybackend.h"
 
 #include <PersistentMap/PersistentMap>
@@ -171,20 +172,20 @@ void tst_SqliteBackend::directUse()
         QCOMPARE(backend.path(), path);
         QCOMPARE(backend.table(), QStringLiteral("persistent_map"));
         QVERIFY(!QFile::exists(path)); // the constructor does no I/O
-        QVERIFY(backend.loadAll().isEmpty());
+        QVERIFY(loadAll(backend).isEmpty());
         QVERIFY(QFile::exists(path));
         PersistentMapWriteBatch batch;
         batch.insert(QStringLiteral("a"), 1);
         batch.insert(QStringLiteral("b"), QByteArray("\x00\x01", 2));
         batch.insert(QStringLiteral("c"), QStringLiteral("gone soon"));
         backend.apply(batch);
-        backend.remove(QStringLiteral("c"));
-        backend.save(QStringLiteral("d"), QVariantMap{{QStringLiteral("x"), 1.5}});
+        remove(backend, QStringLiteral("c"));
+        save(backend, QStringLiteral("d"), QVariantMap{{QStringLiteral("x"), 1.5}});
         backend.flush();
     }
     {
         PersistentMapSqliteBackend backend(path);
-        const QVariantHash all = backend.loadAll();
+        const QVariantHash all = loadAll(backend);
         const QVariantHash expected{{QStringLiteral("a"), 1},
                                     {QStringLiteral("b"), QByteArray("\x00\x01", 2)},
                                     {QStringLiteral("d"), QVariantMap{{QStringLiteral("x"), 1.5}}}};
@@ -194,11 +195,11 @@ void tst_SqliteBackend::directUse()
         backend.flush();
     }
     PersistentMapSqliteBackend backend(path);
-    QVERIFY(backend.loadAll().isEmpty());
+    QVERIFY(loadAll(backend).isEmpty());
 
     // Writing before loadAll() opened the store is an error, not a crash.
     PersistentMapSqliteBackend unopened(m_dir.filePath(QStringLiteral("unopened.db")));
-    QVERIFY_THROWS_EXCEPTION(PersistentMapError, unopened.save(QStringLiteral("k"), 1));
+    QVERIFY_THROWS_EXCEPTION(PersistentMapError, save(unopened, QStringLiteral("k"), 1));
 }
 
 void tst_SqliteBackend::notADatabase_data()

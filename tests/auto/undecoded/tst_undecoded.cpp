@@ -14,6 +14,7 @@
 #include "codec/undecodedvalue_p.h"
 #include "codec/valuecodec_p.h"
 #include "faultybackend.h"
+#include "gatedbackend.h"
 #include "mapwatcherprocess.h"
 #include "postgrestest.h"
 #include "testhelpers.h"
@@ -75,33 +76,6 @@ std::unique_ptr<PersistentMap> makeMap(const QString &spec)
 {
     return std::make_unique<PersistentMap>(makeBackend(spec));
 }
-
-// A real backend whose loading waits until the test releases the gate, so that writes made
-// meanwhile are made while the map is loading.
-class GatedBackend : public PersistentMapBackend
-{
-public:
-    GatedBackend(std::unique_ptr<PersistentMapBackend> inner, QSemaphore *gate)
-        : m_inner(std::move(inner))
-        , m_gate(gate)
-    {
-    }
-    QVariantHash loadAll() override { return m_inner->loadAll(); }
-    void loadInto(Loader &loader) override
-    {
-        m_gate->acquire();
-        m_inner->loadInto(loader);
-    }
-    void save(const QString &key, const QVariant &value) override { m_inner->save(key, value); }
-    void remove(const QString &key) override { m_inner->remove(key); }
-    void apply(const PersistentMapWriteBatch &batch) override { m_inner->apply(batch); }
-    void flush() override { m_inner->flush(); }
-    void clear() override { m_inner->clear(); }
-
-private:
-    std::unique_ptr<PersistentMapBackend> m_inner;
-    QSemaphore *m_gate;
-};
 
 // The store's rows as they are stored, read outside the library.
 Rows rawRows(const Store &store, QString *error)
@@ -630,13 +604,13 @@ void tst_Undecoded::clearWhileLoadingKeepsThem()
     QVERIFY(prepare(store));
     WRITE_RAW(store, QStringLiteral("future"), FutureTag, FutureText);
     WRITE_RAW(store, QStringLiteral("color"), ColorTag, ColorText);
-    QSemaphore gate;
+    auto gate = std::make_shared<Gate>();
     auto map = std::make_unique<PersistentMap>(
-            std::make_unique<GatedBackend>(makeBackend(store.spec), &gate));
+            std::make_unique<GatedBackend>(makeBackend(store.spec), gate));
     const QFuture<void> cleared = map->clear();
     const QFuture<void> inserted = map->insert(QStringLiteral("color"), QStringLiteral("local"));
     QCOMPARE(map->status(), PersistentMap::Status::Loading);
-    gate.release();
+    gate->open();
     VERIFY_OK(cleared);
     VERIFY_OK(inserted);
     VERIFY_OK(map->flush());

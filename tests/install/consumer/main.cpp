@@ -9,6 +9,7 @@
 #include <PersistentMap/PersistentMapCsvBackend>
 #include <PersistentMap/PersistentMapError>
 #include <PersistentMap/PersistentMapMemoryBackend>
+#include <PersistentMap/PersistentMapSimpleBackend>
 #include <PersistentMap/PersistentMapSqliteBackend>
 #include <PersistentMap/PersistentMapWriteBatch>
 
@@ -31,8 +32,9 @@ void check(bool ok, const char *what)
     }
 }
 
-// A custom backend: only the pure virtuals, data kept in a QVariantHash that outlives it.
-class HashBackend : public PersistentMapBackend
+// A custom backend of three functions (PersistentMapSimpleBackend), data kept in a QVariantHash
+// that outlives it.
+class HashBackend : public PersistentMapSimpleBackend
 {
 public:
     explicit HashBackend(QVariantHash *store)
