@@ -1947,7 +1947,7 @@ void tst_CsvBackend::editorsSaveDuringACompactionIsNotDiscarded()
             dead; // removals of keys that are not there: dead rows enough to compact after
     for (int i = 0; i < 60000; ++i)
         dead.remove(QStringLiteral("absent%1").arg(i));
-    QVariantHash known = PersistentMapCsvBackend(m_path, ReadOnly).loadAll(); // what the map holds
+    QVariantHash known = loadAll(PersistentMapCsvBackend(m_path, ReadOnly)); // what the map holds
     (void)thrownBy([&] { owner.apply(dead); });
     editor.join();
     QCOMPARE(renamed.load(), 0);

@@ -1284,10 +1284,10 @@ void tst_PersistentMap::backendLivesOnTheStorageThread()
     {
         std::shared_ptr<QList<QThread *>> threads;
         ~ThreadRecorder() override { threads->append(QThread::currentThread()); }
-        QVariantHash loadAll() override
+        void loadInto(Loader &loader) override
         {
             threads->append(QThread::currentThread());
-            return PersistentMapMemoryBackend::loadAll();
+            PersistentMapMemoryBackend::loadInto(loader);
         }
         void apply(const PersistentMapWriteBatch &batch) override
         {
@@ -1303,7 +1303,7 @@ void tst_PersistentMap::backendLivesOnTheStorageThread()
             PersistentMap map(std::move(backend));
             map.insert(QStringLiteral("k"), round); // the destructor drains and flushes it
         }
-        QCOMPARE(threads->size(), 3); // loadAll, apply, destructor
+        QCOMPARE(threads->size(), 3); // loadInto, apply, destructor
         QVERIFY(threads->first() != QThread::currentThread());
         QVERIFY2(threads->count(threads->first()) == 3, qPrintable(QString::number(round)));
     }

@@ -24,6 +24,11 @@ inline QVariantHash loadAll(PersistentMapBackend &backend)
     return std::move(loader.entries);
 }
 
+inline QVariantHash loadAll(PersistentMapBackend &&backend)
+{
+    return loadAll(backend);
+}
+
 inline void save(PersistentMapBackend &backend, const QString &key, const QVariant &value)
 {
     PersistentMapWriteBatch batch;
