@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 // SPDX-FileCopyrightText: 2026 The persistent-map authors
 
-// PersistentMapWriteBatch: an ordered list of inserts and removes that PersistentMap::apply()
-// commits atomically: after a reopen either every entry of the batch is in the store or none is. A
-// plain value type (implicitly shared, cheap to copy); not thread-safe for concurrent modification,
-// like QList. Backends receive the map's pending writes as a PersistentMapWriteBatch in which each
-// key appears once.
+/// PersistentMapWriteBatch: an ordered list of inserts and removes that PersistentMap::apply()
+/// commits atomically: after a reopen either every entry of the batch is in the store or none is. A
+/// plain value type (implicitly shared, cheap to copy); not thread-safe for concurrent
+/// modification, like QList. Backends receive the map's pending writes as a PersistentMapWriteBatch
+/// in which each key appears once.
 #ifndef PERSISTENTMAPWRITEBATCH_H
 #define PERSISTENTMAPWRITEBATCH_H
 

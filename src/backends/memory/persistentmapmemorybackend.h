@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // SPDX-FileCopyrightText: 2026 The persistent-map authors
 
-// PersistentMapMemoryBackend: keeps everything in memory; nothing survives the process. For tests,
-// caches and as the smallest example of a PersistentMapBackend.
+/// PersistentMapMemoryBackend: keeps everything in memory; nothing survives the process. For tests,
+/// caches and as the smallest example of a PersistentMapBackend.
 #ifndef PERSISTENTMAPMEMORYBACKEND_H
 #define PERSISTENTMAPMEMORYBACKEND_H
 
