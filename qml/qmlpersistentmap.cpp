@@ -17,15 +17,10 @@
 
 #include <algorithm>
 
-namespace {
-// PersistentMap::setWatchInterval()'s floor, applied here too while no map exists, so that the
-// property reads the same before and after a store is open.
-constexpr int MinimumWatchInterval = 10;
-} // namespace
-
 QmlPersistentMap::QmlPersistentMap(QObject *parent)
     : QObject(parent)
     , m_values(new QmlValues(this))
+    , m_watchInterval(PersistentMap::DefaultWatchInterval)
 {
 }
 
@@ -314,8 +309,8 @@ void QmlPersistentMap::setWatchInterval(int milliseconds)
     m_watchIntervalSet = true;
     if (m_map)
         m_map->setWatchInterval(milliseconds);
-    else
-        updateWatchInterval(std::max(milliseconds, MinimumWatchInterval));
+    else // the map's floor, so the property reads the same before and after a store is open
+        updateWatchInterval(std::max(milliseconds, PersistentMap::MinimumWatchInterval));
 }
 
 void QmlPersistentMap::updateWatchExternalChanges(bool watch)

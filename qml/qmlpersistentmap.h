@@ -36,7 +36,7 @@
 //
 // Changes other writers commit to the store (another process, another map on the same file)
 // reach `values` and the signals like local ones while `watchExternalChanges` is on (the
-// default); `watchInterval` is how often the store is asked, in ms. Both are kept across
+// default); `watchInterval` is how often the store is asked, in milliseconds. Both are kept across
 // `source` changes and may be set before a store is open.
 //
 // Signals: statusChanged only when `status` changes; errorStringChanged when `errorString`
@@ -152,7 +152,7 @@ private:
     QString m_loadErrorReported; // emitted by show(); the map's own errorOccurred is skipped
     // Kept here to survive `source` changes; while a map exists, mirrors of the map's values.
     bool m_watch = true;
-    int m_watchInterval = 50;
+    int m_watchInterval; // PersistentMap::DefaultWatchInterval until set
     bool m_watchSet = false; // set on this item: applied to a C++ map given to it too
     bool m_watchIntervalSet = false;
 };

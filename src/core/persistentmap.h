@@ -119,8 +119,11 @@ public:
     /// Changes that other writers commit to the store (another process, another map on the same
     /// store) update the cache and emit the same signals as local changes, for backends that can
     /// tell (PersistentMapBackend::canWatchChanges(): SQLite, PostgreSQL, read-only CSV). The
-    /// storage thread asks the backend every watchInterval milliseconds (default 50, at least 10),
-    /// driven by a timer on the owner thread's event loop. On by default; docs/MULTI-PROCESS.md.
+    /// storage thread asks the backend every watchInterval milliseconds (DefaultWatchInterval;
+    /// setWatchInterval() raises a shorter one to MinimumWatchInterval), driven by a timer on the
+    /// owner thread's event loop. On by default; docs/MULTI-PROCESS.md.
+    static constexpr int DefaultWatchInterval = 50; ///< milliseconds
+    static constexpr int MinimumWatchInterval = 10; ///< milliseconds
     bool watchExternalChanges() const;
     void setWatchExternalChanges(bool watch);
     int watchInterval() const;

@@ -1019,9 +1019,9 @@ void tst_SqliteBackend::keptOutRowsAreReportedOnceByAFollower_data()
 // Adversarial review of a2e430b: rows kept out of the map are reported once ("reported once via
 // errorOccurred"), not again at each whole-table reload a follower makes. When two such rows
 // decode to the same key (X'FF' and X'FE' both decode to U+FFFD), the follower's reload
-// (ReadRows::take() puts both into the batch; mergeExternalLocked() keeps each in turn with
-// keepUndecodedLocked(), which compares with the one kept before) reports them again at every
-// reload, forever.
+// (ReadRows::take() puts both into the batch; ExternalChangeFollower::mergeLocked() keeps each
+// in turn with UndecodedEntries::keepLocked(), which compares with the one kept before) reports
+// them again at every reload, forever.
 void tst_SqliteBackend::keptOutRowsAreReportedOnceByAFollower()
 {
     QFETCH(QStringList, rows);
