@@ -77,7 +77,10 @@ private:
     // A seed unlike QHash's own, so the keys of one shard still spread over its buckets.
     static size_t indexOf(const QString &key) { return qHash(key, 0x9e3779b9U) % ShardCount; }
 
+    // Each shard guarded by its own lock (read: any thread; write: also with the map's write
+    // mutex held).
     std::array<Shard, ShardCount> m_shards;
+    // Atomic: written with the map's write mutex held, read by any thread.
     std::atomic<qsizetype> m_count{0};
 };
 
