@@ -34,7 +34,7 @@
 /// without Qt Gui, a legacy row of a type this version no longer reads, a tag written by a newer
 /// version of the library, a damaged text) never stop loading or following: such an entry is
 /// absent from value(), get(), contains(), count(), keys() and toHash(), reported once (the key,
-/// the stored type tag and the reason) through errorOccurred and the "persistentmap" logging
+/// the stored type tag and the reason) through errorOccurred and the "persistentmap.core" logging
 /// category while the status stays Ready, and left in the store byte for byte by writes of other
 /// keys, CSV compaction and clear() (which removes what the map can see and writes such entries
 /// back). insert() or remove() of its key replaces or removes it as for any key. While external

@@ -21,6 +21,7 @@
 #include "core/shardedcache_p.h"
 #include "core/undecodedentries_p.h"
 #include "core/writequeue_p.h"
+#include "logging_p.h"
 #include <PersistentMap/persistentmap.h>
 
 #include <QtCore/QLoggingCategory>
@@ -33,8 +34,6 @@
 #include <atomic>
 #include <memory>
 #include <optional>
-
-Q_DECLARE_LOGGING_CATEGORY(lcPersistentMap)
 
 class PersistentMapPrivate
 {

@@ -3,6 +3,7 @@
 
 #include "core/writequeue_p.h"
 
+#include "backend/keyorder_p.h"
 #include <QtCore/QDeadlineTimer>
 
 #include <algorithm>
@@ -19,18 +20,12 @@ PersistentMapError errorFrom(const std::exception &e, PersistentMapError::Code c
 
 namespace {
 
-// The last entry for each key, in key order (which is also the order a B-tree writes best).
-// The sort is stable, so a key's entries keep the order they were made in.
+// The last entry for each key, in key order (which is also the order a B-tree writes best):
+// entriesInKeyOrder() keeps a key's entries in the order they were made in.
 PersistentMapWriteBatch coalesce(const QList<PersistentMapWriteBatch::Entry> &ops)
 {
-    QList<const PersistentMapWriteBatch::Entry *> order;
-    order.reserve(ops.size());
-    for (const PersistentMapWriteBatch::Entry &entry : ops)
-        order.append(&entry);
-    const auto byKey = [](const PersistentMapWriteBatch::Entry *a,
-                          const PersistentMapWriteBatch::Entry *b) { return a->key < b->key; };
-    if (!std::is_sorted(order.cbegin(), order.cend(), byKey)) // writes often come in key order
-        std::stable_sort(order.begin(), order.end(), byKey);
+    const QList<const PersistentMapWriteBatch::Entry *> order =
+            PersistentMapInternal::entriesInKeyOrder(ops);
     PersistentMapWriteBatch batch;
     batch.reserve(order.size());
     for (qsizetype i = 0; i < order.size(); ++i) {
