@@ -27,10 +27,3 @@ void PersistentMapSimpleBackend::apply(const PersistentMapWriteBatch &batch)
             save(entry.key, entry.value);
     }
 }
-
-void PersistentMapSimpleBackend::clear()
-{
-    const QVariantHash all = loadAll();
-    for (auto it = all.cbegin(); it != all.cend(); ++it)
-        remove(it.key());
-}

@@ -5,7 +5,8 @@
 /// loadAll(), save() and remove(); it turns the map's calls into them:
 /// - loadInto() passes on every entry loadAll() returns;
 /// - apply() calls save() or remove() for each entry of the batch, in order;
-/// - clear() calls remove() for every key loadAll() returns.
+/// - clear() (PersistentMapBackend's default, through those two) calls remove() for every key
+///   loadAll() returns.
 /// The same contract as PersistentMapBackend holds (the map calls everything one call at a time
 /// on its storage thread; failures are thrown as PersistentMapError), with one difference: a
 /// batch or a clear is atomic only if the store makes save()/remove() so; one that fails halfway
@@ -31,7 +32,6 @@ public:
 
     void loadInto(Loader &loader) override;
     void apply(const PersistentMapWriteBatch &batch) override;
-    void clear() override;
 
 private:
     std::unique_ptr<PersistentMapSimpleBackendPrivate> d; // reserved, null today

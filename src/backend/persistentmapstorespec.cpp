@@ -90,12 +90,10 @@ void PersistentMapStoreSpecPrivate::parse()
         return;
     }
     if (scheme == u"postgres" || scheme == u"postgresql") {
+        const PersistentMapPostgresBackend postgres(spec); // parses, does no I/O
         const QString problem = parsePostgresConnection(spec).error;
-        if (!problem.isEmpty()) {
-            return refuse(QStringLiteral("\"%1\": %2")
-                                  .arg(PersistentMapPostgresBackend(spec).displayName(), problem));
-        }
-        const PersistentMapPostgresBackend postgres(spec);
+        if (!problem.isEmpty())
+            return refuse(QStringLiteral("\"%1\": %2").arg(postgres.displayName(), problem));
         if (!PersistentMapPostgresBackend::isValidTableName(postgres.table())) {
             return refuse(QStringLiteral("\"%1\": invalid table name \"%2\": use 1 to 48 "
                                          "letters, digits and underscores, not starting with a "
