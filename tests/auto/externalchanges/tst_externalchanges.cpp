@@ -18,10 +18,13 @@
 #include <QtCore/QElapsedTimer>
 #include <QtCore/QProcess>
 #include <QtCore/QTemporaryDir>
+#include <QtCore/QThread>
 #include <QtSql/QSqlDatabase>
 #include <QtSql/QSqlQuery>
 #include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
+
+#include <functional>
 
 namespace {
 
@@ -44,6 +47,29 @@ std::unique_ptr<PersistentMap> open(const QString &spec)
     if (const std::optional<PersistentMapError> failed = loadError(*map))
         qFatal("%s", qPrintable(failed->message()));
     return map;
+}
+
+// Waits (a nested event loop) for map's valueChanged(key) after starting the change: true if
+// it came.
+bool waitForChange(PersistentMap *map, const QString &key, const std::function<void()> &change)
+{
+    QSignalSpy changed(map, &PersistentMap::valueChanged);
+    change();
+    while (changed.wait(Bound)) {
+        for (const QList<QVariant> &args : std::as_const(changed)) {
+            if (args.at(0).toString() == key)
+                return true;
+        }
+    }
+    return false;
+}
+
+// Inserts key into map from another thread, returning once the insert was made.
+void insertFromThread(PersistentMap *map, const QString &key)
+{
+    std::unique_ptr<QThread> thread(QThread::create([map, key] { (void)map->insert(key, key); }));
+    thread->start();
+    thread->wait();
 }
 
 QStringList keysOf(const QSignalSpy &spy)
@@ -79,6 +105,8 @@ private Q_SLOTS:
     void followsOtherProgramsOnSqlite();
     void twoProcessesSeeEachOther_data() { stores(); }
     void twoProcessesSeeEachOther();
+    void waitsInsideDeliveriesGetSignals_data() { stores(); }
+    void waitsInsideDeliveriesGetSignals();
 
 private:
     enum class Followers { Any, Writing };
@@ -350,6 +378,61 @@ void tst_ExternalChanges::twoProcessesSeeEachOther()
         QCOMPARE(keysOf(removed), QStringList{QStringLiteral("from test")});
     }
     QVERIFY(other.quit());
+}
+
+// A wait for a map's signal (a nested event loop) inside a queued call, or inside a slot of
+// the map's own valueChanged, gets it: another map's change, followed, and a change another
+// thread made through the map.
+void tst_ExternalChanges::waitsInsideDeliveriesGetSignals()
+{
+    QFETCH(Store, store);
+    auto writer = open(store.writer);
+    auto follower = open(store.follower);
+    QVERIFY(follower->watchExternalChanges());
+    PersistentMap *const w = writer.get();
+    PersistentMap *const f = follower.get();
+    const auto followed = [w, f](const QString &key) {
+        return waitForChange(f, key, [w, key] { (void)w->insert(key, key); });
+    };
+    const auto threaded = [w](const QString &key) {
+        return waitForChange(w, key, [w, key] { insertFromThread(w, key); });
+    };
+
+    int ran = 0;
+    bool queuedFollowed = false;
+    bool queuedThreaded = false;
+    QMetaObject::invokeMethod(
+            this,
+            [&] {
+                queuedFollowed = followed(QStringLiteral("queued followed"));
+                queuedThreaded = threaded(QStringLiteral("queued threaded"));
+                ++ran;
+            },
+            Qt::QueuedConnection);
+    QTRY_COMPARE_WITH_TIMEOUT(ran, 1, 3 * Bound);
+    QVERIFY2(queuedFollowed, "a queued call saw another map's change");
+    QVERIFY2(queuedThreaded, "a queued call saw another thread's change");
+
+    bool slotFollowed = false;
+    bool slotThreaded = false;
+    const QMetaObject::Connection inFollower =
+            connect(f, &PersistentMap::valueChanged, this, [&](const QString &key) {
+                if (key == u"trigger follower")
+                    slotFollowed = followed(QStringLiteral("slot followed"));
+            });
+    const QMetaObject::Connection inWriter =
+            connect(w, &PersistentMap::valueChanged, this, [&](const QString &key) {
+                if (key == u"trigger writer")
+                    slotThreaded = threaded(QStringLiteral("slot threaded"));
+            });
+    QVERIFY(waitForChange(f, QStringLiteral("trigger follower"),
+                          [w] { (void)w->insert(QStringLiteral("trigger follower"), 1); }));
+    QVERIFY2(slotFollowed, "a valueChanged slot saw another map's change");
+    QVERIFY(waitForChange(w, QStringLiteral("trigger writer"),
+                          [w] { insertFromThread(w, QStringLiteral("trigger writer")); }));
+    QVERIFY2(slotThreaded, "a valueChanged slot saw another thread's change");
+    disconnect(inFollower);
+    disconnect(inWriter);
 }
 
 QTEST_GUILESS_MAIN(tst_ExternalChanges)
