@@ -105,10 +105,10 @@ void run(Mode mode)
     }
 
     // Later: after the slots that main() or the QML queued on statusChanged (example data
-    // seeded on a first run), so that their writes have been announced to the UI. A timer, not
-    // a queued call: the waits below run event loops, and inside the delivery of a queued call
-    // those missed the map's cross-thread notifications (seen here: 5 of 8 shared-settings
-    // runs, none from a timer).
+    // seeded on a first run), so that their writes have been announced to the UI. A timer: with
+    // a queued call, 5 of 8 shared-settings runs once missed the other process's change, none
+    // from a timer. The cause was not found (waits inside queued calls get the map's signals:
+    // tests/auto/externalchanges, waitsInsideDeliveriesGetSignals).
     QTimer::singleShot(1, qApp, [mode, h, map] {
         bool ok = false;
         if (mode == Mode::Smoke)

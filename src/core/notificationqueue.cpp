@@ -8,7 +8,7 @@
 
 namespace PersistentMapInternal {
 
-void NotificationQueue::deliver()
+void NotificationQueue::deliver(bool relayed)
 {
     if (QThread::currentThread() != m_map->thread()) {
         // Emitted under the mutex, as PersistentMapRelay::post() does, and checked under it.
@@ -22,47 +22,53 @@ void NotificationQueue::deliver()
     }
     // A slot that writes to the map lands here again; the outer loop delivers its changes
     // after the ones before them, so receivers always see changes in the order they happened.
-    if (m_delivering) {
-        QMutexLocker locker(&m_mutex); // the order described above, for a call that finds no work
+    // Should that slot wait in an event loop (QSignalSpy::wait(), QEventLoop::exec()), a posted
+    // call is on its way: it arrives inside that loop (relayed) and goes on with the same
+    // queue, so the wait gets later signals, still in order.
+    if (m_delivering && !relayed) {
+        QMutexLocker locker(&m_mutex);
+        if (!m_list.isEmpty() && !m_posted && !m_closed) {
+            m_posted = true;
+            Q_EMIT m_relay->notificationsPending();
+        }
         return;
     }
+    const bool outer = m_delivering;
     m_delivering = true;
     const QPointer<PersistentMap> guard(m_map);
     for (;;) {
-        QList<Notification> batch;
-        {
+        if (m_delivery.isEmpty()) {
             QMutexLocker locker(&m_mutex);
-            batch.swap(m_list);
+            m_delivery.swap(m_list);
             m_posted = false;
         }
-        if (batch.isEmpty())
+        if (m_delivery.isEmpty())
             break;
-        for (const Notification &n : std::as_const(batch)) {
-            switch (n.kind) {
-            case Notification::Changed:
-                Q_EMIT m_map->valueChanged(n.key, n.value);
-                break;
-            case Notification::Removed:
-                Q_EMIT m_map->valueRemoved(n.key);
-                break;
-            case Notification::Count:
-                Q_EMIT m_map->countChanged();
-                break;
-            case Notification::Status:
-                Q_EMIT m_map->statusChanged();
-                break;
-            case Notification::ErrorString:
-                Q_EMIT m_map->errorStringChanged();
-                break;
-            case Notification::Error:
-                Q_EMIT m_map->errorOccurred(n.key);
-                break;
-            }
-            if (!guard)
-                return; // a receiver deleted the map
+        const Notification n = m_delivery.takeFirst(); // an inner delivery may take the next
+        switch (n.kind) {
+        case Notification::Changed:
+            Q_EMIT m_map->valueChanged(n.key, n.value);
+            break;
+        case Notification::Removed:
+            Q_EMIT m_map->valueRemoved(n.key);
+            break;
+        case Notification::Count:
+            Q_EMIT m_map->countChanged();
+            break;
+        case Notification::Status:
+            Q_EMIT m_map->statusChanged();
+            break;
+        case Notification::ErrorString:
+            Q_EMIT m_map->errorStringChanged();
+            break;
+        case Notification::Error:
+            Q_EMIT m_map->errorOccurred(n.key);
+            break;
         }
+        if (!guard)
+            return; // a receiver deleted the map
     }
-    m_delivering = false;
+    m_delivering = outer;
 }
 
 } // namespace PersistentMapInternal

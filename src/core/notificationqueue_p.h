@@ -44,7 +44,8 @@ public:
     bool isEmptyLocked() const { return m_list.isEmpty(); }
     void closeLocked() { m_closed = true; } // the map is being destroyed: nothing more is posted
 
-    void deliver(); // any thread, without the mutex
+    // Any thread, without the mutex. `relayed`: the queued call deliver() posted, arriving.
+    void deliver(bool relayed = false);
 
 private:
     // Set once at construction.
@@ -59,6 +60,7 @@ private:
 
     // Owner thread only.
     bool m_delivering = false;
+    QList<Notification> m_delivery; // taken from m_list, being emitted
 };
 
 } // namespace PersistentMapInternal

@@ -34,7 +34,7 @@ PersistentMapPrivate::PersistentMapPrivate(PersistentMap *q,
     // inside Qt as a race).
     QObject::connect(
             relay, &PersistentMapRelay::notificationsPending, q,
-            [this] { notifications.deliver(); }, Qt::QueuedConnection);
+            [this] { notifications.deliver(true); }, Qt::QueuedConnection);
     QObject::connect(relay, &PersistentMapRelay::watchSettingsChanged, q, [this] {
         { // orders a queued call's event before Qt frees it (PersistentMapRelay::post())
             QMutexLocker locker(&mutex);
