@@ -3,10 +3,13 @@
 
 // The backend interface's defaults, PersistentMapSimpleBackend's translation to three
 // functions, and PersistentMapBackendWrapper forwarding every call (issue 14).
+#include <PersistentMap/PersistentMap>
 #include <PersistentMap/PersistentMapBackendWrapper>
+#include <PersistentMap/PersistentMapError>
 #include <PersistentMap/PersistentMapSimpleBackend>
 
 #include <QtCore/QFile>
+#include <QtCore/QMutex>
 #include <QtCore/QRegularExpression>
 #include <QtTest/QTest>
 
@@ -74,15 +77,23 @@ class MinimalBackend : public PersistentMapBackend
 public:
     QVariantHash rows{{QStringLiteral("a"), 1}, {QStringLiteral("b"), 2}};
     int applies = 0;
+    bool loadFails = false; // every load from now on throws
+    bool applyFails = false;
 
     void loadInto(Loader &loader) override
     {
+        if (loadFails)
+            throw PersistentMapError(PersistentMapError::Code::OpenFailed,
+                                     QStringLiteral("load refused"));
         for (auto it = rows.cbegin(); it != rows.cend(); ++it)
             loader.add(QString(it.key()), QVariant(it.value()));
     }
     void apply(const PersistentMapWriteBatch &batch) override
     {
         ++applies;
+        if (applyFails)
+            throw PersistentMapError(PersistentMapError::Code::WriteFailed,
+                                     QStringLiteral("apply refused"));
         for (const PersistentMapWriteBatch::Entry &entry : batch.entries()) {
             if (entry.isRemove)
                 rows.remove(entry.key);
@@ -90,6 +101,50 @@ public:
                 rows.insert(entry.key, entry.value);
         }
     }
+};
+
+// MinimalBackend's store outside the backend, so that a test can read it after the map (and with
+// it the backend) is gone, and switch failures on while the storage thread may be calling.
+struct SharedState
+{
+    QMutex mutex;
+    QVariantHash rows{{QStringLiteral("a"), 1}, {QStringLiteral("b"), 2}};
+    bool loadFails = false;
+    bool applyFails = false;
+};
+
+class SharedStateBackend : public PersistentMapBackend
+{
+public:
+    explicit SharedStateBackend(std::shared_ptr<SharedState> state)
+        : state(std::move(state))
+    {
+    }
+    void loadInto(Loader &loader) override
+    {
+        QMutexLocker locker(&state->mutex);
+        if (state->loadFails)
+            throw PersistentMapError(PersistentMapError::Code::OpenFailed,
+                                     QStringLiteral("load refused"));
+        for (auto it = state->rows.cbegin(); it != state->rows.cend(); ++it)
+            loader.add(QString(it.key()), QVariant(it.value()));
+    }
+    void apply(const PersistentMapWriteBatch &batch) override
+    {
+        QMutexLocker locker(&state->mutex);
+        if (state->applyFails)
+            throw PersistentMapError(PersistentMapError::Code::WriteFailed,
+                                     QStringLiteral("apply refused"));
+        for (const PersistentMapWriteBatch::Entry &entry : batch.entries()) {
+            if (entry.isRemove)
+                state->rows.remove(entry.key);
+            else
+                state->rows.insert(entry.key, entry.value);
+        }
+    }
+
+private:
+    std::shared_ptr<SharedState> state;
 };
 
 class ThreeFunctionBackend : public PersistentMapSimpleBackend
@@ -135,6 +190,10 @@ private Q_SLOTS:
     void wrapperForwardsEveryVirtual();
     void wrapperTestCoversEveryVirtual();
     void defaultClearRemovesEveryKeyInOneBatch();
+    void defaultClearFailureLeavesTheStore_data();
+    void defaultClearFailureLeavesTheStore();
+    void defaultClearFailureThroughAMap_data();
+    void defaultClearFailureThroughAMap();
     void simpleBackendTranslatesToThreeFunctions();
 };
 
@@ -230,6 +289,71 @@ void tst_BackendApi::defaultClearRemovesEveryKeyInOneBatch()
     QCOMPARE(backend.applies, 1);
     backend.clear(); // an empty store: nothing to commit
     QCOMPARE(backend.applies, 1);
+}
+
+void tst_BackendApi::defaultClearFailureLeavesTheStore_data()
+{
+    QTest::addColumn<bool>("loadFails");
+    QTest::addColumn<PersistentMapError::Code>("code");
+    QTest::newRow("its load throws") << true << PersistentMapError::Code::OpenFailed;
+    QTest::newRow("its apply throws") << false << PersistentMapError::Code::WriteFailed;
+}
+
+// The default clear() is one apply(): whichever of its two calls throws, the store is as it was
+// and the error is the one thrown.
+void tst_BackendApi::defaultClearFailureLeavesTheStore()
+{
+    QFETCH(bool, loadFails);
+    QFETCH(PersistentMapError::Code, code);
+    MinimalBackend backend;
+    const QVariantHash before = backend.rows;
+    backend.loadFails = loadFails;
+    backend.applyFails = !loadFails;
+    try {
+        backend.clear();
+        QFAIL("clear() did not throw");
+    } catch (const PersistentMapError &e) {
+        QCOMPARE(e.code(), code);
+    }
+    QCOMPARE(backend.rows, before);
+    QCOMPARE(backend.applies, loadFails ? 0 : 1);
+}
+
+void tst_BackendApi::defaultClearFailureThroughAMap_data()
+{
+    defaultClearFailureLeavesTheStore_data();
+}
+
+// Through a map: the failed clear() fails its future with the backend's code, and nothing the
+// store held is lost (checked once the map, and with it the backend, is gone).
+void tst_BackendApi::defaultClearFailureThroughAMap()
+{
+    QFETCH(bool, loadFails);
+    QFETCH(PersistentMapError::Code, code);
+    auto state = std::make_shared<SharedState>();
+    const QVariantHash before = state->rows;
+    {
+        PersistentMap map(std::make_unique<SharedStateBackend>(state));
+        map.whenReady().waitForFinished();
+        QCOMPARE(map.count(), before.size());
+        {
+            QMutexLocker locker(&state->mutex);
+            state->loadFails = loadFails;
+            state->applyFails = !loadFails;
+        }
+        QFuture<void> cleared = map.clear();
+        // The failed clear() is retried until the map goes, which says so.
+        QTest::ignoreMessage(QtWarningMsg,
+                             QRegularExpression(QStringLiteral("destroyed with 1 unsaved change")));
+        try {
+            cleared.waitForFinished();
+            QFAIL("the clear() future did not fail");
+        } catch (const PersistentMapError &e) {
+            QCOMPARE(e.code(), code);
+        }
+    }
+    QMutexLocker locker(&state->mutex);
+    QCOMPARE(state->rows, before);
 }
 
 void tst_BackendApi::simpleBackendTranslatesToThreeFunctions()
