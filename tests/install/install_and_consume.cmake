@@ -41,7 +41,7 @@ if(WITH_QML)
 endif()
 
 # Every example builds on its own against the installed package, as it does in Qt Creator.
-set(projects quickstart backends custom-backend widgets-editor consumer)
+set(projects quickstart backends custom-backend widgets-editor consumer oldnames newnames)
 if(WITH_QML)
     list(APPEND projects qml-notes shared-settings qmlconsumer)
 endif()
@@ -55,7 +55,43 @@ foreach(project IN LISTS projects)
         -DCMAKE_PREFIX_PATH=${prefix} -DQt6_DIR=${Qt6_DIR}
         -DCMAKE_CXX_FLAGS=-Wall\ -Wextra\ -Werror)
     run(${CMAKE_COMMAND} --build ${WORK_DIR}/${project})
+    # The old names are deprecated aliases: the compiler names their uses.
+    if(project STREQUAL "oldnames" AND NOT last_output MATCHES "deprecated")
+        message(FATAL_ERROR "the old names compiled without a deprecation warning:\n${last_output}")
+    endif()
 endforeach()
+run(${WORK_DIR}/oldnames/oldnames ${WORK_DIR}/data)
+run(${WORK_DIR}/newnames/newnames)
+
+# The installed headers: no private one, and each compiles on its own, with and without the old
+# names, warning-free.
+set(headers_dir ${WORK_DIR}/headers)
+file(GLOB installed_headers RELATIVE ${prefix}/include/PersistentMap
+    ${prefix}/include/PersistentMap/*)
+set(header_sources)
+foreach(header IN LISTS installed_headers)
+    file(READ ${prefix}/include/PersistentMap/${header} text)
+    if(header MATCHES "_p\\.h$" OR text MATCHES "_p\\.h[\">]" OR text MATCHES "PersistentMapInternal")
+        message(FATAL_ERROR "a private header, or one that needs one, is installed: ${header}")
+    endif()
+    string(MAKE_C_IDENTIFIER ${header} name)
+    file(WRITE ${headers_dir}/${name}.cpp "#include <PersistentMap/${header}>\n")
+    list(APPEND header_sources ${name}.cpp)
+endforeach()
+file(WRITE ${headers_dir}/CMakeLists.txt "cmake_minimum_required(VERSION 3.21)
+project(headers LANGUAGES CXX)
+set(CMAKE_CXX_STANDARD 17)
+find_package(PersistentMap REQUIRED)
+add_library(headers OBJECT ${header_sources})
+target_link_libraries(headers PRIVATE PersistentMap::PersistentMap)
+add_library(headers_new_names OBJECT ${header_sources})
+target_compile_definitions(headers_new_names PRIVATE PERSISTENTMAP_NO_DEPRECATED_NAMES)
+target_link_libraries(headers_new_names PRIVATE PersistentMap::PersistentMap)
+")
+run(${CMAKE_COMMAND} -S ${headers_dir} -B ${headers_dir}/build -G ${GENERATOR}
+    -DCMAKE_PREFIX_PATH=${prefix} -DQt6_DIR=${Qt6_DIR}
+    -DCMAKE_CXX_FLAGS=-Wall\ -Wextra\ -Wpedantic\ -Werror)
+run(${CMAKE_COMMAND} --build ${headers_dir}/build)
 
 # The example persists between runs.
 set(store ${WORK_DIR}/data/quickstart.db)
