@@ -195,6 +195,15 @@ TestCase {
               expected: "csv:" + base + "/s.csv?x=b/../c" },
             { tag: "colon inside a bare path", source: "/data/run:2/store.db",
               expected: "/data/run:2/store.db" },
+            // PersistentMapStoreSpec's reading (docs/QML.md): a SQLite path runs to the end, '?'
+            // included; a refused spec is passed on as written.
+            { tag: "sqlite, '..' after a '?'", source: "sqlite:a?/../b.db",
+              expected: "sqlite:" + base + "/b.db" },
+            { tag: "memory with a path", source: "memory:x", expected: "memory:x" },
+            { tag: "unknown scheme", source: "foo:bar.db", expected: "foo:bar.db" },
+            { tag: "no known suffix", source: "notes.txt", expected: "notes.txt" },
+            { tag: "postgres keywords", source: "postgres:host=h dbname=d",
+              expected: "postgres:host=h dbname=d" },
         ]
     }
 
