@@ -175,6 +175,11 @@ void tst_StoreSpec::refused_data()
             << QStringLiteral("postgres://alice:Pa55word@db/app?sslmod=require")
             << QStringList{QStringLiteral("alice@db:5432/app"), QStringLiteral("sslmod")}
             << QString();
+    // A libpq keyword string goes to PersistentMapPostgresBackend itself: after "postgres:" it
+    // is refused, as StorageBackend::create() refused it before the refactor.
+    QTest::newRow("postgres scheme, keyword string")
+            << QStringLiteral("postgres:host=db dbname=app password=Pa55word")
+            << QStringList{QStringLiteral("unknown option")} << QString();
     QTest::newRow("postgres invalid table")
             << QStringLiteral("postgresql://alice:Pa55word@db/app?table=no-dash")
             << QStringList{QStringLiteral("invalid table name"), QStringLiteral("no-dash")}
