@@ -12,8 +12,9 @@
 ///                                        on is options (readonly=1/true/0/false), so a CSV path
 ///                                        containing '?' needs PersistentMapCsvBackend directly;
 /// - `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?table=NAME&KEYWORD=VALUE...]`, also
-///   "postgresql:", and libpq keyword strings after the scheme: a PersistentMapPostgresBackend,
-///   its options checked as that class documents;
+///   "postgresql://": a PersistentMapPostgresBackend, its options checked as that class
+///   documents. A libpq keyword string ("host=... dbname=...") is no spec, with or without a
+///   scheme before it: give it to PersistentMapPostgresBackend directly;
 /// - a bare PATH: SQLite for .db, .sqlite, .sqlite3, CSV for .csv (any case).
 /// A scheme is a word of two or more letters (then digits, '+', '-', '.') before the first colon,
 /// any case: "C:\data\x.db" and "/data/run:2/x.db" are bare paths.
