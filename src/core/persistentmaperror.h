@@ -16,7 +16,10 @@
 #include <PersistentMap/persistentmap_export.h>
 
 #include <QtCore/QException>
+#include <QtCore/QSharedDataPointer>
 #include <QtCore/QString>
+
+class PersistentMapErrorPrivate;
 
 class PERSISTENTMAP_EXPORT PersistentMapError : public QException
 {
@@ -37,18 +40,20 @@ public:
     };
 
     PersistentMapError(Code code, const QString &message);
+    PersistentMapError(const PersistentMapError &other) noexcept;
+    PersistentMapError &operator=(const PersistentMapError &other) noexcept;
+    ~PersistentMapError() override;
 
-    Code code() const noexcept { return m_code; }
-    QString message() const { return m_message; }
+    Code code() const noexcept;
+    QString message() const;
 
     const char *what() const noexcept override;
     void raise() const override;
     PersistentMapError *clone() const override;
 
 private:
-    Code m_code;
-    QString m_message;
-    QByteArray m_what;
+    // Shared and never modified after construction: copying an exception never allocates.
+    QSharedDataPointer<PersistentMapErrorPrivate> d;
 };
 
 #endif // PERSISTENTMAPERROR_H

@@ -12,8 +12,11 @@
 #include <PersistentMap/persistentmap_export.h>
 
 #include <QtCore/QList>
+#include <QtCore/QSharedDataPointer>
 #include <QtCore/QString>
 #include <QtCore/QVariant>
+
+class PersistentMapWriteBatchPrivate;
 
 class PERSISTENTMAP_EXPORT PersistentMapWriteBatch
 {
@@ -25,17 +28,24 @@ public:
         bool isRemove = false;
     };
 
+    PersistentMapWriteBatch();
+    PersistentMapWriteBatch(const PersistentMapWriteBatch &other);
+    PersistentMapWriteBatch(PersistentMapWriteBatch &&other) noexcept;
+    PersistentMapWriteBatch &operator=(const PersistentMapWriteBatch &other);
+    PersistentMapWriteBatch &operator=(PersistentMapWriteBatch &&other) noexcept;
+    ~PersistentMapWriteBatch();
+
     void insert(const QString &key, const QVariant &value);
     void remove(const QString &key);
-    qsizetype size() const noexcept { return m_entries.size(); }
-    bool isEmpty() const noexcept { return m_entries.isEmpty(); }
-    void reserve(qsizetype size) { m_entries.reserve(size); }
+    qsizetype size() const noexcept;
+    bool isEmpty() const noexcept;
+    void reserve(qsizetype size);
 
     /// In the order they were added; for backends implementing apply().
-    const QList<Entry> &entries() const noexcept { return m_entries; }
+    const QList<Entry> &entries() const noexcept;
 
 private:
-    QList<Entry> m_entries;
+    QSharedDataPointer<PersistentMapWriteBatchPrivate> d;
 };
 
 #ifndef PERSISTENTMAP_NO_DEPRECATED_NAMES
