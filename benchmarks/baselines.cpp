@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <random>
 #include <stdexcept>
 #include <thread>
@@ -190,50 +191,21 @@ double insertAll(const QString &path, const Data &data)
 
 } // namespace Settings
 
-void LockedHash::insert(const QString &key, const QVariant &value)
+double median(QList<double> values)
 {
-    QWriteLocker locker(&m_lock);
-    m_hash.insert(key, value);
+    if (values.isEmpty())
+        return std::nan("");
+    std::sort(values.begin(), values.end());
+    const qsizetype m = values.size() / 2;
+    return values.size() % 2 ? values.at(m) : (values.at(m - 1) + values.at(m)) / 2;
 }
 
-QVariant LockedHash::value(const QString &key) const
-{
-    QReadLocker locker(&m_lock);
-    const auto it = m_hash.constFind(key);
-    return it == m_hash.cend() ? QVariant() : *it;
-}
-
-double readRate(int threads, qint64 readsPerThread, const QStringList &keys,
-                const std::function<QVariant(const QString &)> &lookup)
+std::vector<std::vector<qint64>> readOrders(int threads, qint64 keyCount, qint64 readsPerThread)
 {
     std::vector<std::vector<qint64>> orders;
     for (int t = 0; t < threads; ++t)
-        orders.push_back(shuffledIndexes(keys.size(), readsPerThread, 1234u + quint32(t)));
-    std::atomic<int> waiting{threads};
-    std::atomic<qint64> misses{0};
-    std::vector<std::thread> workers;
-    QElapsedTimer timer;
-    for (int t = 0; t < threads; ++t) {
-        workers.emplace_back([&, t] {
-            // Every thread starts when all exist; the last one to arrive starts the clock.
-            if (waiting.fetch_sub(1) == 1)
-                timer.start();
-            while (waiting.load() > 0)
-                std::this_thread::yield();
-            qint64 missed = 0;
-            for (const qint64 index : orders[size_t(t)]) {
-                if (!lookup(keys.at(index)).isValid())
-                    ++missed;
-            }
-            misses += missed;
-        });
-    }
-    for (std::thread &worker : workers)
-        worker.join();
-    const double seconds = secondsOf(timer);
-    if (misses.load() != 0)
-        throw std::runtime_error("a lookup missed a key that was inserted");
-    return double(readsPerThread) * threads / seconds;
+        orders.push_back(shuffledIndexes(keyCount, readsPerThread, 1234u + quint32(t)));
+    return orders;
 }
 
 } // namespace Bench

@@ -5,8 +5,8 @@
 // workloads of issue 4 and prints the ratios its targets use; W8 and W9 (issue 13, built with
 // the QML module) measure the QML layer. docs/PERFORMANCE.md has a run.
 //
-//   pm-bench [--quick] [--sizes 10000,100000,1000000] [--value-size 100] [--only W1,W4]
-//            [--repeat 3] [--json FILE] [--dat FILE] [--dir FOLDER] [--postgres URL]
+//   pm-bench [--quick] [--sizes 10000,100000,1000000] [--read-sizes 300000] [--value-size 100]
+//            [--only W1,W4] [--repeat 3] [--json FILE] [--dat FILE] [--dir FOLDER] [--postgres URL]
 //            [--samples 7] [--qml-import-path FOLDER]
 #include "bench.h"
 
@@ -142,6 +142,10 @@ int main(int argc, char *argv[])
     const QCommandLineOption sizes(QStringLiteral("sizes"),
                                    QStringLiteral("Entry counts for W1, W4, W5 and W6."),
                                    QStringLiteral("N,N,..."));
+    const QCommandLineOption readSizes(
+            QStringLiteral("read-sizes"),
+            QStringLiteral("Key counts for W3 (default 100000,300000,1000000)."),
+            QStringLiteral("N,N,..."));
     const QCommandLineOption valueSize(QStringLiteral("value-size"),
                                        QStringLiteral("Characters per value (default 100)."),
                                        QStringLiteral("bytes"));
@@ -176,8 +180,8 @@ int main(int argc, char *argv[])
             QStringLiteral("W8, W9: the folder holding PersistentMap/qmldir (default: the build "
                            "tree's QML folder, found relative to pm-bench)."),
             QStringLiteral("folder"));
-    parser.addOptions({quick, sizes, valueSize, only, repeat, json, dat, dir, postgres, samples,
-                       qmlImportPath});
+    parser.addOptions({quick, sizes, readSizes, valueSize, only, repeat, json, dat, dir, postgres,
+                       samples, qmlImportPath});
     parser.process(app);
 
     Options options;
@@ -188,7 +192,8 @@ int main(int argc, char *argv[])
         options.repeat = 1;
         options.commitPerWriteCap = 200;
         options.settingsCap = 2000;
-        options.readKeys = 2000;
+        options.readSizes = {2000};
+        options.readRepeat = 1;
         options.readsPerThread = 20000;
         options.latencyBacklog = 2000;
         options.latencySamples = 2000;
@@ -208,6 +213,8 @@ int main(int argc, char *argv[])
     bool ok = true;
     if (parser.isSet(sizes))
         options.sizes = parseSizes(parser.value(sizes), &ok);
+    if (ok && parser.isSet(readSizes))
+        options.readSizes = parseSizes(parser.value(readSizes), &ok);
     if (ok && parser.isSet(valueSize))
         options.valueSize = parser.value(valueSize).toInt(&ok);
     if (ok && parser.isSet(repeat))

@@ -313,15 +313,6 @@ Creation createOnce(const QString &kind, const QString &qml, const QString &impo
     return result;
 }
 
-double median(QList<double> values)
-{
-    if (values.isEmpty())
-        return std::nan("");
-    std::sort(values.begin(), values.end());
-    const qsizetype m = values.size() / 2;
-    return values.size() % 2 ? values.at(m) : (values.at(m - 1) + values.at(m)) / 2;
-}
-
 struct Sample
 {
     Creation cold;
