@@ -5,28 +5,14 @@
 
 namespace PersistentMapInternal {
 
-QVariant ShardedCache::value(const QString &key, const QVariant &defaultValue) const
-{
-    const Shard &shard = shardFor(key);
-    QReadLocker locker(&shard.lock);
-    const auto it = shard.hash.constFind(key);
-    return it == shard.hash.cend() ? defaultValue : *it;
-}
-
-bool ShardedCache::contains(const QString &key) const
-{
-    const Shard &shard = shardFor(key);
-    QReadLocker locker(&shard.lock);
-    return shard.hash.contains(key);
-}
-
 ShardedCache::Change ShardedCache::insert(const QString &key, const QVariant &value)
 {
-    Shard &shard = shardFor(key);
+    const size_t hash = hashOf(key);
+    Shard &shard = m_shards[indexOf(hash)];
     QWriteLocker locker(&shard.lock);
-    auto it = shard.hash.find(key);
+    auto it = shard.hash.find(probe(key, hash));
     if (it == shard.hash.end()) {
-        shard.hash.insert(key, value);
+        shard.hash.insert(Key{key, hash}, value);
         m_count.fetch_add(1, std::memory_order_relaxed);
         return Change::Added;
     }
@@ -38,9 +24,10 @@ ShardedCache::Change ShardedCache::insert(const QString &key, const QVariant &va
 
 bool ShardedCache::remove(const QString &key)
 {
-    Shard &shard = shardFor(key);
+    const size_t hash = hashOf(key);
+    Shard &shard = m_shards[indexOf(hash)];
     QWriteLocker locker(&shard.lock);
-    if (!shard.hash.remove(key))
+    if (!shard.hash.remove(probe(key, hash)))
         return false;
     m_count.fetch_sub(1, std::memory_order_relaxed);
     return true;
@@ -51,13 +38,13 @@ QStringList ShardedCache::clear()
     QStringList removed;
     removed.reserve(count());
     for (Shard &shard : m_shards) {
-        QHash<QString, QVariant> old;
+        Hash old;
         {
             QWriteLocker locker(&shard.lock);
             old.swap(shard.hash);
         }
         for (auto it = old.cbegin(); it != old.cend(); ++it)
-            removed.append(it.key());
+            removed.append(it.key().text);
     }
     m_count.store(0, std::memory_order_relaxed);
     return removed;
@@ -65,21 +52,23 @@ QStringList ShardedCache::clear()
 
 void ShardedCache::Staging::reserve(qsizetype count)
 {
-    for (QHash<QString, QVariant> &hash : m_hashes)
+    for (Hash &hash : m_hashes)
         hash.reserve(count / qsizetype(ShardCount) + 16);
 }
 
 void ShardedCache::adopt(Staging &&staging, const QSet<QString> &skip)
 {
-    for (const QString &key : skip)
-        staging.m_hashes[indexOf(key)].remove(key);
+    for (const QString &key : skip) {
+        const size_t hash = hashOf(key);
+        staging.m_hashes[indexOf(hash)].remove(probe(key, hash));
+    }
     // All shards at once, so no reader sees part of the load in one shard and none in another.
     for (Shard &shard : m_shards)
         shard.lock.lockForWrite();
     qsizetype added = 0;
     for (size_t i = 0; i < ShardCount; ++i) {
-        QHash<QString, QVariant> &loaded = staging.m_hashes[i];
-        QHash<QString, QVariant> &hash = m_shards[i].hash;
+        Hash &loaded = staging.m_hashes[i];
+        Hash &hash = m_shards[i].hash;
         if (hash.isEmpty()) {
             added += loaded.size();
             hash.swap(loaded);
@@ -104,7 +93,7 @@ QVariantHash ShardedCache::toHash() const
     for (const Shard &shard : m_shards) {
         QReadLocker locker(&shard.lock);
         for (auto it = shard.hash.cbegin(); it != shard.hash.cend(); ++it)
-            result.insert(it.key(), it.value());
+            result.insert(it.key().text, it.value());
     }
     return result;
 }
@@ -116,7 +105,7 @@ QStringList ShardedCache::keys() const
     for (const Shard &shard : m_shards) {
         QReadLocker locker(&shard.lock);
         for (auto it = shard.hash.cbegin(); it != shard.hash.cend(); ++it)
-            result.append(it.key());
+            result.append(it.key().text);
     }
     return result;
 }

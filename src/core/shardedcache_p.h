@@ -6,6 +6,13 @@
 // Reads are safe from any thread. Every modification must be made while holding the map's
 // write mutex: that orders cache updates exactly like the write queue, and lets toHash() and
 // keys() take a consistent copy.
+//
+// A key is hashed once per call: its hash picks the shard (high bits) and is kept beside the
+// key in the shard's QHash (low bits pick the bucket), so the QHash never hashes the text again
+// and a probe compares the stored hashes before it reads another key's characters. The hash is
+// qHash() with the process's QHashSeed::globalSeed(), random per process as in every QHash, so
+// keys chosen to collide (hash flooding) cannot be prepared in advance. value() and contains()
+// are defined here so that PersistentMap::value() compiles to one call (pm-bench W3).
 #ifndef SHARDEDCACHE_P_H
 #define SHARDEDCACHE_P_H
 
@@ -17,6 +24,7 @@
 
 #include <array>
 #include <atomic>
+#include <limits>
 #include <optional>
 #include <tuple>
 
@@ -27,9 +35,36 @@ class ShardedCache
 public:
     enum class Change { None, Updated, Added };
 
-    QVariant value(const QString &key, const QVariant &defaultValue) const;
-    bool contains(const QString &key) const;
+    QVariant value(const QString &key, const QVariant &defaultValue) const
+    {
+        const size_t hash = hashOf(key);
+        const Shard &shard = m_shards[indexOf(hash)];
+        QReadLocker locker(&shard.lock);
+        const auto it = shard.hash.constFind(probe(key, hash));
+        return it == shard.hash.cend() ? defaultValue : *it;
+    }
+    bool contains(const QString &key) const
+    {
+        const size_t hash = hashOf(key);
+        const Shard &shard = m_shards[indexOf(hash)];
+        QReadLocker locker(&shard.lock);
+        return shard.hash.contains(probe(key, hash));
+    }
     qsizetype count() const { return m_count.load(std::memory_order_relaxed); }
+
+    // A key and its hash (hashOf()): what a shard's QHash holds as its key.
+    struct Key
+    {
+        QString text;
+        size_t hash;
+        friend bool operator==(const Key &a, const Key &b) noexcept
+        {
+            return a.hash == b.hash && a.text == b.text;
+        }
+        // The bucket comes from the stored hash; QHash's seed was already in it.
+        friend size_t qHash(const Key &key, size_t = 0) noexcept { return key.hash; }
+    };
+    using Hash = QHash<Key, QVariant>;
 
     // Modifications: caller holds the map's write mutex.
     Change insert(const QString &key, const QVariant &value);
@@ -42,12 +77,13 @@ public:
         void reserve(qsizetype count);
         void insert(QString &&key, QVariant &&value)
         {
-            m_hashes[indexOf(key)].emplace(std::move(key), std::move(value));
+            const size_t hash = hashOf(key);
+            m_hashes[indexOf(hash)].emplace(Key{std::move(key), hash}, std::move(value));
         }
 
     private:
         friend class ShardedCache;
-        std::array<QHash<QString, QVariant>, 32> m_hashes;
+        std::array<Hash, 32> m_hashes;
     };
     // Takes the loaded entries, except the keys in skip (written while loading: the writes win),
     // without reporting changes. A shard that is still empty takes its part whole, in O(1).
@@ -64,18 +100,27 @@ public:
     }
 
 private:
-    static constexpr size_t ShardCount = 32;
+    static constexpr int ShardBits = 5;
+    static constexpr size_t ShardCount = size_t(1) << ShardBits;
     static_assert(ShardCount == std::tuple_size_v<decltype(Staging::m_hashes)>);
     struct alignas(64) Shard
     {
         mutable QReadWriteLock lock;
-        QHash<QString, QVariant> hash;
+        Hash hash;
     };
 
-    Shard &shardFor(const QString &key) { return m_shards[indexOf(key)]; }
-    const Shard &shardFor(const QString &key) const { return m_shards[indexOf(key)]; }
-    // A seed unlike QHash's own, so the keys of one shard still spread over its buckets.
-    static size_t indexOf(const QString &key) { return qHash(key, 0x9e3779b9U) % ShardCount; }
+    static size_t hashOf(const QString &key) { return qHash(key, QHashSeed::globalSeed()); }
+    // The high bits: the low ones choose the bucket inside the shard's QHash, so every shard
+    // still spreads its keys over all its buckets.
+    static size_t indexOf(size_t hash)
+    {
+        return (hash >> (std::numeric_limits<size_t>::digits - ShardBits)) % ShardCount;
+    }
+    // A lookup key that borrows the caller's characters: no allocation, no reference count.
+    static Key probe(const QString &key, size_t hash)
+    {
+        return Key{QString::fromRawData(key.constData(), key.size()), hash};
+    }
 
     // Each shard guarded by its own lock (read: any thread; write: also with the map's write
     // mutex held).

@@ -203,6 +203,8 @@ private Q_SLOTS:
 
     void basicApi_data() { addAllBackends(); }
     void basicApi();
+    void keysFoundWhateverTheirStorage_data() { addPersistentBackends(); }
+    void keysFoundWhateverTheirStorage();
     void getTyped_data() { addAllBackends(); }
     void getTyped();
     void getGeometryIsExact_data() { addAllBackends(); }
@@ -360,6 +362,60 @@ void tst_PersistentMap::init()
 void tst_PersistentMap::cleanup()
 {
     m_postgresTable.reset(); // the test's maps are gone: drops the table and its change log
+}
+
+// The cache hashes a key once and looks it up through a borrowed view of the caller's
+// characters (src/core/shardedcache_p.h): a key must be found whatever QString holds it (a
+// substring, raw data, a detached copy), the stored keys must own their characters, and keys
+// that differ only late or only in length must stay apart, before and after a reopen.
+void tst_PersistentMap::keysFoundWhateverTheirStorage()
+{
+    QFETCH(QString, backend);
+    QStringList keys{QString(),
+                     QStringLiteral("a"),
+                     QStringLiteral("aa"),
+                     QStringLiteral("ab"),
+                     QString(300, u'k') + u'1',
+                     QString(300, u'k') + u'2',
+                     QStringLiteral("\u00e9t\u00e9")};
+    for (int i = 0; i < 2000; ++i)
+        keys.append(QStringLiteral("key%1").arg(i, 13, 10, QLatin1Char('0')));
+    {
+        const auto map = openMap(backend);
+        VERIFY_OK(map->whenReady());
+        for (qsizetype i = 0; i < keys.size(); ++i)
+            map->insert(keys.at(i), i);
+        VERIFY_OK(map->flush());
+    }
+    const auto map = openMap(backend);
+    VERIFY_OK(map->whenReady());
+    QCOMPARE(map->count(), keys.size());
+    for (qsizetype i = 0; i < keys.size(); ++i) {
+        const QString &key = keys.at(i);
+        // The same characters inside a longer string, and as raw data in a buffer of our own.
+        const QString longer = QStringLiteral("<") + key + QStringLiteral(">");
+        const QString middle = longer.mid(1, key.size());
+        std::vector<QChar> buffer(key.constData(), key.constData() + key.size());
+        const QString raw = QString::fromRawData(buffer.data(), qsizetype(buffer.size()));
+        for (const QString &lookup : {key, middle, raw}) {
+            QCOMPARE(map->value(lookup), QVariant(int(i)));
+            QVERIFY(map->contains(lookup));
+            QCOMPARE(map->get<int>(lookup), std::optional<int>(int(i)));
+        }
+        // The lookup left nothing behind that borrows the buffer.
+        std::fill(buffer.begin(), buffer.end(), QChar(u'#'));
+    }
+    QVERIFY(!map->contains(QStringLiteral("key")));
+    QVERIFY(!map->contains(QString(300, u'k')));
+    QStringList stored = map->keys();
+    stored.sort();
+    QStringList expected = keys;
+    expected.sort();
+    QCOMPARE(stored, expected);
+    QCOMPARE(map->toHash().size(), keys.size());
+    VERIFY_OK(map->remove(QString::fromRawData(keys.at(3).constData(), keys.at(3).size())));
+    QVERIFY(!map->contains(QStringLiteral("ab")));
+    QCOMPARE(map->count(), keys.size() - 1);
 }
 
 void tst_PersistentMap::basicApi()
