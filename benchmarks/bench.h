@@ -16,6 +16,7 @@
 #include <QtCore/QVariant>
 
 #include <atomic>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -106,6 +107,11 @@ public:
         const auto it = m_hash.constFind(key);
         return it == m_hash.cend() ? QVariant() : *it;
     }
+    bool contains(const QString &key) const
+    {
+        QReadLocker locker(&m_lock);
+        return m_hash.contains(key);
+    }
 
 private:
     mutable QReadWriteLock m_lock;
@@ -118,6 +124,20 @@ private:
 // std::function or an out-of-line call would add the same fixed cost to both sides and pull
 // their ratio towards 1 (docs/PERFORMANCE.md, W3).
 std::vector<std::vector<qint64>> readOrders(int threads, qint64 keyCount, qint64 readsPerThread);
+// Whether a lookup found its key: value(), contains() and get<T>() answer in their own types.
+inline bool found(const QVariant &value)
+{
+    return value.isValid();
+}
+inline bool found(bool contained)
+{
+    return contained;
+}
+template<typename T>
+bool found(const std::optional<T> &value)
+{
+    return value.has_value();
+}
 template<typename Lookup>
 double readRate(const std::vector<std::vector<qint64>> &orders, const QStringList &keys,
                 const Lookup &lookup)
@@ -138,7 +158,7 @@ double readRate(const std::vector<std::vector<qint64>> &orders, const QStringLis
                 std::this_thread::yield();
             qint64 missed = 0;
             for (const qint64 index : orders[size_t(t)]) {
-                if (!lookup(keys.at(index)).isValid())
+                if (!found(lookup(keys.at(index))))
                     ++missed;
             }
             misses += missed;

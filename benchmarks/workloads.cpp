@@ -409,6 +409,31 @@ void runW3(const Options &options, Report &report)
         }
         if (keys != acceptance)
             continue;
+        // contains() and get<T>() at the acceptance size, 1 thread, against the same hash.
+        QList<double> containsRatio, getRatio;
+        for (int r = 0; r < runs; ++r) {
+            const double oursContains =
+                    readRate(one, data.keys, [&](const QString &k) { return map->contains(k); });
+            const double hashContains =
+                    readRate(one, data.keys, [&](const QString &k) { return hash.contains(k); });
+            containsRatio.append(oursContains / hashContains);
+            const double oursGet = readRate(one, data.keys,
+                                            [&](const QString &k) { return map->get<QString>(k); });
+            const double hashGet = readRate(one, data.keys, [&](const QString &k) {
+                const QVariant v = hash.value(k);
+                return v.isValid() ? std::optional<QString>(v.toString()) : std::nullopt;
+            });
+            getRatio.append(oursGet / hashGet);
+        }
+        out("%9lld %8d   contains() / QHash::contains: %s   get<QString>() / value().toString(): "
+            "%s (medians of the paired ratios)\n",
+            keys, 1, qPrintable(ratio(median(containsRatio))), qPrintable(ratio(median(getRatio))));
+        report.add(W3, keys, Ours, QStringLiteral("contains() 1 thread / QHash+QReadWriteLock"),
+                   median(containsRatio), QStringLiteral("ratio"),
+                   QStringLiteral("median of the paired ratios"));
+        report.add(W3, keys, Ours, QStringLiteral("get<QString>() 1 thread / QHash+QReadWriteLock"),
+                   median(getRatio), QStringLiteral("ratio"),
+                   QStringLiteral("median of the paired ratios"));
         const double r1 = median(ratio1);
         const double s2 = median(scaling);
         report.target(QStringLiteral("W3-hash"),
