@@ -53,6 +53,8 @@ struct Options
     qint64 valuesReads = 200000; // W9: reads per side at most (the length of the key array)
     double valuesBudget = 2.0; // W9: seconds per side at most (a slow side reads fewer keys)
     QString qmlImportPath; // empty: the build tree's QML folder next to pm-bench
+    QList<qint64> startupSizes{100, 1000, 10000}; // W10: keys in the store
+    int startupSamples = 15; // W10: fresh processes per side and size
 
     bool runs(const QString &workload) const { return only.isEmpty() || only.contains(workload); }
     int repeatsFor(qint64 n) const { return n <= repeatUpTo ? repeat : 1; }
@@ -237,6 +239,10 @@ void runW9(const Options &options, Report &report); // store.values[key] reads
 // `pm-bench --child w8 KIND FOLDER N IMPORTPATH`: creates the side KIND twice (cold, warm) and
 // prints compile, create and ready milliseconds and whether it was ready in create(), per pass.
 int runW8Child(const QStringList &arguments);
+void runW10(const Options &options, Report &report); // start-up against QSettings (startup.cpp)
+// `pm-bench --child w10 KIND PATH N`: opens the store (settings, sqlite or csv), reads one value
+// and closes it; prints the milliseconds of the open and of the close.
+int runW10Child(const QStringList &arguments);
 
 // printf that flushes, so a piped run shows its progress.
 void out(const char *format, ...) Q_ATTRIBUTE_FORMAT_PRINTF(1, 2);

@@ -7,7 +7,7 @@
 //
 //   pm-bench [--quick] [--sizes 10000,100000,1000000] [--read-sizes 300000] [--value-size 100]
 //            [--only W1,W4] [--repeat 3] [--json FILE] [--dat FILE] [--dir FOLDER] [--postgres URL]
-//            [--samples 7] [--qml-import-path FOLDER]
+//            [--samples 7] [--qml-import-path FOLDER] [--startup-samples 15]
 #include "bench.h"
 
 #include <QtCore/QCommandLineParser>
@@ -124,6 +124,8 @@ int main(int argc, char *argv[])
                 return runW7Child(arguments.mid(3));
             if (arguments.at(2) == QLatin1String("w8"))
                 return runW8Child(arguments.mid(3));
+            if (arguments.at(2) == QLatin1String("w10"))
+                return runW10Child(arguments.mid(3));
             return 2;
         } catch (const std::exception &e) {
             std::fprintf(stderr, "pm-bench child: %s\n", e.what());
@@ -135,7 +137,8 @@ int main(int argc, char *argv[])
     parser.setApplicationDescription(QStringLiteral(
             "Measures PersistentMap against the SQLite C API, QSettings and a locked QHash "
             "(issue 4) and prints the ratios of its targets; with the QML module, W8 and W9 "
-            "measure the QML layer against Qt.labs.settings and plain JavaScript (issue 13)."));
+            "measure the QML layer against Qt.labs.settings and plain JavaScript (issue 13); W10 "
+            "times start-up and close against QSettings in fresh processes (issue 15)."));
     parser.addHelpOption();
     const QCommandLineOption quick(QStringLiteral("quick"),
                                    QStringLiteral("Tiny sizes: a smoke run of a few seconds."));
@@ -180,8 +183,12 @@ int main(int argc, char *argv[])
             QStringLiteral("W8, W9: the folder holding PersistentMap/qmldir (default: the build "
                            "tree's QML folder, found relative to pm-bench)."),
             QStringLiteral("folder"));
+    const QCommandLineOption startupSamples(
+            QStringLiteral("startup-samples"),
+            QStringLiteral("W10: fresh processes per side and size (default 15)."),
+            QStringLiteral("count"));
     parser.addOptions({quick, sizes, readSizes, valueSize, only, repeat, json, dat, dir, postgres,
-                       samples, qmlImportPath});
+                       samples, qmlImportPath, startupSamples});
     parser.process(app);
 
     Options options;
@@ -205,6 +212,8 @@ int main(int argc, char *argv[])
         options.valuesSizes = {100};
         options.valuesReads = 2000;
         options.valuesBudget = 0.2;
+        options.startupSizes = {100};
+        options.startupSamples = 1;
     }
     options.qmlImportPath = parser.value(qmlImportPath);
     options.postgresUrl = parser.isSet(postgres)
@@ -221,18 +230,24 @@ int main(int argc, char *argv[])
         options.repeat = parser.value(repeat).toInt(&ok);
     if (ok && parser.isSet(samples))
         options.startSamples = parser.value(samples).toInt(&ok);
-    if (!ok || options.valueSize < 1 || options.repeat < 1 || options.startSamples < 1) {
-        std::fprintf(stderr, "pm-bench: invalid --sizes, --value-size, --repeat or --samples\n");
+    if (ok && parser.isSet(startupSamples))
+        options.startupSamples = parser.value(startupSamples).toInt(&ok);
+    if (!ok || options.valueSize < 1 || options.repeat < 1 || options.startSamples < 1 ||
+        options.startupSamples < 1) {
+        std::fprintf(stderr,
+                     "pm-bench: invalid --sizes, --value-size, --repeat, --samples or "
+                     "--startup-samples\n");
         return 2;
     }
     const QStringList workloads{QStringLiteral("W1"), QStringLiteral("W2"), QStringLiteral("W3"),
                                 QStringLiteral("W4"), QStringLiteral("W5"), QStringLiteral("W6"),
-                                QStringLiteral("W7"), QStringLiteral("W8"), QStringLiteral("W9")};
+                                QStringLiteral("W7"), QStringLiteral("W8"), QStringLiteral("W9"),
+                                QStringLiteral("W10")};
     if (parser.isSet(only)) {
         options.only = parser.value(only).toUpper().split(QLatin1Char(','), Qt::SkipEmptyParts);
         for (const QString &w : std::as_const(options.only)) {
             if (!workloads.contains(w)) {
-                std::fprintf(stderr, "pm-bench: unknown workload %s (W1 to W9)\n", qPrintable(w));
+                std::fprintf(stderr, "pm-bench: unknown workload %s (W1 to W10)\n", qPrintable(w));
                 return 2;
             }
         }
@@ -257,7 +272,7 @@ int main(int argc, char *argv[])
     QElapsedTimer total;
     total.start();
     const QList<void (*)(const Options &, Report &)> runs{runW1, runW2, runW3, runW4, runW5,
-                                                          runW6, runW7, runW8, runW9};
+                                                          runW6, runW7, runW8, runW9, runW10};
     try {
         for (qsizetype i = 0; i < workloads.size(); ++i) {
             if (options.runs(workloads.at(i)))
