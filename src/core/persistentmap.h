@@ -42,7 +42,9 @@
 /// module loaded, and once readable it arrives with valueChanged and countChanged; otherwise at
 /// the next start. docs/FORMAT.md, "Values a process cannot read".
 ///
-/// The destructor persists every pending write and closes the store before it returns.
+/// The destructor persists every pending write and closes the store before it returns; what this
+/// map committed is synced to disk first, as by flush(). A map that wrote nothing (or whose writes
+/// a flush() synced already) closes without a sync.
 #ifndef PERSISTENTMAP_H
 #define PERSISTENTMAP_H
 

@@ -132,10 +132,13 @@ void PersistentMapPrivate::drain()
     if (!batch)
         return;
     WriteQueue::Outcome outcome;
-    if (loadError) // written only before drains run
+    if (loadError) { // written only before drains run
         outcome.error = loadError;
-    else
+    } else {
+        queue.dropNeedlessSync(*batch); // storage-thread state: no lock needed
         outcome = WriteQueue::commit(*backend, *batch);
+        queue.noteSynced(*batch, outcome);
+    }
     {
         QMutexLocker locker(&mutex);
         queue.committedLocked();
@@ -215,7 +218,7 @@ void PersistentMapPrivate::shutdown()
         shuttingDown = true;
         queue.closeLocked();
         notifications.closeLocked();
-        flushed = queue.requestFlushLocked();
+        flushed = queue.requestFlushLocked(WriteQueue::FlushBy::Close);
         scheduleDrainLocked();
     }
     try {

@@ -42,10 +42,11 @@ PersistentMapWriteBatch coalesce(const QList<PersistentMapWriteBatch::Entry> &op
 
 } // namespace
 
-QFuture<void> WriteQueue::requestFlushLocked()
+QFuture<void> WriteQueue::requestFlushLocked(FlushBy by)
 {
     Batch &batch = openLocked();
     batch.flushRequested = true;
+    batch.callerFlush = batch.callerFlush || by == FlushBy::Caller;
     if (!batch.flushPromise) {
         batch.flushPromise = std::make_shared<QPromise<void>>();
         batch.flushPromise->start();
@@ -100,6 +101,25 @@ void WriteQueue::lingerLocked()
         if (m_writeCount == writesBefore)
             break;
     }
+}
+
+// What a backend writes outside the queue needs no sync of the map's: SQLite's schema on a new
+// file (lost, it is created again at the next open), the CSV header of an empty file (likewise),
+// a torn tail kept aside (synced where it is written), a file created (its folder synced by
+// ensureStoreFile()).
+void WriteQueue::dropNeedlessSync(Batch &batch) const
+{
+    if (batch.flushRequested && !batch.callerFlush && !batch.clearFirst && batch.ops.isEmpty() &&
+        !m_unsynced)
+        batch.flushRequested = false;
+}
+
+void WriteQueue::noteSynced(const Batch &batch, const Outcome &outcome)
+{
+    if (outcome.cleared || (outcome.applied && !batch.ops.isEmpty()))
+        m_unsynced = true;
+    if (batch.flushRequested && !outcome.error)
+        m_unsynced = false;
 }
 
 // What the backend committed before a failure is never written again: replayed later, it would

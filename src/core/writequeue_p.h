@@ -41,6 +41,9 @@ public:
         QList<PersistentMapWriteBatch::Entry> ops;
         bool clearFirst = false;
         bool flushRequested = false;
+        // flush() asked for the sync: it syncs even when nothing this map committed waits for
+        // one. The destructor's sync alone is skipped then (dropNeedlessSync()).
+        bool callerFlush = false;
         std::shared_ptr<QPromise<void>> promise;
         // flush()'s own: it fails when the sync fails, while the writes' promise succeeds
         // once they committed (acknowledged = committed; durable is the flush's to report).
@@ -73,8 +76,11 @@ public:
         return *m_pending;
     }
     const Batch *pendingLocked() const { return m_pending ? &*m_pending : nullptr; }
+    // Who asks for a sync: flush(), or the destructor, whose sync only makes this map's own
+    // unsynced commits durable.
+    enum class FlushBy { Caller, Close };
     // Asks the open batch to be synced once committed; the future of that sync.
-    QFuture<void> requestFlushLocked();
+    QFuture<void> requestFlushLocked(FlushBy by = FlushBy::Caller);
     // Counts a write that joined the open batch, and wakes a lingering drain when the batch is
     // worth committing now.
     void notedWriteLocked()
@@ -94,7 +100,13 @@ public:
 
     // The drain, on the storage thread. takeLocked() may wait for more writes (when `linger`).
     std::optional<Batch> takeLocked(bool linger);
+    // Before commit(): drops the sync of a batch that only closes the map when everything it
+    // committed is synced already (or it committed nothing): closing a map that changed nothing
+    // writes nothing to the disk (issue 15).
+    void dropNeedlessSync(Batch &batch) const;
     static Outcome commit(PersistentMapBackend &backend, const Batch &batch);
+    // After commit(): what is committed and not yet synced.
+    void noteSynced(const Batch &batch, const Outcome &outcome);
     void committedLocked(); // after commit(), for the next drain's group commit
     void restoreLocked(Batch &&failed);
     // Fails the futures the outcome says failed (all of them when `loadFailed`).
@@ -118,6 +130,7 @@ private:
 
     // Storage thread only (written and read there, under m_mutex too).
     quint64 m_writesAtTake = 0; // m_writeCount when the drain took its batch
+    bool m_unsynced = false; // a commit of this map's has not been synced since
 };
 
 } // namespace PersistentMapInternal

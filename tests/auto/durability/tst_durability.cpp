@@ -76,6 +76,8 @@ private Q_SLOTS:
     void firstCsvFlushSyncsTheFolder();
     void changeLogIsBounded_data();
     void changeLogIsBounded();
+    void closingUnchangedMapDoesNotSync_data();
+    void closingUnchangedMapDoesNotSync();
 
 private:
     QTemporaryDir m_dir;
@@ -300,6 +302,65 @@ void tst_Durability::firstCsvFlushSyncsTheFolder()
     SyscallFaults::reset();
     QVERIFY(!failureOf(map.flush()));
     QCOMPARE(SyscallFaults::syncs(), 1);
+}
+
+void tst_Durability::closingUnchangedMapDoesNotSync_data()
+{
+    QTest::addColumn<QString>("kind");
+    QTest::newRow("sqlite") << QStringLiteral("sqlite");
+    QTest::newRow("csv") << QStringLiteral("csv");
+}
+
+// Issue 15: a map that loaded a store and wrote nothing closes without a sync (the destructor
+// used to flush anyway: 1-2 ms of fdatasync on every start of a program that only reads its
+// settings). A map that wrote syncs when destroyed, without a flush() of its own: the control
+// that shows the count sees the destructor's syncs.
+void tst_Durability::closingUnchangedMapDoesNotSync()
+{
+    QFETCH(QString, kind);
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("unchanged.") + kind);
+    const auto open = [&] {
+        return kind == u"sqlite"
+                ? std::make_unique<PersistentMap>(
+                          std::make_unique<PersistentMapSqliteBackend>(path))
+                : std::make_unique<PersistentMap>(std::make_unique<PersistentMapCsvBackend>(path));
+    };
+    {
+        const auto map = open();
+        QVERIFY(!failureOf(map->whenReady()));
+        QVERIFY(!failureOf(map->insert(QStringLiteral("a"), QStringLiteral("one"))));
+        QVERIFY(!failureOf(map->flush()));
+    }
+
+    SyscallFaults::reset();
+    {
+        const auto map = open();
+        QVERIFY(!failureOf(map->whenReady()));
+        QCOMPARE(map->value(QStringLiteral("a")), QVariant(QStringLiteral("one")));
+    }
+    QCOMPARE(SyscallFaults::syncs(), 0);
+
+    // Nor after a flush() that had nothing to write (a flush() itself syncs, as asked).
+    {
+        const auto map = open();
+        QVERIFY(!failureOf(map->whenReady()));
+        QVERIFY(!failureOf(map->flush()));
+        SyscallFaults::reset();
+    }
+    QCOMPARE(SyscallFaults::syncs(), 0);
+
+    {
+        const auto map = open();
+        QVERIFY(!failureOf(map->whenReady()));
+        QVERIFY(!failureOf(map->insert(QStringLiteral("a"), QStringLiteral("two"))));
+        SyscallFaults::reset(); // committed (acknowledged); what follows is the destructor's
+    }
+    QVERIFY2(SyscallFaults::syncs() > 0, "the destructor did not sync a write it had committed");
+
+    const auto map = open();
+    QVERIFY(!failureOf(map->whenReady()));
+    QCOMPARE(map->value(QStringLiteral("a")), QVariant(QStringLiteral("two")));
 }
 
 void tst_Durability::changeLogIsBounded_data()

@@ -41,7 +41,8 @@ void failTruncates(int error, int times, const QByteArray &pathPart);
 // systems.
 void failRenames(int error, int times, const QByteArray &pathPart);
 
-// Calls made to fail since the last reset(), and syncs forwarded.
+// Calls made to fail since the last reset(), and syncs forwarded (fsync(), fdatasync() and
+// sync_file_range(), which is never failed).
 int failedSyncs();
 int failedOpens();
 int failedWrites();
