@@ -104,9 +104,14 @@ CsvReader::Result CsvReader::next(CsvRecord *record)
         return torn();
 
     for (;;) {
-        QByteArray field;
+        // The field's bytes: a view into the data where they are contiguous (unquoted, or
+        // quoted without a doubled quote: the common case, decoded without a copy), else
+        // gathered in `unquoted`.
+        QByteArrayView field;
+        QByteArray unquoted;
         if (data[m_pos] == '"') {
             ++m_pos;
+            bool gathered = false; // a doubled quote was met: the field is in `unquoted`
             for (;;) {
                 const char *quote =
                         static_cast<const char *>(memchr(data + m_pos, '"', size - m_pos));
@@ -119,14 +124,21 @@ CsvReader::Result CsvReader::next(CsvRecord *record)
                     return torn();
                 }
                 const qsizetype end = quote - data;
-                field.append(data + m_pos, end - m_pos);
                 m_line += std::count(data + m_pos, quote, '\n');
-                m_pos = end + 1;
-                if (m_pos < size && data[m_pos] == '"') { // a doubled quote stands for one
-                    field.append('"');
-                    ++m_pos;
+                if (end + 1 < size && data[end + 1] == '"') { // a doubled quote stands for one
+                    unquoted.append(data + m_pos, end - m_pos);
+                    unquoted.append('"');
+                    gathered = true;
+                    m_pos = end + 2;
                     continue;
                 }
+                if (gathered) {
+                    unquoted.append(data + m_pos, end - m_pos);
+                    field = unquoted;
+                } else {
+                    field = QByteArrayView(data + m_pos, end - m_pos);
+                }
+                m_pos = end + 1;
                 break;
             }
             // A CR at the very end is half of a CRLF cut off by a torn write.
@@ -147,7 +159,7 @@ CsvReader::Result CsvReader::next(CsvRecord *record)
             if ((end == size || data[end] == '\n') && fieldEnd > m_pos &&
                 data[fieldEnd - 1] == '\r')
                 --fieldEnd;
-            field = QByteArray(data + m_pos, fieldEnd - m_pos);
+            field = QByteArrayView(data + m_pos, fieldEnd - m_pos);
             m_pos = end;
         }
         // The data ends after this field (or after a lone CR): every record the writer makes
