@@ -148,8 +148,9 @@ void SqlStore::detach()
     m_db = QSqlDatabase();
 }
 
-void SqlStore::checkSchema()
+bool SqlStore::checkSchema()
 {
+    // Whether the table exists (with the expected columns).
     const auto check = [this](const QString &table, const QStringList &expected) {
         // QPSQL folds an unquoted name to lower case; our names are case-sensitive.
         const QSqlRecord record =
@@ -164,10 +165,13 @@ void SqlStore::checkSchema()
                          .arg(table, columns.join(QStringLiteral(", ")),
                               expected.join(QStringLiteral(", "))));
         }
+        return !columns.isEmpty();
     };
-    check(m_table, {QStringLiteral("key"), QStringLiteral("type"), QStringLiteral("value")});
-    check(logTable(), {QStringLiteral("seq"), QStringLiteral("keys")});
+    const bool table = check(
+            m_table, {QStringLiteral("key"), QStringLiteral("type"), QStringLiteral("value")});
+    const bool log = check(logTable(), {QStringLiteral("seq"), QStringLiteral("keys")});
     readTextEncoding();
+    return table && log;
 }
 
 void SqlStore::createSchema()

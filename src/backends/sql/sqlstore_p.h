@@ -81,7 +81,8 @@ public:
     void attach(const QSqlDatabase &db, const QString &table);
     void detach();
     // Refuses (Code::Corrupt) a table or change log with columns PersistentMap did not write.
-    void checkSchema();
+    // True when both exist (createSchema() has nothing to create).
+    bool checkSchema();
     // Creates the table and the change log when missing (a store written before
     // the change log gets one).
     void createSchema();
