@@ -4,6 +4,7 @@
 #include <PersistentMap/persistentmapcsvbackend.h>
 
 #include "backend/readonlystate_p.h"
+#include "backend/threadheap_p.h"
 #include "backends/csv/csvformat_p.h"
 #include "backends/files/storefiles_p.h"
 #include "backends/files/storelock_p.h"
@@ -543,6 +544,9 @@ Replay PersistentMapCsvBackendPrivate::readFile() const
         lastOsError = errno; // read(2)'s reason, for the code at open
         fail(Code::OpenFailed, QStringLiteral("cannot read the file: ") + in.errorString());
     }
+    // The records, their text as UTF-16, the entries' nodes and the map's: about six times the
+    // file's bytes, allocated on this thread next.
+    growThreadHeap(6 * data.size());
     return replay(data);
 }
 

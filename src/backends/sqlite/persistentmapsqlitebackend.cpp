@@ -4,6 +4,7 @@
 #include <PersistentMap/persistentmapsqlitebackend.h>
 
 #include "backend/readonlystate_p.h"
+#include "backend/threadheap_p.h"
 #include "backends/files/storefiles_p.h"
 #include "backends/sql/readrows_p.h"
 #include "backends/sql/sqlstore_p.h"
@@ -466,6 +467,11 @@ void PersistentMapSqliteBackendPrivate::loadInto(PersistentMapBackend::Loader &l
         PersistentMapBackend::Loader &inner;
         qsizetype undecoded = 0;
     } counting(loader);
+    // SQLite's page cache, then the decoded rows (UTF-16) and the map's nodes: about four times
+    // the file's bytes, allocated on this thread next.
+    const QString files = sqliteFilesBase();
+    growThreadHeap(4 *
+                   (QFileInfo(files).size() + QFileInfo(files + QStringLiteral("-wal")).size()));
     if (direct) {
         SqliteDirect::Error error;
         if (!direct->loadInto(counting, &error))
