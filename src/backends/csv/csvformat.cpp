@@ -3,6 +3,8 @@
 
 #include "backends/csv/csvformat_p.h"
 
+#include <cstring>
+
 namespace PersistentMapInternal {
 
 namespace {
@@ -175,9 +177,26 @@ CsvReader::Result CsvReader::next(CsvRecord *record)
             }
             return torn();
         }
-        record->fields.append(m_decoder.decode(field));
-        if (m_decoder.hasError())
-            return fail(startLine, QStringLiteral("invalid UTF-8"));
+        // A short field that repeats the one above it (a row's type: "string" in most rows) is
+        // shared with it instead of decoded and allocated again.
+        const qsizetype column = record->fields.size();
+        if (column < RememberedColumns && m_above[column].size == field.size() &&
+            (field.isEmpty() ||
+             std::memcmp(m_above[column].bytes, field.data(), size_t(field.size())) == 0)) {
+            record->fields.append(m_above[column].text);
+        } else {
+            record->fields.append(m_decoder.decode(field));
+            if (m_decoder.hasError())
+                return fail(startLine, QStringLiteral("invalid UTF-8"));
+            if (column < RememberedColumns) {
+                Above &above = m_above[column];
+                above.size = field.size() <= RememberedBytes ? int(field.size()) : -1;
+                if (above.size > 0)
+                    std::memcpy(above.bytes, field.data(), size_t(above.size));
+                if (above.size >= 0)
+                    above.text = record->fields.constLast();
+            }
+        }
 
         if (data[m_pos] == ',') {
             ++m_pos;

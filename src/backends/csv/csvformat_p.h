@@ -61,6 +61,17 @@ private:
     Result fail(qsizetype line, const QString &what);
     void skipBlankLines();
 
+    // The last short field read in each of the first columns, bytes and text.
+    static constexpr int RememberedColumns = 3;
+    static constexpr int RememberedBytes = 16;
+    struct Above
+    {
+        char bytes[RememberedBytes];
+        int size = -1; // -1: none (or too long)
+        QString text;
+    };
+    Above m_above[RememberedColumns];
+
     const QByteArray m_data;
     qsizetype m_pos = 0;
     qsizetype m_line = 1;

@@ -252,7 +252,7 @@ public:
     // entries read at open only when first needed (a write, a poll): building it at open cost
     // start-up about as much as loading the map's own hash (issue 15).
     QSet<QString> liveKeys;
-    std::optional<QVariantHash> openedEntries; // shares the entries handed to the map
+    std::optional<QVariantHash> openedEntries; // the entries read at open (their keys)
     QSet<QString> &live()
     {
         if (openedEntries) {
@@ -1072,10 +1072,16 @@ PersistentMapCsvBackend::OpenMode PersistentMapCsvBackend::openMode() const
 
 void PersistentMapCsvBackend::loadInto(Loader &loader)
 {
-    const QVariantHash all = d->load(); // shared with openedEntries: copied by value, not whole
+    QVariantHash all = d->load();
+    // The values move to the map; the keys stay behind, for live() (takeOver() shared the hash
+    // with openedEntries, which takes it back afterwards, unshared: no copy of it is made).
+    const bool opened = d->openedEntries.has_value();
+    d->openedEntries.reset();
     loader.reserve(all.size());
-    for (auto it = all.cbegin(); it != all.cend(); ++it)
-        loader.add(QString(it.key()), QVariant(it.value()));
+    for (auto it = all.begin(); it != all.end(); ++it)
+        loader.add(QString(it.key()), std::move(it.value()));
+    if (opened)
+        d->openedEntries = std::move(all);
 }
 
 QVariantHash PersistentMapCsvBackendPrivate::load()
