@@ -178,9 +178,10 @@ CsvReader::Result CsvReader::next(CsvRecord *record)
             return torn();
         }
         // A short field that repeats the one above it (a row's type: "string" in most rows) is
-        // shared with it instead of decoded and allocated again.
+        // shared with it instead of decoded and allocated again. Not the first column, the
+        // store's keys, which never repeat.
         const qsizetype column = record->fields.size();
-        if (column < RememberedColumns && m_above[column].size == field.size() &&
+        if (column > 0 && column < RememberedColumns && m_above[column].size == field.size() &&
             (field.isEmpty() ||
              std::memcmp(m_above[column].bytes, field.data(), size_t(field.size())) == 0)) {
             record->fields.append(m_above[column].text);
@@ -188,7 +189,7 @@ CsvReader::Result CsvReader::next(CsvRecord *record)
             record->fields.append(m_decoder.decode(field));
             if (m_decoder.hasError())
                 return fail(startLine, QStringLiteral("invalid UTF-8"));
-            if (column < RememberedColumns) {
+            if (column > 0 && column < RememberedColumns) {
                 Above &above = m_above[column];
                 above.size = field.size() <= RememberedBytes ? int(field.size()) : -1;
                 if (above.size > 0)

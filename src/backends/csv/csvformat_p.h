@@ -61,7 +61,8 @@ private:
     Result fail(qsizetype line, const QString &what);
     void skipBlankLines();
 
-    // The last short field read in each of the first columns, bytes and text.
+    // The last short field read in the second and third columns (the first is unused), bytes
+    // and text.
     static constexpr int RememberedColumns = 3;
     static constexpr int RememberedBytes = 16;
     struct Above
