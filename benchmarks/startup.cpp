@@ -40,15 +40,6 @@ constexpr Side Sides[] = {{"settings", "QSettings INI", "settings.ini"},
                           {"sqlite", "ours, SQLite", "store.db"},
                           {"csv", "ours, CSV", "store.csv"}};
 
-double median(QList<double> values)
-{
-    if (values.isEmpty())
-        return std::nan("");
-    std::sort(values.begin(), values.end());
-    const qsizetype m = values.size() / 2;
-    return values.size() % 2 ? values.at(m) : (values.at(m - 1) + values.at(m)) / 2;
-}
-
 // The key read after opening: one in the middle, present in every store.
 QString probeKey(qint64 n)
 {
