@@ -205,6 +205,8 @@ private Q_SLOTS:
     void basicApi();
     void keysFoundWhateverTheirStorage_data() { addPersistentBackends(); }
     void keysFoundWhateverTheirStorage();
+    void keysFoundAfterTheGlobalHashSeedChanges_data() { addAllBackends(); }
+    void keysFoundAfterTheGlobalHashSeedChanges();
     void getTyped_data() { addAllBackends(); }
     void getTyped();
     void getGeometryIsExact_data() { addAllBackends(); }
@@ -416,6 +418,38 @@ void tst_PersistentMap::keysFoundWhateverTheirStorage()
     VERIFY_OK(map->remove(QString::fromRawData(keys.at(3).constData(), keys.at(3).size())));
     QVERIFY(!map->contains(QStringLiteral("ab")));
     QCOMPARE(map->count(), keys.size() - 1);
+}
+
+// QHashSeed::globalSeed() may change while the process runs (resetRandomGlobalSeed(),
+// setDeterministicGlobalSeed(); Qt's documentation: "users of the global hash need to store the
+// value they are using and not rely on getting it again"). Every QHash keeps the seed it was
+// made with; the cache must too, or the keys it holds are never found again.
+void tst_PersistentMap::keysFoundAfterTheGlobalHashSeedChanges()
+{
+    QFETCH(QString, backend);
+    const auto restore = qScopeGuard([] { QHashSeed::resetRandomGlobalSeed(); });
+    const auto map = openMap(backend);
+    VERIFY_OK(map->whenReady());
+    QStringList keys;
+    for (int i = 0; i < 200; ++i)
+        keys.append(QStringLiteral("key%1").arg(i));
+    for (qsizetype i = 0; i < keys.size(); ++i)
+        VERIFY_OK(map->insert(keys.at(i), int(i)));
+    for (int round = 0; round < 2; ++round) {
+        if (round == 0)
+            QHashSeed::setDeterministicGlobalSeed();
+        else
+            QHashSeed::resetRandomGlobalSeed();
+        for (qsizetype i = 0; i < keys.size(); ++i) {
+            QCOMPARE(map->value(keys.at(i)), QVariant(int(i)));
+            QVERIFY(map->contains(keys.at(i)));
+        }
+        // Written again: still one entry per key.
+        VERIFY_OK(map->insert(keys.at(0), -1));
+        QCOMPARE(map->count(), keys.size());
+        QCOMPARE(map->keys().size(), keys.size());
+        VERIFY_OK(map->insert(keys.at(0), 0));
+    }
 }
 
 void tst_PersistentMap::basicApi()
