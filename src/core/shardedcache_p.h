@@ -10,9 +10,9 @@
 // A key is hashed once per call: its hash picks the shard (high bits) and is kept beside the
 // key in the shard's QHash (low bits pick the bucket), so the QHash never hashes the text again
 // and a probe compares the stored hashes before it reads another key's characters. The hash is
-// qHash() with the process's QHashSeed::globalSeed(), random per process as in every QHash, so
-// keys chosen to collide (hash flooding) cannot be prepared in advance. value() and contains()
-// are defined here so that PersistentMap::value() compiles to one call (pm-bench W3).
+// qHash() with the process's QHashSeed::globalSeed() as first read, random per process as in every
+// QHash, so keys chosen to collide (hash flooding) cannot be prepared in advance. value() and
+// contains() are defined here so that PersistentMap::value() compiles to one call (pm-bench W3).
 #ifndef SHARDEDCACHE_P_H
 #define SHARDEDCACHE_P_H
 
@@ -109,7 +109,15 @@ private:
         Hash hash;
     };
 
-    static size_t hashOf(const QString &key) { return qHash(key, QHashSeed::globalSeed()); }
+    // The global seed as first read, for the life of the process: globalSeed() changes when the
+    // application calls QHashSeed::resetRandomGlobalSeed() or setDeterministicGlobalSeed(), and
+    // the hashes stored beside the keys (in the cache and in a load's Staging) must not. Qt's
+    // documentation: users of the global seed store the value they use.
+    static size_t hashOf(const QString &key)
+    {
+        static const size_t seed = QHashSeed::globalSeed();
+        return qHash(key, seed);
+    }
     // The high bits: the low ones choose the bucket inside the shard's QHash, so every shard
     // still spreads its keys over all its buckets.
     static size_t indexOf(size_t hash)
