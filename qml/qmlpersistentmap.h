@@ -36,7 +36,9 @@
 //
 // Changes other writers commit to the store (another process, another map on the same file)
 // reach `values` and the signals like local ones while `watchExternalChanges` is on (the
-// default); `watchInterval` is how often the store is asked, in milliseconds. Both are kept across
+// default); `watchInterval` is how often the store is asked, in milliseconds, where the backend
+// cannot push changes (PersistentMap::watchInterval: a network file system, a PostgreSQL hot
+// standby; elsewhere changes are pushed and nothing polls). Both are kept across
 // `source` changes and may be set before a store is open.
 //
 // Signals: statusChanged only when `status` changes; errorStringChanged when `errorString`

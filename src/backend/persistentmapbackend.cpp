@@ -43,6 +43,12 @@ PersistentMapBackend::Changes PersistentMapBackend::pollChanges()
     return {};
 }
 
+bool PersistentMapBackend::watchChanges(std::function<void()> othersCommitted)
+{
+    Q_UNUSED(othersCommitted);
+    return false;
+}
+
 namespace {
 class KeyCollector final : public PersistentMapBackend::Loader
 {

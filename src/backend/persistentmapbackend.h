@@ -31,6 +31,7 @@
 #include <QtCore/QString>
 #include <QtCore/QVariantHash>
 
+#include <functional>
 #include <memory>
 
 class PersistentMapBackendPrivate;
@@ -81,14 +82,15 @@ public:
     virtual bool isReadOnly(QString *why) const;
 
     /// Watching for changes made by other writers (another process, or another map on the same
-    /// store). A backend that can tell what others committed returns true from canWatchChanges();
-    /// the map then calls pollChanges() on its storage thread every watch interval, after
-    /// loadInto() succeeded. pollChanges() returns what was committed by others since loadInto()
-    /// or the previous call: the current value of each changed key, or its removal. It may include
-    /// the map's own writes (the map ignores entries equal to its cache) and may report a key more
-    /// than once across calls. When it cannot tell which keys changed (its change log was pruned
-    /// past its position), it returns the whole store with `complete` set: keys not in it were
-    /// removed. It must be cheap when nothing changed: it runs 20 times a second by default.
+    /// store). A backend that can tell what others committed returns true from canWatchChanges().
+    /// pollChanges() returns what was committed by others since loadInto() or the previous call:
+    /// the current value of each changed key, or its removal. It may include the map's own writes
+    /// (the map ignores entries equal to its cache) and may report a key more than once across
+    /// calls. When it cannot tell which keys changed (its change log was pruned past its position),
+    /// it returns the whole store with `complete` set: keys not in it were removed. It must be
+    /// cheap when nothing changed. The map calls it on its storage thread, after loadInto()
+    /// succeeded: when the backend pushes (watchChanges()), each time it was told others may have
+    /// committed; otherwise every watch interval (PersistentMap::watchInterval, 50 ms by default).
     struct Changes
     {
         PersistentMapWriteBatch entries;
@@ -97,6 +99,20 @@ public:
     };
     virtual bool canWatchChanges() const; ///< default: false
     virtual Changes pollChanges(); ///< default: no changes
+
+    /// Pushing instead of being polled. The map calls watchChanges() once, on its storage thread,
+    /// after loadInto() succeeded and only when canWatchChanges() is true. A backend that can learn
+    /// of other writers' commits as they happen (a kernel file watch, a server's notifications)
+    /// keeps `othersCommitted` and returns true: it then calls it, from any thread and as often as
+    /// it likes (spurious calls cost one pollChanges()), whenever others may have committed; the
+    /// map coalesces the calls into one queued pollChanges() at a time and runs no timer. It must
+    /// not call it any more once its destructor has returned (stop its watch thread there). The
+    /// call takes the map's write mutex briefly and never blocks on the storage thread; it does
+    /// not throw. Return false (the default) where the store cannot be watched (a network file
+    /// system, no watch left, a server that cannot notify): the map then polls every watch
+    /// interval. A pushing backend's pollChanges() that throws is called again every watch
+    /// interval until it succeeds (a server that went away).
+    virtual bool watchChanges(std::function<void()> othersCommitted);
 
     /// The backend a store spec names: "sqlite:PATH", "csv:PATH[?readonly=1]", "memory:",
     /// `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?table=NAME&...]` or a bare PATH picked by

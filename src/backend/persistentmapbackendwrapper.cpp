@@ -64,3 +64,8 @@ PersistentMapBackend::Changes PersistentMapBackendWrapper::pollChanges()
 {
     return d->target->pollChanges();
 }
+
+bool PersistentMapBackendWrapper::watchChanges(std::function<void()> othersCommitted)
+{
+    return d->target->watchChanges(std::move(othersCommitted));
+}

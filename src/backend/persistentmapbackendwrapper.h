@@ -31,6 +31,7 @@ public:
     bool isReadOnly(QString *why) const override;
     bool canWatchChanges() const override;
     Changes pollChanges() override;
+    bool watchChanges(std::function<void()> othersCommitted) override;
 
 private:
     std::unique_ptr<PersistentMapBackendWrapperPrivate> d;

@@ -17,7 +17,7 @@ ExternalChangeFollower::ExternalChangeFollower(PersistentMapPrivate &d, Persiste
     : d(d)
     , m_timer(new QTimer(map))
 {
-    QObject::connect(m_timer, &QTimer::timeout, map, [this] { schedulePoll(); });
+    QObject::connect(m_timer, &QTimer::timeout, map, [this] { requestPoll(); });
 }
 
 bool ExternalChangeFollower::setInterval(int milliseconds)
@@ -26,9 +26,29 @@ bool ExternalChangeFollower::setInterval(int milliseconds)
     return m_interval.exchange(milliseconds) != milliseconds;
 }
 
+void ExternalChangeFollower::watch()
+{
+    if (!m_watchable)
+        return;
+    bool pushed = false;
+    try {
+        // The backend keeps the callback until it is destroyed, which shutdown() does before
+        // this follower goes.
+        pushed = d.backend->watchChanges([this] { requestPoll(); });
+    } catch (const std::exception &e) {
+        qCWarning(lcPersistentMap).noquote()
+                << QStringLiteral("the backend cannot push changes (%1); it is polled")
+                           .arg(QString::fromUtf8(e.what()));
+    }
+    m_pushed = pushed;
+}
+
 void ExternalChangeFollower::updateTimer()
 {
-    const bool run = m_watchable && m_enabled;
+    const bool run = m_watchable && m_enabled && (!m_pushed || m_pollFailing);
+    // Watching switched on (or the store just loaded): what others committed meanwhile.
+    if (m_pushed && m_watchable && m_enabled)
+        requestPoll();
     if (run) {
         m_timer->setInterval(m_interval.load());
         if (!m_timer->isActive())
@@ -44,8 +64,10 @@ void ExternalChangeFollower::stopTimer()
         m_timer->stop();
 }
 
-void ExternalChangeFollower::schedulePoll()
+void ExternalChangeFollower::requestPoll()
 {
+    if (!m_enabled || !m_watchable)
+        return;
     QMutexLocker locker(&d.mutex);
     if (m_pollScheduled || d.shuttingDown)
         return; // the storage thread is busy: a poll is already queued behind its work
@@ -70,14 +92,15 @@ void ExternalChangeFollower::poll()
         // Reported once until a poll succeeds again: a server that stays away would otherwise
         // flood errorOccurred 20 times a second (and its messages need not repeat word for word).
         if (!m_pollFailing) {
-            m_pollFailing = true;
+            setPollFailing(true);
             const QString message = errorFrom(e, PersistentMapError::Code::OpenFailed).message();
             qCWarning(lcPersistentMap).noquote() << message;
             d.reportError(message);
         }
         return;
     }
-    m_pollFailing = false;
+    if (m_pollFailing)
+        setPollFailing(false);
     QStringList reports;
     if (!changes.isEmpty()) {
         QMutexLocker locker(&d.mutex);
@@ -91,6 +114,21 @@ void ExternalChangeFollower::poll()
         qCWarning(lcPersistentMap).noquote() << message;
     if (!changes.isEmpty() || retried)
         d.notifications.deliver();
+}
+
+// A pushing backend is polled by the timer while its polls fail (the push may not come again:
+// a server that is away), and only pushed again once one succeeds.
+void ExternalChangeFollower::setPollFailing(bool failing)
+{
+    m_pollFailing = failing;
+    if (!m_pushed)
+        return;
+    {
+        QMutexLocker locker(&d.mutex);
+        if (d.shuttingDown)
+            return;
+    }
+    d.relay->post(&PersistentMapRelay::watchSettingsChanged, d.mutex);
 }
 
 // Another writer's change goes into the cache unless this map has a write of the key pending:

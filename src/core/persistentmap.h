@@ -120,10 +120,16 @@ public:
 
     /// Changes that other writers commit to the store (another process, another map on the same
     /// store) update the cache and emit the same signals as local changes, for backends that can
-    /// tell (PersistentMapBackend::canWatchChanges(): SQLite, PostgreSQL, read-only CSV). The
-    /// storage thread asks the backend every watchInterval milliseconds (DefaultWatchInterval;
-    /// setWatchInterval() raises a shorter one to MinimumWatchInterval), driven by a timer on the
-    /// owner thread's event loop. On by default; docs/MULTI-PROCESS.md.
+    /// tell (PersistentMapBackend::canWatchChanges(): SQLite, PostgreSQL, read-only CSV). Where
+    /// the backend pushes (PersistentMapBackend::watchChanges(): the kernel's file watch for
+    /// SQLite and CSV files on a local file system, NOTIFY for PostgreSQL) the storage thread
+    /// reads the store when told that another writer committed, and no timer runs. Elsewhere
+    /// (a network file system such as NFS, SMB or FUSE, no inotify watch left, a PostgreSQL hot
+    /// standby, a custom backend that does not push) a timer on the owner thread's event loop
+    /// has the storage thread ask the backend every watchInterval milliseconds
+    /// (DefaultWatchInterval; setWatchInterval() raises a shorter one to MinimumWatchInterval);
+    /// a pushing backend is polled so only while its polls fail (a server that went away). On
+    /// by default; docs/MULTI-PROCESS.md.
     static constexpr int DefaultWatchInterval = 50; ///< milliseconds
     static constexpr int MinimumWatchInterval = 10; ///< milliseconds
     bool watchExternalChanges() const;

@@ -118,6 +118,7 @@ void PersistentMapPrivate::load()
     }
     ready.finish();
     notifications.deliver();
+    follower.watch();
     if (follower.isWatchable())
         relay->post(&PersistentMapRelay::watchSettingsChanged, mutex);
 }

@@ -69,6 +69,12 @@ public:
         changes.complete = true;
         return changes;
     }
+    bool watchChanges(std::function<void()> othersCommitted) override
+    {
+        calls->append(QStringLiteral("watchChanges"));
+        othersCommitted();
+        return true;
+    }
 };
 
 // Only the two pure virtuals: the defaults of everything else.
@@ -208,6 +214,7 @@ static const QStringList CheckedVirtuals = {
         QStringLiteral("isReadOnly"),
         QStringLiteral("canWatchChanges"),
         QStringLiteral("pollChanges"),
+        QStringLiteral("watchChanges"),
 };
 
 void tst_BackendApi::wrapperForwardsEveryVirtual()
@@ -243,6 +250,9 @@ void tst_BackendApi::wrapperForwardsEveryVirtual()
         QCOMPARE(changes.entries.size(), 1);
         QCOMPARE(changes.entries.entries().first().key, QStringLiteral("polled"));
         QCOMPARE(changes.entries.entries().first().value, QVariant(7));
+        int pushes = 0;
+        QVERIFY(backend.watchChanges([&pushes] { ++pushes; }));
+        QCOMPARE(pushes, 1); // the target got the map's callback itself
     }
     // The wrapper owns its target: destroying it destroys the target.
     QCOMPARE(calls,
@@ -250,7 +260,7 @@ void tst_BackendApi::wrapperForwardsEveryVirtual()
                           QStringLiteral("flush"), QStringLiteral("clear"),
                           QStringLiteral("canStore key=value"), QStringLiteral("isReadOnly"),
                           QStringLiteral("canWatchChanges"), QStringLiteral("pollChanges"),
-                          QStringLiteral("destroyed")}));
+                          QStringLiteral("watchChanges"), QStringLiteral("destroyed")}));
 }
 
 // Guards against a virtual added to the interface without a forward in the wrapper (and a
