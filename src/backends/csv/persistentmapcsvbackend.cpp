@@ -6,6 +6,7 @@
 #include "backend/readonlystate_p.h"
 #include "backend/threadheap_p.h"
 #include "backends/csv/csvformat_p.h"
+#include "backends/files/filewatch_p.h"
 #include "backends/files/storefiles_p.h"
 #include "backends/files/storelock_p.h"
 #include "codec/undecodedvalue_p.h"
@@ -298,6 +299,10 @@ public:
     FileStamp seen; // the path's file at the last poll
     Position applied; // how far the followed file has been applied
     std::optional<PersistentMapError> pollFailure; // thrown again while the file is unchanged
+
+    // watchChanges(): the kernel's watch of the file's folder; null: polled. Last, so that it
+    // goes first: no push once the backend is being destroyed.
+    std::unique_ptr<FileWatch> watch;
 };
 
 // Reads the rows of data, a file's bytes from `from` on, and hands each row of each complete
@@ -1239,6 +1244,25 @@ bool PersistentMapCsvBackend::isReadOnly(QString *why) const
 bool PersistentMapCsvBackend::canWatchChanges() const
 {
     return true;
+}
+
+// The folder of the file (and of the symbolic link naming it) is watched for its name: the
+// owner's appends and cuts write it, compaction and clear() rename a new file over it, another
+// program replaces or removes it; each is a poll (the owner's own writes cost one stat()).
+bool PersistentMapCsvBackend::watchChanges(std::function<void()> othersCommitted)
+{
+    const QFileInfo file(d->filePath);
+    QList<FileWatch::Folder> folders{{file.absolutePath(), {file.fileName()}}};
+    const QFileInfo named(d->path);
+    if (named.absoluteFilePath() != file.absoluteFilePath())
+        folders.append({named.absolutePath(), {named.fileName()}});
+    QString why;
+    d->watch = FileWatch::create(folders, std::move(othersCommitted), &why);
+    if (!d->watch) {
+        qCDebug(lcCsv).noquote()
+                << QStringLiteral("CSV store %1: polled instead of watched: %2").arg(d->path, why);
+    }
+    return d->watch != nullptr;
 }
 
 // One stat() when nothing changed. The owner only appends to the file, cuts off bytes after its

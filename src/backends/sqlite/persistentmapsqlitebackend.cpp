@@ -5,12 +5,14 @@
 
 #include "backend/readonlystate_p.h"
 #include "backend/threadheap_p.h"
+#include "backends/files/filewatch_p.h"
 #include "backends/files/storefiles_p.h"
 #include "backends/sql/readrows_p.h"
 #include "backends/sql/sqlstore_p.h"
 #include "backends/sqlite/sqlitedirect_p.h"
 #include "codec/undecodedvalue_p.h"
 #include "codec/valuecodec_p.h"
+#include "logging_p.h"
 #include <PersistentMap/persistentmaperror.h>
 
 #include <QtCore/QCoreApplication>
@@ -109,6 +111,10 @@ public:
     QString immutableStamp;
     // Snapshot: the private folder (mode 0700) holding the copy; removed with it.
     std::unique_ptr<QTemporaryDir> snapshot;
+    // watchChanges(): the kernel's watch of the file, its log and its folder; null: polled.
+    std::unique_ptr<FileWatch> watch;
+    QString lastStamp; // writerStamp() at the previous poll
+    int recheckDelay = 0; // ms: the next look after activity (0: none pending)
 };
 
 namespace {
@@ -373,6 +379,7 @@ PersistentMapSqliteBackend::PersistentMapSqliteBackend(const QString &path, cons
 
 PersistentMapSqliteBackend::~PersistentMapSqliteBackend()
 {
+    d->watch.reset(); // no push once this returns
     d->close();
 }
 
@@ -608,6 +615,36 @@ bool PersistentMapSqliteBackend::canWatchChanges() const
     return true;
 }
 
+// The folder of the file (where SQLite keeps PATH-wal, PATH-shm and a rollback journal beside
+// it), and the folder of a symbolic link naming it, are watched for those names: a commit writes
+// PATH-wal (or the file and its journal, from a program in rollback mode), a checkpoint the file,
+// the last connection closing removes PATH-wal and PATH-shm and the next creates them again, a
+// file replaced by a rename arrives under its name. Every access mode is covered: an immutable
+// or copied store is opened again from the same events (a writer creating PATH-shm, writing
+// PATH-wal).
+bool PersistentMapSqliteBackend::watchChanges(std::function<void()> othersCommitted)
+{
+    const QString base = QFileInfo(d->sqliteFilesBase()).absoluteFilePath();
+    const QFileInfo target(base);
+    QList<FileWatch::Folder> folders{
+            {target.absolutePath(),
+             {target.fileName(), target.fileName() + QStringLiteral("-wal"),
+              target.fileName() + QStringLiteral("-shm"),
+              target.fileName() + QStringLiteral("-journal")}}};
+    const QFileInfo named(d->path);
+    if (named.absoluteFilePath() != base)
+        folders.append({named.absolutePath(), {named.fileName()}});
+    QString why;
+    d->watch = FileWatch::create(folders, std::move(othersCommitted), &why);
+    if (!d->watch) {
+        qCDebug(lcSql).noquote() << d->store.label()
+                                 << QStringLiteral(": polled instead of watched: ") + why;
+        return false;
+    }
+    d->lastStamp = writerStamp(d->sqliteFilesBase());
+    return true;
+}
+
 // PRAGMA data_version changes only when another connection committed: checking it costs a few
 // microseconds and no table access, so the change log is read only when there is news.
 PersistentMapBackend::Changes PersistentMapSqliteBackend::pollChanges()
@@ -642,6 +679,21 @@ PersistentMapBackend::Changes PersistentMapSqliteBackend::pollChanges()
     if (!d->hasChangeLog)
         return {}; // a read-only store without the change log: not followed
     const qint64 version = d->readDataVersion();
+    if (d->watch) {
+        // The kernel reports the write of a commit's frames to PATH-wal, but the commit becomes
+        // visible (data_version) only once the writer publishes it in PATH-shm, which is memory
+        // and reports nothing: after a write (or a sync) that takes long, no event is left to
+        // tell. So after any activity the store is looked at again 1, 4, 16 ... 4096 ms later,
+        // about 5 s in all; an idle store costs nothing.
+        const QString stamp = writerStamp(d->sqliteFilesBase());
+        if (stamp != d->lastStamp || version != d->dataVersion)
+            d->recheckDelay = 1;
+        else if (d->recheckDelay > 0)
+            d->recheckDelay = d->recheckDelay > 1024 ? 0 : d->recheckDelay * 4;
+        d->lastStamp = stamp;
+        if (d->recheckDelay > 0)
+            d->watch->recheckAfter(d->recheckDelay);
+    }
     if (version == d->dataVersion)
         return {};
     d->dataVersion = version;

@@ -48,6 +48,9 @@ public:
     bool isReadOnly(QString *why) const override;
     bool canWatchChanges() const override;
     Changes pollChanges() override;
+    /// Pushes through the kernel's file watch (inotify) on the file's folder; false (polled)
+    /// on a network file system or when no watch is left.
+    bool watchChanges(std::function<void()> othersCommitted) override;
 
     static bool isValidTableName(const QString &table);
 

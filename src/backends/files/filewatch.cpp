@@ -1,0 +1,316 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The persistent-map authors
+
+#include "backends/files/filewatch_p.h"
+
+#include <QtCore/QFile>
+#include <QtCore/QHash>
+#include <QtCore/QMutex>
+#include <QtCore/QSet>
+#include <QtCore/QThread>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <optional>
+
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+namespace PersistentMapInternal {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// What a folder's watch reports: changes to the files in it, and the end of the watch itself.
+constexpr uint32_t FolderMask = IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE | IN_MOVED_FROM |
+        IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR;
+
+// File systems whose files other hosts (or a user-space server) change without this kernel
+// seeing it, so inotify stays silent (statfs(2) f_type; linux/magic.h and the file systems' own
+// sources where it has none).
+const char *remoteFileSystem(unsigned long type)
+{
+    switch (type) {
+    case 0x6969:
+        return "NFS";
+    case 0x517B:
+        return "SMB";
+    case 0xFF534D42:
+        return "CIFS";
+    case 0xFE534D42:
+        return "SMB2";
+    case 0x65735546:
+        return "FUSE";
+    case 0x01021997:
+        return "9P";
+    case 0x73757245:
+        return "Coda";
+    case 0x5346414F:
+    case 0x6B414653:
+        return "AFS";
+    case 0x00C36400:
+        return "Ceph";
+    case 0x01161970:
+        return "GFS2";
+    case 0x7461636F:
+        return "OCFS2";
+    case 0x0BD00BD0:
+        return "Lustre";
+    case 0x564C:
+        return "NCP";
+    default:
+        return nullptr;
+    }
+}
+
+} // namespace
+
+struct FileWatch::Entry
+{
+    std::function<void()> changed;
+    QList<std::pair<int, QSet<QByteArray>>> folders; // descriptor, names in it
+    std::optional<Clock::time_point> recheck;
+};
+
+// The process's inotify instance and the thread that reads it (no event loop: poll(2) on the
+// instance and on an eventfd that wakes it for a new recheck or for the end).
+class FileWatchHub : public QThread
+{
+public:
+    static std::shared_ptr<FileWatchHub> acquire(QString *why)
+    {
+        static QMutex mutex;
+        static std::weak_ptr<FileWatchHub> shared;
+        const QMutexLocker locker(&mutex);
+        if (std::shared_ptr<FileWatchHub> hub = shared.lock())
+            return hub;
+        const int inotifyFd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+        if (inotifyFd < 0) {
+            *why = QStringLiteral("inotify is not available (%1; fs.inotify.max_user_instances)")
+                           .arg(qt_error_string(errno));
+            return nullptr;
+        }
+        const int wakeFd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        if (wakeFd < 0) {
+            *why = QStringLiteral("no eventfd: %1").arg(qt_error_string(errno));
+            ::close(inotifyFd);
+            return nullptr;
+        }
+        auto hub = std::shared_ptr<FileWatchHub>(new FileWatchHub(inotifyFd, wakeFd));
+        hub->start();
+        shared = hub;
+        return hub;
+    }
+    ~FileWatchHub() override
+    {
+        stopping = true;
+        wake();
+        wait();
+        ::close(inotifyFd);
+        ::close(wakeFd);
+    }
+    void wake()
+    {
+        const uint64_t one = 1;
+        (void)::write(wakeFd, &one, sizeof one);
+    }
+
+    const int inotifyFd;
+    const int wakeFd;
+    QMutex mutex; // guards what follows; `changed` callbacks run with it held
+    QHash<int, int> references; // watch descriptor: entries using it
+    QList<FileWatch::Entry *> entries;
+
+private:
+    FileWatchHub(int inotify, int wake)
+        : inotifyFd(inotify)
+        , wakeFd(wake)
+    {
+        setObjectName(QStringLiteral("PersistentMap file watch"));
+    }
+    void run() override;
+    void dispatch(const char *buffer, ssize_t size, QSet<FileWatch::Entry *> *fired);
+
+    std::atomic<bool> stopping{false};
+};
+
+void FileWatchHub::run()
+{
+    alignas(inotify_event) char buffer[16 * 1024];
+    while (!stopping) {
+        int timeout = -1; // no recheck due: sleep until the kernel or wake() says something
+        {
+            const QMutexLocker locker(&mutex);
+            const Clock::time_point now = Clock::now();
+            for (const FileWatch::Entry *entry : std::as_const(entries)) {
+                if (!entry->recheck)
+                    continue;
+                const auto left =
+                        std::chrono::ceil<std::chrono::milliseconds>(*entry->recheck - now);
+                const int ms = int(std::max<qint64>(0, left.count()));
+                timeout = timeout < 0 ? ms : std::min(timeout, ms);
+            }
+        }
+        pollfd fds[2] = {{inotifyFd, POLLIN, 0}, {wakeFd, POLLIN, 0}};
+        if (::poll(fds, 2, timeout) < 0 && errno != EINTR)
+            return;
+        if (stopping)
+            return;
+        if (fds[1].revents & POLLIN) {
+            uint64_t count;
+            (void)::read(wakeFd, &count, sizeof count);
+        }
+        QSet<FileWatch::Entry *> fired;
+        const QMutexLocker locker(&mutex);
+        if (fds[0].revents & POLLIN) {
+            for (;;) {
+                const ssize_t got = ::read(inotifyFd, buffer, sizeof buffer);
+                if (got <= 0)
+                    break;
+                dispatch(buffer, got, &fired);
+            }
+        }
+        const Clock::time_point now = Clock::now();
+        for (FileWatch::Entry *entry : std::as_const(entries)) {
+            if (entry->recheck && *entry->recheck <= now) {
+                entry->recheck.reset();
+                fired.insert(entry);
+            }
+        }
+        for (FileWatch::Entry *entry : std::as_const(fired))
+            entry->changed();
+    }
+}
+
+void FileWatchHub::dispatch(const char *buffer, ssize_t size, QSet<FileWatch::Entry *> *fired)
+{
+    for (ssize_t offset = 0; offset < size;) {
+        const auto *event = reinterpret_cast<const inotify_event *>(buffer + offset);
+        offset += ssize_t(sizeof(inotify_event)) + event->len;
+        if (event->mask & IN_Q_OVERFLOW) { // events were lost: everyone looks
+            for (FileWatch::Entry *entry : std::as_const(entries))
+                fired->insert(entry);
+            continue;
+        }
+        // The folder's watch ended (removed, renamed, unmounted): its files' fate is unknown.
+        const bool watchLost = event->mask & (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF);
+        const QByteArray name = event->len ? QByteArray(event->name) : QByteArray();
+        for (FileWatch::Entry *entry : std::as_const(entries)) {
+            for (auto it = entry->folders.begin(); it != entry->folders.end(); ++it) {
+                if (it->first != event->wd)
+                    continue;
+                if (watchLost || it->second.contains(name))
+                    fired->insert(entry);
+                if (event->mask & IN_IGNORED)
+                    it->first = -1; // the kernel dropped it; its number may be given again
+            }
+        }
+        if (event->mask & IN_IGNORED)
+            references.remove(event->wd);
+    }
+}
+
+std::unique_ptr<FileWatch> FileWatch::create(const QList<Folder> &folders,
+                                             std::function<void()> changed, QString *why)
+{
+    for (const Folder &folder : folders) {
+        if (!fileSystemWatchable(folder.path, why))
+            return nullptr;
+    }
+    std::shared_ptr<FileWatchHub> hub = FileWatchHub::acquire(why);
+    if (!hub)
+        return nullptr;
+    std::unique_ptr<FileWatch> watch(new FileWatch);
+    watch->m_hub = hub;
+    auto entry = std::make_unique<Entry>();
+    entry->changed = std::move(changed);
+    const QMutexLocker locker(&hub->mutex);
+    const auto release = [&] {
+        for (const auto &[descriptor, names] : std::as_const(entry->folders)) {
+            if (--hub->references[descriptor] == 0) {
+                hub->references.remove(descriptor);
+                inotify_rm_watch(hub->inotifyFd, descriptor);
+            }
+        }
+    };
+    for (const Folder &folder : folders) {
+        const int descriptor =
+                inotify_add_watch(hub->inotifyFd, QFile::encodeName(folder.path), FolderMask);
+        if (descriptor < 0) {
+            const int error = errno;
+            *why = QStringLiteral("cannot watch the folder %1: %2%3")
+                           .arg(folder.path, qt_error_string(error),
+                                error == ENOSPC ? QStringLiteral(" (fs.inotify.max_user_watches)")
+                                                : QString());
+            release();
+            return nullptr;
+        }
+        ++hub->references[descriptor];
+        QSet<QByteArray> names;
+        for (const QString &name : folder.names)
+            names.insert(QFile::encodeName(name));
+        entry->folders.append({descriptor, names});
+    }
+    watch->m_entry = entry.release();
+    hub->entries.append(watch->m_entry);
+    return watch;
+}
+
+FileWatch::~FileWatch()
+{
+    {
+        const QMutexLocker locker(&m_hub->mutex);
+        m_hub->entries.removeOne(m_entry);
+        for (const auto &[descriptor, names] : std::as_const(m_entry->folders)) {
+            if (descriptor < 0)
+                continue;
+            if (--m_hub->references[descriptor] == 0) {
+                m_hub->references.remove(descriptor);
+                inotify_rm_watch(m_hub->inotifyFd, descriptor);
+            }
+        }
+    }
+    delete m_entry;
+    // The last watch of the process stops the thread here (FileWatchHub's destructor).
+}
+
+void FileWatch::recheckAfter(int milliseconds)
+{
+    const Clock::time_point due = Clock::now() + std::chrono::milliseconds(milliseconds);
+    {
+        const QMutexLocker locker(&m_hub->mutex);
+        if (m_entry->recheck && *m_entry->recheck <= due)
+            return;
+        m_entry->recheck = due;
+    }
+    m_hub->wake();
+}
+
+bool fileSystemWatchable(const QString &path, QString *why)
+{
+    if (qEnvironmentVariable("PERSISTENTMAP_FILE_WATCH") == u"poll") {
+        *why = QStringLiteral("PERSISTENTMAP_FILE_WATCH=poll");
+        return false;
+    }
+    struct statfs info;
+    if (::statfs(QFile::encodeName(path).constData(), &info) != 0) {
+        *why = QStringLiteral("cannot tell the file system of %1: %2")
+                       .arg(path, qt_error_string(errno));
+        return false;
+    }
+    if (const char *kind = remoteFileSystem(static_cast<unsigned long>(info.f_type))) {
+        *why = QStringLiteral("%1 is on a %2 file system, whose changes made elsewhere the "
+                              "kernel does not report")
+                       .arg(path, QLatin1String(kind));
+        return false;
+    }
+    return true;
+}
+
+} // namespace PersistentMapInternal
