@@ -5,11 +5,11 @@
 
 #include "backend/readonlystate_p.h"
 #include "backends/postgres/postgresconnection_p.h"
+#include "backends/postgres/postgreslistener_p.h"
 #include "backends/sql/sqlstore_p.h"
 #include "codec/valuecodec_p.h"
 #include <PersistentMap/persistentmaperror.h>
 
-#include <QtCore/QAbstractEventDispatcher>
 #include <QtCore/QElapsedTimer>
 #include <QtCore/QRegularExpression>
 #include <QtCore/QThread>
@@ -30,7 +30,10 @@ using Code = PersistentMapError::Code;
 class PersistentMapPostgresBackendPrivate
 {
 public:
-    void connect(); // opens both connections; throws
+    // A connection with the spec's parameters, opened on the calling thread; throws.
+    QSqlDatabase openConnection(const QString &name) const;
+    void connect(); // opens the connection of the storage thread; throws
+    void startListening(); // after connect(); throws
     void ensureConnected(); // storage thread, before using the connections; throws
     template<typename F>
     auto guarded(F &&use)
@@ -57,90 +60,100 @@ public:
     QString connectionName;
     SqlStore store{SqlStore::Dialect::Postgres};
     QSqlDatabase db;
-    QSqlDatabase listener; // a connection of its own: queries on `db` would swallow notifications
+    // A connection of its own, on a thread of its own (postgreslistener_p.h); null on a hot
+    // standby, which refuses LISTEN: the change log is then polled.
+    std::unique_ptr<PostgresListener> listener;
+    bool pushing = false; // watchChanges(): the listener pushes, every poll reads the log
     bool open = false;
     QString writerPid; // the payload of this backend's own notifications
-    bool notified = false;
-    bool suspect = false; // the last use failed: check the connections before the next one
-    bool listening = true; // false on a hot standby, which refuses LISTEN: the log is polled
+    bool notified = false; // reconnected: the log is read at the next poll
+    bool suspect = false; // the last use failed: check the connection before the next one
     bool hasChangeLog = true; // false: a read-only store without the change log
     QElapsedTimer sinceLogRead;
     ReadOnlyState readOnly; // isReadOnly()
 };
 
-void PersistentMapPostgresBackendPrivate::connect()
+QSqlDatabase PersistentMapPostgresBackendPrivate::openConnection(const QString &name) const
 {
     const PostgresConnection &p = parameters;
     QList<QPair<QString, QString>> options = p.options;
-    // A server that is not there fails in seconds, not after the kernel's TCP timeout.
-    if (std::none_of(options.cbegin(), options.cend(),
-                     [](const auto &option) { return option.first == u"connect_timeout"; }))
-        options.append({QStringLiteral("connect_timeout"), QStringLiteral("10")});
-    const auto open = [&](const QString &name) {
-        QSqlDatabase connection = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), name);
-        connection.setHostName(p.host);
-        if (p.port > 0)
-            connection.setPort(p.port);
-        connection.setDatabaseName(p.database);
-        connection.setUserName(p.user);
-        connection.setPassword(p.password);
-        connection.setConnectOptions(postgresConnectOptions(options));
-        if (!connection.open()) {
-            const QSqlError error = connection.lastError();
-            connection = QSqlDatabase();
-            QSqlDatabase::removeDatabase(name);
-            store.fail(Code::OpenFailed, QStringLiteral("cannot connect"), error);
-        }
-        // Without this, every open prints the server's NOTICEs ("relation ... already exists,
-        // skipping") as warnings.
-        QSqlQuery(QStringLiteral("SET client_min_messages TO WARNING"), connection);
-        // A table another client has locked (a migration, VACUUM FULL, an open transaction)
-        // fails a statement after 5 s with the server's reason, as SQLite's busy timeout does,
-        // instead of holding the storage thread, and a GUI thread loading or closing the
-        // store, for as long as the lock lasts. A spec's own `options=-c lock_timeout=...` wins.
-        if (std::none_of(options.cbegin(), options.cend(), [](const auto &option) {
-                return option.second.contains(u"lock_timeout");
-            }))
-            QSqlQuery(QStringLiteral("SET lock_timeout = 5000"), connection);
-        return connection;
+    const auto given = [&options](QLatin1StringView keyword) {
+        return std::any_of(options.cbegin(), options.cend(),
+                           [keyword](const auto &option) { return option.first == keyword; });
     };
-    db = open(connectionName);
+    // A server that is not there fails in seconds, not after the kernel's TCP timeout.
+    if (!given(QLatin1StringView("connect_timeout")))
+        options.append({QStringLiteral("connect_timeout"), QStringLiteral("10")});
+    // A connection cut without a word (a NAT or firewall forgetting it, a host gone) is found
+    // dead by the kernel within about a minute of silence (30 s, then 3 probes 10 s apart), and
+    // its socket becomes readable: the listener notices without polling (TCP only; libpq ignores
+    // these on a Unix socket). A spec's own keepalive settings win.
+    if (!given(QLatin1StringView("keepalives")) && !given(QLatin1StringView("keepalives_idle")) &&
+        !given(QLatin1StringView("keepalives_interval")) &&
+        !given(QLatin1StringView("keepalives_count"))) {
+        options.append({QStringLiteral("keepalives"), QStringLiteral("1")});
+        options.append({QStringLiteral("keepalives_idle"), QStringLiteral("30")});
+        options.append({QStringLiteral("keepalives_interval"), QStringLiteral("10")});
+        options.append({QStringLiteral("keepalives_count"), QStringLiteral("3")});
+    }
+    QSqlDatabase connection = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), name);
+    connection.setHostName(p.host);
+    if (p.port > 0)
+        connection.setPort(p.port);
+    connection.setDatabaseName(p.database);
+    connection.setUserName(p.user);
+    connection.setPassword(p.password);
+    connection.setConnectOptions(postgresConnectOptions(options));
+    if (!connection.open()) {
+        const QSqlError error = connection.lastError();
+        connection = QSqlDatabase();
+        QSqlDatabase::removeDatabase(name);
+        store.fail(Code::OpenFailed, QStringLiteral("cannot connect"), error);
+    }
+    // Without this, every open prints the server's NOTICEs ("relation ... already exists,
+    // skipping") as warnings.
+    QSqlQuery(QStringLiteral("SET client_min_messages TO WARNING"), connection);
+    // A table another client has locked (a migration, VACUUM FULL, an open transaction)
+    // fails a statement after 5 s with the server's reason, as SQLite's busy timeout does,
+    // instead of holding the storage thread, and a GUI thread loading or closing the
+    // store, for as long as the lock lasts. A spec's own `options=-c lock_timeout=...` wins.
+    if (std::none_of(options.cbegin(), options.cend(),
+                     [](const auto &option) { return option.second.contains(u"lock_timeout"); }))
+        QSqlQuery(QStringLiteral("SET lock_timeout = 5000"), connection);
+    return connection;
+}
+
+void PersistentMapPostgresBackendPrivate::connect()
+{
+    db = openConnection(connectionName);
     store.attach(db, table);
     QSqlQuery pid = store.exec(QStringLiteral("SELECT pg_backend_pid()"), Code::OpenFailed,
                                QStringLiteral("cannot read the connection's process id"));
     writerPid = pid.next() ? pid.value(0).toString() : QString();
+    if (listener)
+        listener->setOwnPid(writerPid);
+}
 
-    // Listening before the change log's position is read: nothing committed after it is missed.
-    listener = open(connectionName + QStringLiteral("-listen"));
-    listening = true;
-    QSqlDriver *driver = listener.driver();
-    if (!driver->subscribeToNotification(store.logTable())) {
-        const QSqlError error = driver->lastError();
-        // A hot standby refuses LISTEN ("cannot execute LISTEN during recovery"); it takes no
-        // writes either, so the store opens read-only and the change log is polled instead.
-        QSqlQuery recovery =
-                store.exec(QStringLiteral("SELECT pg_is_in_recovery()"), Code::OpenFailed,
-                           QStringLiteral("cannot ask whether the server is a standby"));
-        if (!recovery.next() || !recovery.value(0).toBool())
-            store.fail(Code::OpenFailed, QStringLiteral("cannot listen for changes"), error);
-        const QString name = listener.connectionName();
-        listener.close();
-        listener = QSqlDatabase();
-        QSqlDatabase::removeDatabase(name);
-        listening = false;
+// Listening before the change log's position is read: nothing committed after it is missed.
+void PersistentMapPostgresBackendPrivate::startListening()
+{
+    listener = std::make_unique<PostgresListener>(
+            [this](const QString &name) { return openConnection(name); },
+            connectionName + QStringLiteral("-listen"), store.logTable());
+    listener->setOwnPid(writerPid);
+    const PostgresListener::Started started = listener->begin();
+    if (started.state == PostgresListener::State::Listening)
         return;
-    }
-    QObject::connect(
-            driver, &QSqlDriver::notification, driver,
-            [this](const QString &, QSqlDriver::NotificationSource, const QVariant &payload) {
-                if (payload.toString() != writerPid)
-                    notified = true;
-            });
+    listener.reset();
+    // A hot standby refuses LISTEN; it takes no writes either, so the store opens read-only and
+    // the change log is polled instead.
+    if (started.state == PostgresListener::State::ListenFailed)
+        store.fail(Code::OpenFailed, QStringLiteral("cannot listen for changes"), started.error);
 }
 
 // After a failure: a connection the server dropped (a restart, a network cut, an idle timeout)
-// stays broken in libpq, so both are opened again; notifications may have been missed meanwhile,
-// so the change log is read at the next poll.
+// stays broken in libpq, so it is opened again (the listener reconnects by itself); the change
+// log is read at the next poll.
 void PersistentMapPostgresBackendPrivate::ensureConnected()
 {
     if (!suspect)
@@ -151,7 +164,7 @@ void PersistentMapPostgresBackendPrivate::ensureConnected()
         QSqlQuery probe(connection);
         return probe.exec(QStringLiteral("SELECT 1"));
     };
-    if (alive(db) && (!listening || alive(listener))) {
+    if (alive(db)) {
         suspect = false;
         return;
     }
@@ -164,13 +177,10 @@ void PersistentMapPostgresBackendPrivate::ensureConnected()
 void PersistentMapPostgresBackendPrivate::close()
 {
     store.detach();
-    for (QSqlDatabase *connection : {&listener, &db}) {
-        if (connection->isValid()) {
-            const QString name = connection->connectionName();
-            connection->close();
-            *connection = QSqlDatabase();
-            QSqlDatabase::removeDatabase(name);
-        }
+    if (db.isValid()) {
+        db.close();
+        db = QSqlDatabase();
+        QSqlDatabase::removeDatabase(connectionName);
     }
 }
 
@@ -380,6 +390,7 @@ PersistentMapPostgresBackend::PersistentMapPostgresBackend(const QString &connec
 
 PersistentMapPostgresBackend::~PersistentMapPostgresBackend()
 {
+    d->listener.reset(); // its thread ends: no push once this returns
     d->close();
 }
 
@@ -416,6 +427,7 @@ void PersistentMapPostgresBackend::loadInto(Loader &loader)
                                   "is in the package libqt6sql6-psql"));
     }
     d->connect();
+    d->startListening();
     store.checkSchema();
     d->openSchema();
     if (d->hasChangeLog)
@@ -466,22 +478,21 @@ bool PersistentMapPostgresBackend::canWatchChanges() const
     return true;
 }
 
-// Notifications arrive on the listening connection's socket; the storage thread runs no event
-// loop, so its pending events (the driver's socket notifier) are processed here. Every 5 s
-// without a notification the connections are checked (and opened again) and the change log is
-// read, in case a notification was lost with a dropped connection.
+// The listener's thread pushes a poll for each notification from another writer (and when its
+// connection dropped or came back): the change log is read at each of those. Polled instead
+// (no watchChanges(): a wrapper that does not push; a hot standby, which has no listener),
+// the log is read after a notification, every 5 s to check the connection, and every second
+// without a listener.
 PersistentMapBackend::Changes PersistentMapPostgresBackend::pollChanges()
 {
     if (!d->open || !d->hasChangeLog)
         return {}; // a read-only store without the change log: not followed
     return d->guarded([this] {
-        if (QAbstractEventDispatcher *dispatcher = QThread::currentThread()->eventDispatcher())
-            dispatcher->processEvents(QEventLoop::AllEvents);
-        if (!d->notified) {
-            // Without a listener (a hot standby) the change log is read every second.
-            if (!d->sinceLogRead.hasExpired(d->listening ? 5000 : 1000))
+        const bool notified = d->listener && d->listener->takeNotified();
+        if (!d->pushing && !notified && !d->notified) {
+            if (!d->sinceLogRead.hasExpired(d->listener ? 5000 : 1000))
                 return Changes();
-            // Every 5 s without a notification: are both connections still there?
+            // Every 5 s without a notification: is the connection still there?
             d->suspect = true;
             d->ensureConnected();
         }
@@ -489,4 +500,14 @@ PersistentMapBackend::Changes PersistentMapPostgresBackend::pollChanges()
         d->sinceLogRead.start();
         return d->store.pollChanges(SqlStore::Unlogged::Ignore);
     });
+}
+
+// Pushed while LISTEN works; a hot standby is polled.
+bool PersistentMapPostgresBackend::watchChanges(std::function<void()> othersCommitted)
+{
+    if (!d->listener)
+        return false;
+    d->listener->setCallback(std::move(othersCommitted));
+    d->pushing = true;
+    return true;
 }

@@ -54,6 +54,9 @@ public:
     bool isReadOnly(QString *why) const override;
     bool canWatchChanges() const override;
     Changes pollChanges() override;
+    /// Pushes each NOTIFY of another writer as it arrives (a listener connection on a thread
+    /// of its own); false (polled) on a hot standby, which refuses LISTEN.
+    bool watchChanges(std::function<void()> othersCommitted) override;
 
     static bool isValidTableName(const QString &table);
 
