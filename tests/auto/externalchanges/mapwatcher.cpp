@@ -16,6 +16,8 @@
 //   code                        (prints "code<TAB>N": the PersistentMapError::Code of the last
 //                                failed write, as a number; -1 when none failed)
 //   quit                        (exits 0 after the map persisted everything)
+// MAPWATCHER_WATCH_INTERVAL=MS in the environment sets the map's watchInterval (a long one shows
+// that changes were pushed, not polled).
 #include <PersistentMap/PersistentMap>
 
 #include <QtCore/QCoreApplication>
@@ -65,6 +67,8 @@ int main(int argc, char **argv)
         return 1;
     }
     PersistentMap map(std::move(backend));
+    if (const int interval = qEnvironmentVariableIntValue("MAPWATCHER_WATCH_INTERVAL"))
+        map.setWatchInterval(interval);
     if (!waitOk(map.whenReady(), &error)) {
         say(QStringLiteral("error\t") + error);
         return 1;

@@ -1275,6 +1275,10 @@ void tst_Reliability::readOnlyCopyWithItsWriteAheadLog()
 // copied and read again when its files change: here a newer backup replaces them.
 void tst_Reliability::readOnlyCopyIsReadAgainWhenItChanges()
 {
+    // The reader's watch interval is an hour: what it sees was pushed (the file watch), not
+    // polled (issue 15).
+    qputenv("MAPWATCHER_WATCH_INTERVAL", "3600000");
+    const auto polledAgain = qScopeGuard([] { qunsetenv("MAPWATCHER_WATCH_INTERVAL"); });
     QVERIFY(QFile::setPermissions(m_dir->path(),
                                   QFile::permissions(m_dir->path()) | QFileDevice::ReadOther |
                                           QFileDevice::ExeOther | QFileDevice::ReadGroup |
@@ -1390,6 +1394,10 @@ void tst_Reliability::danglingSymbolicLinksAreNamed()
 // in the write-ahead log until a checkpoint, never reached the reader while the writer ran.
 void tst_Reliability::readOnlyStoreThroughASymbolicLinkFollowsAWriter()
 {
+    // The reader's watch interval is an hour: what it sees was pushed (the file watch), not
+    // polled (issue 15).
+    qputenv("MAPWATCHER_WATCH_INTERVAL", "3600000");
+    const auto polledAgain = qScopeGuard([] { qunsetenv("MAPWATCHER_WATCH_INTERVAL"); });
     QVERIFY(QFile::setPermissions(m_dir->path(),
                                   QFile::permissions(m_dir->path()) | QFileDevice::ReadOther |
                                           QFileDevice::ExeOther | QFileDevice::ReadGroup |
