@@ -45,7 +45,13 @@ void ExternalChangeFollower::watch()
 
 void ExternalChangeFollower::updateTimer()
 {
-    const bool run = m_watchable && m_enabled && (!m_pushed || m_pollFailing);
+    if (m_pushed) {
+        QMutexLocker locker(&d.mutex);
+        m_keepsUndecoded = !d.undecoded.isEmptyLocked();
+    }
+    // Qt tells nobody when a type is registered: values this map could not decode are tried
+    // again by a poll, so a pushing backend is polled while it has some.
+    const bool run = m_watchable && m_enabled && (!m_pushed || m_pollFailing || m_keepsUndecoded);
     // Watching switched on (or the store just loaded): what others committed meanwhile.
     if (m_pushed && m_watchable && m_enabled)
         requestPoll();
@@ -114,6 +120,17 @@ void ExternalChangeFollower::poll()
         qCWarning(lcPersistentMap).noquote() << message;
     if (!changes.isEmpty() || retried)
         d.notifications.deliver();
+    if (m_pushed) {
+        bool keeps;
+        {
+            QMutexLocker locker(&d.mutex);
+            keeps = !d.undecoded.isEmptyLocked();
+            if (keeps == m_keepsUndecoded || d.shuttingDown)
+                return;
+        }
+        m_keepsUndecoded = keeps;
+        d.relay->post(&PersistentMapRelay::watchSettingsChanged, d.mutex);
+    }
 }
 
 // A pushing backend is polled by the timer while its polls fail (the push may not come again:

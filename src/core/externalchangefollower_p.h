@@ -6,7 +6,9 @@
 // poll whenever others may have committed; for one that does not, a timer on the owner thread
 // asks every interval. Either way one poll at a time is queued on the storage thread; it merges
 // what the backend reports into the map under the write mutex, like a local change. A pushing
-// backend whose poll fails is polled by the timer until a poll succeeds again.
+// backend whose poll fails is polled by the timer until a poll succeeds again, and one whose map
+// keeps values it could not decode while it keeps them (to try them again once their type is
+// registered, which Qt announces to nobody).
 //
 // Thread rules: updateTimer() runs on the owner thread (the timer's), requestPoll() on any
 // thread (the timer's, a backend's watch thread), watch() and poll() on the storage thread,
@@ -70,6 +72,8 @@ private:
     std::atomic<bool> m_pushed{false}; // the backend pushes: no timer while polls succeed
     // Written on the storage thread, read by updateTimer(): its first failure was reported.
     std::atomic<bool> m_pollFailing{false};
+    // Written on the storage and owner threads: the map keeps values it could not decode.
+    std::atomic<bool> m_keepsUndecoded{false};
 
     // Guarded by the map's write mutex.
     bool m_pollScheduled = false;

@@ -116,9 +116,10 @@ void PersistentMapPrivate::load()
         qCWarning(lcPersistentMap).noquote() << error->message();
         ready.setException(*error);
     }
+    // Before whenReady() finishes: a change committed once the map is ready is pushed.
+    follower.watch();
     ready.finish();
     notifications.deliver();
-    follower.watch();
     if (follower.isWatchable())
         relay->post(&PersistentMapRelay::watchSettingsChanged, mutex);
 }

@@ -7,13 +7,15 @@
 #include <QtCore/QHash>
 #include <QtCore/QMutex>
 #include <QtCore/QSet>
-#include <QtCore/QThread>
 
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <optional>
+#include <thread>
+
+#include <pthread.h>
 
 #include <poll.h>
 #include <sys/eventfd.h>
@@ -79,8 +81,9 @@ struct FileWatch::Entry
 };
 
 // The process's inotify instance and the thread that reads it (no event loop: poll(2) on the
-// instance and on an eventfd that wakes it for a new recheck or for the end).
-class FileWatchHub : public QThread
+// instance and on an eventfd that wakes it for a new recheck or for the end). A std::thread, not
+// a QThread: a QThread makes an event dispatcher (a descriptor of its own) it would never use.
+class FileWatchHub
 {
 public:
     static std::shared_ptr<FileWatchHub> acquire(QString *why)
@@ -103,15 +106,18 @@ public:
             return nullptr;
         }
         auto hub = std::shared_ptr<FileWatchHub>(new FileWatchHub(inotifyFd, wakeFd));
-        hub->start();
+        hub->m_thread = std::thread([raw = hub.get()] {
+            pthread_setname_np(pthread_self(), "PM file watch");
+            raw->run();
+        });
         shared = hub;
         return hub;
     }
-    ~FileWatchHub() override
+    ~FileWatchHub()
     {
         stopping = true;
         wake();
-        wait();
+        m_thread.join();
         ::close(inotifyFd);
         ::close(wakeFd);
     }
@@ -132,12 +138,12 @@ private:
         : inotifyFd(inotify)
         , wakeFd(wake)
     {
-        setObjectName(QStringLiteral("PersistentMap file watch"));
     }
-    void run() override;
+    void run();
     void dispatch(const char *buffer, ssize_t size, QSet<FileWatch::Entry *> *fired);
 
     std::atomic<bool> stopping{false};
+    std::thread m_thread;
 };
 
 void FileWatchHub::run()

@@ -666,11 +666,18 @@ PersistentMapBackend::Changes PersistentMapSqliteBackend::pollChanges()
             }
         } loader;
         d->close();
-        d->open = false;
+        const auto access = d->access;
         d->access = PersistentMapSqliteBackendPrivate::Access::ReadOnly;
-        d->openStore();
-        d->loadInto(loader);
-        d->open = true;
+        try {
+            d->openStore();
+            d->loadInto(loader);
+        } catch (...) {
+            // Caught in the middle of a change (a copy replacing the file): tried again at the
+            // next poll, as the stamp still differs.
+            d->close();
+            d->access = access;
+            throw;
+        }
         Changes changes;
         changes.entries = loader.rows.take();
         changes.complete = true;

@@ -55,8 +55,9 @@ struct FaultControl
     FaultPlan flush;
     FaultPlan clear;
     FaultPlan poll; // pollChanges()
-    // canWatchChanges() says true even when the real backend cannot watch (set before the map
-    // exists), so that polls happen and can be made to fail.
+    // canWatchChanges() says true even when the real backend cannot watch, and watchChanges()
+    // false even when it pushes (set before the map exists), so that polls happen every watch
+    // interval and can be made to fail.
     bool watch = false;
 
     // Runs on the storage thread before each forwarded apply(): lets a test act on thread-bound
@@ -103,6 +104,11 @@ public:
     bool canWatchChanges() const override
     {
         return m_control->watch || PersistentMapBackendWrapper::canWatchChanges();
+    }
+    bool watchChanges(std::function<void()> othersCommitted) override
+    {
+        return !m_control->watch &&
+                PersistentMapBackendWrapper::watchChanges(std::move(othersCommitted));
     }
     Changes pollChanges() override
     {
