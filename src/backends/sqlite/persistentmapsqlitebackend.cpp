@@ -676,6 +676,7 @@ PersistentMapBackend::Changes PersistentMapSqliteBackend::pollChanges()
             // next poll, as the stamp still differs.
             d->close();
             d->access = access;
+            d->immutableStamp.clear(); // matches no stamp: the next poll opens it again
             throw;
         }
         Changes changes;
