@@ -3,6 +3,8 @@
 
 #include "logging_p.h"
 
-Q_LOGGING_CATEGORY(lcPersistentMap, "persistentmap.core")
-Q_LOGGING_CATEGORY(lcCsv, "persistentmap.csv")
-Q_LOGGING_CATEGORY(lcSql, "persistentmap.sql")
+// Debug output (why a store is polled instead of watched, a listener connection lost) only
+// when asked for: QT_LOGGING_RULES="persistentmap.*.debug=true".
+Q_LOGGING_CATEGORY(lcPersistentMap, "persistentmap.core", QtInfoMsg)
+Q_LOGGING_CATEGORY(lcCsv, "persistentmap.csv", QtInfoMsg)
+Q_LOGGING_CATEGORY(lcSql, "persistentmap.sql", QtInfoMsg)
