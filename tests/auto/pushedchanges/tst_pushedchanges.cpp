@@ -173,6 +173,8 @@ private Q_SLOTS:
     void customBackendThatDoesNotPushIsPolled();
     void pushedBackendIsPolledWhileItFails();
     void destroyedWhilePushesArrive();
+    void followersComeAndGoWhileAWriterCommits_data() { stores(); }
+    void followersComeAndGoWhileAWriterCommits();
     void postgresListenerReconnects();
 
 private:
@@ -530,6 +532,39 @@ void tst_PushedChanges::destroyedWhilePushesArrive()
         }
         map.reset();
     }
+}
+
+// A writer commits without pause while followers of this process are opened and destroyed (a
+// push or a NOTIFY arriving during the destruction) and a follower process is killed (SIGKILL)
+// in the middle; a follower that stays sees the writer's last value.
+void tst_PushedChanges::followersComeAndGoWhileAWriterCommits()
+{
+    QFETCH(Store, store);
+    auto writer = open(store.writer);
+    writer->setWatchExternalChanges(false);
+    VERIFY_OK(writer->insert(QStringLiteral("seed"), 0)); // a CSV follower needs the file
+    MapWatcherProcess killed(store.follower);
+    QVERIFY(killed.waitUntilReady());
+    std::atomic<bool> stop{false};
+    std::unique_ptr<QThread> writing(QThread::create([&] {
+        for (int i = 0; !stop; ++i)
+            writer->insert(QStringLiteral("k"), i).waitForFinished();
+    }));
+    writing->start();
+    for (int round = 0; round < 10; ++round) {
+        auto follower = open(store.follower);
+        QSignalSpy changed(follower.get(), &PersistentMap::valueChanged);
+        QVERIFY(changed.wait(Bound));
+        if (round == 5)
+            killed.kill();
+    }
+    stop = true;
+    writing->wait();
+    VERIFY_OK(writer->insert(QStringLiteral("last"), 1));
+    auto stays = open(store.follower);
+    QSignalSpy changed(stays.get(), &PersistentMap::valueChanged);
+    VERIFY_OK(writer->insert(QStringLiteral("last"), 2));
+    QVERIFY(seen(changed, QStringLiteral("last"), 2));
 }
 
 // The listener's connection is ended by the server (pg_terminate_backend, as a restart or an

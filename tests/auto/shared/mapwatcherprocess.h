@@ -100,6 +100,12 @@ public:
         }
     }
     void send(const QString &line) { m_process.write((line + u'\n').toUtf8()); }
+    // Ends the process at once (SIGKILL), as a crash would.
+    void kill()
+    {
+        m_process.kill();
+        m_process.waitForFinished();
+    }
     bool quit()
     {
         send(QStringLiteral("quit"));
