@@ -481,7 +481,8 @@ bool PersistentMapPostgresBackend::canWatchChanges() const
 // The listener's thread pushes a poll for each notification from another writer (and when its
 // connection dropped or came back): the change log is read at each of those. Polled instead
 // (no watchChanges(): a wrapper that does not push; a hot standby, which has no listener),
-// the log is read after a notification, every 5 s to check the connection, and every second
+// the log is read after a notification, every 5 s to check the connection (a safety net of the
+// polled mode only: pushed, the listener notices a drop by its socket), and every second
 // without a listener.
 PersistentMapBackend::Changes PersistentMapPostgresBackend::pollChanges()
 {
