@@ -86,7 +86,9 @@ void ExternalChangeFollower::poll()
     {
         QMutexLocker locker(&d.mutex);
         m_pollScheduled = false;
-        if (d.shuttingDown)
+        // Queued before watching was switched off: what others commit stays out until it is
+        // switched on again, and then it is read.
+        if (d.shuttingDown || !m_enabled)
             return;
     }
     // Before reading: a type registered meanwhile changes the next poll's stamp.

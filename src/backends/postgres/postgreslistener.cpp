@@ -4,7 +4,6 @@
 #include "backends/postgres/postgreslistener_p.h"
 #include "logging_p.h"
 
-#include <QtCore/QSemaphore>
 #include <QtCore/QSocketNotifier>
 #include <QtCore/QTimer>
 #include <QtSql/QSqlDriver>
@@ -53,7 +52,10 @@ PostgresListener::~PostgresListener()
 PostgresListener::Started PostgresListener::begin()
 {
     start();
-    m_listenTried.acquire(); // run() sets m_started (or m_startError) first
+    {
+        std::unique_lock<std::mutex> locker(m_startMutex);
+        m_startChanged.wait(locker, [this] { return m_listenTried; });
+    }
     if (m_startError)
         std::rethrow_exception(m_startError);
     if (m_started.state != State::Listening)
@@ -91,7 +93,11 @@ void PostgresListener::run()
     const bool listening = !m_startError && m_started.state == State::Listening;
     if (!listening)
         closeConnection();
-    m_listenTried.release();
+    {
+        const std::lock_guard<std::mutex> locker(m_startMutex);
+        m_listenTried = true;
+    }
+    m_startChanged.notify_one();
     if (!listening)
         return;
     QObject context; // the retry timers' receiver: they go with the loop

@@ -21,14 +21,15 @@
 #define POSTGRESLISTENER_P_H
 
 #include <QtCore/QMutex>
-#include <QtCore/QSemaphore>
 #include <QtCore/QThread>
 #include <QtSql/QSqlDatabase>
 #include <QtSql/QSqlError>
 
 #include <atomic>
+#include <condition_variable>
 #include <exception>
 #include <functional>
+#include <mutex>
 
 QT_BEGIN_NAMESPACE
 class QSocketNotifier;
@@ -78,10 +79,13 @@ private:
     QSocketNotifier *m_dropNotifier = nullptr; // on m_watchedSocket
     int m_retryDelay = 100; // ms
     QObject *m_context = nullptr; // lives in run(), on this thread
-    // Written by the thread before it releases m_listenTried, read by begin() after.
+    // Written by the thread before it sets m_listenTried, read by begin() after. std::mutex
+    // rather than QSemaphore: ThreadSanitizer sees the order it makes.
     Started m_started;
     std::exception_ptr m_startError;
-    QSemaphore m_listenTried;
+    std::mutex m_startMutex;
+    std::condition_variable m_startChanged;
+    bool m_listenTried = false;
 
     // Guarded by m_mutex.
     QMutex m_mutex;

@@ -38,6 +38,7 @@
 #include <cerrno>
 #include <fcntl.h>
 #include <optional>
+#include <sys/stat.h>
 #include <unistd.h>
 
 using namespace PersistentMapInternal;
@@ -113,7 +114,7 @@ public:
     std::unique_ptr<QTemporaryDir> snapshot;
     // watchChanges(): the kernel's watch of the file, its log and its folder; null: polled.
     std::unique_ptr<FileWatch> watch;
-    QString lastStamp; // writerStamp() at the previous poll
+    QString lastStamp; // activityStamp() at the previous poll
     int recheckDelay = 0; // ms: the next look after activity (0: none pending)
 };
 
@@ -130,6 +131,25 @@ QString writerStamp(const QString &path)
             .arg(file.lastModified().toMSecsSinceEpoch())
             .arg(wal.exists() ? wal.size() : -1)
             .arg(wal.exists() ? wal.lastModified().toMSecsSinceEpoch() : -1);
+}
+
+// What the writers last did to the file and its write-ahead log: their sizes and modification
+// times, in nanoseconds. stat(2) directly: QFileInfo's times go through the local time zone
+// (tzset), which costs more and races in glibc with another map's storage thread.
+QString activityStamp(const QString &path)
+{
+    QString stamp;
+    for (const QString &file : {path, QString(path + QStringLiteral("-wal"))}) {
+        struct stat st;
+        if (::stat(QFile::encodeName(file).constData(), &st) != 0)
+            stamp += QStringLiteral("- ");
+        else
+            stamp += QStringLiteral("%1:%2.%3 ")
+                             .arg(qint64(st.st_size))
+                             .arg(qint64(st.st_mtim.tv_sec))
+                             .arg(qint64(st.st_mtim.tv_nsec));
+    }
+    return stamp;
 }
 
 // Whether PATH-wal holds frames: more than its 32-byte header (sqlite.org/fileformat2.html,
@@ -641,7 +661,7 @@ bool PersistentMapSqliteBackend::watchChanges(std::function<void()> othersCommit
                                  << QStringLiteral(": polled instead of watched: ") + why;
         return false;
     }
-    d->lastStamp = writerStamp(d->sqliteFilesBase());
+    d->lastStamp = activityStamp(d->sqliteFilesBase());
     return true;
 }
 
@@ -693,7 +713,7 @@ PersistentMapBackend::Changes PersistentMapSqliteBackend::pollChanges()
         // and reports nothing: after a write (or a sync) that takes long, no event is left to
         // tell. So after any activity the store is looked at again 1, 4, 16 ... 4096 ms later,
         // about 5 s in all; an idle store costs nothing.
-        const QString stamp = writerStamp(d->sqliteFilesBase());
+        const QString stamp = activityStamp(d->sqliteFilesBase());
         if (stamp != d->lastStamp || version != d->dataVersion)
             d->recheckDelay = 1;
         else if (d->recheckDelay > 0)
