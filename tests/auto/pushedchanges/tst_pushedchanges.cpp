@@ -31,6 +31,9 @@
 
 #include <atomic>
 
+#include <cstdio> // renameat2
+#include <fcntl.h> // AT_FDCWD
+
 namespace {
 
 constexpr int Bound = 20000; // ms
@@ -176,6 +179,8 @@ private Q_SLOTS:
     void followersComeAndGoWhileAWriterCommits_data() { stores(); }
     void followersComeAndGoWhileAWriterCommits();
     void postgresListenerReconnects();
+    void csvFolderReplacedByRename();
+    void csvFolderRemovedAndCreatedAgain();
 
 private:
     void stores();
@@ -596,6 +601,65 @@ void tst_PushedChanges::postgresListenerReconnects()
         VERIFY_OK(next->insert(QStringLiteral("k"), i));
         QVERIFY2(seen(changed, QStringLiteral("k"), i), qPrintable(QString::number(i)));
     }
+}
+
+// The store's folder is swapped for another one (renameat2 RENAME_EXCHANGE: the path always names
+// a CSV file, as a deployment that swaps a prepared folder into place does): the follower reads
+// the file of the new folder, and what its owner writes afterwards reaches the follower too. The
+// folder watch followed the old folder's inode, which no longer holds the path.
+void tst_PushedChanges::csvFolderReplacedByRename()
+{
+    const QString folder = path(QStringLiteral("swapped-%1").arg(++m_serial));
+    const QString other = folder + QStringLiteral("-new");
+    QVERIFY(QDir().mkpath(folder));
+    QVERIFY(QDir().mkpath(other));
+    const QString file = folder + QStringLiteral("/store.csv");
+    {
+        auto owner = open(QStringLiteral("csv:") + file);
+        VERIFY_OK(owner->insert(QStringLiteral("k"), QStringLiteral("old")));
+    }
+    {
+        auto owner = open(QStringLiteral("csv:") + other + QStringLiteral("/store.csv"));
+        VERIFY_OK(owner->insert(QStringLiteral("k"), QStringLiteral("swapped")));
+    }
+    auto follower = open(QStringLiteral("csv:") + file + QStringLiteral("?readonly=1"));
+    QCOMPARE(follower->value(QStringLiteral("k")), QVariant(QStringLiteral("old")));
+    QSignalSpy changed(follower.get(), &PersistentMap::valueChanged);
+    QVERIFY(::renameat2(AT_FDCWD, QFile::encodeName(folder).constData(), AT_FDCWD,
+                        QFile::encodeName(other).constData(), RENAME_EXCHANGE) == 0);
+    QVERIFY(seen(changed, QStringLiteral("k"), QStringLiteral("swapped")));
+    auto owner = open(QStringLiteral("csv:") + file);
+    VERIFY_OK(owner->insert(QStringLiteral("k"), QStringLiteral("after the swap")));
+    QVERIFY(seen(changed, QStringLiteral("k"), QStringLiteral("after the swap")));
+}
+
+// The store's folder is removed (the follower's poll fails: the file is gone, and the map polls
+// while it fails) and created again with a new store in it: the follower reads it, and what the
+// new owner writes afterwards is pushed again. The kernel ended the removed folder's watch.
+void tst_PushedChanges::csvFolderRemovedAndCreatedAgain()
+{
+    const QString folder = path(QStringLiteral("removed-%1").arg(++m_serial));
+    QVERIFY(QDir().mkpath(folder));
+    const QString file = folder + QStringLiteral("/store.csv");
+    {
+        auto owner = open(QStringLiteral("csv:") + file);
+        VERIFY_OK(owner->insert(QStringLiteral("k"), 0));
+    }
+    auto follower = open(QStringLiteral("csv:") + file + QStringLiteral("?readonly=1"),
+                         PersistentMap::MinimumWatchInterval);
+    QSignalSpy changed(follower.get(), &PersistentMap::valueChanged);
+    QSignalSpy errors(follower.get(), &PersistentMap::errorOccurred);
+    QVERIFY(QDir(folder).removeRecursively());
+    QVERIFY(errors.wait(Bound)); // the push of the removal: the file is gone
+    QVERIFY(QDir().mkpath(folder));
+    auto owner = open(QStringLiteral("csv:") + file);
+    VERIFY_OK(owner->insert(QStringLiteral("k"), 1));
+    QVERIFY(seen(changed, QStringLiteral("k"), 1)); // polled while it failed
+    // Recovered: the timer stopped before that signal came. A poll the timer queued meanwhile
+    // runs on the storage thread before the flush.
+    follower->flush().waitForFinished();
+    VERIFY_OK(owner->insert(QStringLiteral("k"), 2));
+    QVERIFY(seen(changed, QStringLiteral("k"), 2)); // pushed: polls succeed again
 }
 
 QTEST_GUILESS_MAIN(tst_PushedChanges)
