@@ -75,8 +75,14 @@ const char *remoteFileSystem(unsigned long type)
 
 struct FileWatch::Entry
 {
+    struct Watched
+    {
+        int descriptor; // -1: the watch was lost (folder removed or renamed), watched again
+        QSet<QByteArray> names; // files in it
+        QByteArray path;
+    };
     std::function<void()> changed;
-    QList<std::pair<int, QSet<QByteArray>>> folders; // descriptor, names in it
+    QList<Watched> folders;
     std::optional<Clock::time_point> recheck;
 };
 
@@ -141,6 +147,7 @@ private:
     }
     void run();
     void dispatch(const char *buffer, ssize_t size, QSet<FileWatch::Entry *> *fired);
+    void watchAgain(QSet<FileWatch::Entry *> *fired);
 
     std::atomic<bool> stopping{false};
     std::thread m_thread;
@@ -182,6 +189,7 @@ void FileWatchHub::run()
                 dispatch(buffer, got, &fired);
             }
         }
+        watchAgain(&fired);
         const Clock::time_point now = Clock::now();
         for (FileWatch::Entry *entry : std::as_const(entries)) {
             if (entry->recheck && *entry->recheck <= now) {
@@ -205,20 +213,44 @@ void FileWatchHub::dispatch(const char *buffer, ssize_t size, QSet<FileWatch::En
             continue;
         }
         // The folder's watch ended (removed, renamed, unmounted): its files' fate is unknown.
+        // The path may name another folder now (or none): watchAgain() watches the path again.
         const bool watchLost = event->mask & (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF);
         const QByteArray name = event->len ? QByteArray(event->name) : QByteArray();
         for (FileWatch::Entry *entry : std::as_const(entries)) {
             for (auto it = entry->folders.begin(); it != entry->folders.end(); ++it) {
-                if (it->first != event->wd)
+                if (it->descriptor != event->wd)
                     continue;
-                if (watchLost || it->second.contains(name))
+                if (watchLost || it->names.contains(name))
                     fired->insert(entry);
-                if (event->mask & IN_IGNORED)
-                    it->first = -1; // the kernel dropped it; its number may be given again
+                if (watchLost)
+                    it->descriptor = -1;
             }
         }
-        if (event->mask & IN_IGNORED)
-            references.remove(event->wd);
+        if (watchLost && references.remove(event->wd) && !(event->mask & IN_IGNORED))
+            inotify_rm_watch(inotifyFd, event->wd); // a renamed folder: no longer the path's
+    }
+}
+
+// Folders whose watch was lost are watched again by path: the folder now there is the store's.
+// Changes made before the new watch are unknown, so the entry is told. While the path names no
+// folder, it is tried again (and the entry told) every second.
+void FileWatchHub::watchAgain(QSet<FileWatch::Entry *> *fired)
+{
+    for (FileWatch::Entry *entry : std::as_const(entries)) {
+        for (FileWatch::Entry::Watched &folder : entry->folders) {
+            if (folder.descriptor >= 0)
+                continue;
+            const int descriptor = inotify_add_watch(inotifyFd, folder.path, FolderMask);
+            if (descriptor >= 0) {
+                folder.descriptor = descriptor;
+                ++references[descriptor];
+                fired->insert(entry);
+                continue;
+            }
+            const Clock::time_point retry = Clock::now() + std::chrono::seconds(1);
+            if (!entry->recheck || *entry->recheck > retry)
+                entry->recheck = retry;
+        }
     }
 }
 
@@ -238,7 +270,8 @@ std::unique_ptr<FileWatch> FileWatch::create(const QList<Folder> &folders,
     entry->changed = std::move(changed);
     const QMutexLocker locker(&hub->mutex);
     const auto release = [&] {
-        for (const auto &[descriptor, names] : std::as_const(entry->folders)) {
+        for (const Entry::Watched &folder : std::as_const(entry->folders)) {
+            const int descriptor = folder.descriptor;
             if (--hub->references[descriptor] == 0) {
                 hub->references.remove(descriptor);
                 inotify_rm_watch(hub->inotifyFd, descriptor);
@@ -261,7 +294,7 @@ std::unique_ptr<FileWatch> FileWatch::create(const QList<Folder> &folders,
         QSet<QByteArray> names;
         for (const QString &name : folder.names)
             names.insert(QFile::encodeName(name));
-        entry->folders.append({descriptor, names});
+        entry->folders.append({descriptor, names, QFile::encodeName(folder.path)});
     }
     watch->m_entry = entry.release();
     hub->entries.append(watch->m_entry);
@@ -273,7 +306,8 @@ FileWatch::~FileWatch()
     {
         const QMutexLocker locker(&m_hub->mutex);
         m_hub->entries.removeOne(m_entry);
-        for (const auto &[descriptor, names] : std::as_const(m_entry->folders)) {
+        for (const Entry::Watched &folder : std::as_const(m_entry->folders)) {
+            const int descriptor = folder.descriptor;
             if (descriptor < 0)
                 continue;
             if (--m_hub->references[descriptor] == 0) {
