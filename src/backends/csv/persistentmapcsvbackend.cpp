@@ -1257,10 +1257,15 @@ bool PersistentMapCsvBackend::watchChanges(std::function<void()> othersCommitted
     if (named.absoluteFilePath() != file.absoluteFilePath())
         folders.append({named.absolutePath(), {named.fileName()}});
     QString why;
-    d->watch = FileWatch::create(folders, std::move(othersCommitted), &why);
+    bool refused = false;
+    d->watch = FileWatch::create(folders, std::move(othersCommitted), &why, &refused);
     if (!d->watch) {
-        qCDebug(lcCsv).noquote()
-                << QStringLiteral("CSV store %1: polled instead of watched: %2").arg(d->path, why);
+        const QString message =
+                QStringLiteral("CSV store %1: polled instead of watched: %2").arg(d->path, why);
+        if (refused)
+            qCWarning(lcCsv).noquote() << message;
+        else
+            qCInfo(lcCsv).noquote() << message;
     }
     return d->watch != nullptr;
 }

@@ -92,7 +92,7 @@ struct FileWatch::Entry
 class FileWatchHub
 {
 public:
-    static std::shared_ptr<FileWatchHub> acquire(QString *why)
+    static std::shared_ptr<FileWatchHub> acquire(QString *why, bool *refused)
     {
         static QMutex mutex;
         static std::weak_ptr<FileWatchHub> shared;
@@ -101,12 +101,30 @@ public:
             return hub;
         const int inotifyFd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
         if (inotifyFd < 0) {
-            *why = QStringLiteral("inotify is not available (%1; fs.inotify.max_user_instances)")
-                           .arg(qt_error_string(errno));
+            const int error = errno;
+            *refused = true;
+            // EMFILE is either limit (inotify(7)): a descriptor of another kind tells which.
+            QString limit;
+            if (error == EMFILE) {
+                const int probe = eventfd(0, EFD_CLOEXEC);
+                if (probe < 0) {
+                    limit = QStringLiteral("this process's descriptor limit, RLIMIT_NOFILE");
+                } else {
+                    ::close(probe);
+                    limit = QStringLiteral("the user's inotify instances, "
+                                           "fs.inotify.max_user_instances");
+                }
+            } else if (error == ENFILE) {
+                limit = QStringLiteral("the system's descriptor limit, fs.file-max");
+            }
+            *why = QStringLiteral("inotify is not available: %1%2")
+                           .arg(qt_error_string(error),
+                                limit.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(limit));
             return nullptr;
         }
         const int wakeFd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
         if (wakeFd < 0) {
+            *refused = true;
             *why = QStringLiteral("no eventfd: %1").arg(qt_error_string(errno));
             ::close(inotifyFd);
             return nullptr;
@@ -255,13 +273,18 @@ void FileWatchHub::watchAgain(QSet<FileWatch::Entry *> *fired)
 }
 
 std::unique_ptr<FileWatch> FileWatch::create(const QList<Folder> &folders,
-                                             std::function<void()> changed, QString *why)
+                                             std::function<void()> changed, QString *why,
+                                             bool *refused)
 {
+    bool ignored = false;
+    if (!refused)
+        refused = &ignored;
+    *refused = false;
     for (const Folder &folder : folders) {
         if (!fileSystemWatchable(folder.path, why))
             return nullptr;
     }
-    std::shared_ptr<FileWatchHub> hub = FileWatchHub::acquire(why);
+    std::shared_ptr<FileWatchHub> hub = FileWatchHub::acquire(why, refused);
     if (!hub)
         return nullptr;
     std::unique_ptr<FileWatch> watch(new FileWatch);
@@ -283,6 +306,7 @@ std::unique_ptr<FileWatch> FileWatch::create(const QList<Folder> &folders,
                 inotify_add_watch(hub->inotifyFd, QFile::encodeName(folder.path), FolderMask);
         if (descriptor < 0) {
             const int error = errno;
+            *refused = true;
             *why = QStringLiteral("cannot watch the folder %1: %2%3")
                            .arg(folder.path, qt_error_string(error),
                                 error == ENOSPC ? QStringLiteral(" (fs.inotify.max_user_watches)")

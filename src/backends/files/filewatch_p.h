@@ -45,9 +45,12 @@ public:
         QString path; // absolute
         QStringList names; // files in it
     };
-    // nullptr, and *why, when any folder cannot be watched.
+    // nullptr, and *why, when any folder cannot be watched; *refused (when given) tells whether
+    // inotify refused (a limit reached: worth a warning) rather than the file system not being
+    // one to watch (network, cluster, PERSISTENTMAP_FILE_WATCH=poll: polling is the design).
     static std::unique_ptr<FileWatch> create(const QList<Folder> &folders,
-                                             std::function<void()> changed, QString *why);
+                                             std::function<void()> changed, QString *why,
+                                             bool *refused = nullptr);
     ~FileWatch();
     FileWatch(const FileWatch &) = delete;
     FileWatch &operator=(const FileWatch &) = delete;

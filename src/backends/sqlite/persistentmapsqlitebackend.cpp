@@ -655,10 +655,15 @@ bool PersistentMapSqliteBackend::watchChanges(std::function<void()> othersCommit
     if (named.absoluteFilePath() != base)
         folders.append({named.absolutePath(), {named.fileName()}});
     QString why;
-    d->watch = FileWatch::create(folders, std::move(othersCommitted), &why);
+    bool refused = false;
+    d->watch = FileWatch::create(folders, std::move(othersCommitted), &why, &refused);
     if (!d->watch) {
-        qCDebug(lcSql).noquote() << d->store.label()
-                                 << QStringLiteral(": polled instead of watched: ") + why;
+        const QString message =
+                d->store.label() + QStringLiteral(": polled instead of watched: ") + why;
+        if (refused)
+            qCWarning(lcSql).noquote() << message;
+        else
+            qCInfo(lcSql).noquote() << message;
         return false;
     }
     d->lastStamp = activityStamp(d->sqliteFilesBase());

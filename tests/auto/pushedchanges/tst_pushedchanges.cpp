@@ -32,7 +32,9 @@
 #include <atomic>
 
 #include <cstdio> // renameat2
-#include <fcntl.h> // AT_FDCWD
+#include <fcntl.h> // AT_FDCWD, open
+#include <sys/resource.h> // setrlimit
+#include <unistd.h> // close
 
 namespace {
 
@@ -171,6 +173,8 @@ private Q_SLOTS:
     void throughASymbolicLink();
     void fileBackendsPushOrSayWhyNot_data();
     void fileBackendsPushOrSayWhyNot();
+    void descriptorLimitNamedWhenInotifyIsRefused_data() { fileBackendsPushOrSayWhyNot_data(); }
+    void descriptorLimitNamedWhenInotifyIsRefused();
     void unwatchableFileSystemIsPolled_data();
     void unwatchableFileSystemIsPolled();
     void customBackendThatDoesNotPushIsPolled();
@@ -450,6 +454,45 @@ void tst_PushedChanges::fileBackendsPushOrSayWhyNot()
     std::unique_ptr<PersistentMapBackend> backend = follower();
     backend->loadInto(ignore);
     QVERIFY(!backend->watchChanges([] {}));
+}
+
+// inotify_init1() fails with EMFILE both when the user has no inotify instance left and when
+// this process has no descriptor left (inotify(7)): the warning names the limit that was hit.
+void tst_PushedChanges::descriptorLimitNamedWhenInotifyIsRefused()
+{
+    QFETCH(QString, kind);
+    const QString file = path(QStringLiteral("limit-%1.%2").arg(++m_serial).arg(kind));
+    {
+        // Written and closed: no watch is left in this process, so the next one needs a new
+        // inotify instance.
+        auto writer = open(kind + u':' + file);
+        VERIFY_OK(writer->insert(QStringLiteral("seed"), 1));
+    }
+    std::unique_ptr<PersistentMapBackend> backend;
+    if (kind == u"sqlite")
+        backend = std::make_unique<PersistentMapSqliteBackend>(file);
+    else
+        backend = std::make_unique<PersistentMapCsvBackend>(file);
+    struct Ignore : PersistentMapBackend::Loader
+    {
+        void add(QString &&, QVariant &&) override { }
+    } ignore;
+    backend->loadInto(ignore);
+    // The lowest free descriptor becomes the limit: the next descriptor, of any kind, fails.
+    const int lowest = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    QVERIFY(lowest >= 0);
+    ::close(lowest);
+    rlimit old{};
+    QCOMPARE(getrlimit(RLIMIT_NOFILE, &old), 0);
+    rlimit low = old;
+    low.rlim_cur = rlim_t(lowest);
+    QTest::ignoreMessage(QtWarningMsg,
+                         QRegularExpression(QStringLiteral("polled instead of watched: inotify is "
+                                                           "not available: .*RLIMIT_NOFILE")));
+    QCOMPARE(setrlimit(RLIMIT_NOFILE, &low), 0);
+    const bool watched = backend->watchChanges([] {});
+    QCOMPARE(setrlimit(RLIMIT_NOFILE, &old), 0);
+    QVERIFY(!watched);
 }
 
 void tst_PushedChanges::unwatchableFileSystemIsPolled_data()
