@@ -623,8 +623,12 @@ void tst_PushedChanges::postgresListenerReconnects()
 {
     PM_POSTGRES_SPEC_OR_SKIP(server);
     PostgresTestTable table(server);
-    auto follower = open(table.spec());
-    auto writer = open(table.spec());
+    // Names this test's connections: other test programs share the server (ctest -j) and must
+    // keep theirs.
+    const QString application = uniquePostgresTableName();
+    const QString spec = table.spec() + QStringLiteral("&application_name=") + application;
+    auto follower = open(spec);
+    auto writer = open(spec);
     writer->setWatchExternalChanges(false);
     QSignalSpy changed(follower.get(), &PersistentMap::valueChanged);
     VERIFY_OK(writer->insert(QStringLiteral("k"), 1));
@@ -633,9 +637,11 @@ void tst_PushedChanges::postgresListenerReconnects()
     {
         PostgresTestConnection admin(server);
         QVERIFY(admin.isOpen());
-        QVERIFY(admin.exec(QStringLiteral("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                          "WHERE datname = current_database() AND pid <> "
-                                          "pg_backend_pid()")));
+        // Both maps' connections: each has its own and a listener's.
+        QVERIFY(admin.exec(QStringLiteral("DO $$ BEGIN IF (SELECT count(pg_terminate_backend(pid)) "
+                                          "FROM pg_stat_activity WHERE application_name = '%1') "
+                                          "<> 4 THEN RAISE 'not 4 connections'; END IF; END $$")
+                                   .arg(application)));
     }
     writer.reset(); // its connection is gone too
     auto next = open(table.spec());
