@@ -46,6 +46,11 @@ PostgresListener::PostgresListener(Open open, const QString &connectionName, con
 PostgresListener::~PostgresListener()
 {
     quit();
+    {
+        const std::lock_guard<std::mutex> locker(m_startMutex);
+        m_quitReturned = true;
+    }
+    m_startChanged.notify_all();
     wait();
 }
 
@@ -105,6 +110,11 @@ void PostgresListener::run()
     exec();
     m_context = nullptr;
     closeConnection();
+    // The thread's end closes its event dispatcher's wake-up descriptor, which quit() writes to
+    // from the destructor's thread: it ends only once quit() has returned (ThreadSanitizer
+    // reported the close racing that write, their order being inside uninstrumented Qt and glib).
+    std::unique_lock<std::mutex> locker(m_startMutex);
+    m_startChanged.wait(locker, [this] { return m_quitReturned; });
 }
 
 PostgresListener::State PostgresListener::listen(QSqlError *error)

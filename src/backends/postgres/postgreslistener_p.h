@@ -84,6 +84,7 @@ private:
     Started m_started;
     std::exception_ptr m_startError;
     std::mutex m_startMutex;
+    bool m_quitReturned = false; // guarded by m_startMutex: the destructor's quit() returned
     std::condition_variable m_startChanged;
     bool m_listenTried = false;
 
