@@ -48,7 +48,6 @@ public:
     // After start(): asks the backend to push (PersistentMapBackend::watchChanges()); storage
     // thread, without the mutex.
     void watch();
-    bool isPushed() const { return m_pushed; }
 
     void updateTimer(); // owner thread
     void stopTimer(); // the map is being destroyed (no-op off the owner thread)

@@ -1256,17 +1256,8 @@ bool PersistentMapCsvBackend::watchChanges(std::function<void()> othersCommitted
     const QFileInfo named(d->path);
     if (named.absoluteFilePath() != file.absoluteFilePath())
         folders.append({named.absolutePath(), {named.fileName()}});
-    QString why;
-    bool refused = false;
-    d->watch = FileWatch::create(folders, std::move(othersCommitted), &why, &refused);
-    if (!d->watch) {
-        const QString message =
-                QStringLiteral("CSV store %1: polled instead of watched: %2").arg(d->path, why);
-        if (refused)
-            qCWarning(lcCsv).noquote() << message;
-        else
-            qCInfo(lcCsv).noquote() << message;
-    }
+    d->watch = FileWatch::create(folders, std::move(othersCommitted), lcCsv,
+                                 QStringLiteral("CSV store ") + d->path);
     return d->watch != nullptr;
 }
 

@@ -5,6 +5,7 @@
 
 #include <QtCore/QFile>
 #include <QtCore/QHash>
+#include <QtCore/QLoggingCategory>
 #include <QtCore/QMutex>
 #include <QtCore/QSet>
 
@@ -298,13 +299,27 @@ void FileWatchHub::watchAgain(QSet<FileWatch::Entry *> *fired)
 }
 
 std::unique_ptr<FileWatch> FileWatch::create(const QList<Folder> &folders,
-                                             std::function<void()> changed, QString *why,
-                                             bool *refused)
+                                             std::function<void()> changed,
+                                             QMessageLogger::CategoryFunction category,
+                                             const QString &store)
 {
-    bool ignored = false;
-    if (!refused)
-        refused = &ignored;
-    *refused = false;
+    QString why;
+    bool refused = false;
+    std::unique_ptr<FileWatch> watch = tryCreate(folders, std::move(changed), &why, &refused);
+    if (!watch) {
+        const QString message = store + QStringLiteral(": polled instead of watched: ") + why;
+        if (refused)
+            qCWarning(category).noquote() << message;
+        else
+            qCInfo(category).noquote() << message;
+    }
+    return watch;
+}
+
+std::unique_ptr<FileWatch> FileWatch::tryCreate(const QList<Folder> &folders,
+                                                std::function<void()> changed, QString *why,
+                                                bool *refused)
+{
     for (const Folder &folder : folders) {
         if (!fileSystemWatchable(folder.path, why))
             return nullptr;

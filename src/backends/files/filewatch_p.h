@@ -27,6 +27,7 @@
 #define FILEWATCH_P_H
 
 #include <QtCore/QList>
+#include <QtCore/QLoggingCategory>
 #include <QtCore/QString>
 #include <QtCore/QStringList>
 
@@ -45,12 +46,14 @@ public:
         QString path; // absolute
         QStringList names; // files in it
     };
-    // nullptr, and *why, when any folder cannot be watched; *refused (when given) tells whether
-    // inotify refused (a limit reached: worth a warning) rather than the file system not being
-    // one to watch (network, cluster, PERSISTENTMAP_FILE_WATCH=poll: polling is the design).
+    // nullptr when any folder cannot be watched, said in `category` as "STORE: polled instead
+    // of watched: WHY": a warning when inotify refused (a limit reached), an info message when
+    // the file system is not one to watch (network, cluster, PERSISTENTMAP_FILE_WATCH=poll:
+    // polling is the design there).
     static std::unique_ptr<FileWatch> create(const QList<Folder> &folders,
-                                             std::function<void()> changed, QString *why,
-                                             bool *refused = nullptr);
+                                             std::function<void()> changed,
+                                             QMessageLogger::CategoryFunction category,
+                                             const QString &store);
     ~FileWatch();
     FileWatch(const FileWatch &) = delete;
     FileWatch &operator=(const FileWatch &) = delete;
@@ -65,6 +68,10 @@ public:
 
 private:
     FileWatch() = default;
+    // nullptr and *why when a folder cannot be watched; *refused: inotify refused (a limit).
+    static std::unique_ptr<FileWatch> tryCreate(const QList<Folder> &folders,
+                                                std::function<void()> changed, QString *why,
+                                                bool *refused);
     std::shared_ptr<FileWatchHub> m_hub;
     Entry *m_entry = nullptr;
 };

@@ -654,18 +654,9 @@ bool PersistentMapSqliteBackend::watchChanges(std::function<void()> othersCommit
     const QFileInfo named(d->path);
     if (named.absoluteFilePath() != base)
         folders.append({named.absolutePath(), {named.fileName()}});
-    QString why;
-    bool refused = false;
-    d->watch = FileWatch::create(folders, std::move(othersCommitted), &why, &refused);
-    if (!d->watch) {
-        const QString message =
-                d->store.label() + QStringLiteral(": polled instead of watched: ") + why;
-        if (refused)
-            qCWarning(lcSql).noquote() << message;
-        else
-            qCInfo(lcSql).noquote() << message;
+    d->watch = FileWatch::create(folders, std::move(othersCommitted), lcSql, d->store.label());
+    if (!d->watch)
         return false;
-    }
     d->lastStamp = activityStamp(d->sqliteFilesBase());
     return true;
 }
