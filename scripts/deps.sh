@@ -49,6 +49,8 @@ SANITIZER_PACKAGES=(clang libclang-rt-14-dev llvm pkg-config)
 # The PostgreSQL backend's tests: scripts/postgres.sh runs a throwaway server (postgresql: initdb,
 # pg_ctl, psql) and the tests reach it through Qt's QPSQL driver plugin (libqt6sql6-psql).
 POSTGRES_PACKAGES=(postgresql libqt6sql6-psql)
+# tst_pushedchanges: another program writing a store, the sqlite3 command-line shell.
+TEST_PACKAGES=(sqlite3)
 # scripts/apidocs.sh and the ctest apidocs: the API reference (doxygen) and its Qt help file
 # (qt6-documentation-tools: Qt 6's qhelpgenerator, in /usr/lib/qt6/libexec).
 APIDOCS_PACKAGES=(doxygen qt6-documentation-tools)

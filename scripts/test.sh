@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/deps.sh
 ensure_packages "${CORE_PACKAGES[@]}" "${QML_PACKAGES[@]}" "${SANITIZER_PACKAGES[@]}" clang-format
-ensure_packages "${POSTGRES_PACKAGES[@]}"
+ensure_packages "${POSTGRES_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
 # The ctest apidocs (doxygen, qhelpgenerator): about 13 MB beside the rest, a second to run.
 ensure_packages "${APIDOCS_PACKAGES[@]}"
 

@@ -315,7 +315,8 @@ void tst_PushedChanges::sqliteWritersFromOtherPrograms()
     }
     const QString sqlite3 = QStandardPaths::findExecutable(QStringLiteral("sqlite3"));
     if (sqlite3.isEmpty())
-        QSKIP("the sqlite3 program is not installed");
+        QSKIP("the sqlite3 program is not installed (Debian package sqlite3, which scripts/test.sh "
+              "installs)");
     for (int i = 0; i < 3; ++i) {
         QProcess cli;
         cli.start(sqlite3,
