@@ -27,7 +27,11 @@ run_stage() {
     local name=$1 sanitize=$2 dir=$3
     echo "== sanitizers: $name (-fsanitize=$sanitize) in $dir"
     local start=$SECONDS
+    # -O1 -g1 (line tables: the reports keep file:line) instead of RelWithDebInfo's -O2 -g: the
+    # sanitizers' own advice, and half the compile time (tst_persistentmap.cpp under ASan+UBSan:
+    # 58 s of CPU instead of 113 s), which keeps CI within its 30 minutes.
     cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+        -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" \
         -DPERSISTENTMAP_DEVELOPER_MODE=ON -DPERSISTENTMAP_SANITIZE="$sanitize" \
         -DPERSISTENTMAP_BUILD_TESTS=ON -DPERSISTENTMAP_BUILD_EXAMPLES=OFF \
         -DPERSISTENTMAP_BUILD_BENCHMARKS=OFF -DPERSISTENTMAP_BUILD_QML=OFF \
