@@ -116,10 +116,13 @@ void PersistentMapPrivate::load()
         qCWarning(lcPersistentMap).noquote() << error->message();
         ready.setException(*error);
     }
-    // Before whenReady() finishes: a change committed once the map is ready is pushed.
-    follower.watch();
     ready.finish();
     notifications.deliver();
+    // After Ready is announced: setting up the watch (the first map of a process starts the
+    // file watch's thread) stays off the start-up path (pm-bench W10). A change committed before
+    // the watch holds is not lost: watchSettingsChanged, posted after it, runs a catch-up poll
+    // (ExternalChangeFollower::updateTimer()).
+    follower.watch();
     if (follower.isWatchable())
         relay->post(&PersistentMapRelay::watchSettingsChanged, mutex);
 }
