@@ -986,4 +986,26 @@ bool decodeValue(const QString &type, const QString &text, QVariant *out, QStrin
     return decodeAt(type, text, out, error, 1);
 }
 
+QMetaType typeOfTag(const QString &tag)
+{
+    const Codec *codec = registry().byTag.value(tag);
+    if (!codec || codec->typeId == QMetaType::Nullptr)
+        return QMetaType();
+    return QMetaType(codec->typeId);
+}
+
+QString tagOfType(QMetaType type)
+{
+    const Codec *codec = registry().byType.value(type.id());
+    if (!codec || codec->typeId == QMetaType::Nullptr)
+        return QString();
+    return codec->tag;
+}
+
+bool isContainerTag(const QString &tag)
+{
+    const Codec *codec = registry().byTag.value(tag);
+    return codec && codec->isContainer();
+}
+
 } // namespace PersistentMapInternal

@@ -45,6 +45,13 @@ bool encodedTextHasNul(const QVariant &value);
 // caller adds the file, line or key).
 bool decodeValue(const QString &type, const QString &text, QVariant *out, QString *error);
 
+// The type a tag stands for (docs/FORMAT.md, "Type tags"), invalid for an unknown tag and for
+// "null"; and back, empty for a type without a tag. PersistentMapSchema names types by these tags.
+QMetaType typeOfTag(const QString &tag);
+QString tagOfType(QMetaType type);
+// Whether the tag's text is JSON (a list, a map), not a scalar text form.
+bool isContainerTag(const QString &tag);
+
 // Tags that PersistentMapCsvBackend uses for its own rows; never a value type.
 inline QString removedTag()
 {

@@ -6,6 +6,7 @@
 #include <PersistentMap/persistentmap.h>
 
 #include "codec/valuecodec_p.h"
+#include "core/exactconversion_p.h"
 
 #include <cmath>
 
@@ -93,6 +94,12 @@ bool sameStoredValue(const QVariant &a, const QVariant &b)
 } // namespace
 
 bool PersistentMap::convertExactly(const QVariant &stored, QMetaType type, QVariant *converted)
+{
+    return PersistentMapInternal::convertExactly(stored, type, converted);
+}
+
+bool PersistentMapInternal::convertExactly(const QVariant &stored, QMetaType type,
+                                           QVariant *converted)
 {
     QVariant result = stored;
     if (!result.convert(type))

@@ -122,6 +122,18 @@ QFuture<void> PersistentMapPrivate::rejectUnstorable(const QString &key, const Q
             PersistentMapError(PersistentMapError::Code::Unsupported, why));
 }
 
+QFuture<void> PersistentMapPrivate::rejectBySchema(const PersistentMapSchema &schema,
+                                                   const QString &key, const QVariant &value,
+                                                   QVariant *converted)
+{
+    QString why;
+    if (schema.check(key, value, converted, &why))
+        return {};
+    reportError(why);
+    return QtFuture::makeExceptionalFuture(
+            PersistentMapError(PersistentMapError::Code::SchemaViolation, why));
+}
+
 PersistentMap::PersistentMap(std::unique_ptr<PersistentMapBackend> backend, QObject *parent)
     : QObject(parent)
     , d_ptr(std::make_unique<PersistentMapPrivate>(this, std::move(backend)))
@@ -165,7 +177,13 @@ bool PersistentMap::isReadOnly() const
 QVariant PersistentMap::value(const QString &key, const QVariant &defaultValue) const
 {
     Q_D(const PersistentMap);
-    return d->cache.value(key, defaultValue);
+    if (!d->hasSchema.load(std::memory_order_relaxed))
+        return d->cache.value(key, defaultValue);
+    QVariant stored;
+    if (d->cache.find(key, &stored))
+        return stored;
+    // Only a miss looks at the schema.
+    return defaultValue.isValid() ? defaultValue : d->currentSchema().defaultValue(key);
 }
 
 bool PersistentMap::contains(const QString &key) const
@@ -202,14 +220,39 @@ QVariantHash PersistentMap::toHash() const
 QFuture<void> PersistentMap::insert(const QString &key, const QVariant &value)
 {
     Q_D(PersistentMap);
+    if (d->hasSchema.load(std::memory_order_relaxed)) {
+        QVariant converted;
+        if (QFuture<void> rejected = d->rejectBySchema(d->currentSchema(), key, value, &converted);
+            rejected.isValid())
+            return rejected;
+        if (QFuture<void> rejected = d->rejectUnstorable(key, converted); rejected.isValid())
+            return rejected;
+        return d->write([&] { d->insertLocked(key, converted); });
+    }
     if (QFuture<void> rejected = d->rejectUnstorable(key, value); rejected.isValid())
         return rejected;
     return d->write([&] { d->insertLocked(key, value); });
 }
 
-QFuture<void> PersistentMap::insert(const QVariantHash &entries)
+QFuture<void> PersistentMap::insert(const QVariantHash &given)
 {
     Q_D(PersistentMap);
+    QVariantHash checked;
+    if (d->hasSchema.load(std::memory_order_relaxed)) {
+        const PersistentMapSchema schema = d->currentSchema();
+        checked = given;
+        for (auto it = checked.begin(); it != checked.end(); ++it) {
+            if (!schema.contains(it.key()))
+                continue;
+            QVariant converted;
+            if (QFuture<void> rejected =
+                        d->rejectBySchema(schema, it.key(), it.value(), &converted);
+                rejected.isValid())
+                return rejected;
+            it.value() = std::move(converted);
+        }
+    }
+    const QVariantHash &entries = checked.isEmpty() ? given : checked;
     for (auto it = entries.cbegin(); it != entries.cend(); ++it) {
         if (QFuture<void> rejected = d->rejectUnstorable(it.key(), it.value()); rejected.isValid())
             return rejected;
@@ -228,9 +271,27 @@ QFuture<void> PersistentMap::remove(const QString &key)
     return d->write([&] { d->removeLocked(key); });
 }
 
-QFuture<void> PersistentMap::apply(const PersistentMapWriteBatch &batch)
+QFuture<void> PersistentMap::apply(const PersistentMapWriteBatch &given)
 {
     Q_D(PersistentMap);
+    PersistentMapWriteBatch checked;
+    if (d->hasSchema.load(std::memory_order_relaxed)) {
+        const PersistentMapSchema schema = d->currentSchema();
+        checked.reserve(given.size());
+        for (const PersistentMapWriteBatch::Entry &entry : given.entries()) {
+            if (entry.isRemove) {
+                checked.remove(entry.key);
+                continue;
+            }
+            QVariant converted;
+            if (QFuture<void> rejected =
+                        d->rejectBySchema(schema, entry.key, entry.value, &converted);
+                rejected.isValid())
+                return rejected;
+            checked.insert(entry.key, converted);
+        }
+    }
+    const PersistentMapWriteBatch &batch = checked.isEmpty() ? given : checked;
     // Coalesce first so a key written twice in the batch is announced once, with its last value.
     QHash<QString, const PersistentMapWriteBatch::Entry *> last;
     last.reserve(batch.size());
@@ -267,6 +328,54 @@ QFuture<void> PersistentMap::flush()
     QFuture<void> flushed;
     d->write([d, &flushed] { flushed = d->queue.requestFlushLocked(); });
     return flushed;
+}
+
+void PersistentMap::setSchema(const PersistentMapSchema &schema)
+{
+    Q_D(PersistentMap);
+    {
+        QWriteLocker locker(&d->schemaLock);
+        if (d->schema == schema)
+            return;
+        d->schema = schema;
+        d->hasSchema.store(!schema.isEmpty(), std::memory_order_relaxed);
+    }
+    Q_EMIT schemaChanged();
+}
+
+PersistentMapSchema PersistentMap::schema() const
+{
+    Q_D(const PersistentMap);
+    return d->currentSchema();
+}
+
+QVariant PersistentMap::defaultValue(const QString &key) const
+{
+    Q_D(const PersistentMap);
+    return d->currentSchema().defaultValue(key);
+}
+
+bool PersistentMap::isDefault(const QString &key) const
+{
+    return !contains(key);
+}
+
+QFuture<void> PersistentMap::reset(const QString &key)
+{
+    return remove(key);
+}
+
+QFuture<void> PersistentMap::resetAll()
+{
+    Q_D(PersistentMap);
+    // Every declared key, stored here or not: another process may have stored one this map has
+    // not seen yet.
+    PersistentMapWriteBatch batch;
+    const QStringList keys = d->currentSchema().keys();
+    batch.reserve(keys.size());
+    for (const QString &key : keys)
+        batch.remove(key);
+    return apply(batch);
 }
 
 bool PersistentMap::watchExternalChanges() const

@@ -51,6 +51,7 @@
 #include <PersistentMap/persistentmap_export.h>
 #include <PersistentMap/persistentmapbackend.h>
 #include <PersistentMap/persistentmaperror.h>
+#include <PersistentMap/persistentmapschema.h>
 #include <PersistentMap/persistentmapwritebatch.h>
 
 #include <QtCore/QFuture>
@@ -92,6 +93,8 @@ public:
     /// Whether every write fails at once with Code::ReadOnly (PersistentMapBackend::isReadOnly()).
     bool isReadOnly() const;
 
+    /// The stored value; for a key not stored, `defaultValue` when it is valid, else the
+    /// schema's default for the key (setSchema()), else an invalid QVariant.
     QVariant value(const QString &key, const QVariant &defaultValue = {}) const;
     /// The value as a T, or std::nullopt when the key is absent or its value is not a T and does
     /// not convert to one exactly. Exactly: Qt converts it (QVariant::convert()), and converting
@@ -103,6 +106,8 @@ public:
     /// get<float>(), "017" no get<int>() and 2 no get<bool>() (README, "Quick start").
     template<typename T>
     std::optional<T> get(const QString &key) const;
+    /// contains(), count(), isEmpty(), keys() and toHash() describe what is stored: a key that
+    /// only has a schema default is not in them (isDefault() is true for it).
     bool contains(const QString &key) const;
     qsizetype count() const;
     bool isEmpty() const;
@@ -117,6 +122,38 @@ public:
     QFuture<void> clear(); ///< persisted, not only in memory
     /// Every earlier write committed and durable on disk (synced); fails when the sync fails.
     QFuture<void> flush();
+
+    /// Settings (docs/SCHEMA.md): the keys the map knows, with their types, defaults, ranges and
+    /// choices, as a GSettings schema or a KConfigXT .kcfg file declares them. Call it on the
+    /// thread that owns the map, best before the first write; every other call below is safe from
+    /// any thread. It replaces the previous schema, writes nothing, and emits schemaChanged()
+    /// (value() of keys that are not stored may now give other defaults; no valueChanged). Values
+    /// stored before are kept as they are, also where the new schema would refuse them.
+    ///
+    /// With a schema, value() and get<T>() of a declared key that is not stored give its default
+    /// (also for keys another process removed); an explicit value(key, fallback) wins over it.
+    /// Defaults are never written to the store. insert(), insert(hash) and apply() convert a
+    /// declared key's value exactly to its type (a QML number 12.0 to int 12; not 12.5, not
+    /// "abc") and store that; a value that does not convert or breaks the range or the choices
+    /// makes the whole call fail at once with Code::SchemaViolation ("key 'fontSize': '100'
+    /// (int) is above the maximum 72"): nothing is changed or written, no valueChanged or
+    /// countChanged is emitted; errorOccurred reports it as for Code::Unsupported. Removing a
+    /// declared key is always allowed: it is reset().
+    void setSchema(const PersistentMapSchema &schema);
+    PersistentMapSchema schema() const;
+    /// The schema's default for `key`; an invalid QVariant for a key without one.
+    QVariant defaultValue(const QString &key) const;
+    /// True when nothing is stored for `key` (value() then gives the default), as KConfig's
+    /// KConfigSkeletonItem::isDefault() for a key never written. A key stored with a value
+    /// equal to its default is not default: it stays stored if the default changes.
+    bool isDefault(const QString &key) const;
+    /// Removes the stored value of `key` so that value() gives the default again: remove(key),
+    /// with the same signals (valueRemoved, countChanged) and future.
+    QFuture<void> reset(const QString &key);
+    /// Removes the stored values of every key the schema declares, in one atomic batch, as
+    /// KConfigSkeleton::setDefaults() followed by save(). Keys the schema does not declare stay.
+    /// Each removed key emits valueRemoved; a listener that reads value() then sees its default.
+    QFuture<void> resetAll();
 
     /// Changes that other writers commit to the store (another process, another map on the same
     /// store) update the cache and emit the same signals as local changes, for backends that can
@@ -149,6 +186,8 @@ Q_SIGNALS:
     void errorOccurred(const QString &message);
     void watchExternalChangesChanged();
     void watchIntervalChanged();
+    /// setSchema() replaced the schema: defaults of keys that are not stored may have changed.
+    void schemaChanged();
 
 private:
     // get<T>()'s rule: true and *converted when `stored` converts to `type` exactly.

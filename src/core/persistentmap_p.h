@@ -28,6 +28,7 @@
 #include <QtCore/QMetaMethod>
 #include <QtCore/QMutex>
 #include <QtCore/QPromise>
+#include <QtCore/QReadWriteLock>
 #include <QtCore/QSet>
 #include <QtCore/QThreadPool>
 
@@ -99,6 +100,21 @@ public:
 
     // Atomic.
     std::atomic<PersistentMap::Status> status{PersistentMap::Status::Loading};
+    // Whether `schema` declares any key: a value() that misses the cache looks at the schema
+    // only then, and a hit never does (pm-bench W3).
+    std::atomic<bool> hasSchema{false};
+
+    // Guarded by `schemaLock`: written by setSchema() on the owner thread, read from any thread.
+    mutable QReadWriteLock schemaLock;
+    PersistentMapSchema schema;
+    PersistentMapSchema currentSchema() const
+    {
+        QReadLocker locker(&schemaLock);
+        return schema;
+    }
+    // A failed future when a value breaks the schema; *converted is the value to store.
+    QFuture<void> rejectBySchema(const PersistentMapSchema &schema, const QString &key,
+                                 const QVariant &value, QVariant *converted);
 
     // Guarded by `mutex`.
     mutable QMutex mutex;

@@ -36,7 +36,10 @@ public:
         DiskFull, ///< opening needed space the disk (or the quota) does not have (ENOSPC,
                   ///< EDQUOT, SQLITE_FULL)
         TooManyOpenFiles, ///< opening needed a file descriptor and none was left (EMFILE, ENFILE)
-        IoError ///< opening failed with an I/O error (EIO, SQLITE_IOERR): the device, not the data
+        IoError, ///< opening failed with an I/O error (EIO, SQLITE_IOERR): the device, not the data
+        SchemaViolation, ///< a write of a value the map's schema refuses for its key (type, range,
+                         ///< choices); nothing was written (PersistentMap::setSchema())
+        InvalidSchema ///< a PersistentMapSchema that contradicts itself or JSON that is not one
     };
 
     PersistentMapError(Code code, const QString &message);

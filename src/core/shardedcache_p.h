@@ -43,6 +43,18 @@ public:
         const auto it = shard.hash.constFind(probe(key, hash));
         return it == shard.hash.cend() ? defaultValue : *it;
     }
+    // value() that tells a stored null (an invalid QVariant) from an absent key.
+    bool find(const QString &key, QVariant *out) const
+    {
+        const size_t hash = hashOf(key);
+        const Shard &shard = m_shards[indexOf(hash)];
+        QReadLocker locker(&shard.lock);
+        const auto it = shard.hash.constFind(probe(key, hash));
+        if (it == shard.hash.cend())
+            return false;
+        *out = *it;
+        return true;
+    }
     bool contains(const QString &key) const
     {
         const size_t hash = hashOf(key);
