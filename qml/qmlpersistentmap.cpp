@@ -12,7 +12,9 @@
 #include <QtCore/QDir>
 #include <QtCore/QException>
 #include <QtCore/QStandardPaths>
+#include <QtQml/QQmlContext>
 #include <QtQml/QQmlEngine>
+#include <QtQml/QQmlFile>
 #include <QtQml/QQmlInfo>
 
 #include <algorithm>
@@ -147,6 +149,7 @@ void QmlPersistentMap::open()
     // What was set on this item, before or with another source, goes on.
     m_ownMap->setWatchExternalChanges(m_watch);
     m_ownMap->setWatchInterval(m_watchInterval);
+    m_ownMap->setSchema(m_schema);
     show(m_ownMap.get());
 }
 
@@ -194,6 +197,10 @@ void QmlPersistentMap::show(PersistentMap *map)
                 [this] { updateWatchExternalChanges(m_map->watchExternalChanges()); });
         connect(map, &PersistentMap::watchIntervalChanged, this,
                 [this] { updateWatchInterval(m_map->watchInterval()); });
+        // Defaults of keys that are not stored may have changed: every binding reads again.
+        connect(map, &PersistentMap::schemaChanged, this, [this] { m_values->allChanged(); });
+        if (m_schemaSet)
+            map->setSchema(m_schema);
         // A map given from C++ may be deleted by its owner: the item shows no map then.
         if (map != m_ownMap.get())
             connect(map, &QObject::destroyed, this, [this] { show(nullptr); });
@@ -327,6 +334,96 @@ void QmlPersistentMap::updateWatchInterval(int milliseconds)
         return;
     m_watchInterval = milliseconds;
     Q_EMIT watchIntervalChanged();
+}
+
+QVariant QmlPersistentMap::schema() const
+{
+    return m_schemaValue;
+}
+
+void QmlPersistentMap::setSchema(const QVariant &schema)
+{
+    m_schemaValue = schema.metaType() == QMetaType::fromType<QJSValue>()
+            ? schema.value<QJSValue>().toVariant()
+            : schema;
+    m_schemaSet = true;
+    Q_EMIT schemaChanged();
+    updateSchema();
+}
+
+QUrl QmlPersistentMap::schemaSource() const
+{
+    return m_schemaSource;
+}
+
+void QmlPersistentMap::setSchemaSource(const QUrl &url)
+{
+    if (m_schemaSource == url)
+        return;
+    m_schemaSource = url;
+    m_schemaSet = true;
+    Q_EMIT schemaSourceChanged();
+    updateSchema();
+}
+
+void QmlPersistentMap::updateSchema()
+{
+    PersistentMapSchema schema;
+    try {
+        if (!m_schemaSource.isEmpty()) {
+            const QQmlContext *context = qmlContext(this);
+            const QUrl url = context ? context->resolvedUrl(m_schemaSource) : m_schemaSource;
+            QString path = QQmlFile::urlToLocalFileOrQrc(url);
+            if (path.isEmpty())
+                path = m_schemaSource.toString(); // a plain local path
+            schema = PersistentMapSchema::fromJsonFile(path);
+        }
+        if (m_schemaValue.isValid() && !m_schemaValue.isNull()) {
+            if (m_schemaValue.metaType() != QMetaType::fromType<QVariantMap>())
+                throw PersistentMapError(PersistentMapError::Code::InvalidSchema,
+                                         QStringLiteral("schema: not a JavaScript object"));
+            const PersistentMapSchema declared =
+                    PersistentMapSchema::fromVariantMap(m_schemaValue.toMap());
+            for (const QString &name : declared.keys())
+                schema.add(declared.key(name));
+            if (m_schemaSource.isEmpty())
+                schema.setVersion(declared.version());
+        }
+    } catch (const PersistentMapError &e) {
+        schema = PersistentMapSchema();
+        qmlWarning(this) << e.message();
+        Q_EMIT errorOccurred(e.message());
+    }
+    m_schema = schema;
+    applySchema(m_map);
+}
+
+void QmlPersistentMap::applySchema(PersistentMap *map)
+{
+    if (map)
+        map->setSchema(m_schema);
+}
+
+bool QmlPersistentMap::isDefault(const QString &key) const
+{
+    return !m_map || m_map->isDefault(key);
+}
+
+QVariant QmlPersistentMap::defaultValue(const QString &key) const
+{
+    return m_map ? m_map->defaultValue(key) : m_schema.defaultValue(key);
+}
+
+void QmlPersistentMap::reset(const QString &key)
+{
+    if (m_map)
+        m_map->reset(key);
+}
+
+void QmlPersistentMap::resetAll()
+{
+    if (m_map)
+        m_map->resetAll();
 }
 
 void QmlPersistentMap::insert(const QString &key, const QVariant &value)

@@ -41,6 +41,17 @@
 // standby; elsewhere changes are pushed and nothing polls). Both are kept across
 // `source` changes and may be set before a store is open.
 //
+// `schema` declares keys with a type, a default, a range and choices, in the JSON shape of
+// docs/SCHEMA.md ({"fontSize": {"type": "int", "default": 12, "minimum": 6, "maximum": 72}}, or
+// {"version": 1, "keys": {...}}); `schemaSource` names a JSON file of that shape (a URL, relative
+// to the QML file, or a local path); both may be set, and a key in `schema` then replaces the
+// file's. `values.k` and value() give a declared key's default while it is not stored;
+// isDefault(), reset(), resetAll() and defaultValue() are PersistentMap's. A write the schema
+// refuses changes nothing and is reported through errorOccurred; a schema that contradicts
+// itself is reported through errorOccurred and a warning, and leaves the map without a schema.
+// Set on the item, the schema also goes to a C++ map given as `map`; otherwise that map keeps
+// its own.
+//
 // Signals: statusChanged only when `status` changes; errorStringChanged when `errorString`
 // does; errorOccurred(message) for every failure, a failed write included (the status stays
 // Ready and the write is retried with the next one, see PersistentMap).
@@ -50,10 +61,13 @@
 #include <QtCore/QObject>
 #include <QtCore/QPointer>
 #include <QtCore/QStringList>
+#include <QtCore/QUrl>
 #include <QtCore/QVariant>
 #include <QtQml/QJSValue>
 #include <QtQml/QQmlParserStatus>
 #include <QtQml/qqmlregistration.h>
+
+#include <PersistentMap/PersistentMapSchema>
 
 #include <memory>
 
@@ -77,6 +91,8 @@ class QmlPersistentMap : public QObject, public QQmlParserStatus
                        NOTIFY watchExternalChangesChanged)
     Q_PROPERTY(
             int watchInterval READ watchInterval WRITE setWatchInterval NOTIFY watchIntervalChanged)
+    Q_PROPERTY(QVariant schema READ schema WRITE setSchema NOTIFY schemaChanged)
+    Q_PROPERTY(QUrl schemaSource READ schemaSource WRITE setSchemaSource NOTIFY schemaSourceChanged)
 
 public:
     enum Status { Null, Loading, Ready, Error }; // Null: no source and no map
@@ -99,7 +115,15 @@ public:
     void setWatchExternalChanges(bool watch);
     int watchInterval() const;
     void setWatchInterval(int milliseconds);
+    QVariant schema() const;
+    void setSchema(const QVariant &schema);
+    QUrl schemaSource() const;
+    void setSchemaSource(const QUrl &url);
 
+    Q_INVOKABLE bool isDefault(const QString &key) const;
+    Q_INVOKABLE QVariant defaultValue(const QString &key) const;
+    Q_INVOKABLE void reset(const QString &key);
+    Q_INVOKABLE void resetAll();
     Q_INVOKABLE void insert(const QString &key, const QVariant &value);
     Q_INVOKABLE QVariant value(const QString &key, const QVariant &defaultValue = {}) const;
     Q_INVOKABLE void remove(const QString &key);
@@ -126,6 +150,8 @@ Q_SIGNALS:
     void countChanged();
     void watchExternalChangesChanged();
     void watchIntervalChanged();
+    void schemaChanged();
+    void schemaSourceChanged();
     void valueChanged(const QString &key, const QVariant &value);
     void valueRemoved(const QString &key);
     void errorOccurred(const QString &message);
@@ -138,6 +164,8 @@ private:
     void update(); // status, errorString and count from the map, with their signals
     void updateWatchExternalChanges(bool watch);
     void updateWatchInterval(int milliseconds);
+    void updateSchema(); // m_schema from `schema` and `schemaSource`, then onto the map
+    void applySchema(PersistentMap *map);
 
     QString m_source;
     bool m_complete = false;
@@ -157,6 +185,10 @@ private:
     int m_watchInterval; // PersistentMap::DefaultWatchInterval until set
     bool m_watchSet = false; // set on this item: applied to a C++ map given to it too
     bool m_watchIntervalSet = false;
+    QVariant m_schemaValue; // as set, a JavaScript object
+    QUrl m_schemaSource;
+    PersistentMapSchema m_schema; // both, parsed
+    bool m_schemaSet = false; // either was set on this item
 };
 
 #endif // QMLPERSISTENTMAP_H

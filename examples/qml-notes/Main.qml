@@ -39,8 +39,15 @@ ApplicationWindow {
     PersistentMap {
         id: store
         source: root.storeSource
+        // The settings this app knows, with their defaults (docs/SCHEMA.md): values[...] reads
+        // the default until a value is stored, and a value out of range is refused.
+        schema: ({
+            "app/seeded": { "type": "bool", "default": false },
+            "editor/fontSize": { "type": "int", "default": 12, "minimum": 8, "maximum": 32,
+                                 "description": "Point size of the note's text" }
+        })
         onStatusChanged: {
-            if (status === PersistentMap.Ready && !contains("app/seeded"))
+            if (status === PersistentMap.Ready && !values["app/seeded"])
                 root.seed();
         }
         onErrorOccurred: message => root.lastError = message
@@ -97,6 +104,15 @@ ApplicationWindow {
             currentKey = notesModel.keyAt(Math.min(row, notesModel.count - 1));
     }
 
+    // The text size: stored as an int, reset() goes back to the schema's default.
+    function setFontSize(size) {
+        store.values["editor/fontSize"] = size;
+    }
+
+    function resetFontSize() {
+        store.reset("editor/fontSize");
+    }
+
     function seed() {
         const welcome = addNote(qsTr("Welcome"), qsTr("Every note is one key of a PersistentMap, stored in SQLite.\n\n"
                                       + "Edits are saved as you type, in the background: there is "
@@ -129,6 +145,22 @@ ApplicationWindow {
             }
             Item {
                 Layout.fillWidth: true
+            }
+            ToolButton {
+                text: qsTr("A-")
+                enabled: store.values["editor/fontSize"] > 8
+                onClicked: root.setFontSize(store.values["editor/fontSize"] - 1)
+            }
+            ToolButton {
+                text: qsTr("A+")
+                enabled: store.values["editor/fontSize"] < 32
+                onClicked: root.setFontSize(store.values["editor/fontSize"] + 1)
+            }
+            ToolButton {
+                text: qsTr("Default size")
+                // `in` tests what is stored (isDefault() is its negation), and is a binding.
+                enabled: "editor/fontSize" in store.values
+                onClicked: root.resetFontSize()
             }
             Label {
                 text: notesModel.count === 1 ? qsTr("1 note") : qsTr("%1 notes").arg(notesModel.count)
@@ -239,6 +271,7 @@ ApplicationWindow {
                 TextArea {
                     id: textArea
                     placeholderText: qsTr("Write something")
+                    font.pointSize: store.values["editor/fontSize"]
                     wrapMode: TextEdit.Wrap
                     onTextChanged: editor.save()
                 }

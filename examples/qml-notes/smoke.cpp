@@ -71,6 +71,24 @@ bool exerciseUi(PersistentMap *map)
     if (!ok)
         return false;
 
+    // The schema's text size: the default until set, stored as an int, refused out of range,
+    // back to the default after a reset (Main.qml's setFontSize() and resetFontSize()).
+    const QString fontKey = QStringLiteral("editor/fontSize");
+    ok = check(map->value(fontKey) == QVariant(12) && map->isDefault(fontKey),
+               "the text size reads the schema's default") &&
+            check(map->value(QStringLiteral("app/seeded")) == QVariant(true),
+                  "the seeded flag was stored");
+    QMetaObject::invokeMethod(notes, "setFontSize", Q_ARG(QVariant, 16));
+    ok = ok && check(map->value(fontKey) == QVariant(16), "the new text size reached the map");
+    QMetaObject::invokeMethod(notes, "setFontSize", Q_ARG(QVariant, 99));
+    ok = ok && check(map->value(fontKey) == QVariant(16), "a size out of range was refused");
+    QMetaObject::invokeMethod(notes, "resetFontSize");
+    ok = ok &&
+            check(map->isDefault(fontKey) && map->value(fontKey) == QVariant(12),
+                  "the text size is back to its default");
+    if (!ok)
+        return false;
+
     // A resize reaches the window through the platform, later; PersistentSettings writes the
     // new width to the map.
     const int width = notes->width() + 20;
