@@ -21,6 +21,8 @@
 #include <QtCore/QCoreApplication>
 #include <QtCore/QDataStream>
 #include <QtCore/QDate>
+#include <QtCore/QDir>
+#include <QtCore/QFileInfo>
 #include <QtCore/QMutex>
 #include <QtCore/QTemporaryDir>
 #include <QtTest/QSignalSpy>
@@ -153,6 +155,7 @@ private Q_SLOTS:
     void jsonBad();
     void jsonFile();
     void setSchemaEmitsOnceAndReplaces();
+    void docsExample();
 };
 
 void tst_Schema::addAllBackends()
@@ -762,6 +765,36 @@ void tst_Schema::setSchemaEmitsOnceAndReplaces()
     QCOMPARE(spy.count(), 3);
     QVERIFY(!map.value(QStringLiteral("fontSize")).isValid());
     VERIFY_OK(map.insert(QStringLiteral("fontSize"), QStringLiteral("abc")));
+}
+
+// docs/SCHEMA.md, "C++", as written there (the store in the test's folder).
+void tst_Schema::docsExample()
+{
+    QVERIFY(QDir::setCurrent(m_dir->path()));
+    PersistentMapSchema schema;
+    schema.setVersion(1);
+    schema.add(PersistentMapSchema::Key(QStringLiteral("fontSize"), 12).setRange(6, 72));
+    schema.add(PersistentMapSchema::Key(QStringLiteral("theme"), QStringLiteral("light"))
+                       .setChoices({QStringLiteral("light"), QStringLiteral("dark")})
+                       .setDescription(QStringLiteral("Colour scheme")));
+    schema.add(
+            PersistentMapSchema::Key(QStringLiteral("recent"), QMetaType::fromType<QStringList>()));
+
+    PersistentMap settings(PersistentMapBackend::create(QStringLiteral("sqlite:settings.db")));
+    settings.setSchema(schema);
+    QCOMPARE(settings.value(QStringLiteral("fontSize")), QVariant(12));
+    VERIFY_OK(settings.insert(QStringLiteral("fontSize"), 14.0));
+    QCOMPARE(settings.value(QStringLiteral("fontSize")), QVariant(14));
+    const std::optional<PersistentMapError> error =
+            failureOf(settings.insert(QStringLiteral("fontSize"), 100));
+    QVERIFY(error);
+    QCOMPARE(error->code(), PersistentMapError::Code::SchemaViolation);
+    QCOMPARE(error->message(),
+             QStringLiteral("key 'fontSize': '100' (int) is above the maximum 72"));
+    VERIFY_OK(settings.reset(QStringLiteral("fontSize")));
+    QCOMPARE(settings.value(QStringLiteral("fontSize")), QVariant(12));
+    VERIFY_OK(settings.whenReady());
+    QVERIFY(QFileInfo::exists(m_dir->filePath(QStringLiteral("settings.db"))));
 }
 
 QTEST_MAIN(tst_Schema)

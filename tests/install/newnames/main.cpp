@@ -11,6 +11,7 @@
 #include <PersistentMap/PersistentMapMemoryBackend>
 #include <PersistentMap/PersistentMapModel>
 #include <PersistentMap/PersistentMapPostgresBackend>
+#include <PersistentMap/PersistentMapSchema>
 #include <PersistentMap/PersistentMapSimpleBackend>
 #include <PersistentMap/PersistentMapSqliteBackend>
 #include <PersistentMap/PersistentMapStoreSpec>
@@ -50,5 +51,13 @@ int main(int argc, char **argv)
     map.clear();
     map.insert(QStringLiteral("b"), 2);
     map.flush().waitForFinished();
-    return map.count() == 1 && map.value(QStringLiteral("b")) == QVariant(2) ? 0 : 1;
+    PersistentMapSchema schema =
+            PersistentMapSchema::fromJson(R"({"c": {"type": "int", "default": 3}})");
+    schema.add(PersistentMapSchema::Key(QStringLiteral("d"), true));
+    map.setSchema(schema);
+    return map.count() == 1 && map.value(QStringLiteral("b")) == QVariant(2) &&
+                    map.value(QStringLiteral("c")) == QVariant(3) &&
+                    map.isDefault(QStringLiteral("d"))
+            ? 0
+            : 1;
 }
