@@ -418,16 +418,20 @@ void tst_Schema::resetAndResetAllPersisted()
                                                {QStringLiteral("ratio"), 0.25},
                                                {QStringLiteral("other"), QStringLiteral("kept")}}));
         }
-        QCoreApplication::sendPostedEvents(); // the load's countChanged
         QSignalSpy removed(map.get(), &PersistentMap::valueRemoved);
-        QSignalSpy counted(map.get(), &PersistentMap::countChanged);
+        // One batch: every countChanged sees both keys gone, never one of them (a late
+        // countChanged of the load sees the same).
+        QList<qsizetype> counts;
+        connect(map.get(), &PersistentMap::countChanged, this,
+                [&] { counts.append(map->count()); });
         VERIFY_OK(map->resetAll());
         QStringList keys;
         for (const QList<QVariant> &args : removed)
             keys.append(args.at(0).toString());
         keys.sort();
         QCOMPARE(keys, (QStringList{QStringLiteral("ratio"), QStringLiteral("theme")}));
-        QCOMPARE(counted.count(), 1); // one batch: one count change
+        QVERIFY(!counts.isEmpty());
+        QVERIFY(!counts.contains(2));
         QCOMPARE(map->value(QStringLiteral("theme")), QVariant(QStringLiteral("light")));
         COMPARE_CONTENT(map->toHash(),
                         (QVariantHash{{QStringLiteral("other"), QStringLiteral("kept")}}));
