@@ -129,6 +129,7 @@ void PersistentSettings::attach(QmlPersistentMap *store)
     m_store = store;
     if (store) {
         connect(store, &QmlPersistentMap::valueChanged, this, &PersistentSettings::onValueChanged);
+        connect(store, &QmlPersistentMap::valueRemoved, this, &PersistentSettings::onValueRemoved);
         // Restore once loaded, and again whenever the item shows another store.
         connect(store, &QmlPersistentMap::statusChanged, this, &PersistentSettings::restore);
         connect(store, &QmlPersistentMap::mapChanged, this, &PersistentSettings::restore);
@@ -156,6 +157,9 @@ void PersistentSettings::restore()
     for (auto it = properties.cbegin(); it != properties.cend(); ++it) {
         if (map->contains(it.key())) {
             writeProperty(it.value(), map->value(it.key()));
+        } else if (const QVariant fallback = map->defaultValue(it.key()); fallback.isValid()) {
+            // The map's schema has a default for the key: shown, never written (SCHEMA.md).
+            writeProperty(it.value(), fallback);
         } else {
             // As Settings does: the declared value, for C++ code and other processes to read.
             const QVariant declared = QmlValues::toStorable(it.value().read(this));
@@ -213,6 +217,17 @@ void PersistentSettings::onValueChanged(const QString &key, const QVariant &valu
     const auto it = m_propertiesByKey.constFind(key);
     if (it != m_propertiesByKey.cend())
         writeProperty(*it, value);
+}
+
+void PersistentSettings::onValueRemoved(const QString &key)
+{
+    // Without a schema the property keeps its value; with one, a reset key shows its default.
+    PersistentMap *map = m_store ? m_store->map() : nullptr;
+    const auto it = m_propertiesByKey.constFind(key);
+    if (!map || it == m_propertiesByKey.cend())
+        return;
+    if (const QVariant fallback = map->defaultValue(key); fallback.isValid())
+        writeProperty(*it, fallback);
 }
 
 QVariant PersistentSettings::value(const QString &key, const QVariant &defaultValue) const

@@ -14,6 +14,9 @@
 // - a change of the key made elsewhere (C++, another PersistentSettings or PersistentMap item,
 //   and, while the map's watchExternalChanges is on, other processes) updates the property. A key
 //   removed elsewhere leaves its property as it is.
+// - with a schema on the map (PersistentMap.schema, docs/SCHEMA.md) that gives a key a default,
+//   the property shows that default while nothing is stored, and again after the key is reset
+//   or removed; the default is never written.
 // A read-only store is read, and nothing is written to it.
 //
 //   PersistentSettings {
@@ -76,6 +79,7 @@ private:
     void attach(QmlPersistentMap *store);
     void restore();
     void onValueChanged(const QString &key, const QVariant &value);
+    void onValueRemoved(const QString &key);
     void writeProperty(const QMetaProperty &property, const QVariant &stored);
     PersistentMap *readyMap() const; // the store's map once loaded, or null
     QString keyFor(const QString &name) const;

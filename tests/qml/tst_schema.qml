@@ -33,6 +33,15 @@ TestCase {
         SignalSpy { }
     }
 
+    Component {
+        id: settingsComponent
+        PersistentSettings {
+            category: "editor"
+            property int fontSize: 10 // the schema's default (14) wins while nothing is stored
+            property string font: "mono" // not in the schema: written, as Settings does
+        }
+    }
+
     function openStore(component, properties) {
         const store = createTemporaryObject(component, this, properties)
         tryCompare(store, "status", PersistentMap.Ready)
@@ -126,6 +135,29 @@ TestCase {
         compare(label.text, "size 16")
         store.schema = undefined
         compare(label.text, "size undefined")
+    }
+
+    function test_persistentSettingsShowDefaultsWithoutWritingThem() {
+        const path = tempDir + "/settings.csv"
+        let store = openStore(plainComponent, {
+            source: "csv:" + path,
+            schema: { "editor/fontSize": { "type": "int", "default": 14, "minimum": 6 } }
+        })
+        const settings = createTemporaryObject(settingsComponent, this, { map: store })
+        compare(settings.fontSize, 14)
+        compare(store.count, 1) // editor/font only
+        verify(store.isDefault("editor/fontSize"))
+        settings.fontSize = 20
+        compare(store.value("editor/fontSize"), 20)
+        store.reset("editor/fontSize")
+        compare(settings.fontSize, 14) // a reset key shows its default again
+        verify(store.isDefault("editor/fontSize"))
+        settings.fontSize = 3 // below the minimum: refused, the store keeps its default
+        verify(store.isDefault("editor/fontSize"))
+        store.source = ""
+        const text = Qt.atob(cpp.readFile(path))
+        verify(text.indexOf("editor/font,string,mono") >= 0, text)
+        verify(text.indexOf(",14") < 0, text) // the default was never written
     }
 
     function test_contradictorySchemaIsReported() {
