@@ -29,6 +29,10 @@ TestCase {
         Text { property PersistentMap store; text: "size " + store.values.fontSize }
     }
     Component {
+        id: storedComponent
+        Item { property PersistentMap store; property bool stored: "fontSize" in store.values }
+    }
+    Component {
         id: signalSpy
         SignalSpy { }
     }
@@ -60,12 +64,16 @@ TestCase {
         compare(Object.keys(store.values), [])
 
         const label = createTemporaryObject(labelComponent, this, { store: store })
+        const stored = createTemporaryObject(storedComponent, this, { store: store })
         compare(label.text, "size 12")
+        compare(stored.stored, false) // `in` is a binding on !isDefault()
         store.values.fontSize = 14
         compare(label.text, "size 14")
+        compare(stored.stored, true)
         verify(!store.isDefault("fontSize"))
         store.reset("fontSize")
         compare(label.text, "size 12")
+        compare(stored.stored, false)
         verify(store.isDefault("fontSize"))
 
         store.values.theme = "dark"
