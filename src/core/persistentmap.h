@@ -143,9 +143,10 @@ public:
     PersistentMapSchema schema() const;
     /// The schema's default for `key`; an invalid QVariant for a key without one.
     QVariant defaultValue(const QString &key) const;
-    /// True when nothing is stored for `key` (value() then gives the default), as KConfig's
-    /// KConfigSkeletonItem::isDefault() for a key never written. A key stored with a value
-    /// equal to its default is not default: it stays stored if the default changes.
+    /// True when nothing is stored for `key` (value() then gives the default). Unlike KConfig's
+    /// KConfigSkeletonItem::isDefault(), which compares the current value with the default, a
+    /// key stored with a value equal to its default is not default here: it stays stored, and
+    /// keeps that value if the schema's default changes later.
     bool isDefault(const QString &key) const;
     /// Removes the stored value of `key` so that value() gives the default again: remove(key),
     /// with the same signals (valueRemoved, countChanged) and future.
