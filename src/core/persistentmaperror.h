@@ -39,7 +39,10 @@ public:
         IoError, ///< opening failed with an I/O error (EIO, SQLITE_IOERR): the device, not the data
         SchemaViolation, ///< a write of a value the map's schema refuses for its key (type, range,
                          ///< choices); nothing was written (PersistentMap::setSchema())
-        InvalidSchema ///< a PersistentMapSchema that contradicts itself or JSON that is not one
+        InvalidSchema, ///< a PersistentMapSchema that contradicts itself or JSON that is not one
+        MigrationFailed ///< a migration step (PersistentMapMigrations) threw or returned a batch
+                        ///< the store cannot take; the message names the step, the store stays
+                        ///< at the version before it
     };
 
     PersistentMapError(Code code, const QString &message);

@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The persistent-map authors
+
+#include <PersistentMap/persistentmap.h>
+#include <PersistentMap/persistentmapmigrations.h>
+#include <PersistentMap/persistentmapsettingsimport.h>
+
+#include "codec/valuecodec_p.h"
+#include "logging_p.h"
+
+#include <QtCore/QFile>
+#include <QtCore/QPromise>
+#include <QtCore/QSettings>
+
+#include <algorithm>
+#include <exception>
+#include <memory>
+#include <utility>
+
+namespace {
+
+using Code = PersistentMapError::Code;
+using Result = PersistentMapSettingsImport::Result;
+
+// The import's state between its steps, shared by the continuations.
+struct Import
+{
+    PersistentMap *map = nullptr;
+    QPromise<Result> promise;
+    Result result;
+    QList<std::pair<QString, QVariant>> entries;
+    QString marker;
+    QString source;
+    bool removeSource = false;
+
+    void fail(const std::exception_ptr &error)
+    {
+        promise.setException(error);
+        promise.finish();
+    }
+    void succeed()
+    {
+        promise.addResult(result);
+        promise.finish();
+    }
+};
+
+// Runs next once future succeeded; fails the import with its error otherwise.
+template<typename Next>
+void whenDone(const std::shared_ptr<Import> &import, QFuture<void> future, Next next)
+{
+    future.then([import, next = std::move(next)](QFuture<void> done) {
+        try {
+            done.waitForFinished();
+        } catch (...) {
+            import->fail(std::current_exception());
+            return;
+        }
+        next();
+    });
+}
+
+// Removes the source once what the map committed is durable.
+void removeSourceAfterFlush(const std::shared_ptr<Import> &import)
+{
+    whenDone(import, import->map->flush(), [import] {
+        QFile file(import->source);
+        if (file.exists() && !file.remove()) {
+            import->fail(std::make_exception_ptr(PersistentMapError(
+                    Code::WriteFailed,
+                    QStringLiteral("imported, but cannot remove the QSettings file '%1': %2")
+                            .arg(import->source, file.errorString()))));
+            return;
+        }
+        import->result.sourceRemoved = true;
+        import->succeed();
+    });
+}
+
+void importLoaded(const std::shared_ptr<Import> &import)
+{
+    PersistentMap &map = *import->map;
+    const QVariant marker = map.value(import->marker);
+    if (marker.isValid()) {
+        // Done before; its file is removed only when that import skipped nothing.
+        if (import->removeSource && marker.toStringList().isEmpty())
+            removeSourceAfterFlush(import);
+        else
+            import->succeed();
+        return;
+    }
+    PersistentMapWriteBatch batch;
+    batch.reserve(import->entries.size() + 1);
+    for (const auto &[key, value] : std::as_const(import->entries))
+        batch.insert(key, value);
+    QStringList skipped = import->result.skipped.keys();
+    std::sort(skipped.begin(), skipped.end());
+    batch.insert(import->marker, skipped);
+    import->result.imported = true;
+    const QFuture<void> applied = map.apply(batch);
+    if (import->removeSource && skipped.isEmpty()) {
+        // Not flush() at once: a batch refused at once is not queued, and the flush would succeed.
+        whenDone(import, applied, [import] { removeSourceAfterFlush(import); });
+    } else {
+        whenDone(import, applied, [import] { import->succeed(); });
+    }
+}
+
+} // namespace
+
+QString PersistentMapSettingsImport::markerKey(const QString &name)
+{
+    return PersistentMapMigrations::reservedPrefix() + QStringLiteral("imported/") + name;
+}
+
+QFuture<Result> PersistentMapSettingsImport::run(PersistentMap &map, QSettings &settings,
+                                                 Options options, const QString &name)
+{
+    if (name.isEmpty()) {
+        return QtFuture::makeExceptionalFuture<Result>(PersistentMapError(
+                Code::Unsupported, QStringLiteral("a QSettings import needs a non-empty name")));
+    }
+    settings.sync();
+    if (settings.status() != QSettings::NoError) {
+        const bool format = settings.status() == QSettings::FormatError;
+        return QtFuture::makeExceptionalFuture<Result>(PersistentMapError(
+                format ? Code::Corrupt : Code::OpenFailed,
+                QStringLiteral("cannot read the QSettings file '%1': %2")
+                        .arg(settings.fileName(),
+                             format ? QStringLiteral("it is not in the expected format")
+                                    : QStringLiteral("access denied"))));
+    }
+    auto import = std::make_shared<Import>();
+    import->map = &map;
+    import->marker = markerKey(name);
+    import->source = settings.fileName();
+    import->removeSource = options.testFlag(Option::RemoveSource);
+    const QString reserved = PersistentMapMigrations::reservedPrefix();
+    const QStringList keys = settings.allKeys();
+    for (const QString &key : keys) {
+        const QVariant value = settings.value(key);
+        QString why;
+        if (key.startsWith(reserved)) {
+            why = QStringLiteral("the key is under the reserved prefix '%1'").arg(reserved);
+        } else if (!PersistentMapInternal::isEncodable(value, &why)) {
+            // why says it
+        } else {
+            import->entries.append({key, value});
+            import->result.keys.append(key);
+            continue;
+        }
+        qCWarning(lcPersistentMap).noquote()
+                << QStringLiteral("QSettings import of '%1': key '%2' skipped: %3")
+                           .arg(import->source, key, why);
+        import->result.skipped.insert(key, why);
+    }
+    import->promise.start();
+    QFuture<Result> future = import->promise.future();
+    whenDone(import, map.whenReady(), [import] { importLoaded(import); });
+    return future;
+}
