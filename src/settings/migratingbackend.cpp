@@ -3,6 +3,7 @@
 
 #include "settings/migratingbackend_p.h"
 
+#include "backend/applyprecondition_p.h"
 #include "codec/undecodedvalue_p.h"
 #include "codec/valuecodec_p.h"
 #include "logging_p.h"
@@ -11,6 +12,7 @@
 
 #include <QtCore/QSet>
 
+#include <algorithm>
 #include <exception>
 #include <utility>
 
@@ -21,7 +23,7 @@ namespace {
 using Code = PersistentMapError::Code;
 
 // The store as loaded: readable entries for the steps; entries this process cannot decode are
-// kept aside and handed on untouched unless a step writes their key.
+// kept aside and handed on untouched unless a write replaces or removes their key.
 struct Collector : PersistentMapBackend::Loader
 {
     QVariantHash entries;
@@ -34,7 +36,31 @@ struct Collector : PersistentMapBackend::Loader
         else
             entries.insert(std::move(key), std::move(value));
     }
+    // Writes committed since (a step's, or another process's read back by pollChanges()).
+    void merge(const PersistentMapWriteBatch &batch)
+    {
+        QSet<QString> keys;
+        for (const PersistentMapWriteBatch::Entry &entry : batch.entries())
+            keys.insert(entry.key);
+        undecoded.removeIf([&keys](const auto &row) { return keys.contains(row.first); });
+        for (const PersistentMapWriteBatch::Entry &entry : batch.entries()) {
+            entries.remove(entry.key);
+            if (!entry.isRemove)
+                add(QString(entry.key), QVariant(entry.value));
+        }
+    }
+    void merge(const PersistentMapBackend::Changes &changes)
+    {
+        if (changes.complete) {
+            entries.clear();
+            undecoded.clear();
+        }
+        merge(changes.entries);
+    }
 };
+
+// Times in a row another process may commit a step first before the load gives up (Locked).
+constexpr int MaxRacesLost = 1000;
 
 QString stepName(const PersistentMapMigrations::Step &step)
 {
@@ -111,60 +137,66 @@ void MigratingBackend::loadInto(Loader &loader)
                            .arg(version)
                            .arg(latest);
     }
-    QSet<QString> written; // keys a step wrote: their undecoded rows are gone from the store
-    if (version < latest && !target()->isReadOnly(nullptr)) {
-        const QString prefix = PersistentMapMigrations::reservedPrefix();
-        for (const PersistentMapMigrations::Step &step : std::as_const(m_steps)) {
-            if (step.version <= version)
-                continue;
-            const auto failStep = [&step](const QString &why) {
-                throw PersistentMapError(Code::MigrationFailed,
-                                         stepName(step) + QStringLiteral(" failed: ") + why);
-            };
-            PersistentMapWriteBatch batch;
-            try {
-                batch = step.function(std::as_const(store.entries));
-            } catch (const PersistentMapError &e) {
-                failStep(e.message());
-            } catch (const std::exception &e) {
-                failStep(QString::fromLocal8Bit(e.what()));
-            } catch (...) {
-                failStep(QStringLiteral("it threw an unknown exception"));
-            }
-            for (const PersistentMapWriteBatch::Entry &entry : batch.entries()) {
-                if (entry.key.startsWith(prefix))
-                    failStep(QStringLiteral("it writes the reserved key '%1'").arg(entry.key));
-                QString why;
-                if (!entry.isRemove &&
-                    (!isEncodable(entry.value, &why) ||
-                     !target()->canStore(entry.key, entry.value, &why)))
-                    failStep(why);
-            }
-            PersistentMapWriteBatch commit = coalesced(batch);
-            commit.insert(PersistentMapMigrations::versionKey(), step.version);
-            try {
-                target()->apply(commit);
-            } catch (const PersistentMapError &e) {
-                throw PersistentMapError(e.code(),
-                                         stepName(step) + QStringLiteral(" was not committed: ") +
-                                                 e.message());
-            }
-            for (const PersistentMapWriteBatch::Entry &entry : commit.entries()) {
-                written.insert(entry.key);
-                if (entry.isRemove)
-                    store.entries.remove(entry.key);
-                else
-                    store.entries.insert(entry.key, entry.value);
-            }
-            version = step.version;
-            qCInfo(lcPersistentMap).noquote() << stepName(step) << QStringLiteral("committed");
+    const QString prefix = PersistentMapMigrations::reservedPrefix();
+    int racesLost = 0;
+    while (version < latest && !target()->isReadOnly(nullptr)) {
+        const PersistentMapMigrations::Step &step = *std::find_if(
+                m_steps.cbegin(), m_steps.cend(),
+                [version](const PersistentMapMigrations::Step &s) { return s.version > version; });
+        const auto failStep = [&step](const QString &why) {
+            throw PersistentMapError(Code::MigrationFailed,
+                                     stepName(step) + QStringLiteral(" failed: ") + why);
+        };
+        PersistentMapWriteBatch batch;
+        try {
+            batch = step.function(std::as_const(store.entries));
+        } catch (const PersistentMapError &e) {
+            failStep(e.message());
+        } catch (const std::exception &e) {
+            failStep(QString::fromLocal8Bit(e.what()));
+        } catch (...) {
+            failStep(QStringLiteral("it threw an unknown exception"));
         }
+        for (const PersistentMapWriteBatch::Entry &entry : batch.entries()) {
+            if (entry.key.startsWith(prefix))
+                failStep(QStringLiteral("it writes the reserved key '%1'").arg(entry.key));
+            QString why;
+            if (!entry.isRemove &&
+                (!isEncodable(entry.value, &why) ||
+                 !target()->canStore(entry.key, entry.value, &why)))
+                failStep(why);
+        }
+        PersistentMapWriteBatch commit = coalesced(batch);
+        commit.insert(PersistentMapMigrations::versionKey(), step.version);
+        // Where the backend can (SQLite, PostgreSQL), the commit checks inside its transaction
+        // that the version is still the one the step was computed from.
+        ApplyPrecondition precondition{PersistentMapMigrations::versionKey(), version};
+        try {
+            const ApplyPrecondition::Scope scope(&precondition);
+            target()->apply(commit);
+        } catch (const PersistentMapError &e) {
+            if (precondition.stale && target()->canWatchChanges() && ++racesLost <= MaxRacesLost) {
+                // Another process committed a step first: take what it wrote, go on from there.
+                store.merge(target()->pollChanges());
+                version = storedVersion(store.entries);
+                qCInfo(lcPersistentMap).noquote()
+                        << stepName(step)
+                        << QStringLiteral("was committed by another process first; the store "
+                                          "is at version %1")
+                                   .arg(version);
+                continue;
+            }
+            throw PersistentMapError(e.code(),
+                                     stepName(step) + QStringLiteral(" was not committed: ") +
+                                             e.message());
+        }
+        store.merge(commit);
+        version = step.version;
+        qCInfo(lcPersistentMap).noquote() << stepName(step) << QStringLiteral("committed");
     }
     loader.reserve(store.entries.size() + store.undecoded.size());
-    for (auto &[key, value] : store.undecoded) {
-        if (!written.contains(key))
-            loader.add(std::move(key), std::move(value));
-    }
+    for (auto &[key, value] : store.undecoded)
+        loader.add(std::move(key), std::move(value));
     for (auto it = store.entries.begin(); it != store.entries.end(); ++it) {
         QString key = it.key();
         loader.add(std::move(key), std::move(it.value()));

@@ -3,6 +3,7 @@
 
 #include "backends/sql/sqlstore_p.h"
 
+#include "backend/applyprecondition_p.h"
 #include "backends/files/storefiles_p.h"
 #include "backends/sql/readrows_p.h"
 #include "codec/undecodedvalue_p.h"
@@ -294,6 +295,12 @@ void SqlStore::apply(const PersistentMapWriteBatch &batch)
         QSqlQuery(QStringLiteral("ROLLBACK"), m_db);
         fail(isBusy(error) ? Code::Locked : Code::WriteFailed, what, error);
     };
+    try {
+        checkPrecondition();
+    } catch (...) {
+        QSqlQuery(QStringLiteral("ROLLBACK"), m_db);
+        throw;
+    }
     for (const PersistentMapWriteBatch::Entry &entry : batch.entries()) {
         QSqlQuery &query = entry.isRemove ? *m_erase : *m_upsert;
         query.bindValue(0, textValue(entry.key));
@@ -339,6 +346,39 @@ void SqlStore::clear()
 
 // The keys as a JSON array of strings, written directly: QJsonArray and QJsonDocument took
 // a measurable share of a bulk insert.
+void SqlStore::checkPrecondition()
+{
+    ApplyPrecondition *precondition = ApplyPrecondition::current();
+    if (!precondition)
+        return;
+    QSqlQuery row(m_db);
+    row.setForwardOnly(true);
+    if (!row.prepare(QStringLiteral("SELECT %1 FROM %2 WHERE key = ?")
+                             .arg(selectedColumns(m_dialect), quoted(m_table))))
+        fail(Code::WriteFailed, QStringLiteral("cannot read the version record"), row.lastError());
+    row.addBindValue(textValue(precondition->key));
+    if (!row.exec())
+        fail(isBusy(row.lastError()) ? Code::Locked : Code::WriteFailed,
+             QStringLiteral("cannot read the version record"), row.lastError());
+    qint64 stored = 0;
+    if (row.next()) {
+        const QVariant value = readRow(row).second;
+        bool isNumber = false;
+        stored = value.toLongLong(&isNumber);
+        if (!isNumber)
+            stored = -1; // not a version this check can match
+    }
+    precondition->checked = true;
+    if (stored != precondition->expected) {
+        precondition->stale = true;
+        fail(Code::Locked,
+             QStringLiteral("another writer changed '%1' to %2 (expected %3)")
+                     .arg(precondition->key)
+                     .arg(stored)
+                     .arg(precondition->expected));
+    }
+}
+
 void SqlStore::logChanges(const PersistentMapWriteBatch &batch)
 {
     // A batch of very long keys, or of more than a follower would read key by key: "*", which

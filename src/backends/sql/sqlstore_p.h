@@ -95,6 +95,10 @@ public:
     void apply(const PersistentMapWriteBatch &batch); // one transaction
     void clear();
 
+    // Inside a write transaction, before its writes: the check an ApplyPrecondition set on this
+    // thread asks for (backend/applyprecondition_p.h), if any. Throws (Code::Locked, the
+    // precondition marked stale) when the stored value differs; the caller rolls back.
+    void checkPrecondition();
     // The change-log row of a batch, inside the transaction that writes it, before COMMIT; now
     // and then also prunes the log. Throws like the writes.
     void logChanges(const PersistentMapWriteBatch &batch);

@@ -570,7 +570,9 @@ void PersistentMapSqliteBackend::apply(const PersistentMapWriteBatch &batch)
         return;
     }
     SqliteDirect::Error error;
-    if (!d->direct->apply(batch, &error, [this, &batch] { d->store.logChanges(batch); }))
+    if (!d->direct->apply(
+                batch, &error, [this] { d->store.checkPrecondition(); },
+                [this, &batch] { d->store.logChanges(batch); }))
         d->fail(error);
     d->store.committed();
 }

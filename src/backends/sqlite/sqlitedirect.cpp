@@ -226,6 +226,7 @@ bool SqliteDirect::loadInto(PersistentMapBackend::Loader &loader, Error *error)
 }
 
 bool SqliteDirect::apply(const PersistentMapWriteBatch &batch, Error *error,
+                         const std::function<void()> &afterBegin,
                          const std::function<void()> &beforeCommit)
 {
     // In key order: a B-tree written in order touches each page once, while hash order scatters
@@ -238,6 +239,12 @@ bool SqliteDirect::apply(const PersistentMapWriteBatch &batch, Error *error,
     // IMMEDIATE takes the write lock up front, so the busy timeout covers other writers.
     if (!exec("BEGIN IMMEDIATE", error))
         return false;
+    try {
+        afterBegin();
+    } catch (...) {
+        sqlite3_exec(m_handle, "ROLLBACK", nullptr, nullptr, nullptr);
+        throw;
+    }
     for (const PersistentMapWriteBatch::Entry *entry : std::as_const(ordered)) {
         sqlite3_stmt *statement = entry->isRemove ? m_erase : m_upsert;
         bool bound = bindText(statement, 1, entry->key, &m_buffers[0]);
@@ -296,7 +303,7 @@ bool SqliteDirect::loadInto(PersistentMapBackend::Loader &, Error *error)
 }
 
 bool SqliteDirect::apply(const PersistentMapWriteBatch &, Error *error,
-                         const std::function<void()> &)
+                         const std::function<void()> &, const std::function<void()> &)
 {
     error->message = QStringLiteral("built without the SQLite C API");
     return false;

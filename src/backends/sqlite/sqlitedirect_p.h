@@ -44,11 +44,11 @@ public:
     // Every row; a value that does not decode is reported with its key. Afterwards the page
     // cache is released: the map holds the data now.
     bool loadInto(PersistentMapBackend::Loader &loader, Error *error);
-    // One BEGIN IMMEDIATE ... COMMIT transaction; rolled back on any failure. beforeCommit runs
-    // inside it, after the writes (it may throw: the transaction is rolled back and the
-    // exception passes on).
+    // One BEGIN IMMEDIATE ... COMMIT transaction; rolled back on any failure. afterBegin runs
+    // inside it before the writes, beforeCommit after them (either may throw: the transaction is
+    // rolled back and the exception passes on).
     bool apply(const PersistentMapWriteBatch &batch, Error *error,
-               const std::function<void()> &beforeCommit);
+               const std::function<void()> &afterBegin, const std::function<void()> &beforeCommit);
     // Makes every committed transaction durable: syncs the write-ahead log and the database file
     // through SQLite's own open files (SQLITE_FCNTL_JOURNAL_POINTER, SQLITE_FCNTL_FILE_POINTER).
     // Never through a descriptor of our own: closing one would drop the POSIX locks SQLite holds

@@ -203,6 +203,8 @@ private Q_SLOTS:
     void refusedCommitLeavesPreviousVersion();
     void newerStoreLoadsAsItIs_data() { addPersistentBackends(); }
     void newerStoreLoadsAsItIs();
+    void concurrentMigrationCommitsEachStepOnce_data();
+    void concurrentMigrationCommitsEachStepOnce();
     void csvReadOnlyFollowerDoesNotMigrate();
     void csvSecondWriterIsLockedOutWhileMigrating();
     void killedMidMigrationCompletesNextStart_data();
@@ -559,6 +561,72 @@ void tst_Migrations::newerStoreLoadsAsItIs()
     }
     QVERIFY(!ran);
     QCOMPARE(stored(backend).value(VersionKey), QVariant(QStringLiteral("seven")));
+}
+
+void tst_Migrations::concurrentMigrationCommitsEachStepOnce_data()
+{
+    QTest::addColumn<QString>("backend");
+    QTest::newRow("sqlite") << QStringLiteral("sqlite");
+    QTest::newRow("postgres") << QStringLiteral("postgres");
+}
+
+// Two maps (two connections, as two processes have) open one store at version 0 at once. The
+// first computes step 1 and waits; the second runs steps 1 and 2 meanwhile. The first's commit
+// of step 1 then finds the version moved inside its transaction and is rolled back: it takes
+// what the second wrote and runs nothing more. Without the check it would commit its step 1 over
+// the second's (migratedBy "first") and run step 2 again.
+void tst_Migrations::concurrentMigrationCommitsEachStepOnce()
+{
+    QFETCH(QString, backend);
+    seed(backend, {{QStringLiteral("counter"), 0}});
+    QSemaphore inStep;
+    QSemaphore release;
+    struct Calls
+    {
+        std::atomic<int> step1{0};
+        std::atomic<int> step2{0};
+    } first, second;
+    const auto migrations = [&](Calls &calls, const QString &name, bool wait) {
+        PersistentMapMigrations m;
+        m.addStep(1, QStringLiteral("count"), [&, name, wait](const QVariantHash &entries) {
+            if (calls.step1++ == 0 && wait) {
+                inStep.release();
+                release.acquire();
+            }
+            PersistentMapWriteBatch batch;
+            batch.insert(QStringLiteral("counter"),
+                         entries.value(QStringLiteral("counter")).toInt() + 1);
+            batch.insert(QStringLiteral("migratedBy"), name);
+            return batch;
+        });
+        m.addStep(2, QStringLiteral("count again"), [&](const QVariantHash &entries) {
+            ++calls.step2;
+            PersistentMapWriteBatch batch;
+            batch.insert(QStringLiteral("counter"),
+                         entries.value(QStringLiteral("counter")).toInt() + 1);
+            return batch;
+        });
+        return m;
+    };
+    const auto firstMap = openMap(backend, migrations(first, QStringLiteral("first"), true));
+    QVERIFY(inStep.tryAcquire(1, 30000));
+    {
+        const auto secondMap =
+                openMap(backend, migrations(second, QStringLiteral("second"), false));
+        VERIFY_OK(secondMap->whenReady());
+        QCOMPARE(secondMap->value(VersionKey), QVariant(2));
+    }
+    release.release();
+    VERIFY_OK(firstMap->whenReady());
+    QCOMPARE(first.step1.load(), 1);
+    QCOMPARE(first.step2.load(), 0);
+    QCOMPARE(second.step1.load(), 1);
+    QCOMPARE(second.step2.load(), 1);
+    const QVariantHash expected{{QStringLiteral("counter"), 2},
+                                {QStringLiteral("migratedBy"), QStringLiteral("second")},
+                                {VersionKey, 2}};
+    COMPARE_CONTENT(firstMap->toHash(), expected);
+    COMPARE_CONTENT(stored(backend), expected);
 }
 
 // A CSV store has one writer; a read-only follower loads it as it is and migrates nothing.

@@ -2,22 +2,27 @@
 // SPDX-FileCopyrightText: 2026 The persistent-map authors
 
 // Every public type by its new name, with the old names left out: a custom backend in three
-// functions, the factory, the spec parser, the wrapper and the model.
+// functions, the factory, the spec parser, the wrapper, the model, migrations and the QSettings
+// import.
 #include <PersistentMap/PersistentMap>
 #include <PersistentMap/PersistentMapBackend>
 #include <PersistentMap/PersistentMapBackendWrapper>
 #include <PersistentMap/PersistentMapCsvBackend>
 #include <PersistentMap/PersistentMapError>
 #include <PersistentMap/PersistentMapMemoryBackend>
+#include <PersistentMap/PersistentMapMigrations>
 #include <PersistentMap/PersistentMapModel>
 #include <PersistentMap/PersistentMapPostgresBackend>
 #include <PersistentMap/PersistentMapSchema>
+#include <PersistentMap/PersistentMapSettingsImport>
 #include <PersistentMap/PersistentMapSimpleBackend>
 #include <PersistentMap/PersistentMapSqliteBackend>
 #include <PersistentMap/PersistentMapStoreSpec>
 #include <PersistentMap/PersistentMapWriteBatch>
 
 #include <QtCore/QCoreApplication>
+#include <QtCore/QSettings>
+#include <QtCore/QTemporaryDir>
 
 namespace {
 
@@ -55,9 +60,29 @@ int main(int argc, char **argv)
             PersistentMapSchema::fromJson(R"({"c": {"type": "int", "default": 3}})");
     schema.add(PersistentMapSchema::Key(QStringLiteral("d"), true));
     map.setSchema(schema);
-    return map.count() == 1 && map.value(QStringLiteral("b")) == QVariant(2) &&
-                    map.value(QStringLiteral("c")) == QVariant(3) &&
-                    map.isDefault(QStringLiteral("d"))
+    if (map.count() != 1 || map.value(QStringLiteral("b")) != QVariant(2) ||
+        map.value(QStringLiteral("c")) != QVariant(3) || !map.isDefault(QStringLiteral("d")))
+        return 1;
+
+    // A migration step at load, then a QSettings file imported once.
+    PersistentMapMigrations migrations;
+    migrations.addStep(1, QStringLiteral("a default"), [](const QVariantHash &) {
+        PersistentMapWriteBatch step;
+        step.insert(QStringLiteral("c"), 3);
+        return step;
+    });
+    PersistentMap migrated(migrations.wrap(std::make_unique<PersistentMapMemoryBackend>()));
+    migrated.whenReady().waitForFinished();
+    if (migrated.value(QStringLiteral("c")) != QVariant(3) ||
+        migrated.value(PersistentMapMigrations::versionKey()) != QVariant(1))
+        return 1;
+    QTemporaryDir dir;
+    QSettings settings(dir.filePath(QStringLiteral("old.ini")), QSettings::IniFormat);
+    settings.setValue(QStringLiteral("group/key"), QStringLiteral("value"));
+    const PersistentMapSettingsImport::Result imported =
+            PersistentMapSettingsImport::run(migrated, settings).result();
+    return imported.imported &&
+                    migrated.value(QStringLiteral("group/key")) == QVariant(QStringLiteral("value"))
             ? 0
             : 1;
 }
