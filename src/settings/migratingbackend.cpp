@@ -36,7 +36,7 @@ struct Collector : PersistentMapBackend::Loader
         else
             entries.insert(std::move(key), std::move(value));
     }
-    // Writes committed since (a step's, or another process's read back by pollChanges()).
+    // A step's writes, committed.
     void merge(const PersistentMapWriteBatch &batch)
     {
         QSet<QString> keys;
@@ -49,17 +49,10 @@ struct Collector : PersistentMapBackend::Loader
                 add(QString(entry.key), QVariant(entry.value));
         }
     }
-    void merge(const PersistentMapBackend::Changes &changes)
-    {
-        if (changes.complete) {
-            entries.clear();
-            undecoded.clear();
-        }
-        merge(changes.entries);
-    }
 };
 
-// Times in a row another process may commit a step first before the load gives up (Locked).
+// Times in a row another process may commit a step first before the load gives up. Each
+// time the store has moved to a higher version, so this bounds nothing a real program does.
 constexpr int MaxRacesLost = 1000;
 
 QString stepName(const PersistentMapMigrations::Step &step)
@@ -170,14 +163,16 @@ void MigratingBackend::loadInto(Loader &loader)
         commit.insert(PersistentMapMigrations::versionKey(), step.version);
         // Where the backend can (SQLite, PostgreSQL), the commit checks inside its transaction
         // that the version is still the one the step was computed from.
+        Collector fresh; // the store as the refused commit saw it
         ApplyPrecondition precondition{PersistentMapMigrations::versionKey(), version};
+        precondition.reload = &fresh;
         try {
             const ApplyPrecondition::Scope scope(&precondition);
             target()->apply(commit);
         } catch (const PersistentMapError &e) {
-            if (precondition.stale && target()->canWatchChanges() && ++racesLost <= MaxRacesLost) {
-                // Another process committed a step first: take what it wrote, go on from there.
-                store.merge(target()->pollChanges());
+            if (precondition.stale && ++racesLost <= MaxRacesLost) {
+                // Another process committed a step first: go on from what it wrote.
+                store = std::move(fresh);
                 version = storedVersion(store.entries);
                 qCInfo(lcPersistentMap).noquote()
                         << stepName(step)

@@ -24,10 +24,17 @@
 /// CSV follower): it loads as it is. A store whose version is above the last step's (written by
 /// a newer program) loads as it is too, with a warning on the "persistentmap.core" category.
 ///
+/// Several processes opening one old store at once never both commit a step where the backend
+/// checks the version inside the commit's transaction: PersistentMapSqliteBackend and
+/// PersistentMapPostgresBackend (also behind PersistentMapBackendWrapper decorators). The one that
+/// comes second finds the version moved, rolls its step back, reads the store again in that
+/// transaction and goes on from the version found. A CSV store has one writer (the others get
+/// Code::Locked), a memory store one map. A custom backend gets no such check: two processes
+/// may then both commit a step (docs/MIGRATIONS.md, "Several processes").
+///
 /// Threads: a value type (implicitly shared), reentrant. Step functions run on the storage thread
 /// of the map that loads the store; they must not touch that map (it is still loading) nor
-/// objects of other threads. Two processes opening one old store at the same moment: see
-/// docs/MIGRATIONS.md, "Several processes".
+/// objects of other threads.
 #ifndef PERSISTENTMAPMIGRATIONS_H
 #define PERSISTENTMAPMIGRATIONS_H
 

@@ -11,10 +11,11 @@
 /// are in the store or neither is: a later run() is a no-op (the marker is there) or a complete
 /// redo, never a double import. Values keep what QSettings returns: an INI or native file gives
 /// numbers and booleans as strings ("42", "true"), lists as QStringList, and the types QSettings
-/// wrote with @Variant(...), @ByteArray(...), @Size(...), @Point(...) and @Rect(...) typed.
+/// wrote with \@Variant(...), \@ByteArray(...), \@Size(...), \@Point(...) and \@Rect(...) typed.
+/// (In the process that wrote them, QSettings may still give back the typed values it holds.)
 ///
 /// Values of a type the map cannot store (PersistentMap::insert() refuses them with
-/// Code::Unsupported: a custom type QSettings kept as @Variant) are skipped and reported in
+/// Code::Unsupported: a custom type QSettings kept as \@Variant) are skipped and reported in
 /// Result::skipped with the reason, and the rest is imported; the marker lists the skipped keys.
 /// A batch the store refuses as a whole (a value over a store's size limit) fails the future
 /// with that error and writes nothing, marker included.

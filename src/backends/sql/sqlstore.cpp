@@ -371,6 +371,8 @@ void SqlStore::checkPrecondition()
     precondition->checked = true;
     if (stored != precondition->expected) {
         precondition->stale = true;
+        if (precondition->reload)
+            loadInto(*precondition->reload);
         fail(Code::Locked,
              QStringLiteral("another writer changed '%1' to %2 (expected %3)")
                      .arg(precondition->key)

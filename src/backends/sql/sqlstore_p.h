@@ -96,8 +96,9 @@ public:
     void clear();
 
     // Inside a write transaction, before its writes: the check an ApplyPrecondition set on this
-    // thread asks for (backend/applyprecondition_p.h), if any. Throws (Code::Locked, the
-    // precondition marked stale) when the stored value differs; the caller rolls back.
+    // thread asks for (backend/applyprecondition_p.h), if any. When the stored value differs it
+    // marks the precondition stale, reads the whole table into its reload loader and throws
+    // (Code::Locked); the caller rolls back.
     void checkPrecondition();
     // The change-log row of a batch, inside the transaction that writes it, before COMMIT; now
     // and then also prunes the log. Throws like the writes.

@@ -8,6 +8,7 @@
 // INI and native files come in typed as QSettings gives them back, once, and the old file goes
 // only after the import was flushed. docs/MIGRATIONS.md describes the rules tested here.
 #include <PersistentMap/PersistentMap>
+#include <PersistentMap/PersistentMapBackendWrapper>
 #include <PersistentMap/PersistentMapCsvBackend>
 #include <PersistentMap/PersistentMapMemoryBackend>
 #include <PersistentMap/PersistentMapMigrations>
@@ -566,8 +567,12 @@ void tst_Migrations::newerStoreLoadsAsItIs()
 void tst_Migrations::concurrentMigrationCommitsEachStepOnce_data()
 {
     QTest::addColumn<QString>("backend");
-    QTest::newRow("sqlite") << QStringLiteral("sqlite");
-    QTest::newRow("postgres") << QStringLiteral("postgres");
+    QTest::addColumn<bool>("decorated");
+    QTest::newRow("sqlite") << QStringLiteral("sqlite") << false;
+    QTest::newRow("postgres") << QStringLiteral("postgres") << false;
+    // Behind a decorator (PersistentMapBackendWrapper): the check still reaches the store.
+    QTest::newRow("sqlite, decorated") << QStringLiteral("sqlite") << true;
+    QTest::newRow("postgres, decorated") << QStringLiteral("postgres") << true;
 }
 
 // Two maps (two connections, as two processes have) open one store at version 0 at once. The
@@ -608,11 +613,17 @@ void tst_Migrations::concurrentMigrationCommitsEachStepOnce()
         });
         return m;
     };
-    const auto firstMap = openMap(backend, migrations(first, QStringLiteral("first"), true));
+    QFETCH(bool, decorated);
+    const auto open = [&](const PersistentMapMigrations &m) {
+        std::unique_ptr<PersistentMapBackend> store = makeBackend(backend);
+        if (decorated)
+            store = std::make_unique<PersistentMapBackendWrapper>(std::move(store));
+        return std::make_unique<PersistentMap>(m.wrap(std::move(store)));
+    };
+    const auto firstMap = open(migrations(first, QStringLiteral("first"), true));
     QVERIFY(inStep.tryAcquire(1, 30000));
     {
-        const auto secondMap =
-                openMap(backend, migrations(second, QStringLiteral("second"), false));
+        const auto secondMap = open(migrations(second, QStringLiteral("second"), false));
         VERIFY_OK(secondMap->whenReady());
         QCOMPARE(secondMap->value(VersionKey), QVariant(2));
     }
