@@ -10,40 +10,71 @@
 // steps before it are committed). MODE "in-commit": the backend writes "commit K" on entering
 // apply() with step K's batch and goes on at once, so the kill lands in or right after the
 // commit. KILL_STEP 0: no kill; the child writes "ready VERSION" once loaded and exits.
+// MODE "import": imports the INI file named by PM_INI instead, reporting "commit import" as the
+// import's batch is applied when KILL_STEP is not 0.
 #include <PersistentMap/PersistentMap>
 #include <PersistentMap/PersistentMapBackendWrapper>
 #include <PersistentMap/PersistentMapMigrations>
+#include <PersistentMap/PersistentMapSettingsImport>
 
 #include "childprocessio.h"
 #include "migrationsteps.h"
 
 #include <QtCore/QCoreApplication>
+#include <QtCore/QSettings>
 
 #include <unistd.h>
 
 namespace {
 
+// Writes `line` on entering apply() with a batch that writes `key` (with `value`, when valid).
 class ReportingBackend : public PersistentMapBackendWrapper
 {
 public:
-    ReportingBackend(std::unique_ptr<PersistentMapBackend> target, int killStep)
+    ReportingBackend(std::unique_ptr<PersistentMapBackend> target, const QString &key,
+                     const QVariant &value, const QByteArray &line)
         : PersistentMapBackendWrapper(std::move(target))
-        , m_killStep(killStep)
+        , m_key(key)
+        , m_value(value)
+        , m_line(line)
     {
     }
     void apply(const PersistentMapWriteBatch &batch) override
     {
         for (const PersistentMapWriteBatch::Entry &entry : batch.entries()) {
-            if (entry.key == PersistentMapMigrations::versionKey() &&
-                entry.value.toInt() == m_killStep)
-                writeToStdout(QByteArray("commit ") + QByteArray::number(m_killStep) + '\n');
+            if (entry.key == m_key && (!m_value.isValid() || entry.value == m_value))
+                writeToStdout(m_line + '\n');
         }
         PersistentMapBackendWrapper::apply(batch);
     }
 
 private:
-    int m_killStep;
+    QString m_key;
+    QVariant m_value;
+    QByteArray m_line;
 };
+
+// MODE "import": imports the INI file at `ini` (reporting "commit import" as the batch is
+// applied when `kill` is set), then writes "imported 1" or "imported 0" (the marker was there).
+int importSettings(std::unique_ptr<PersistentMapBackend> backend, bool kill, const QString &ini)
+{
+    if (kill)
+        backend = std::make_unique<ReportingBackend>(std::move(backend),
+                                                     PersistentMapSettingsImport::markerKey(),
+                                                     QVariant(), "commit import");
+    PersistentMap map(std::move(backend));
+    QSettings settings(ini, QSettings::IniFormat);
+    QFuture<PersistentMapSettingsImport::Result> future =
+            PersistentMapSettingsImport::run(map, settings);
+    try {
+        future.waitForFinished();
+    } catch (const PersistentMapError &e) {
+        writeToStdout("failed: " + e.message().toUtf8() + '\n');
+        return 1;
+    }
+    writeToStdout(future.result().imported ? "imported 1\n" : "imported 0\n");
+    return 0;
+}
 
 } // namespace
 
@@ -52,7 +83,7 @@ int main(int argc, char **argv)
     QCoreApplication app(argc, argv);
     const QStringList args = app.arguments();
     if (args.size() != 4) {
-        writeToStdout("usage: migrationchild SPEC KILL_STEP in-step|in-commit\n");
+        writeToStdout("usage: migrationchild SPEC KILL_STEP in-step|in-commit|import\n");
         return 2;
     }
     const int killStep = args.at(2).toInt();
@@ -63,8 +94,12 @@ int main(int argc, char **argv)
         writeToStdout("bad spec: " + why.toUtf8() + '\n');
         return 2;
     }
+    if (args.at(3) == u"import")
+        return importSettings(std::move(backend), killStep > 0, qEnvironmentVariable("PM_INI"));
     if (!inStep && killStep > 0)
-        backend = std::make_unique<ReportingBackend>(std::move(backend), killStep);
+        backend = std::make_unique<ReportingBackend>(
+                std::move(backend), PersistentMapMigrations::versionKey(), QVariant(killStep),
+                QByteArray("commit ") + QByteArray::number(killStep));
     const PersistentMapMigrations migrations =
             MigrationSteps::migrations(inStep ? killStep : 0, [](int version) {
                 writeToStdout(QByteArray("in-step ") + QByteArray::number(version) + '\n');

@@ -27,6 +27,7 @@
 #include <QtCore/QFile>
 #include <QtCore/QMutex>
 #include <QtCore/QProcess>
+#include <QtCore/QProcessEnvironment>
 #include <QtCore/QSemaphore>
 #include <QtCore/QSettings>
 #include <QtCore/QSize>
@@ -223,6 +224,8 @@ private Q_SLOTS:
     void unstorableValuesAreSkipped();
     void sourceRemovedOnlyAfterFlush_data() { addPersistentBackends(); }
     void sourceRemovedOnlyAfterFlush();
+    void importKilledMidCommitIsAllOrNothing_data();
+    void importKilledMidCommitIsAllOrNothing();
 };
 
 void tst_Migrations::init()
@@ -1007,6 +1010,64 @@ void tst_Migrations::sourceRemovedOnlyAfterFlush()
     QVERIFY(outcome.result->sourceRemoved);
     QVERIFY(!QFile::exists(iniPath));
     QCOMPARE(map->value(QStringLiteral("k")), QVariant(QStringLiteral("v")));
+}
+
+void tst_Migrations::importKilledMidCommitIsAllOrNothing_data()
+{
+    QTest::addColumn<QString>("backend");
+    QTest::newRow("sqlite") << QStringLiteral("sqlite");
+    QTest::newRow("postgres") << QStringLiteral("postgres");
+    QTest::newRow("csv") << QStringLiteral("csv");
+}
+
+// A child importing 20 000 keys is killed (SIGKILL) as the import's batch is applied: the store
+// then holds all of it with the marker or nothing, and the next run imports once (or finds the
+// marker), leaving every key exactly once.
+void tst_Migrations::importKilledMidCommitIsAllOrNothing()
+{
+    QFETCH(QString, backend);
+    constexpr int Keys = 20000;
+    const QString iniPath = m_dir->filePath(QStringLiteral("big.ini"));
+    QByteArray ini("[g]\n");
+    QVariantHash imported;
+    for (int i = 0; i < Keys; ++i) {
+        const QString key = QStringLiteral("k%1").arg(i, 5, 10, QLatin1Char('0'));
+        ini += key.toUtf8() + '=' + QByteArray::number(i) + '\n';
+        imported.insert(QStringLiteral("g/") + key, QString::number(i));
+    }
+    imported.insert(Import::markerKey(), QStringList());
+    QVERIFY(writeBytes(iniPath, ini));
+    const auto runChild = [&](bool kill, const QByteArray &until) {
+        QProcess child;
+        child.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("PM_INI"), iniPath);
+        child.setProcessEnvironment(env);
+        child.start(QStringLiteral(MIGRATIONCHILD_PATH),
+                    {spec(backend), kill ? QStringLiteral("1") : QStringLiteral("0"),
+                     QStringLiteral("import")});
+        if (!child.waitForStarted(30000))
+            return QByteArray("<did not start>");
+        QByteArray out;
+        while (!out.contains(until) && !out.startsWith("failed") && !out.startsWith("bad")) {
+            if (!child.waitForReadyRead(60000))
+                break;
+            out += child.readAllStandardOutput();
+        }
+        if (kill)
+            child.kill();
+        child.waitForFinished(30000);
+        return out;
+    };
+    const QByteArray seen = runChild(true, "commit import");
+    QVERIFY2(seen.contains("commit import"), seen.constData());
+    const QVariantHash afterKill = stored(backend);
+    const bool committed = afterKill.contains(Import::markerKey());
+    qInfo("killed as the import committed: %s", committed ? "committed" : "nothing stored");
+    COMPARE_CONTENT(afterKill, committed ? imported : QVariantHash());
+    const QByteArray again = runChild(false, "imported");
+    QVERIFY2(again.contains(committed ? "imported 0" : "imported 1"), again.constData());
+    COMPARE_CONTENT(stored(backend), imported);
 }
 
 QTEST_MAIN(tst_Migrations)
