@@ -195,6 +195,8 @@ private Q_SLOTS:
     void addStepRefusesVersionsOutOfOrder();
     void stepsRunInOrderOnce_data() { addAllBackends(); }
     void stepsRunInOrderOnce();
+    void clearRemovesTheRecordStepsRunAgain_data() { addPersistentBackends(); }
+    void clearRemovesTheRecordStepsRunAgain();
     void onlyPendingStepsRun_data() { addPersistentBackends(); }
     void onlyPendingStepsRun();
     void failingStepLeavesPreviousVersion_data() { addAllBackends(); }
@@ -362,6 +364,40 @@ void tst_Migrations::stepsRunInOrderOnce()
         COMPARE_CONTENT(map->toHash(), expected);
     }
     QCOMPARE(calls, QStringList());
+}
+
+// The version record is an ordinary entry: count() and keys() show it, clear() removes it, and
+// the next start runs every step again on what is there.
+void tst_Migrations::clearRemovesTheRecordStepsRunAgain()
+{
+    QFETCH(QString, backend);
+    int runs = 0;
+    PersistentMapMigrations migrations;
+    migrations.addStep(1, QStringLiteral("one"), [&runs](const QVariantHash &entries) {
+        ++runs;
+        PersistentMapWriteBatch batch;
+        batch.insert(QStringLiteral("seen"), int(entries.size()));
+        return batch;
+    });
+    {
+        const auto map = openMap(backend, migrations);
+        VERIFY_OK(map->whenReady());
+        QCOMPARE(map->count(), 2);
+        QVERIFY(map->keys().contains(VersionKey));
+        VERIFY_OK(map->clear());
+        QCOMPARE(map->count(), 0);
+        VERIFY_OK(map->insert(QStringLiteral("new"), true));
+    }
+    QCOMPARE(runs, 1);
+    {
+        const auto map = openMap(backend, migrations);
+        VERIFY_OK(map->whenReady());
+        COMPARE_CONTENT(map->toHash(),
+                        (QVariantHash{{QStringLiteral("new"), true},
+                                      {QStringLiteral("seen"), 1},
+                                      {VersionKey, 1}}));
+    }
+    QCOMPARE(runs, 2);
 }
 
 void tst_Migrations::onlyPendingStepsRun()
