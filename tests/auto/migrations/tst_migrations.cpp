@@ -222,6 +222,8 @@ private Q_SLOTS:
     void secondImportIsNoOp();
     void failedImportWritesNothingAndRedoes_data() { addPersistentBackends(); }
     void failedImportWritesNothingAndRedoes();
+    void unreadableSettingsFileFails_data() { addAllBackends(); }
+    void unreadableSettingsFileFails();
     void unstorableValuesAreSkipped_data() { addAllBackends(); }
     void unstorableValuesAreSkipped();
     void sourceRemovedOnlyAfterFlush_data() { addPersistentBackends(); }
@@ -977,6 +979,25 @@ void tst_Migrations::failedImportWritesNothingAndRedoes()
     QVERIFY(outcome.result && outcome.result->imported);
     QCOMPARE(map->count(), 51);
     QCOMPARE(map->value(QStringLiteral("g/k49")), QVariant(QStringLiteral("49")));
+}
+
+// A file QSettings reports a format error for (a group header without its ']') fails the import
+// with Code::Corrupt naming the file; nothing is written, the marker neither.
+void tst_Migrations::unreadableSettingsFileFails()
+{
+    QFETCH(QString, backend);
+    const QString iniPath = m_dir->filePath(QStringLiteral("broken.ini"));
+    QVERIFY(writeBytes(iniPath, "[General\nkey=1\n"));
+    const auto map = openPlain(backend);
+    QSettings settings(iniPath, QSettings::IniFormat);
+    const ImportOutcome outcome =
+            waitFor(Import::run(*map, settings, Import::Option::RemoveSource));
+    QVERIFY(outcome.error);
+    QCOMPARE(outcome.error->code(), Code::Corrupt);
+    QVERIFY2(outcome.error->message().contains(iniPath), qPrintable(outcome.error->message()));
+    VERIFY_OK(map->flush());
+    QCOMPARE(map->count(), 0);
+    QVERIFY(QFile::exists(iniPath));
 }
 
 // A value of a type the map refuses (QEasingCurve, which QSettings keeps as @Variant) is skipped
