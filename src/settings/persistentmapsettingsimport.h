@@ -25,6 +25,9 @@
 /// that finds the marker (the process ended between the flush and the removal) removes it then.
 /// The QSettings object must not be written afterwards, or it writes the file again.
 ///
+/// Two processes importing into one store at once may both commit the import (the marker is
+/// looked up in the loaded map): run it from one process.
+///
 /// Threads: call run() on the thread that uses the QSettings object. The future finishes on the
 /// map's storage thread or, when everything was done at once, before run() returns; the map must
 /// outlive it. It fails with the map's load error, with Code::OpenFailed or Code::Corrupt when
