@@ -344,8 +344,6 @@ void SqlStore::clear()
     }
 }
 
-// The keys as a JSON array of strings, written directly: QJsonArray and QJsonDocument took
-// a measurable share of a bulk insert.
 void SqlStore::checkPrecondition()
 {
     ApplyPrecondition *precondition = ApplyPrecondition::current();
@@ -381,6 +379,8 @@ void SqlStore::checkPrecondition()
     }
 }
 
+// The keys as a JSON array of strings, written directly: QJsonArray and QJsonDocument took
+// a measurable share of a bulk insert.
 void SqlStore::logChanges(const PersistentMapWriteBatch &batch)
 {
     // A batch of very long keys, or of more than a follower would read key by key: "*", which
