@@ -1,0 +1,672 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The persistent-map authors
+
+// pmctl (issue 16, docs/PMCTL.md), run as a process: every command and its exit codes, export and
+// import of a value of every type in docs/FORMAT.md's table on each backend, convert through
+// sqlite -> csv -> postgres -> sqlite keeping everything, check's findings, and the acceptance
+// case: against a store another process (mapwatcher) is writing, `pmctl watch` prints the
+// writer's changes and `pmctl set` reaches the writer; on a CSV store its writer holds locked,
+// `set` is refused with Code::Locked's exit code and a message naming the lock.
+#include "codec/valuecodec_p.h"
+#include "mapwatcherprocess.h"
+#include "postgrestest.h"
+#include "testhelpers.h"
+
+#include <PersistentMap/PersistentMap>
+#include <PersistentMap/PersistentMapBackend>
+#include <PersistentMap/PersistentMapStoreSpec>
+
+#include <QtCore/QDateTime>
+#include <QtCore/QJsonArray>
+#include <QtCore/QJsonDocument>
+#include <QtCore/QJsonObject>
+#include <QtCore/QLine>
+#include <QtCore/QProcess>
+#include <QtCore/QRect>
+#include <QtCore/QSet>
+#include <QtCore/QTemporaryDir>
+#include <QtCore/QTimeZone>
+#include <QtCore/QUrl>
+#include <QtCore/QUuid>
+#include <QtGui/QColor>
+#include <QtGui/QFont>
+#include <QtGui/QKeySequence>
+#include <QtTest/QTest>
+
+#include <cmath>
+#include <csignal>
+#include <limits>
+
+namespace {
+
+struct Run
+{
+    int exitCode = -1;
+    QString out;
+    QString err;
+};
+
+Run pmctl(const QStringList &arguments, const QByteArray &input = {})
+{
+    QProcess process;
+    process.start(QStringLiteral(PMCTL_PATH), arguments);
+    Run run;
+    if (!process.waitForStarted()) {
+        run.err = process.errorString();
+        return run;
+    }
+    process.write(input);
+    process.closeWriteChannel();
+    if (!process.waitForFinished(120000)) {
+        process.kill();
+        process.waitForFinished();
+        run.err = QStringLiteral("timed out");
+        return run;
+    }
+    run.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
+    run.out = QString::fromUtf8(process.readAllStandardOutput());
+    run.err = QString::fromUtf8(process.readAllStandardError());
+    return run;
+}
+
+#define PMCTL_EXPECT(run, code) \
+    QVERIFY2((run).exitCode == (code), \
+             qPrintable(QStringLiteral("exit code %1, expected %2; stdout: %3; stderr: %4") \
+                                .arg((run).exitCode) \
+                                .arg(code) \
+                                .arg((run).out, (run).err)))
+
+// docs/PMCTL.md, "Exit codes".
+constexpr int UsageError = 2;
+constexpr int MissingKey = 3;
+constexpr int FileError = 4;
+constexpr int ProblemsFound = 1;
+int storeError(PersistentMapError::Code code)
+{
+    return 10 + int(code);
+}
+
+// One value of every type in docs/FORMAT.md's table (the key names its tag), at its edges:
+// extremes, -0, NaN, dates outside 0..9999, offsets in seconds, an IANA zone, CSV- and
+// JSON-hostile text, nesting. allowNul: the store can hold U+0000 (PostgreSQL text cannot).
+QVariantHash everyType(bool allowNul)
+{
+    QByteArray allBytes;
+    for (int i = 0; i < 256; ++i)
+        allBytes.append(char(i));
+    QString hostile = QStringLiteral("a,\"b\"\r\n\t\\ =x \u00fc\u65e5 \U0001F389 \u200b");
+    if (allowNul)
+        hostile += QChar(0);
+    QFont font(QStringLiteral("DejaVu Sans"), 13);
+    font.setBold(true);
+    return {
+            {QStringLiteral("null"), QVariant::fromValue(nullptr)},
+            {QStringLiteral("bool"), true},
+            {QStringLiteral("int"), std::numeric_limits<int>::min()},
+            {QStringLiteral("uint"), std::numeric_limits<uint>::max()},
+            {QStringLiteral("int64"), std::numeric_limits<qlonglong>::min()},
+            {QStringLiteral("uint64"), std::numeric_limits<qulonglong>::max()},
+            {QStringLiteral("double"), 0.1 + 0.2},
+            {QStringLiteral("double -0"), -0.0},
+            {QStringLiteral("double nan"), std::numeric_limits<double>::quiet_NaN()},
+            {QStringLiteral("double inf"), -std::numeric_limits<double>::infinity()},
+            {QStringLiteral("double min"), std::numeric_limits<double>::denorm_min()},
+            {QStringLiteral("float"), 0.1f},
+            {QStringLiteral("string"), hostile},
+            {QStringLiteral("string bom"), QStringLiteral("\ufeffstarts with U+FEFF")},
+            {QStringLiteral("string empty"), QString()},
+            {QStringLiteral("bytes"), allBytes},
+            {QStringLiteral("char"), QChar(0x00e9)},
+            {QStringLiteral("date"), QDate(12000, 1, 1)},
+            {QStringLiteral("date bc"), QDate(-2, 6, 1)},
+            {QStringLiteral("time"), QTime(23, 59, 59, 999)},
+            {QStringLiteral("datetime"),
+             QDateTime(QDate(2026, 3, 29), QTime(2, 30), QTimeZone("Europe/Berlin"))},
+            {QStringLiteral("datetime offset"),
+             QDateTime(QDate(1900, 1, 1), QTime(0, 0), Qt::OffsetFromUTC, 1172)},
+            {QStringLiteral("datetime utc"), QDateTime(QDate(-5000, 2, 3), QTime(4, 5), Qt::UTC)},
+            {QStringLiteral("url"), QUrl(QStringLiteral("https://[::1]:8080/%E6%97%A5?a=1&b=%22"))},
+            {QStringLiteral("uuid"), QUuid(QStringLiteral("1b4e28ba-2fa1-11d2-883f-0016d3cca427"))},
+            {QStringLiteral("size"), QSize(-1, std::numeric_limits<int>::max())},
+            {QStringLiteral("sizef"), QSizeF(0.1, -0.0)},
+            {QStringLiteral("point"), QPoint(std::numeric_limits<int>::min(), 4)},
+            {QStringLiteral("pointf"), QPointF(1e300, -3.5)},
+            {QStringLiteral("rect"), QRect(10, 20, 800, 600)},
+            {QStringLiteral("rectf"), QRectF(0.5, 0.25, 1e-300, 7)},
+            {QStringLiteral("line"), QLine(1, 2, 3, 4)},
+            {QStringLiteral("linef"), QLineF(1.5, 2.5, -3.5, 4.5)},
+            {QStringLiteral("stringlist"), QStringList{hostile, QString(), QStringLiteral("x")}},
+            {QStringLiteral("intlist"), QVariant::fromValue(QList<int>{250, -750, 0})},
+            {QStringLiteral("list"),
+             QVariantList{1, 2.5, hostile,
+                          QVariantList{QStringLiteral("nested"), QDate(2026, 12, 1)},
+                          QVariant::fromValue(QList<int>{1})}},
+            {QStringLiteral("map"),
+             QVariantMap{{QStringLiteral("w"), 800},
+                         {QStringLiteral("pos"), QPoint(3, 4)},
+                         {hostile, QVariantMap{{QStringLiteral("deep"), true}}}}},
+            {QStringLiteral("hash"),
+             QVariantHash{{QStringLiteral("a"), QStringList{QStringLiteral("b")}},
+                          {QStringLiteral("c"), qulonglong(7)}}},
+            {QStringLiteral("color"), QColor(255, 0, 0, 128)},
+            {QStringLiteral("font"), font},
+            {QStringLiteral("keysequence"), QKeySequence(QStringLiteral("Ctrl+K, Ctrl+D"))},
+    };
+}
+
+// The type tags everyType() covers: every row of docs/FORMAT.md's table.
+const QStringList allTags = {
+        QStringLiteral("null"),       QStringLiteral("bool"),       QStringLiteral("int"),
+        QStringLiteral("uint"),       QStringLiteral("int64"),      QStringLiteral("uint64"),
+        QStringLiteral("double"),     QStringLiteral("float"),      QStringLiteral("string"),
+        QStringLiteral("bytes"),      QStringLiteral("char"),       QStringLiteral("date"),
+        QStringLiteral("time"),       QStringLiteral("datetime"),   QStringLiteral("url"),
+        QStringLiteral("uuid"),       QStringLiteral("size"),       QStringLiteral("sizef"),
+        QStringLiteral("point"),      QStringLiteral("pointf"),     QStringLiteral("rect"),
+        QStringLiteral("rectf"),      QStringLiteral("line"),       QStringLiteral("linef"),
+        QStringLiteral("stringlist"), QStringLiteral("intlist"),    QStringLiteral("list"),
+        QStringLiteral("map"),        QStringLiteral("hash"),       QStringLiteral("color"),
+        QStringLiteral("font"),       QStringLiteral("keysequence")};
+
+bool isNull(const QVariant &v)
+{
+    return !v.isValid() || v.metaType().id() == QMetaType::Nullptr;
+}
+
+// Same type and exactly the same value: the same QMetaType, the same exact text (every bit of a
+// double, the zone of a date-time) and, but for NaN, equal as QVariants.
+QString difference(const QString &key, const QVariant &actual, const QVariant &expected)
+{
+    if (isNull(actual) && isNull(expected))
+        return {};
+    const auto a = PersistentMapInternal::encodeValue(actual);
+    const auto e = PersistentMapInternal::encodeValue(expected);
+    if (actual.metaType() != expected.metaType() || a.type != e.type || a.text != e.text ||
+        (!key.endsWith(u"nan") && actual != expected)) {
+        return QStringLiteral("'%1' is %2 '%3', expected %4 '%5'")
+                .arg(key, QString::fromLatin1(actual.metaType().name()), a.text,
+                     QString::fromLatin1(expected.metaType().name()), e.text);
+    }
+    return {};
+}
+
+// Empty when the store behind spec holds exactly `expected`, read by a new map.
+QString compareStore(const QString &spec, const QVariantHash &expected)
+{
+    QString error;
+    auto backend = PersistentMapBackend::create(spec, &error);
+    if (!backend)
+        return error;
+    PersistentMap map(std::move(backend));
+    if (const auto failure = loadError(map))
+        return failure->message();
+    QStringList problems;
+    if (map.count() != expected.size())
+        problems << QStringLiteral("%1 keys instead of %2").arg(map.count()).arg(expected.size());
+    for (auto it = expected.cbegin(); it != expected.cend(); ++it) {
+        if (!map.contains(it.key()))
+            problems << QStringLiteral("'%1' is missing").arg(it.key());
+        else if (const QString diff = difference(it.key(), map.value(it.key()), it.value());
+                 !diff.isEmpty())
+            problems << diff;
+    }
+    return problems.join(QStringLiteral("; "));
+}
+
+bool fill(const QString &spec, const QVariantHash &entries, QString *error)
+{
+    auto backend = PersistentMapBackend::create(spec, error);
+    if (!backend)
+        return false;
+    PersistentMap map(std::move(backend));
+    if (auto failure = loadError(map)) {
+        *error = failure->message();
+        return false;
+    }
+    if (auto failure = failureOf(map.insert(entries))) {
+        *error = failure->message();
+        return false;
+    }
+    if (auto failure = failureOf(map.flush())) {
+        *error = failure->message();
+        return false;
+    }
+    return true;
+}
+
+} // namespace
+
+class tst_Pmctl : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void helpAndVersion();
+    void usageErrors();
+    void commands_data();
+    void commands();
+    void exportImportEveryType_data();
+    void exportImportEveryType();
+    void importIsAtomic();
+    void convertChain();
+    void check();
+    void againstWriter_data();
+    void againstWriter();
+
+private:
+    // The spec of a fresh store of kind ("sqlite", "csv", "postgres") named name.
+    QString specFor(const QString &kind, const QString &name);
+
+    QTemporaryDir m_dir;
+    std::optional<QString> m_postgres;
+    std::vector<std::unique_ptr<PostgresTestTable>> m_tables;
+};
+
+void tst_Pmctl::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+    if (!postgresUnavailableReason())
+        m_postgres = postgresSpec();
+    else if (postgresRequired())
+        QFAIL("PostgreSQL tests are required (PM_REQUIRE_POSTGRES=1) but cannot run");
+}
+
+QString tst_Pmctl::specFor(const QString &kind, const QString &name)
+{
+    if (kind == u"postgres") {
+        m_tables.push_back(std::make_unique<PostgresTestTable>(*m_postgres));
+        return m_tables.back()->spec();
+    }
+    return kind + u':' +
+            m_dir.filePath(name +
+                           (kind == u"csv" ? QStringLiteral(".csv") : QStringLiteral(".db")));
+}
+
+static void addBackends()
+{
+    QTest::addColumn<QString>("kind");
+    for (const char *kind : {"sqlite", "csv", "postgres"})
+        QTest::newRow(kind) << QString::fromLatin1(kind);
+}
+
+#define SKIP_WITHOUT_POSTGRES(kind) \
+    do { \
+        if ((kind) == u"postgres" && !m_postgres) \
+            QSKIP("no PostgreSQL server (PM_TEST_POSTGRES); scripts/test.sh starts one"); \
+    } while (false)
+
+void tst_Pmctl::helpAndVersion()
+{
+    const Run version = pmctl({QStringLiteral("--version")});
+    PMCTL_EXPECT(version, 0);
+    QCOMPARE(version.out, QStringLiteral("pmctl 0.1.0\n"));
+
+    const Run help = pmctl({QStringLiteral("--help")});
+    PMCTL_EXPECT(help, 0);
+    const QStringList names = {
+            QStringLiteral("get"),    QStringLiteral("set"),     QStringLiteral("remove"),
+            QStringLiteral("list"),   QStringLiteral("watch"),   QStringLiteral("export"),
+            QStringLiteral("import"), QStringLiteral("convert"), QStringLiteral("check")};
+    for (const QString &name : names) {
+        QVERIFY2(help.out.contains(QStringLiteral("\n  ") + name + u' '), qPrintable(help.out));
+        const Run byHelp = pmctl({QStringLiteral("help"), name});
+        PMCTL_EXPECT(byHelp, 0);
+        QVERIFY2(byHelp.out.startsWith(QStringLiteral("Usage: pmctl SPEC ") + name),
+                 qPrintable(byHelp.out));
+        const Run byOption = pmctl({QStringLiteral("store.db"), name, QStringLiteral("--help")});
+        PMCTL_EXPECT(byOption, 0);
+        QCOMPARE(byOption.out, byHelp.out);
+    }
+    QVERIFY(!QFileInfo::exists(QStringLiteral("store.db"))); // help opens no store
+    QVERIFY(pmctl({QStringLiteral("help"), QStringLiteral("set")}).out.contains(u"--type"));
+}
+
+void tst_Pmctl::usageErrors()
+{
+    const QString store = m_dir.filePath(QStringLiteral("usage.db"));
+    PMCTL_EXPECT(pmctl({}), UsageError);
+    PMCTL_EXPECT(pmctl({store}), UsageError);
+    PMCTL_EXPECT(pmctl({store, QStringLiteral("frobnicate")}), UsageError);
+    PMCTL_EXPECT(pmctl({QStringLiteral("nosuffix"), QStringLiteral("list")}), UsageError);
+    PMCTL_EXPECT(pmctl({QStringLiteral("ftp:x"), QStringLiteral("list")}), UsageError);
+    PMCTL_EXPECT(pmctl({store, QStringLiteral("get")}), UsageError);
+    PMCTL_EXPECT(pmctl({store, QStringLiteral("get"), QStringLiteral("a"), QStringLiteral("b")}),
+                 UsageError);
+    PMCTL_EXPECT(pmctl({store, QStringLiteral("list"), QStringLiteral("--bogus")}), UsageError);
+    const Run badType =
+            pmctl({store, QStringLiteral("set"), QStringLiteral("k"), QStringLiteral("1"),
+                   QStringLiteral("--type"), QStringLiteral("integer")});
+    PMCTL_EXPECT(badType, UsageError);
+    QVERIFY2(badType.err.contains(u"integer"), qPrintable(badType.err));
+    const Run badText =
+            pmctl({store, QStringLiteral("set"), QStringLiteral("k"), QStringLiteral("five"),
+                   QStringLiteral("-t"), QStringLiteral("int")});
+    PMCTL_EXPECT(badText, UsageError);
+    QVERIFY2(badText.err.contains(u"'five' is not an int"), qPrintable(badText.err));
+    // A type the CSV format uses for its own rows is no value type.
+    PMCTL_EXPECT(pmctl({store, QStringLiteral("set"), QStringLiteral("k"), QString(),
+                        QStringLiteral("-t"), QStringLiteral("removed")}),
+                 UsageError);
+    QVERIFY(!QFileInfo::exists(store)); // nothing was opened
+}
+
+void tst_Pmctl::commands_data()
+{
+    addBackends();
+}
+
+void tst_Pmctl::commands()
+{
+    QFETCH(QString, kind);
+    SKIP_WITHOUT_POSTGRES(kind);
+    const QString spec = specFor(kind, QStringLiteral("commands"));
+
+    PMCTL_EXPECT(pmctl({spec, QStringLiteral("set"), QStringLiteral("window/title"),
+                        QStringLiteral("tab\there\nline two \\ end")}),
+                 0);
+    PMCTL_EXPECT(pmctl({spec, QStringLiteral("set"), QStringLiteral("window/width"),
+                        QStringLiteral("800"), QStringLiteral("--type"), QStringLiteral("int")}),
+                 0);
+    PMCTL_EXPECT(pmctl({spec, QStringLiteral("set"), QStringLiteral("lastRun"),
+                        QStringLiteral("2026-11-23T20:14:37.185+01:00[Europe/Berlin]"),
+                        QStringLiteral("-t"), QStringLiteral("datetime")}),
+                 0);
+    // What another program reads: the types and values set.
+    const QVariantHash expected = {
+            {QStringLiteral("window/title"), QStringLiteral("tab\there\nline two \\ end")},
+            {QStringLiteral("window/width"), 800},
+            {QStringLiteral("lastRun"),
+             QDateTime(QDate(2026, 11, 23), QTime(20, 14, 37, 185), QTimeZone("Europe/Berlin"))}};
+    {
+        const QString diff = compareStore(spec, expected);
+        QVERIFY2(diff.isEmpty(), qPrintable(diff));
+    }
+
+    const Run width = pmctl({spec, QStringLiteral("get"), QStringLiteral("window/width")});
+    PMCTL_EXPECT(width, 0);
+    QCOMPARE(width.out, QStringLiteral("800\n"));
+    const Run title = pmctl({spec, QStringLiteral("get"), QStringLiteral("window/title")});
+    PMCTL_EXPECT(title, 0);
+    QCOMPARE(title.out, QStringLiteral("tab\there\nline two \\ end\n")); // as it is
+    const Run missing = pmctl({spec, QStringLiteral("get"), QStringLiteral("nope")});
+    PMCTL_EXPECT(missing, MissingKey);
+    QVERIFY(missing.out.isEmpty());
+    QVERIFY2(missing.err.contains(u"'nope'"), qPrintable(missing.err));
+
+    const Run all = pmctl({spec, QStringLiteral("list")});
+    PMCTL_EXPECT(all, 0);
+    QCOMPARE(all.out,
+             QStringLiteral("lastRun\tdatetime\t2026-11-23T20:14:37.185+01:00[Europe/Berlin]\n"
+                            "window/title\tstring\ttab\\there\\nline two \\\\ end\n"
+                            "window/width\tint\t800\n"));
+    const Run window = pmctl({spec, QStringLiteral("list"), QStringLiteral("window/")});
+    PMCTL_EXPECT(window, 0);
+    QCOMPARE(window.out.count(u'\n'), 2);
+    QVERIFY(window.out.startsWith(u"window/title\t"));
+
+    PMCTL_EXPECT(pmctl({spec, QStringLiteral("remove"), QStringLiteral("window/title")}), 0);
+    PMCTL_EXPECT(pmctl({spec, QStringLiteral("remove"), QStringLiteral("window/title")}),
+                 MissingKey);
+    QVariantHash left = expected;
+    left.remove(QStringLiteral("window/title"));
+    const QString diff = compareStore(spec, left);
+    QVERIFY2(diff.isEmpty(), qPrintable(diff));
+
+    if (kind != u"postgres") {
+        // Reading never creates a store: a missing file is Code::OpenFailed.
+        const QString absent = kind + u':' + m_dir.filePath(QStringLiteral("absent.") + kind);
+        const Run none = pmctl({absent, QStringLiteral("list")});
+        PMCTL_EXPECT(none, storeError(PersistentMapError::Code::OpenFailed));
+        QVERIFY2(none.err.contains(u"no such file"), qPrintable(none.err));
+        QVERIFY(!QFileInfo::exists(m_dir.filePath(QStringLiteral("absent.") + kind)));
+    }
+}
+
+void tst_Pmctl::exportImportEveryType_data()
+{
+    addBackends();
+}
+
+void tst_Pmctl::exportImportEveryType()
+{
+    QFETCH(QString, kind);
+    SKIP_WITHOUT_POSTGRES(kind);
+    const QVariantHash values = everyType(kind != u"postgres");
+    const QString source = specFor(kind, QStringLiteral("export-source"));
+    const QString target = specFor(kind, QStringLiteral("export-target"));
+    QString error;
+    QVERIFY2(fill(source, values, &error), qPrintable(error));
+
+    const QString file = m_dir.filePath(QStringLiteral("export-%1.json").arg(kind));
+    PMCTL_EXPECT(pmctl({source, QStringLiteral("export"), file}), 0);
+    const Run toStdout = pmctl({source, QStringLiteral("export")});
+    PMCTL_EXPECT(toStdout, 0);
+    QCOMPARE(toStdout.out.toUtf8(), readBytes(file));
+
+    // The file names every type of the table, each entry with its tag and text.
+    const QJsonDocument document = QJsonDocument::fromJson(readBytes(file));
+    QCOMPARE(document[QStringLiteral("format")].toString(),
+             QStringLiteral("persistent-map export"));
+    QCOMPARE(document[QStringLiteral("version")].toInt(), 1);
+    QSet<QString> tags;
+    const QJsonArray entries = document[QStringLiteral("entries")].toArray();
+    QCOMPARE(entries.size(), values.size());
+    for (const QJsonValue &entry : entries)
+        tags.insert(entry[QStringLiteral("type")].toString());
+    QCOMPARE(tags, QSet<QString>(allTags.cbegin(), allTags.cend()));
+
+    PMCTL_EXPECT(pmctl({target, QStringLiteral("import"), file}), 0);
+    QString diff = compareStore(target, values);
+    QVERIFY2(diff.isEmpty(), qPrintable(diff));
+
+    // From standard input, with --replace: a key that is not in the file goes, in the same batch.
+    QVERIFY2(fill(target, {{QStringLiteral("extra"), 1}}, &error), qPrintable(error));
+    PMCTL_EXPECT(pmctl({target, QStringLiteral("import"), QStringLiteral("-"),
+                        QStringLiteral("--replace")},
+                       readBytes(file)),
+                 0);
+    diff = compareStore(target, values);
+    QVERIFY2(diff.isEmpty(), qPrintable(diff));
+}
+
+void tst_Pmctl::importIsAtomic()
+{
+    const QString spec = QStringLiteral("sqlite:") + m_dir.filePath(QStringLiteral("atomic.db"));
+    QString error;
+    QVERIFY2(fill(spec, {{QStringLiteral("kept"), 1}}, &error), qPrintable(error));
+    const QString file = m_dir.filePath(QStringLiteral("bad.json"));
+    const auto entry = [](const char *key, const char *type, const char *value) {
+        return QJsonObject{{QStringLiteral("key"), QString::fromLatin1(key)},
+                           {QStringLiteral("type"), QString::fromLatin1(type)},
+                           {QStringLiteral("value"), QString::fromLatin1(value)}};
+    };
+    const QJsonObject bad{
+            {QStringLiteral("format"), QStringLiteral("persistent-map export")},
+            {QStringLiteral("version"), 1},
+            {QStringLiteral("entries"),
+             QJsonArray{entry("a", "int", "1"), entry("b", "int", "two"), entry("c", "int", "3")}}};
+    QVERIFY(writeBytes(file, QJsonDocument(bad).toJson()));
+    const Run refused = pmctl({spec, QStringLiteral("import"), file});
+    PMCTL_EXPECT(refused, FileError);
+    QVERIFY2(refused.err.contains(u"entry 2 ('b')"), qPrintable(refused.err));
+    QString diff = compareStore(spec, {{QStringLiteral("kept"), 1}});
+    QVERIFY2(diff.isEmpty(), qPrintable(diff));
+
+    QVERIFY(writeBytes(file, "{\"entries\": []}"));
+    PMCTL_EXPECT(pmctl({spec, QStringLiteral("import"), file}), FileError);
+    PMCTL_EXPECT(pmctl({spec, QStringLiteral("import"), m_dir.filePath(QStringLiteral("none"))}),
+                 FileError);
+    PMCTL_EXPECT(pmctl({spec, QStringLiteral("export"),
+                        m_dir.filePath(QStringLiteral("no/such/folder/x.json"))}),
+                 FileError);
+    diff = compareStore(spec, {{QStringLiteral("kept"), 1}});
+    QVERIFY2(diff.isEmpty(), qPrintable(diff));
+}
+
+void tst_Pmctl::convertChain()
+{
+    if (!m_postgres)
+        QSKIP("no PostgreSQL server (PM_TEST_POSTGRES); scripts/test.sh starts one");
+    const QVariantHash values = everyType(false);
+    const QString sqlite = specFor(QStringLiteral("sqlite"), QStringLiteral("chain-1"));
+    const QString csv = specFor(QStringLiteral("csv"), QStringLiteral("chain-2"));
+    const QString postgres = specFor(QStringLiteral("postgres"), QStringLiteral("chain-3"));
+    const QString back = specFor(QStringLiteral("sqlite"), QStringLiteral("chain-4"));
+    QString error;
+    QVERIFY2(fill(sqlite, values, &error), qPrintable(error));
+    // A row of a type this version does not know (a newer version's) travels unread.
+    const QString first = PersistentMapStoreSpec::parse(sqlite).path();
+    {
+        QProcess sqlite3;
+        sqlite3.start(QStringLiteral("sqlite3"),
+                      {first,
+                       QStringLiteral("INSERT INTO persistent_map VALUES "
+                                      "('future', 'quaternion', '1 0 0 0')")});
+        if (!sqlite3.waitForFinished() || sqlite3.exitCode() != 0)
+            QSKIP("the sqlite3 program is not installed (Debian: sqlite3)");
+    }
+    PMCTL_EXPECT(pmctl({sqlite, QStringLiteral("convert"), csv}), 0);
+    PMCTL_EXPECT(pmctl({csv, QStringLiteral("convert"), postgres}), 0);
+    PMCTL_EXPECT(pmctl({postgres, QStringLiteral("convert"), back}), 0);
+    for (const QString &spec : {csv, postgres, back}) {
+        const QString diff = compareStore(spec, values);
+        QVERIFY2(diff.isEmpty(), qPrintable(spec + QStringLiteral(": ") + diff));
+    }
+    // The unread row arrived as it was stored.
+    const Run check = pmctl({back, QStringLiteral("check")});
+    PMCTL_EXPECT(check, ProblemsFound);
+    QCOMPARE(check.out,
+             QStringLiteral("undecodable\tfuture\ttype 'quaternion': unknown type 'quaternion'\n"));
+
+    // Into a store that holds entries only with --merge.
+    const Run full = pmctl({sqlite, QStringLiteral("convert"), csv});
+    PMCTL_EXPECT(full, UsageError);
+    QVERIFY2(full.err.contains(u"--merge"), qPrintable(full.err));
+    QVERIFY2(fill(sqlite, {{QStringLiteral("added"), 5}}, &error), qPrintable(error));
+    PMCTL_EXPECT(pmctl({sqlite, QStringLiteral("convert"), csv, QStringLiteral("--merge")}), 0);
+    QVariantHash more = values;
+    more.insert(QStringLiteral("added"), 5);
+    const QString diff = compareStore(csv, more);
+    QVERIFY2(diff.isEmpty(), qPrintable(diff));
+}
+
+void tst_Pmctl::check()
+{
+    const QString good = QStringLiteral("csv:") + m_dir.filePath(QStringLiteral("good.csv"));
+    QString error;
+    QVERIFY2(fill(good, {{QStringLiteral("a"), 1}}, &error), qPrintable(error));
+    const Run clean = pmctl({good, QStringLiteral("check")});
+    PMCTL_EXPECT(clean, 0);
+    QVERIFY(clean.out.isEmpty());
+
+    // A value of an unknown type, and a batch cut off by a crash.
+    const QString torn = m_dir.filePath(QStringLiteral("torn.csv"));
+    const QByteArray tornBytes = "key,type,value\na,int,1\nb,future,xyz\n,batch,2\nc,int,3\n";
+    QVERIFY(writeBytes(torn, tornBytes));
+    const Run found = pmctl({QStringLiteral("csv:") + torn, QStringLiteral("check")});
+    PMCTL_EXPECT(found, ProblemsFound);
+    const QStringList lines = found.out.split(u'\n', Qt::SkipEmptyParts);
+    QCOMPARE(lines.size(), 2);
+    QCOMPARE(lines.at(0), QStringLiteral("undecodable\tb\ttype 'future': unknown type 'future'"));
+    QVERIFY2(lines.at(1).startsWith(QStringLiteral("torn\t") + torn +
+                                    QStringLiteral("\tthe batch that starts on line 4 lacks 1")),
+             qPrintable(lines.at(1)));
+    QCOMPARE(readBytes(torn), tornBytes); // check never repairs
+
+    // A last line cut off inside a store the library appended to.
+    QVERIFY(writeBytes(torn, "key,type,value\n,batch,1\na,int,1\nb,int,12"));
+    const Run cut = pmctl({QStringLiteral("csv:") + torn, QStringLiteral("check")});
+    PMCTL_EXPECT(cut, ProblemsFound);
+    QVERIFY2(cut.out.startsWith(QStringLiteral("torn\t") + torn + QStringLiteral("\tline 4 ")),
+             qPrintable(cut.out));
+    // ... but a person's last record without a line break (no batch row) is no problem.
+    QVERIFY(writeBytes(torn, "key,type,value\na,int,1\nb,int,12"));
+    PMCTL_EXPECT(pmctl({QStringLiteral("csv:") + torn, QStringLiteral("check")}), 0);
+
+    // A file that is no store.
+    QVERIFY(writeBytes(torn, "this is not a store\n"));
+    const Run corrupt = pmctl({QStringLiteral("csv:") + torn, QStringLiteral("check")});
+    PMCTL_EXPECT(corrupt, ProblemsFound);
+    QVERIFY2(corrupt.out.startsWith(u"corrupt\t"), qPrintable(corrupt.out));
+    const QString notSqlite = m_dir.filePath(QStringLiteral("text.db"));
+    QVERIFY(writeBytes(notSqlite, QByteArray(8192, 'x')));
+    PMCTL_EXPECT(pmctl({notSqlite, QStringLiteral("check")}), ProblemsFound);
+    PMCTL_EXPECT(pmctl({m_dir.filePath(QStringLiteral("missing.db")), QStringLiteral("check")}),
+                 storeError(PersistentMapError::Code::OpenFailed));
+}
+
+void tst_Pmctl::againstWriter_data()
+{
+    addBackends();
+}
+
+// The acceptance case of issue 16: a store another process is writing.
+void tst_Pmctl::againstWriter()
+{
+    QFETCH(QString, kind);
+    SKIP_WITHOUT_POSTGRES(kind);
+    const QString spec = specFor(kind, QStringLiteral("shared"));
+    MapWatcherProcess writer(spec);
+    QVERIFY(writer.waitUntilReady());
+    QVERIFY(writer.insert(QStringLiteral("before"), QStringLiteral("1")));
+
+    QProcess watch;
+    watch.start(QStringLiteral(PMCTL_PATH),
+                {spec, QStringLiteral("watch"), QStringLiteral("app/")});
+    QVERIFY(watch.waitForStarted());
+    // It says so on standard error once it follows the store.
+    watch.setReadChannel(QProcess::StandardError);
+    while (!watch.canReadLine())
+        QVERIFY2(watch.waitForReadyRead(30000), "pmctl watch never said it was watching");
+    const QString said = QString::fromUtf8(watch.readLine());
+    QVERIFY2(said.startsWith(u"pmctl: watching "), qPrintable(said));
+    watch.setReadChannel(QProcess::StandardOutput);
+    const auto nextLine = [&watch]() -> QString {
+        while (!watch.canReadLine()) {
+            if (!watch.waitForReadyRead(30000))
+                return QStringLiteral("<no line: %1>")
+                        .arg(QString::fromUtf8(watch.readAllStandardError()));
+        }
+        return QString::fromUtf8(watch.readLine());
+    };
+
+    QVERIFY(writer.insert(QStringLiteral("other"), QStringLiteral("not shown")));
+    QVERIFY(writer.insert(QStringLiteral("app/title"), QStringLiteral("a \\ backslash")));
+    QCOMPARE(nextLine(), QStringLiteral("set\tapp/title\tstring\ta \\\\ backslash\n"));
+    QVERIFY(writer.insertInts(QStringLiteral("app/sizes"), QStringLiteral("250,750")));
+    QCOMPARE(nextLine(), QStringLiteral("set\tapp/sizes\tintlist\t[250,750]\n"));
+    QVERIFY(writer.remove(QStringLiteral("app/title")));
+    QCOMPARE(nextLine(), QStringLiteral("removed\tapp/title\n"));
+
+    const Run set = pmctl(
+            {spec, QStringLiteral("set"), QStringLiteral("app/fromcli"), QStringLiteral("hello")});
+    if (kind == u"csv") {
+        // The writer holds the CSV store's lock: refused, and the message says so.
+        PMCTL_EXPECT(set, storeError(PersistentMapError::Code::Locked));
+        QVERIFY2(set.err.contains(u"locked by") && set.err.contains(u"lock"), qPrintable(set.err));
+        PMCTL_EXPECT(pmctl({spec, QStringLiteral("get"), QStringLiteral("app/fromcli")}),
+                     MissingKey);
+    } else {
+        PMCTL_EXPECT(set, 0);
+        // The writer sees it (its valueChanged), and so does watch.
+        const auto skipped = writer.waitFor(QStringLiteral("changed\tapp/fromcli\thello"));
+        QVERIFY2(!skipped, skipped ? qPrintable(skipped->join(u'|')) : "");
+        QCOMPARE(nextLine(), QStringLiteral("set\tapp/fromcli\tstring\thello\n"));
+    }
+    // Reading works beside the writer on every backend (a CSV store without its lock).
+    const Run get = pmctl({spec, QStringLiteral("get"), QStringLiteral("app/sizes")});
+    PMCTL_EXPECT(get, 0);
+    QCOMPARE(get.out, QStringLiteral("[250,750]\n"));
+
+    // SIGTERM or SIGINT (Ctrl+C) ends it normally, with exit code 0.
+    ::kill(pid_t(watch.processId()), kind == u"csv" ? SIGINT : SIGTERM);
+    QVERIFY(watch.waitForFinished(30000));
+    QCOMPARE(watch.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(watch.exitCode(), 0);
+    QVERIFY(writer.quit());
+}
+
+QTEST_GUILESS_MAIN(tst_Pmctl)
+
+#include "tst_pmctl.moc"
