@@ -21,6 +21,24 @@ foreach(file include/PersistentMap/PersistentMap include/PersistentMap/persisten
     endif()
 endforeach()
 
+if(WITH_PMCTL)
+    # pmctl is installed into bin/ and runs from there, finding the installed library.
+    set(pmctl ${prefix}/bin/pmctl)
+    if(NOT EXISTS ${pmctl})
+        message(FATAL_ERROR "not installed: bin/pmctl")
+    endif()
+    run(${pmctl} --version)
+    if(NOT last_output MATCHES "^pmctl [0-9]")
+        message(FATAL_ERROR "the installed pmctl --version printed:\n${last_output}")
+    endif()
+    set(store sqlite:${WORK_DIR}/data/pmctl.db)
+    run(${pmctl} ${store} set answer 42 --type int)
+    run(${pmctl} ${store} get answer)
+    if(NOT last_output STREQUAL "42\n")
+        message(FATAL_ERROR "the installed pmctl read back:\n${last_output}")
+    endif()
+endif()
+
 if(WITH_QML)
     # The QML module ships its type information, named by its qmldir: what qmllint, the QML
     # compiler and Qt Creator's code model read from the prefix.
