@@ -30,6 +30,7 @@
 #include <QtCore/QSocketNotifier>
 #include <QtGui/QColor>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <functional>
@@ -105,9 +106,25 @@ QString line(std::initializer_list<QString> fields)
     return escaped.join(u'\t') + u'\n';
 }
 
+// What the library logged (its warnings: an entry it cannot read, a torn CSV write kept aside),
+// printed as "pmctl: warning: ..." so that an error it also reports is not printed twice.
+QStringList logged;
+
+void logMessage(QtMsgType type, const QMessageLogContext &, const QString &message)
+{
+    if (type == QtDebugMsg || type == QtInfoMsg)
+        return;
+    logged.append(message);
+    writeErr(QStringLiteral("warning: ") + message);
+}
+
 int storeError(const QString &store, const PersistentMapError &error)
 {
-    writeErr(QStringLiteral("%1: %2").arg(store, error.message()));
+    const bool alreadySaid = std::any_of(logged.cbegin(), logged.cend(), [&](const QString &m) {
+        return m.contains(error.message());
+    });
+    if (!alreadySaid)
+        writeErr(QStringLiteral("%1: %2").arg(store, error.message()));
     return StoreErrorBase + int(error.code());
 }
 
@@ -332,16 +349,14 @@ std::unique_ptr<PersistentMap> openMap(const QString &spec, Access access, int *
     auto map = std::make_unique<PersistentMap>(std::move(backend));
     if (const auto failure = failureOf(map->whenReady())) {
         const QString store = PersistentMapStoreSpec::parse(spec).redacted();
-        if (failure->code() == PersistentMapError::Code::Locked && access == Access::Write) {
-            writeErr(QStringLiteral("%1: %2\npmctl: a CSV store has one writer, which holds its "
-                                    "lock while it runs; pmctl does not write to a locked store "
-                                    "(stop that program, or change the value through it). get, "
-                                    "list, watch, export and check read it without the lock.")
-                             .arg(store, failure->message()));
-            *exitCode = StoreErrorBase + int(failure->code());
-            return nullptr;
-        }
         *exitCode = storeError(store, *failure);
+        if (failure->code() == PersistentMapError::Code::Locked && access == Access::Write) {
+            writeErr(QStringLiteral("%1 is locked: a CSV store has one writer, which holds its "
+                                    "lock while it runs, and pmctl does not write to a locked "
+                                    "store (stop that program, or change the value through it); "
+                                    "get, list, watch, export and check read it without the lock")
+                             .arg(store));
+        }
         return nullptr;
     }
     return map;
@@ -824,6 +839,7 @@ int run(const QStringList &arguments)
 
 int main(int argc, char **argv)
 {
+    qInstallMessageHandler(logMessage);
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("pmctl"));
     QCoreApplication::setApplicationVersion(QStringLiteral(PERSISTENTMAP_VERSION_STRING));
