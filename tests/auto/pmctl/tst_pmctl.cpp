@@ -349,6 +349,13 @@ void tst_Pmctl::usageErrors()
                         QStringLiteral("-t"), QStringLiteral("removed")}),
                  UsageError);
     QVERIFY(!QFileInfo::exists(store)); // nothing was opened
+
+    // memory: is a new, empty store in each run.
+    PMCTL_EXPECT(pmctl({QStringLiteral("memory:"), QStringLiteral("set"), QStringLiteral("k"),
+                        QStringLiteral("v")}),
+                 0);
+    PMCTL_EXPECT(pmctl({QStringLiteral("memory:"), QStringLiteral("get"), QStringLiteral("k")}),
+                 MissingKey);
 }
 
 void tst_Pmctl::commands_data()
@@ -413,6 +420,14 @@ void tst_Pmctl::commands()
     const QString diff = compareStore(spec, left);
     QVERIFY2(diff.isEmpty(), qPrintable(diff));
 
+    if (kind == u"csv") {
+        // A store opened read-only on request refuses writes: Code::ReadOnly, store unchanged.
+        const Run readOnly = pmctl({spec + QStringLiteral("?readonly=1"), QStringLiteral("set"),
+                                    QStringLiteral("window/width"), QStringLiteral("1")});
+        PMCTL_EXPECT(readOnly, storeError(PersistentMapError::Code::ReadOnly));
+        const QString same = compareStore(spec, left);
+        QVERIFY2(same.isEmpty(), qPrintable(same));
+    }
     if (kind != u"postgres") {
         // Reading never creates a store: a missing file is Code::OpenFailed.
         const QString absent = kind + u':' + m_dir.filePath(QStringLiteral("absent.") + kind);
