@@ -8,7 +8,6 @@
 // (SQLite and PostgreSQL take several writers; a CSV store is read without its writer's lock),
 // check and convert read the backend directly so that entries this process cannot decode are
 // reported (check) or carried over byte for byte (convert).
-#include "backends/csv/csvformat_p.h"
 #include "codec/undecodedvalue_p.h"
 #include "codec/valuecodec_p.h"
 
@@ -21,6 +20,7 @@
 
 #include <QtCore/QCommandLineParser>
 #include <QtCore/QCoreApplication>
+#include <QtCore/QDir>
 #include <QtCore/QFile>
 #include <QtCore/QFileInfo>
 #include <QtCore/QJsonArray>
@@ -28,6 +28,7 @@
 #include <QtCore/QJsonObject>
 #include <QtCore/QSaveFile>
 #include <QtCore/QSocketNotifier>
+#include <QtCore/QTemporaryDir>
 #include <QtGui/QColor>
 
 #include <algorithm>
@@ -109,11 +110,16 @@ QString line(std::initializer_list<QString> fields)
 // What the library logged (its warnings: an entry it cannot read, a torn CSV write kept aside),
 // printed as "pmctl: warning: ..." so that an error it also reports is not printed twice.
 QStringList logged;
+QStringList *capturedLog = nullptr; // instead of printing them, while not null
 
 void logMessage(QtMsgType type, const QMessageLogContext &, const QString &message)
 {
     if (type == QtDebugMsg || type == QtInfoMsg)
         return;
+    if (capturedLog) {
+        capturedLog->append(message);
+        return;
+    }
     logged.append(message);
     writeErr(QStringLiteral("warning: ") + message);
 }
@@ -682,55 +688,41 @@ int convert(const QString &spec, const QStringList &args, const QCommandLinePars
     return Ok;
 }
 
-// Whether a CSV file ends in a write cut off by a crash, as the owner that opens it next would
-// find it (docs/FORMAT.md, "CSV"): a last line without its line break that is not a person's
-// whole record, or a batch with fewer rows than its count. *detail says which.
+// Whether a CSV file ends in a write cut off by a crash, as the owner that opens it next finds it
+// (docs/FORMAT.md, "CSV"): the library's own rule, run on a private copy of the file opened as
+// its owner, which keeps a torn write aside in PATH.torn-* and says why (captured, not printed).
+// *detail gets that reason.
 bool csvTornTail(const QString &path, QString *detail)
 {
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly))
-        return false; // the backend's load reported it
-    CsvReader reader(file.readAll());
-    CsvRecord record;
-    bool marked = false;
-    qsizetype batchLine = 0;
-    qsizetype batchLeft = 0;
-    bool header = false;
-    CsvReader::Result next;
-    while ((next = reader.next(&record)) == CsvReader::Result::Record) {
-        if (!header) {
-            header = true;
-            continue;
-        }
-        if (record.fields.size() == 3 && record.fields.at(1) == batchTag()) {
-            marked = true;
-            batchLine = record.line;
-            batchLeft = record.fields.at(2).toLongLong();
-        } else if (batchLeft > 0) {
-            --batchLeft;
-        }
+    QTemporaryDir dir;
+    const QString copy = dir.filePath(QStringLiteral("store.csv"));
+    if (!dir.isValid() || !QFile::copy(path, copy))
+        return false; // the backend's load reported an unreadable file
+    QStringList said;
+    capturedLog = &said;
+    try {
+        PersistentMapCsvBackend owner(copy);
+        CollectingLoader ignored;
+        owner.loadInto(ignored);
+    } catch (const PersistentMapError &) {
+        // Damage, reported by the read-only load.
     }
-    if (next == CsvReader::Result::TornTail) {
-        CsvRecord last;
-        const bool personsRecord = batchLeft == 0 && header && !marked &&
-                reader.lastRecordWithoutLineBreak(&last) && last.fields.size() == 3 &&
-                last.fields.at(1) != batchTag();
-        if (!personsRecord && reader.tornText() != "\r") {
-            *detail = QStringLiteral("line %1 is incomplete, probably cut off by a crash (the "
-                                     "owner drops it and keeps it in PATH.torn-*): %2")
-                              .arg(reader.tornLine())
-                              .arg(QString::fromUtf8(reader.tornText().left(200)));
+    capturedLog = nullptr;
+    if (QDir(dir.path()).entryList({QStringLiteral("store.csv.torn-*")}, QDir::Files).isEmpty())
+        return false;
+    // "CSV store COPY: line N is incomplete, ...; the cut bytes are kept in COPY.torn-...".
+    for (const QString &message : std::as_const(said)) {
+        const qsizetype from = message.indexOf(QStringLiteral(": "));
+        const qsizetype to = message.lastIndexOf(QStringLiteral("; the cut bytes are kept in"));
+        if (message.contains(copy) && from > 0 && to > from) {
+            *detail = message.mid(from + 2, to - from - 2) +
+                    QStringLiteral(" (at its next open, the owner does so and keeps the bytes in "
+                                   "PATH.torn-*)");
             return true;
         }
     }
-    if (batchLeft > 0) {
-        *detail = QStringLiteral("the batch that starts on line %1 lacks %2 row(s), probably cut "
-                                 "off by a crash (the owner drops it)")
-                          .arg(batchLine)
-                          .arg(batchLeft);
-        return true;
-    }
-    return false;
+    *detail = QStringLiteral("its last write is incomplete, probably cut off by a crash");
+    return true;
 }
 
 int check(const QString &spec)

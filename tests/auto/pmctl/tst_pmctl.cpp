@@ -584,8 +584,9 @@ void tst_Pmctl::check()
     const QStringList lines = found.out.split(u'\n', Qt::SkipEmptyParts);
     QCOMPARE(lines.size(), 2);
     QCOMPARE(lines.at(0), QStringLiteral("undecodable\tb\ttype 'future': unknown type 'future'"));
-    QVERIFY2(lines.at(1).startsWith(QStringLiteral("torn\t") + torn +
-                                    QStringLiteral("\tthe batch that starts on line 4 lacks 1")),
+    QVERIFY2(lines.at(1).startsWith(
+                     QStringLiteral("torn\t") + torn +
+                     QStringLiteral("\tthe batch that starts on line 4 is incomplete")),
              qPrintable(lines.at(1)));
     QCOMPARE(readBytes(torn), tornBytes); // check never repairs
 
