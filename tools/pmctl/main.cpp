@@ -770,16 +770,18 @@ int check(const QString &spec)
 int run(const QStringList &arguments)
 {
     const QStringList args = arguments.mid(1);
-    if (args.contains(QStringLiteral("--version")) || args.contains(QStringLiteral("-v"))) {
+    // After "--" every argument is a key or value, also "-v" or "--help".
+    const QStringList flags = args.mid(0, args.indexOf(QStringLiteral("--")));
+    if (flags.contains(QStringLiteral("--version")) || flags.contains(QStringLiteral("-v"))) {
         writeOut(QStringLiteral("pmctl %1\n").arg(QCoreApplication::applicationVersion()));
         return Ok;
     }
-    const bool help = args.contains(QStringLiteral("--help")) ||
-            args.contains(QStringLiteral("-h")) || args.value(0) == u"help";
+    const bool help = flags.contains(QStringLiteral("--help")) ||
+            flags.contains(QStringLiteral("-h")) || args.value(0) == u"help";
     if (help) {
         // The command named: "help COMMAND", "SPEC COMMAND --help" or "COMMAND --help".
         const Command *command = nullptr;
-        for (const QString &arg : args) {
+        for (const QString &arg : flags) {
             if (!arg.startsWith(u'-') && arg != u"help" && (command = findCommand(arg)))
                 break;
         }

@@ -412,6 +412,18 @@ void tst_Pmctl::commands()
     QCOMPARE(window.out.count(u'\n'), 2);
     QVERIFY(window.out.startsWith(u"window/title\t"));
 
+    // After "--", a key or value may start with '-' (and "-v" is no --version).
+    PMCTL_EXPECT(pmctl({spec, QStringLiteral("set"), QStringLiteral("-t"), QStringLiteral("int"),
+                        QStringLiteral("--"), QStringLiteral("-offset"), QStringLiteral("-5")}),
+                 0);
+    const Run offset =
+            pmctl({spec, QStringLiteral("get"), QStringLiteral("--"), QStringLiteral("-offset")});
+    PMCTL_EXPECT(offset, 0);
+    QCOMPARE(offset.out, QStringLiteral("-5\n"));
+    PMCTL_EXPECT(pmctl({spec, QStringLiteral("remove"), QStringLiteral("--"),
+                        QStringLiteral("-offset")}),
+                 0);
+
     PMCTL_EXPECT(pmctl({spec, QStringLiteral("remove"), QStringLiteral("window/title")}), 0);
     PMCTL_EXPECT(pmctl({spec, QStringLiteral("remove"), QStringLiteral("window/title")}),
                  MissingKey);
