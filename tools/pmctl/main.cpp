@@ -15,6 +15,7 @@
 #include <PersistentMap/PersistentMapBackend>
 #include <PersistentMap/PersistentMapCsvBackend>
 #include <PersistentMap/PersistentMapError>
+#include <PersistentMap/PersistentMapSchema>
 #include <PersistentMap/PersistentMapStoreSpec>
 #include <PersistentMap/PersistentMapWriteBatch>
 
@@ -171,14 +172,22 @@ QCommandLineOption typeOption()
                               QStringLiteral("T"), QStringLiteral("string"));
 }
 
+QCommandLineOption schemaOption(const QString &what)
+{
+    return QCommandLineOption(QStringLiteral("schema"),
+                              QStringLiteral("A schema file (JSON, docs/SCHEMA.md): ") + what,
+                              QStringLiteral("FILE"));
+}
+
 const QList<Command> &commands()
 {
     static const QList<Command> list = {
             {QStringLiteral("get"),
-             QStringLiteral("KEY"),
+             QStringLiteral("KEY [--schema FILE]"),
              QStringLiteral("Prints the key's value in its text form (docs/FORMAT.md). Exit code "
-                            "3 when the store holds no such key."),
-             {},
+                            "3 when the store holds no such key (and the schema gives it no "
+                            "default)."),
+             {schemaOption(QStringLiteral("a key that is not stored prints its default."))},
              {QStringLiteral("KEY"), QStringLiteral("The key.")},
              1,
              1},
@@ -248,14 +257,26 @@ const QList<Command> &commands()
              1,
              1},
             {QStringLiteral("check"),
-             QString(),
+             QStringLiteral("[--schema FILE]"),
              QStringLiteral("Verifies the store: that it can be read, entries this process cannot "
-                            "decode, a torn tail of a CSV store. Prints one line per problem "
+                            "decode, a torn tail of a CSV store, and with --schema stored values "
+                            "the schema refuses. Prints one line per problem "
                             "(KIND<TAB>WHERE<TAB>DETAIL); exit code 1 when there are any."),
-             {},
+             {schemaOption(QStringLiteral("stored values of its keys are checked against it."))},
              {},
              0,
              0},
+            {QStringLiteral("reset"),
+             QStringLiteral("[KEY] [--schema FILE]"),
+             QStringLiteral("Removes the stored value of KEY, so that programs read its default "
+                            "again; with --schema and no KEY, the stored values of every key the "
+                            "schema declares, in one atomic batch. A key that is not stored is "
+                            "no error."),
+             {schemaOption(QStringLiteral("KEY must be declared in it; without KEY, every "
+                                          "declared key is reset."))},
+             {QStringLiteral("KEY"), QStringLiteral("The key.")},
+             0,
+             1},
     };
     return list;
 }
@@ -286,9 +307,11 @@ QString generalHelp()
     text += QStringLiteral(
             "\n'pmctl help COMMAND' or 'pmctl SPEC COMMAND --help' describes a command.\n\n"
             "Exit codes: 0 success; 1 check found problems; 2 usage error; 3 no such key;\n"
-            "4 a file to export to or import from failed; 10 + PersistentMapError::Code for a\n"
+            "4 a file to export to, import from or --schema failed; 10 + PersistentMapError::Code "
+            "for a\n"
             "store error (10 OpenFailed, 11 Corrupt, 12 WriteFailed, 13 Locked, 14 Unsupported,\n"
-            "15 ReadOnly, 16 DiskFull, 17 TooManyOpenFiles, 18 IoError). docs/PMCTL.md.\n");
+            "15 ReadOnly, 16 DiskFull, 17 TooManyOpenFiles, 18 IoError, 19 SchemaViolation,\n"
+            "20 InvalidSchema). docs/PMCTL.md.\n");
     return text;
 }
 
@@ -310,6 +333,17 @@ QString commandHelp(const Command &command)
     const qsizetype end = help.indexOf(u'\n');
     return QStringLiteral("Usage: pmctl SPEC %1 %2").arg(command.name, command.arguments) +
             help.mid(end);
+}
+
+// The schema of --schema, or nullopt after printing why it cannot be read (exit code FileError).
+std::optional<PersistentMapSchema> readSchema(const QCommandLineParser &parser)
+{
+    try {
+        return PersistentMapSchema::fromJsonFile(parser.value(QStringLiteral("schema")));
+    } catch (const PersistentMapError &e) {
+        writeErr(e.message());
+        return std::nullopt;
+    }
 }
 
 // ---- opening stores --------------------------------------------------------------------------
@@ -408,14 +442,19 @@ QString textOf(const QVariant &value, QString *type)
 
 // ---- commands --------------------------------------------------------------------------------
 
-int get(const QString &spec, const QStringList &args)
+int get(const QString &spec, const QStringList &args, const QCommandLineParser &parser)
 {
+    std::optional<PersistentMapSchema> schema;
+    if (parser.isSet(QStringLiteral("schema")) && !(schema = readSchema(parser)))
+        return FileError;
     int exitCode = Ok;
     const auto map = openMap(spec, Access::Read, &exitCode);
     if (!map)
         return exitCode;
+    if (schema)
+        map->setSchema(*schema);
     const QString &key = args.at(0);
-    if (!map->contains(key)) {
+    if (!map->contains(key) && !map->defaultValue(key).isValid()) {
         writeErr(QStringLiteral("no key '%1' in %2")
                          .arg(key, PersistentMapStoreSpec::parse(spec).redacted()));
         return MissingKey;
@@ -725,8 +764,11 @@ bool csvTornTail(const QString &path, QString *detail)
     return true;
 }
 
-int check(const QString &spec)
+int check(const QString &spec, const QCommandLineParser &parser)
 {
+    std::optional<PersistentMapSchema> schema;
+    if (parser.isSet(QStringLiteral("schema")) && !(schema = readSchema(parser)))
+        return FileError;
     int exitCode = Ok;
     auto backend = openBackend(spec, Access::Read, &exitCode);
     if (!backend)
@@ -745,12 +787,17 @@ int check(const QString &spec)
         ++problems;
     }
     for (const auto &[key, value] : entries.entries) {
-        if (!isUndecoded(value))
-            continue;
-        const UndecodedValue kept = value.value<UndecodedValue>();
-        out += line({QStringLiteral("undecodable"), key,
-                     QStringLiteral("type '%1': %2").arg(kept.type, kept.why)});
-        ++problems;
+        QString why;
+        if (isUndecoded(value)) {
+            const UndecodedValue kept = value.value<UndecodedValue>();
+            out += line({QStringLiteral("undecodable"), key,
+                         QStringLiteral("type '%1': %2").arg(kept.type, kept.why)});
+            ++problems;
+        } else if (schema && !schema->check(key, value, nullptr, &why)) {
+            // The rule a write of the value would meet now (PersistentMapSchema::check()).
+            out += line({QStringLiteral("schema"), key, why});
+            ++problems;
+        }
     }
     QString detail;
     if (parsed.backend() == PersistentMapStoreSpec::Backend::Csv &&
@@ -765,6 +812,31 @@ int check(const QString &spec)
     }
     writeErr(QStringLiteral("%1: %2 entries, no problems").arg(store).arg(entries.entries.size()));
     return Ok;
+}
+
+int reset(const QString &spec, const QStringList &args, const QCommandLineParser &parser)
+{
+    std::optional<PersistentMapSchema> schema;
+    if (parser.isSet(QStringLiteral("schema")) && !(schema = readSchema(parser)))
+        return FileError;
+    if (args.isEmpty() && !schema) {
+        writeErr(QStringLiteral("reset without KEY resets the keys a schema declares: give "
+                                "--schema FILE (pmctl help reset)"));
+        return UsageError;
+    }
+    const QString key = args.value(0);
+    if (schema && !key.isEmpty() && !schema->contains(key)) {
+        writeErr(QStringLiteral("key '%1' is not declared in %2")
+                         .arg(key, parser.value(QStringLiteral("schema"))));
+        return UsageError;
+    }
+    int exitCode = Ok;
+    const auto map = openMap(spec, Access::Write, &exitCode);
+    if (!map)
+        return exitCode;
+    if (schema)
+        map->setSchema(*schema);
+    return commit(spec, *map, key.isEmpty() ? map->resetAll() : map->reset(key));
 }
 
 int run(const QStringList &arguments)
@@ -811,7 +883,7 @@ int run(const QStringList &arguments)
     }
     const QString &name = command->name;
     if (name == u"get")
-        return get(spec, positional);
+        return get(spec, positional, parser);
     if (name == u"set")
         return set(spec, positional, parser);
     if (name == u"remove")
@@ -826,7 +898,9 @@ int run(const QStringList &arguments)
         return importStore(spec, positional, parser);
     if (name == u"convert")
         return convert(spec, positional, parser);
-    return check(spec);
+    if (name == u"check")
+        return check(spec, parser);
+    return reset(spec, positional, parser);
 }
 
 } // namespace

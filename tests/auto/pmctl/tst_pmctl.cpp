@@ -251,6 +251,8 @@ private Q_SLOTS:
     void importIsAtomic();
     void convertChain();
     void check();
+    void schema_data();
+    void schema();
     void againstWriter_data();
     void againstWriter();
 
@@ -304,10 +306,11 @@ void tst_Pmctl::helpAndVersion()
 
     const Run help = pmctl({QStringLiteral("--help")});
     PMCTL_EXPECT(help, 0);
-    const QStringList names = {
-            QStringLiteral("get"),    QStringLiteral("set"),     QStringLiteral("remove"),
-            QStringLiteral("list"),   QStringLiteral("watch"),   QStringLiteral("export"),
-            QStringLiteral("import"), QStringLiteral("convert"), QStringLiteral("check")};
+    const QStringList names = {QStringLiteral("get"),    QStringLiteral("set"),
+                               QStringLiteral("remove"), QStringLiteral("list"),
+                               QStringLiteral("watch"),  QStringLiteral("export"),
+                               QStringLiteral("import"), QStringLiteral("convert"),
+                               QStringLiteral("check"),  QStringLiteral("reset")};
     for (const QString &name : names) {
         QVERIFY2(help.out.contains(QStringLiteral("\n  ") + name + u' '), qPrintable(help.out));
         const Run byHelp = pmctl({QStringLiteral("help"), name});
@@ -622,6 +625,85 @@ void tst_Pmctl::check()
     PMCTL_EXPECT(pmctl({notSqlite, QStringLiteral("check")}), ProblemsFound);
     PMCTL_EXPECT(pmctl({m_dir.filePath(QStringLiteral("missing.db")), QStringLiteral("check")}),
                  storeError(PersistentMapError::Code::OpenFailed));
+}
+
+void tst_Pmctl::schema_data()
+{
+    addBackends();
+}
+
+// check, get and reset with --schema (docs/SCHEMA.md's JSON).
+void tst_Pmctl::schema()
+{
+    QFETCH(QString, kind);
+    SKIP_WITHOUT_POSTGRES(kind);
+    const QString spec = specFor(kind, QStringLiteral("schema"));
+    const QString schemaFile = m_dir.filePath(QStringLiteral("schema.json"));
+    QVERIFY(writeBytes(schemaFile, R"({ "version": 1, "keys": {
+        "fontSize": { "type": "int", "default": 12, "minimum": 6, "maximum": 72 },
+        "theme": { "type": "string", "default": "light", "choices": ["light", "dark"] },
+        "width": { "type": "int", "default": 800 } } })"));
+    // Written without the schema: one value above its range, one not among the choices.
+    QString error;
+    QVERIFY2(fill(spec,
+                  {{QStringLiteral("fontSize"), 100},
+                   {QStringLiteral("theme"), QStringLiteral("blue")},
+                   {QStringLiteral("width"), 1024},
+                   {QStringLiteral("other"), QStringLiteral("undeclared")}},
+                  &error),
+             qPrintable(error));
+
+    const QStringList withSchema = {QStringLiteral("--schema"), schemaFile};
+    const Run found = pmctl(QStringList{spec, QStringLiteral("check")} + withSchema);
+    PMCTL_EXPECT(found, ProblemsFound);
+    QCOMPARE(found.out,
+             QStringLiteral("schema\tfontSize\tkey 'fontSize': '100' (int) is above the maximum "
+                            "72\nschema\ttheme\tkey 'theme': 'blue' (QString) is not one of "
+                            "'light', 'dark'\n"));
+    PMCTL_EXPECT(pmctl({spec, QStringLiteral("check")}), 0); // without a schema: sound
+
+    // reset KEY: its stored value goes, get --schema prints the default.
+    PMCTL_EXPECT(pmctl(QStringList{spec, QStringLiteral("reset"), QStringLiteral("fontSize")} +
+                       withSchema),
+                 0);
+    PMCTL_EXPECT(pmctl({spec, QStringLiteral("get"), QStringLiteral("fontSize")}), MissingKey);
+    const Run byDefault = pmctl(
+            QStringList{spec, QStringLiteral("get"), QStringLiteral("fontSize")} + withSchema);
+    PMCTL_EXPECT(byDefault, 0);
+    QCOMPARE(byDefault.out, QStringLiteral("12\n"));
+    const Run stored =
+            pmctl(QStringList{spec, QStringLiteral("get"), QStringLiteral("width")} + withSchema);
+    PMCTL_EXPECT(stored, 0);
+    QCOMPARE(stored.out, QStringLiteral("1024\n")); // a stored value wins over the default
+
+    // reset without KEY: every declared key, undeclared ones stay.
+    PMCTL_EXPECT(pmctl(QStringList{spec, QStringLiteral("reset")} + withSchema), 0);
+    QString diff = compareStore(spec, {{QStringLiteral("other"), QStringLiteral("undeclared")}});
+    QVERIFY2(diff.isEmpty(), qPrintable(diff));
+    PMCTL_EXPECT(pmctl(QStringList{spec, QStringLiteral("check")} + withSchema), 0);
+
+    // Usage: a key the schema does not declare, reset of everything without a schema; a schema
+    // file that cannot be read or does not parse. Nothing changes.
+    PMCTL_EXPECT(
+            pmctl(QStringList{spec, QStringLiteral("reset"), QStringLiteral("other")} + withSchema),
+            UsageError);
+    PMCTL_EXPECT(pmctl({spec, QStringLiteral("reset")}), UsageError);
+    const QString badSchema = m_dir.filePath(QStringLiteral("bad-schema.json"));
+    QVERIFY(writeBytes(badSchema, R"({ "k": { "type": "integer" } })"));
+    const Run bad = pmctl({spec, QStringLiteral("reset"), QStringLiteral("--schema"), badSchema});
+    PMCTL_EXPECT(bad, FileError);
+    QVERIFY2(bad.err.contains(u"integer"), qPrintable(bad.err));
+    PMCTL_EXPECT(pmctl({spec, QStringLiteral("check"), QStringLiteral("--schema"),
+                        m_dir.filePath(QStringLiteral("none.json"))}),
+                 FileError);
+    diff = compareStore(spec, {{QStringLiteral("other"), QStringLiteral("undeclared")}});
+    QVERIFY2(diff.isEmpty(), qPrintable(diff));
+
+    // reset KEY without a schema removes it; a key that is not stored is no error.
+    PMCTL_EXPECT(pmctl({spec, QStringLiteral("reset"), QStringLiteral("other")}), 0);
+    PMCTL_EXPECT(pmctl({spec, QStringLiteral("reset"), QStringLiteral("other")}), 0);
+    diff = compareStore(spec, {});
+    QVERIFY2(diff.isEmpty(), qPrintable(diff));
 }
 
 void tst_Pmctl::againstWriter_data()
