@@ -5,6 +5,7 @@
 
 #include "codec/valuecodec_p.h"
 #include "core/persistentmap_p.h"
+#include "settings/groupname_p.h"
 
 #include <QtConcurrent/QtConcurrentRun>
 
@@ -77,6 +78,17 @@ void PersistentMapPrivate::clearLocked()
         clearedWhileLoading = true;
         touchedWhileLoading.clear();
     }
+}
+
+void PersistentMapPrivate::removeGroupLocked(const QString &prefix)
+{
+    const QStringList keys = cache.keys();
+    for (const QString &key : keys) {
+        if (key.startsWith(prefix))
+            removeLocked(key);
+    }
+    if (loading && !clearedWhileLoading)
+        groupsRemovedWhileLoading.append(prefix);
 }
 
 // Fails a write at once, like one the store can never take: queued, it would be retried and
@@ -320,6 +332,18 @@ QFuture<void> PersistentMap::clear()
     if (QFuture<void> rejected = d->rejectUnwritable(QString()); rejected.isValid())
         return rejected;
     return d->write([d] { d->clearLocked(); });
+}
+
+QFuture<void> PersistentMap::removeGroup(const QString &name)
+{
+    Q_D(PersistentMap);
+    const QString group = PersistentMapInternal::normalizedGroupName(name);
+    if (group.isEmpty())
+        return clear();
+    if (QFuture<void> rejected = d->rejectUnwritable(QString()); rejected.isValid())
+        return rejected;
+    const QString prefix = group + u'/';
+    return d->write([d, &prefix] { d->removeGroupLocked(prefix); });
 }
 
 QFuture<void> PersistentMap::flush()

@@ -64,6 +64,7 @@
 #include <optional>
 #include <type_traits>
 
+class PersistentMapGroup;
 class PersistentMapPrivate;
 
 class PERSISTENTMAP_EXPORT PersistentMap : public QObject
@@ -120,6 +121,17 @@ public:
     QFuture<void> apply(
             const PersistentMapWriteBatch &batch); // atomic; the last entry for a key wins
     QFuture<void> clear(); ///< persisted, not only in memory
+    /// Removes every key under the group `name` ("a/b": the keys starting with "a/b/", at any
+    /// depth; the name normalized as QSettings does, see PersistentMapGroup) in one atomic batch:
+    /// after a reopen either all of them are gone or none is, and other processes see one commit.
+    /// The key "a/b" itself and keys outside the group stay. While the map is still loading, the
+    /// group's keys loaded afterwards are removed too (keys written after this call stay). Like
+    /// clear(), it removes what the map can read: entries it cannot decode stay in the store.
+    /// removeGroup("") is clear(). As QSettings::remove() on a group.
+    QFuture<void> removeGroup(const QString &name);
+    /// A view of the keys under `name` ("a/b"), read and written by relative keys; cheap, holds
+    /// no data, must not outlive this map to be useful (PersistentMapGroup, docs/GROUPS.md).
+    PersistentMapGroup group(const QString &name);
     /// Every earlier write committed and durable on disk (synced); fails when the sync fails.
     QFuture<void> flush();
 
@@ -214,5 +226,8 @@ std::optional<T> PersistentMap::get(const QString &key) const
         return std::nullopt;
     return converted.value<T>();
 }
+
+// Last: PersistentMapGroup (returned by group()) needs PersistentMap complete.
+#include <PersistentMap/persistentmapgroup.h>
 
 #endif // PERSISTENTMAP_H

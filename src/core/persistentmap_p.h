@@ -72,6 +72,8 @@ public:
     void insertLocked(const QString &key, const QVariant &value);
     void removeLocked(const QString &key);
     void clearLocked();
+    // Removes every key starting with `prefix` ("a/b/"); while loading, also those loaded later.
+    void removeGroupLocked(const QString &prefix);
     // A failed future when the key or the value cannot be stored; an invalid future otherwise.
     QFuture<void> rejectUnstorable(const QString &key, const QVariant &value);
     QFuture<void> rejectUnwritable(const QString &key); // a removal (null key: clear())
@@ -125,6 +127,9 @@ public:
     bool clearedWhileLoading = false;
     bool shuttingDown = false;
     QSet<QString> touchedWhileLoading;
+    // Prefixes of the groups removeGroup() removed while loading: load() drops the loaded keys
+    // under them (unless written since) and queues their removal into the same pending batch.
+    QStringList groupsRemovedWhileLoading;
     QString errorString;
     // Also read by drains without the mutex: written only by load(), before any drain runs.
     std::optional<PersistentMapError> loadError;

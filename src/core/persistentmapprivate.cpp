@@ -91,6 +91,21 @@ void PersistentMapPrivate::load()
         } else {
             const qsizetype before = cache.count();
             if (!clearedWhileLoading) {
+                // No drain ran yet: these removals join the batch of the removeGroup() calls.
+                if (!groupsRemovedWhileLoading.isEmpty()) {
+                    const QStringList dropped = loader.staging.removeIf([&](const QString &key) {
+                        if (touchedWhileLoading.contains(key)) // adopt() skips it anyway
+                            return false;
+                        for (const QString &prefix : std::as_const(groupsRemovedWhileLoading)) {
+                            if (key.startsWith(prefix))
+                                return true;
+                        }
+                        return false;
+                    });
+                    QList<PersistentMapWriteBatch::Entry> &ops = queue.openLocked().ops;
+                    for (const QString &key : dropped)
+                        ops.append(PersistentMapWriteBatch::Entry{key, QVariant(), true});
+                }
                 cache.adopt(std::move(loader.staging), touchedWhileLoading);
             } else if (!loader.undecoded.isEmpty()) {
                 // The clear() made while loading is still queued (drains run after this): it
@@ -109,6 +124,7 @@ void PersistentMapPrivate::load()
             undecodedReports = reportUndecodedLocked();
         }
         touchedWhileLoading.clear();
+        groupsRemovedWhileLoading.clear();
     }
     for (const QString &message : std::as_const(undecodedReports))
         qCWarning(lcPersistentMap).noquote() << message;

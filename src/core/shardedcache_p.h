@@ -92,6 +92,24 @@ public:
             const size_t hash = hashOf(key);
             m_hashes[indexOf(hash)].emplace(Key{std::move(key), hash}, std::move(value));
         }
+        // Drops the entries whose key `drop` accepts (a group removed while loading); returns
+        // their keys.
+        template<typename Predicate>
+        QStringList removeIf(Predicate drop)
+        {
+            QStringList removed;
+            for (Hash &hash : m_hashes) {
+                for (auto it = hash.begin(); it != hash.end();) {
+                    if (drop(it.key().text)) {
+                        removed.append(it.key().text);
+                        it = hash.erase(it);
+                    } else {
+                        ++it;
+                    }
+                }
+            }
+            return removed;
+        }
 
     private:
         friend class ShardedCache;

@@ -2,13 +2,14 @@
 // SPDX-FileCopyrightText: 2026 The persistent-map authors
 
 // Every public type by its new name, with the old names left out: a custom backend in three
-// functions, the factory, the spec parser, the wrapper, the model, migrations and the QSettings
-// import.
+// functions, the factory, the spec parser, the wrapper, the model, migrations, the QSettings
+// import and a group.
 #include <PersistentMap/PersistentMap>
 #include <PersistentMap/PersistentMapBackend>
 #include <PersistentMap/PersistentMapBackendWrapper>
 #include <PersistentMap/PersistentMapCsvBackend>
 #include <PersistentMap/PersistentMapError>
+#include <PersistentMap/PersistentMapGroup>
 #include <PersistentMap/PersistentMapMemoryBackend>
 #include <PersistentMap/PersistentMapMigrations>
 #include <PersistentMap/PersistentMapModel>
@@ -55,7 +56,12 @@ int main(int argc, char **argv)
     map.apply(batch);
     map.clear();
     map.insert(QStringLiteral("b"), 2);
+    const PersistentMapGroup group = map.group(QStringLiteral("g"));
+    group.insert(QStringLiteral("c"), 3);
     map.flush().waitForFinished();
+    if (map.value(QStringLiteral("g/c")) != QVariant(3) || group.childKeys().size() != 1)
+        return 1;
+    group.clear().waitForFinished();
     PersistentMapSchema schema =
             PersistentMapSchema::fromJson(R"({"c": {"type": "int", "default": 3}})");
     schema.add(PersistentMapSchema::Key(QStringLiteral("d"), true));
