@@ -7,6 +7,7 @@
 #include "qmlvalues_p.h"
 
 #include <PersistentMap/PersistentMap>
+#include <PersistentMap/PersistentMapGroup>
 
 #include <QtCore/QException>
 #include <QtQml/QQmlInfo>
@@ -95,7 +96,8 @@ void PersistentSettings::setCategory(const QString &category)
 
 QString PersistentSettings::keyFor(const QString &name) const
 {
-    return m_category.isEmpty() ? name : m_category + u'/' + name;
+    // The category is a group: "a/b" nests, and names are normalized as QSettings does.
+    return PersistentMapGroup(nullptr, m_category).absoluteKey(name);
 }
 
 void PersistentSettings::componentComplete()
@@ -232,13 +234,20 @@ void PersistentSettings::onValueRemoved(const QString &key)
 
 QVariant PersistentSettings::value(const QString &key, const QVariant &defaultValue) const
 {
-    return m_store && m_store->map() ? m_store->map()->value(keyFor(key), defaultValue)
-                                     : defaultValue;
+    const QString absolute = keyFor(key);
+    return m_store && m_store->map() && !absolute.isEmpty()
+            ? m_store->map()->value(absolute, defaultValue)
+            : defaultValue;
 }
 
 void PersistentSettings::setValue(const QString &key, const QVariant &value)
 {
-    QmlValues::insert(m_store ? m_store->map() : nullptr, keyFor(key), value);
+    const QString absolute = keyFor(key);
+    if (absolute.isEmpty()) { // as PersistentMapGroup: an empty key names nothing
+        qmlWarning(this) << "setValue() needs a key that is not empty (slashes alone are empty)";
+        return;
+    }
+    QmlValues::insert(m_store ? m_store->map() : nullptr, absolute, value);
 }
 
 void PersistentSettings::sync()

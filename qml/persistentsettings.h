@@ -3,7 +3,8 @@
 
 // The QML type PersistentSettings: the drop-in for QML's Settings (Qt.labs.settings, QtCore).
 // Every property declared on it, aliases included, is kept in a store under the key
-// "category/name" ("name" without a category):
+// "category/name" ("name" without a category; the category is a group of PersistentMapGroup:
+// "a/b" nests, slashes are normalized as QSettings does, so "/a//b/" is "a/b"):
 // - when the store is loaded (before the first frame unless the store is `asynchronous`), a
 //   stored value wins over the declared one (converted to the property's type; a value that
 //   cannot be converted is left in the store and reported with a warning); when nothing is

@@ -463,3 +463,19 @@ void QmlPersistentMap::clear()
     if (m_map)
         m_map->clear();
 }
+
+QStringList QmlPersistentMap::childKeys(const QString &group) const
+{
+    return m_map ? m_map->group(group).childKeys() : QStringList();
+}
+
+QStringList QmlPersistentMap::childGroups(const QString &group) const
+{
+    return m_map ? m_map->group(group).childGroups() : QStringList();
+}
+
+void QmlPersistentMap::removeGroup(const QString &group)
+{
+    if (m_map)
+        m_map->removeGroup(group);
+}

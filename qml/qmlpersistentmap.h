@@ -131,6 +131,13 @@ public:
     Q_INVOKABLE QStringList keys() const;
     Q_INVOKABLE void flush();
     Q_INVOKABLE void clear();
+    // Groups, as QSettings and PersistentMapGroup have them ('/' separates; a group name is
+    // normalized as QSettings does, "" is the whole store): the keys directly in `group`, the
+    // groups directly under it (both sorted), and the removal of every key under it in one
+    // atomic batch (removeGroup("") is clear()). docs/GROUPS.md.
+    Q_INVOKABLE QStringList childKeys(const QString &group = {}) const;
+    Q_INVOKABLE QStringList childGroups(const QString &group = {}) const;
+    Q_INVOKABLE void removeGroup(const QString &group);
 
     // What `source` means on disk: the spec with a relative path made absolute, in the app's
     // data folder. PersistentMapStoreSpec says what the path is: a server spec
