@@ -7,6 +7,7 @@
 #include "qmlvalues_p.h"
 
 #include <PersistentMap/PersistentMap>
+#include <PersistentMap/PersistentMapGroup>
 #include <PersistentMap/PersistentMapStoreSpec>
 
 #include <QtCore/QDir>

@@ -4,8 +4,8 @@
 #include <PersistentMap/persistentmap.h>
 
 #include "codec/valuecodec_p.h"
+#include "core/groupname_p.h"
 #include "core/persistentmap_p.h"
-#include "settings/groupname_p.h"
 
 #include <QtConcurrent/QtConcurrentRun>
 

@@ -130,7 +130,8 @@ public:
     /// removeGroup("") is clear(). As QSettings::remove() on a group.
     QFuture<void> removeGroup(const QString &name);
     /// A view of the keys under `name` ("a/b"), read and written by relative keys; cheap, holds
-    /// no data, must not outlive this map to be useful (PersistentMapGroup, docs/GROUPS.md).
+    /// no data, invalid once this map is destroyed. Include <PersistentMap/PersistentMapGroup>
+    /// to call it (the settings layer defines it; PersistentMapGroup, docs/GROUPS.md).
     PersistentMapGroup group(const QString &name);
     /// Every earlier write committed and durable on disk (synced); fails when the sync fails.
     QFuture<void> flush();
@@ -226,8 +227,5 @@ std::optional<T> PersistentMap::get(const QString &key) const
         return std::nullopt;
     return converted.value<T>();
 }
-
-// Last: PersistentMapGroup (returned by group()) needs PersistentMap complete.
-#include <PersistentMap/persistentmapgroup.h>
 
 #endif // PERSISTENTMAP_H

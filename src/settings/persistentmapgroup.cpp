@@ -3,7 +3,7 @@
 
 #include <PersistentMap/persistentmapgroup.h>
 
-#include "settings/groupname_p.h"
+#include "core/groupname_p.h"
 
 #include <QtCore/QSet>
 

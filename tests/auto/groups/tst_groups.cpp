@@ -314,6 +314,12 @@ void tst_Groups::absoluteAndRelativeKeys()
     QCOMPARE(a.relativeKey(QStringLiteral("a/b/x")), QStringLiteral("b/x"));
     QCOMPARE(a.relativeKey(QStringLiteral("ab/x")), QString());
 
+    // A key with an empty part, written through the map itself: listed as stored, no group "".
+    VERIFY_OK(map.insert(QStringLiteral("a//b"), 1));
+    QCOMPARE(a.allKeys(), QStringList{QStringLiteral("/b")});
+    QCOMPARE(a.childKeys(), QStringList());
+    QCOMPARE(a.childGroups(), QStringList());
+
     const PersistentMapGroup root = map.group(QStringLiteral("/"));
     QCOMPARE(root.name(), QString());
     QVERIFY(root.containsKey(QStringLiteral("anything/at/all")));

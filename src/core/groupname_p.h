@@ -2,8 +2,9 @@
 // SPDX-FileCopyrightText: 2026 The persistent-map authors
 
 // The one rule for group names and keys relative to a group, shared by PersistentMap::
-// removeGroup(), PersistentMapGroup and the QML module: QSettings' normalizedKey() (qtbase,
-// src/corelib/io/qsettings.cpp) drops slashes at either end and makes a run of slashes one.
+// removeGroup() and PersistentMapGroup (settings/, which the QML module uses): as QSettings'
+// normalizedKey() (qtbase, src/corelib/io/qsettings.cpp), slashes at either end are dropped and
+// a run of slashes is one.
 #ifndef GROUPNAME_P_H
 #define GROUPNAME_P_H
 
