@@ -8,6 +8,7 @@
 //   removed<TAB>KEY
 // and runs the commands it reads, one per line:
 //   insert<TAB>KEY<TAB>VALUE   remove<TAB>KEY   (prints "done<TAB>KEY" once the write committed)
+//   removegroup<TAB>NAME        (PersistentMap::removeGroup(); "done<TAB>NAME" once committed)
 //   insertints<TAB>KEY<TAB>1,2,3   (a QList<int>, which earlier versions wrote through QDataStream,
 //                                   unreadable where QList<int> was not registered)
 //   insertcolor<TAB>KEY<TAB>#rrggbb   (a QColor: this process links Qt Core only and loads Qt Gui
@@ -113,6 +114,8 @@ int main(int argc, char **argv)
             written = map.insert(parts.at(1), color);
         } else if (command == u"remove" && parts.size() == 2) {
             written = map.remove(parts.at(1));
+        } else if (command == u"removegroup" && parts.size() == 2) {
+            written = map.removeGroup(parts.at(1));
         } else {
             say(QStringLiteral("error\tunknown command: ") + parts.join(u' '));
             return;

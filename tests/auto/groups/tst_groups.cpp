@@ -174,6 +174,8 @@ private Q_SLOTS:
     void removalSeenAsOneChangeByAFollower();
     void otherProcessWritesSeenThroughTheGroup_data();
     void otherProcessWritesSeenThroughTheGroup();
+    void removalKilledMidwayLeavesAllOrNone_data();
+    void removalKilledMidwayLeavesAllOrNone();
     void emptyKeysAndDestroyedMapsFailSafely();
     void followingAGroupWithTheMapsSignals();
 };
@@ -619,6 +621,58 @@ void tst_Groups::otherProcessWritesSeenThroughTheGroup()
                      QStringLiteral("prefs/colors/accent")}));
     QVERIFY(other.quit());
     QCOMPARE(map->keys(), QStringList{QStringLiteral("prefsx")});
+}
+
+void tst_Groups::removalKilledMidwayLeavesAllOrNone_data()
+{
+    otherProcessWritesSeenThroughTheGroup_data();
+}
+
+// Another process removes a large group and is killed (SIGKILL) while it announces the removals,
+// before, while or after the batch commits: a reopened store holds all of the group or none of
+// it, and the keys outside it.
+void tst_Groups::removalKilledMidwayLeavesAllOrNone()
+{
+    QFETCH(QString, backend);
+    constexpr int GroupSize = 5000;
+    QStringList outcomes;
+    for (int round = 0; round < 4; ++round) {
+        {
+            const auto map = openMap(backend);
+            VERIFY_OK(map->whenReady());
+            QVariantHash entries{{QStringLiteral("keep"), round}};
+            for (int i = 0; i < GroupSize; ++i)
+                entries.insert(QStringLiteral("big/k%1").arg(i), i);
+            VERIFY_OK(map->insert(entries));
+        }
+        MapWatcherProcess other(followerSpec(backend));
+        QVERIFY(other.waitUntilReady());
+        other.send(QStringLiteral("removegroup\tbig"));
+        // The cache changes (and the signals go out) before the storage thread commits: killed
+        // after the first, the middle or the last removal was announced, or after the commit.
+        const int killAfter = round == 0 ? 1 : round == 1 ? GroupSize / 2 : GroupSize;
+        for (int seen = 0; seen < killAfter;) {
+            const QString line = other.nextLine();
+            QVERIFY2(!line.isEmpty() && !line.startsWith(QLatin1String("error")), qPrintable(line));
+            if (line.startsWith(QLatin1String("removed\t")))
+                ++seen;
+        }
+        if (round == 3) // waits for the commit: the store must then hold none of the group
+            QVERIFY(!other.waitFor(QStringLiteral("done\tbig")));
+        other.kill();
+
+        const QVariantHash stored = reopened(backend);
+        QCOMPARE(stored.value(QStringLiteral("keep")), QVariant(round));
+        const qsizetype left = stored.size() - 1;
+        QVERIFY2(left == 0 || left == GroupSize,
+                 qPrintable(QStringLiteral("%1 of %2 keys of the group left")
+                                    .arg(left)
+                                    .arg(GroupSize)));
+        if (round == 3)
+            QCOMPARE(left, 0);
+        outcomes.append(left == 0 ? QStringLiteral("none") : QStringLiteral("all"));
+    }
+    qInfo().noquote() << "group left after each kill:" << outcomes.join(QStringLiteral(", "));
 }
 
 // An empty relative key names nothing; a group whose map is gone reads nothing and fails its
