@@ -7,8 +7,9 @@
 /// A plain value type: a guarded pointer to the map and a prefix; copying it is cheap and it
 /// holds no data of its own. Every call goes to the map at once, so a group sees exactly what the
 /// map holds and its writes are the map's writes (same futures, same order, same signals).
-/// Threading is the map's: reads and writes from any thread, as PersistentMap allows; one group
-/// object is not modified concurrently (it is never modified after construction anyway).
+/// Threading is the map's: reads and writes from any thread, as PersistentMap allows. Like any
+/// value, one group object is not assigned to while another thread uses it; copies are
+/// independent.
 ///
 /// Lifetime: the group does not keep the map alive. Once the map is destroyed the group is
 /// invalid (isValid() false): reads return the fallback, nothing or false, and writes return a
