@@ -24,6 +24,7 @@
 #include "postgrestest.h"
 #include "testhelpers.h"
 
+#include <QtConcurrent/QtConcurrentRun>
 #include <QtCore/QDataStream>
 #include <QtCore/QMutex>
 #include <QtCore/QSettings>
@@ -31,6 +32,7 @@
 #include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
 
+#include <atomic>
 #include <memory>
 #include <optional>
 
@@ -170,6 +172,8 @@ private Q_SLOTS:
     void clearRemovesTheGroupInOneBatch();
     void removeGroupWhileLoading_data() { addPersistentBackends(); }
     void removeGroupWhileLoading();
+    void removalRacingWritersKeepsStoreEqualToMap_data() { addPersistentBackends(); }
+    void removalRacingWritersKeepsStoreEqualToMap();
     void removalSeenAsOneChangeByAFollower_data();
     void removalSeenAsOneChangeByAFollower();
     void otherProcessWritesSeenThroughTheGroup_data();
@@ -531,6 +535,42 @@ void tst_Groups::removeGroupWhileLoading()
                          QStringLiteral("a/x"), QStringLiteral("a/b/y")}));
     }
     COMPARE_CONTENT(reopened(backend), expected);
+}
+
+// Group removals on one thread while another thread writes into the group and beside it: the
+// removal is ordered with the writes as any write is, so after a flush the store (reopened)
+// equals the map, and the last writes of the writer thread survive the last removal or not,
+// never half of one insert(hash).
+void tst_Groups::removalRacingWritersKeepsStoreEqualToMap()
+{
+    QFETCH(QString, backend);
+    QVariantHash inMemory;
+    {
+        const auto map = openMap(backend);
+        VERIFY_OK(map->whenReady());
+        std::atomic<bool> stop{false};
+        std::atomic<int> written{0};
+        QFuture<void> writer = QtConcurrent::run([&] {
+            for (int i = 0; !stop.load(); ++i) {
+                map->insert(QVariantHash{{QStringLiteral("g/a"), i},
+                                         {QStringLiteral("g/sub/b"), i},
+                                         {QStringLiteral("out/c"), i}});
+                ++written;
+            }
+        });
+        // At least 50 removals, and until the writer wrote 200 times (it starts later).
+        for (int i = 0; i < 50 || written.load() < 200; ++i)
+            map->group(QStringLiteral("g")).clear();
+        stop = true;
+        writer.waitForFinished();
+        VERIFY_OK(map->flush());
+        inMemory = map->toHash();
+        QVERIFY(inMemory.contains(QStringLiteral("out/c")));
+        // Both keys of the group come and go together: an insert(hash) is never split.
+        QCOMPARE(inMemory.contains(QStringLiteral("g/a")),
+                 inMemory.contains(QStringLiteral("g/sub/b")));
+    }
+    COMPARE_CONTENT(reopened(backend), inMemory);
 }
 
 void tst_Groups::removalSeenAsOneChangeByAFollower_data()
