@@ -225,3 +225,42 @@ QFuture<void> PersistentMapGroup::clear() const
         return invalid();
     return map->removeGroup(m_name);
 }
+
+QVariant PersistentMapGroup::defaultValue(const QString &key) const
+{
+    const QString absolute = absoluteKey(key);
+    PersistentMap *map = m_map.data();
+    return map && !absolute.isEmpty() ? map->defaultValue(absolute) : QVariant();
+}
+
+bool PersistentMapGroup::isDefault(const QString &key) const
+{
+    const QString absolute = absoluteKey(key);
+    PersistentMap *map = m_map.data();
+    return map && !absolute.isEmpty() && map->isDefault(absolute);
+}
+
+QFuture<void> PersistentMapGroup::reset(const QString &key) const
+{
+    const QString absolute = absoluteKey(key);
+    PersistentMap *map = m_map.data();
+    if (!map || absolute.isEmpty())
+        return invalid();
+    return map->reset(absolute);
+}
+
+QFuture<void> PersistentMapGroup::resetAll() const
+{
+    PersistentMap *map = m_map.data();
+    if (!map)
+        return invalid();
+    if (m_name.isEmpty())
+        return map->resetAll();
+    PersistentMapWriteBatch batch;
+    const QStringList declared = map->schema().keys();
+    for (const QString &key : declared) {
+        if (containsKey(key))
+            batch.remove(key); // removing a declared key is its reset()
+    }
+    return map->apply(batch);
+}

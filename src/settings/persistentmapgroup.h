@@ -93,6 +93,20 @@ public:
     /// clear() on the whole map's group (name "") is PersistentMap::clear().
     QFuture<void> clear() const;
 
+    // The schema (PersistentMap::setSchema(), docs/SCHEMA.md) by relative keys. value() and
+    // get<T>() above already fall back to a declared key's default.
+    /// The schema's default for the key; an invalid QVariant for a key without one.
+    QVariant defaultValue(const QString &key) const;
+    /// True when nothing is stored for the key, as PersistentMap::isDefault(); false for an empty
+    /// key or an invalid group.
+    bool isDefault(const QString &key) const;
+    /// PersistentMap::reset() of the key: its stored value removed, value() gives the default.
+    QFuture<void> reset(const QString &key) const;
+    /// Removes the stored values of every key the schema declares under this group, at any
+    /// depth, in one atomic batch (PersistentMap::resetAll() for the group only); undeclared keys
+    /// of the group stay. On the whole map's group it is PersistentMap::resetAll().
+    QFuture<void> resetAll() const;
+
 private:
     QFuture<void> invalid() const; // the failed future of a write without a map or a key
 

@@ -16,6 +16,7 @@
 #include <PersistentMap/PersistentMapGroup>
 #include <PersistentMap/PersistentMapMemoryBackend>
 #include <PersistentMap/PersistentMapPostgresBackend>
+#include <PersistentMap/PersistentMapSchema>
 #include <PersistentMap/PersistentMapSimpleBackend>
 #include <PersistentMap/PersistentMapSqliteBackend>
 
@@ -180,6 +181,8 @@ private Q_SLOTS:
     void otherProcessWritesSeenThroughTheGroup();
     void removalKilledMidwayLeavesAllOrNone_data();
     void removalKilledMidwayLeavesAllOrNone();
+    void schemaByRelativeKeys_data() { addAllBackends(); }
+    void schemaByRelativeKeys();
     void emptyKeysAndDestroyedMapsFailSafely();
     void followingAGroupWithTheMapsSignals();
 };
@@ -715,6 +718,68 @@ void tst_Groups::removalKilledMidwayLeavesAllOrNone()
     qInfo().noquote() << "group left after each kill:" << outcomes.join(QStringLiteral(", "));
 }
 
+// The schema's calls by relative keys: defaults through value()/get<T>()/defaultValue(), a
+// refused value, isDefault(), reset() and the group's resetAll(), which resets the declared keys
+// of the group only (undeclared keys of the group and declared keys elsewhere stay), in one
+// batch; checked again after a reopen.
+void tst_Groups::schemaByRelativeKeys()
+{
+    QFETCH(QString, backend);
+    const PersistentMapSchema schema = PersistentMapSchema::fromJson(R"({"keys": {
+        "window/width": {"type": "int", "default": 640, "minimum": 100},
+        "window/geometry/x": {"type": "int", "default": 0},
+        "window/title": {"type": "string", "default": "untitled"},
+        "other/x": {"type": "int", "default": 1}}})");
+    const QVariantHash expected{{QStringLiteral("other/x"), 5},
+                                {QStringLiteral("window/note"), QStringLiteral("kept")}};
+    {
+        auto batches = std::make_shared<Batches>();
+        const auto map = openMap(backend, batches);
+        map->setSchema(schema);
+        VERIFY_OK(map->whenReady());
+        const PersistentMapGroup window = map->group(QStringLiteral("window"));
+        QCOMPARE(window.value(QStringLiteral("width")), QVariant(640));
+        QCOMPARE(window.get<int>(QStringLiteral("geometry/x")), std::optional<int>(0));
+        QCOMPARE(window.defaultValue(QStringLiteral("title")),
+                 QVariant(QStringLiteral("untitled")));
+        QCOMPARE(window.defaultValue(QStringLiteral("note")), QVariant());
+        QVERIFY(window.isDefault(QStringLiteral("width")));
+
+        const std::optional<PersistentMapError> refused =
+                failureOf(window.insert(QStringLiteral("width"), 50));
+        QVERIFY(refused);
+        QCOMPARE(refused->code(), PersistentMapError::Code::SchemaViolation);
+        QVERIFY(refused->message().contains(QStringLiteral("window/width")));
+
+        VERIFY_OK(window.insert(QStringLiteral("width"), 800));
+        VERIFY_OK(window.group(QStringLiteral("geometry")).insert(QStringLiteral("x"), 7));
+        VERIFY_OK(window.insert(QStringLiteral("title"), QStringLiteral("Main")));
+        VERIFY_OK(window.insert(QStringLiteral("note"), QStringLiteral("kept")));
+        VERIFY_OK(map->insert(QStringLiteral("other/x"), 5));
+        QVERIFY(!window.isDefault(QStringLiteral("width")));
+        QCOMPARE(window.value(QStringLiteral("width")), QVariant(800));
+
+        VERIFY_OK(window.reset(QStringLiteral("title")));
+        QVERIFY(window.isDefault(QStringLiteral("title")));
+        QCOMPARE(window.value(QStringLiteral("title")), QVariant(QStringLiteral("untitled")));
+
+        batches->take();
+        QSignalSpy counted(map.get(), &PersistentMap::countChanged);
+        VERIFY_OK(window.resetAll());
+        QCOMPARE(counted.size(), 1);
+        const auto applied = batches->take();
+        QCOMPARE(applied.size(), 1);
+        QCOMPARE(describeBatch(applied.constFirst()),
+                 sorted({QStringLiteral("window/width"), QStringLiteral("window/geometry/x"),
+                         QStringLiteral("window/title")}));
+        COMPARE_CONTENT(map->toHash(), expected);
+        QCOMPARE(window.value(QStringLiteral("geometry/x")), QVariant(0));
+    }
+    if (backend == u"memory")
+        return;
+    COMPARE_CONTENT(reopened(backend), expected);
+}
+
 // An empty relative key names nothing; a group whose map is gone reads nothing and fails its
 // writes, without touching freed memory (run under ASan by the sanitizer stage).
 void tst_Groups::emptyKeysAndDestroyedMapsFailSafely()
@@ -750,6 +815,10 @@ void tst_Groups::emptyKeysAndDestroyedMapsFailSafely()
     QCOMPARE(failure->code(), PersistentMapError::Code::Unsupported);
     QVERIFY(failureOf(group.clear()));
     QVERIFY(failureOf(group.apply(PersistentMapWriteBatch())));
+    QVERIFY(failureOf(group.reset(QStringLiteral("x"))));
+    QVERIFY(failureOf(group.resetAll()));
+    QVERIFY(!group.isDefault(QStringLiteral("x")));
+    QCOMPARE(group.defaultValue(QStringLiteral("x")), QVariant());
     QVERIFY(!PersistentMapGroup().isValid());
 }
 
