@@ -705,6 +705,54 @@ void tst_Schema::jsonBad_data()
     QTest::newRow("unknown top-level field")
             << QByteArray(R"({"version": 1, "keys": {}, "name": "x"})")
             << QStringLiteral("unknown field 'name'");
+    // Hostile JSON. QJsonDocument keeps the last of two equal names without a word: a second
+    // declaration of a key, or a second 'default', would silently replace the first, as the
+    // typo this format refuses ("max") would be silently ignored.
+    QTest::newRow("key declared twice")
+            << QByteArray(R"({"k": {"type": "int", "default": 1}, "k": {"type": "string"}})")
+            << QStringLiteral("key 'k': declared twice");
+    QTest::newRow("field given twice")
+            << QByteArray(R"({"k": {"type": "int", "default": 100, "maximum": 72, "default": 5}})")
+            << QStringLiteral("key 'k': field 'default' given twice");
+    QTest::newRow("key declared twice, long form")
+            << QByteArray(R"({"version": 1, "keys": {"k": {"type": "int"}, "k": {"type": "int"}}})")
+            << QStringLiteral("key 'k': declared twice");
+    QTest::newRow("version given twice")
+            << QByteArray(R"({"version": 1, "keys": {}, "version": 2})")
+            << QStringLiteral("field 'version' given twice");
+    // An integer literal beyond qint64 reaches the schema as a rounded double: exact for
+    // neither int64 nor uint64 (the text says ...809, the double is 2^63).
+    QTest::newRow("uint64 literal rounded by JSON")
+            << QByteArray(R"({"k": {"type": "uint64", "default": 9223372036854775809}})")
+            << QStringLiteral("key 'k', field 'default': ");
+    QTest::newRow("int64 literal rounded by JSON")
+            << QByteArray(R"({"k": {"type": "int64", "minimum": -9223372036854775809}})")
+            << QStringLiteral("key 'k', field 'minimum': ");
+    QTest::newRow("uint64 literal 2^64 - 1")
+            << QByteArray(R"({"k": {"type": "uint64", "maximum": 18446744073709551615}})")
+            << QStringLiteral("key 'k', field 'maximum': ");
+    // These held when tried: refused with a message naming the place.
+    QTest::newRow("number beyond double")
+            << QByteArray(R"({"k": {"type": "double", "default": 1e400}})")
+            << QStringLiteral("not JSON: ");
+    QTest::newRow("null default") << QByteArray(R"({"k": {"type": "string", "default": null}})")
+                                  << QStringLiteral("key 'k', field 'default': ");
+    QTest::newRow("nested junk default")
+            << QByteArray(R"({"k": {"type": "int", "default": [[[[{"a": [1]}]]]]}})")
+            << QStringLiteral("key 'k', field 'default': ");
+    QTest::newRow("type not a string") << QByteArray(R"({"k": {"type": ["int"]}})")
+                                       << QStringLiteral("key 'k', field 'type': missing");
+    QTest::newRow("null type") << QByteArray(R"({"k": {"type": "null"}})")
+                               << QStringLiteral("key 'k', field 'type': unknown type 'null'");
+    QTest::newRow("huge version") << QByteArray(R"({"version": 1e300, "keys": {}})")
+                                  << QStringLiteral("field 'version': not an integer");
+    QTest::newRow("empty choices") << QByteArray(R"({"k": {"type": "int", "choices": []}})")
+                                   << QStringLiteral("key 'k', field 'choices': not a non-empty");
+    QTest::newRow("description not a string")
+            << QByteArray(R"({"k": {"type": "int", "description": 3}})")
+            << QStringLiteral("key 'k', field 'description': not a string");
+    QTest::newRow("NaN bound") << QByteArray(R"({"k": {"type": "double", "minimum": "nan"}})")
+                               << QStringLiteral("key 'k', field 'minimum': NaN is no bound");
 }
 
 void tst_Schema::jsonBad()
