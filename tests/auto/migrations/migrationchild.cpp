@@ -12,6 +12,9 @@
 // commit. KILL_STEP 0: no kill; the child writes "ready VERSION" once loaded and exits.
 // MODE "import": imports the INI file named by PM_INI instead, reporting "commit import" as the
 // import's batch is applied when KILL_STEP is not 0.
+// MODE "race": three counting steps (each adds 1 to "counter" and writes "ran/V/PID"); step 1's
+// first call writes "in-step 1" and waits for a line on stdin, so several children compute step 1
+// from one version before any commits. Writes "ready VERSION COUNTER" once loaded.
 #include <PersistentMap/PersistentMap>
 #include <PersistentMap/PersistentMapBackendWrapper>
 #include <PersistentMap/PersistentMapMigrations>
@@ -22,6 +25,9 @@
 
 #include <QtCore/QCoreApplication>
 #include <QtCore/QSettings>
+
+#include <cstdio>
+#include <stdexcept>
 
 #include <unistd.h>
 
@@ -76,6 +82,47 @@ int importSettings(std::unique_ptr<PersistentMapBackend> backend, bool kill, con
     return 0;
 }
 
+// MODE "race".
+int race(std::unique_ptr<PersistentMapBackend> backend)
+{
+    PersistentMapMigrations migrations;
+    for (int v = 1; v <= 3; ++v) {
+        migrations.addStep(v, QStringLiteral("count %1").arg(v), [v](const QVariantHash &entries) {
+            static bool waited = false;
+            if (v == 1 && !waited) {
+                waited = true;
+                writeToStdout("in-step 1\n");
+                char line[16];
+                if (!::fgets(line, sizeof line, stdin))
+                    throw std::runtime_error("stdin closed");
+            }
+            PersistentMapWriteBatch batch;
+            batch.insert(QStringLiteral("counter"),
+                         entries.value(QStringLiteral("counter")).toInt() + 1);
+            batch.insert(QStringLiteral("ran/%1/%2").arg(v).arg(::getpid()), v);
+            return batch;
+        });
+    }
+    PersistentMap map(migrations.wrap(std::move(backend)));
+    const QString failure = failureMessage(map.whenReady());
+    if (!failure.isEmpty()) {
+        writeToStdout("failed: " + failure.toUtf8() + '\n');
+        return 1;
+    }
+    // An ordinary write after the migration, on the same storage thread: no check of the
+    // migration's may follow it.
+    const QString written =
+            failureMessage(map.insert(QStringLiteral("after/%1").arg(::getpid()), 1)) +
+            failureMessage(map.flush());
+    if (!written.isEmpty()) {
+        writeToStdout("failed: " + written.toUtf8() + '\n');
+        return 1;
+    }
+    writeToStdout("ready " + map.value(PersistentMapMigrations::versionKey()).toString().toUtf8() +
+                  ' ' + map.value(QStringLiteral("counter")).toString().toUtf8() + '\n');
+    return 0;
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -94,6 +141,8 @@ int main(int argc, char **argv)
         writeToStdout("bad spec: " + why.toUtf8() + '\n');
         return 2;
     }
+    if (args.at(3) == u"race")
+        return race(std::move(backend));
     if (args.at(3) == u"import")
         return importSettings(std::move(backend), killStep > 0, qEnvironmentVariable("PM_INI"));
     if (!inStep && killStep > 0)

@@ -17,6 +17,7 @@
 #include <PersistentMap/PersistentMapSqliteBackend>
 
 #include "faultybackend.h"
+#include "gatedbackend.h"
 #include "migrationsteps.h"
 #include "postgrestest.h"
 #include "testhelpers.h"
@@ -38,6 +39,7 @@
 
 #include <memory>
 #include <stdexcept>
+#include <vector>
 
 namespace {
 
@@ -209,6 +211,8 @@ private Q_SLOTS:
     void newerStoreLoadsAsItIs();
     void concurrentMigrationCommitsEachStepOnce_data();
     void concurrentMigrationCommitsEachStepOnce();
+    void threeProcessesMigrateEachStepOnce_data();
+    void threeProcessesMigrateEachStepOnce();
     void csvReadOnlyFollowerDoesNotMigrate();
     void csvSecondWriterIsLockedOutWhileMigrating();
     void killedMidMigrationCompletesNextStart_data();
@@ -228,6 +232,8 @@ private Q_SLOTS:
     void unstorableValuesAreSkipped();
     void sourceRemovedOnlyAfterFlush_data() { addPersistentBackends(); }
     void sourceRemovedOnlyAfterFlush();
+    void sourceKeptWhenChangedAfterRead_data() { addPersistentBackends(); }
+    void sourceKeptWhenChangedAfterRead();
     void importKilledMidCommitIsAllOrNothing_data();
     void importKilledMidCommitIsAllOrNothing();
 };
@@ -681,6 +687,71 @@ void tst_Migrations::concurrentMigrationCommitsEachStepOnce()
     COMPARE_CONTENT(stored(backend), expected);
 }
 
+void tst_Migrations::threeProcessesMigrateEachStepOnce_data()
+{
+    QTest::addColumn<QString>("backend");
+    QTest::addColumn<bool>("generic");
+    QTest::newRow("sqlite") << QStringLiteral("sqlite") << false;
+    QTest::newRow("sqlite, generic path") << QStringLiteral("sqlite") << true;
+    QTest::newRow("postgres") << QStringLiteral("postgres") << false;
+}
+
+// Three processes open one store at version 0 and all compute step 1 from it before any of them
+// commits (each holds inside step 1 until the test has seen all three there). Each step adds 1
+// to a counter and records the process that ran it: afterwards the counter is 3 and each step
+// was committed by exactly one process.
+void tst_Migrations::threeProcessesMigrateEachStepOnce()
+{
+    QFETCH(QString, backend);
+    QFETCH(bool, generic);
+    seed(backend, {{QStringLiteral("counter"), 0}});
+    std::vector<std::unique_ptr<QProcess>> children;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    if (generic)
+        env.insert(QStringLiteral("PERSISTENTMAP_SQLITE_GENERIC"), QStringLiteral("1"));
+    QList<QByteArray> outputs(3);
+    for (int i = 0; i < 3; ++i) {
+        auto child = std::make_unique<QProcess>();
+        child->setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        child->setProcessEnvironment(env);
+        child->start(QStringLiteral(MIGRATIONCHILD_PATH),
+                     {spec(backend), QStringLiteral("0"), QStringLiteral("race")});
+        QVERIFY(child->waitForStarted(30000));
+        children.push_back(std::move(child));
+    }
+    for (int i = 0; i < 3; ++i) {
+        while (!outputs[i].contains("in-step 1") && !outputs[i].startsWith("failed")) {
+            QVERIFY2(children[i]->waitForReadyRead(60000), outputs[i].constData());
+            outputs[i] += children[i]->readAllStandardOutput();
+        }
+        QVERIFY2(outputs[i].contains("in-step 1"), outputs[i].constData());
+    }
+    for (auto &child : children) {
+        child->write("go\n");
+        child->closeWriteChannel();
+    }
+    for (int i = 0; i < 3; ++i) {
+        QVERIFY(children[i]->waitForFinished(120000));
+        outputs[i] += children[i]->readAllStandardOutput();
+        QVERIFY2(outputs[i].contains("ready 3 3"), outputs[i].constData());
+    }
+    const QVariantHash store = stored(backend);
+    QCOMPARE(store.value(QStringLiteral("counter")), QVariant(3));
+    QCOMPARE(store.value(VersionKey), QVariant(3));
+    for (int v = 1; v <= 3; ++v) {
+        int ran = 0;
+        for (auto it = store.cbegin(); it != store.cend(); ++it)
+            ran += it.key().startsWith(QStringLiteral("ran/%1/").arg(v)) ? 1 : 0;
+        QVERIFY2(ran == 1,
+                 qPrintable(QStringLiteral("step %1 committed %2 times").arg(v).arg(ran)));
+    }
+    // Each child wrote once more after its migration: nothing of the migration's check stayed.
+    int after = 0;
+    for (auto it = store.cbegin(); it != store.cend(); ++it)
+        after += it.key().startsWith(QStringLiteral("after/")) ? 1 : 0;
+    QCOMPARE(after, 3);
+}
+
 // A CSV store has one writer; a read-only follower loads it as it is and migrates nothing.
 void tst_Migrations::csvReadOnlyFollowerDoesNotMigrate()
 {
@@ -1067,6 +1138,33 @@ void tst_Migrations::sourceRemovedOnlyAfterFlush()
     QVERIFY(outcome.result->sourceRemoved);
     QVERIFY(!QFile::exists(iniPath));
     QCOMPARE(map->value(QStringLiteral("k")), QVariant(QStringLiteral("v")));
+}
+
+// RemoveSource: another process (an older build of the program still running) writes the
+// QSettings file after run() read it and before the import is flushed. The file then holds a key
+// the import never read; removing it would lose that key everywhere. It must stay, and the
+// future says why.
+void tst_Migrations::sourceKeptWhenChangedAfterRead()
+{
+    QFETCH(QString, backend);
+    const QString iniPath = m_dir->filePath(QStringLiteral("legacy.ini"));
+    QVERIFY(writeBytes(iniPath, "[General]\nk=v\n"));
+    auto gate = std::make_shared<Gate>();
+    PersistentMap map(std::make_unique<GatedBackend>(makeBackend(backend), gate));
+    QVERIFY(gate->waitEntered()); // the load is held, so the import waits for it
+    QSettings settings(iniPath, QSettings::IniFormat);
+    const QFuture<Import::Result> future = Import::run(map, settings, Import::Option::RemoveSource);
+    const QByteArray changed("[General]\nk=v\nwrittenLater=1\n");
+    QVERIFY(writeBytes(iniPath, changed));
+    gate->open();
+    const ImportOutcome outcome = waitFor(future);
+    QCOMPARE(map.value(QStringLiteral("k")), QVariant(QStringLiteral("v")));
+    QVERIFY(!map.contains(QStringLiteral("writtenLater")));
+    QVERIFY2(QFile::exists(iniPath), "the file with a key never imported was removed");
+    QCOMPARE(readBytes(iniPath), changed);
+    QVERIFY(outcome.error);
+    QCOMPARE(outcome.error->code(), Code::WriteFailed);
+    QVERIFY2(outcome.error->message().contains(iniPath), qPrintable(outcome.error->message()));
 }
 
 void tst_Migrations::importKilledMidCommitIsAllOrNothing_data()
