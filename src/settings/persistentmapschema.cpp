@@ -13,8 +13,10 @@
 #include <QtCore/QJsonDocument>
 #include <QtCore/QJsonObject>
 #include <QtCore/QList>
+#include <QtCore/QSet>
 
 #include <cmath>
+#include <limits>
 
 using PersistentMapInternal::convertExactly;
 
@@ -96,6 +98,26 @@ bool isOrdered(QMetaType type)
     }
 }
 
+bool isInteger(QMetaType type)
+{
+    switch (type.id()) {
+    case QMetaType::Int:
+    case QMetaType::UInt:
+    case QMetaType::LongLong:
+    case QMetaType::ULongLong:
+    case QMetaType::Long:
+    case QMetaType::ULong:
+    case QMetaType::Short:
+    case QMetaType::UShort:
+    case QMetaType::Char:
+    case QMetaType::SChar:
+    case QMetaType::UChar:
+        return true;
+    default:
+        return false;
+    }
+}
+
 bool sameStored(const QVariant &a, const QVariant &b)
 {
     using namespace PersistentMapInternal;
@@ -166,9 +188,91 @@ bool fromJsonValue(const QJsonValue &json, QMetaType type, QVariant *out, QStrin
         return false;
     }
     const QVariant plain = json.toVariant();
+    // QJsonDocument keeps an integer literal within qint64 as an integer; any other number
+    // arrives as a double, rounded beyond 2^53 (9223372036854775809 becomes 2^63), and Qt 6.4
+    // gives every literal from -2^63 - 1024 to -2^63 as the integer -2^63: no exact integer can
+    // come from either.
+    const bool roundedDouble = plain.metaType().id() == QMetaType::Double && isInteger(type) &&
+            std::abs(plain.toDouble()) > 9007199254740992.0;
+    const bool clampedInteger = plain.metaType().id() == QMetaType::LongLong &&
+            plain.toLongLong() == std::numeric_limits<qint64>::min();
+    if (roundedDouble || clampedInteger) {
+        *why = QStringLiteral("%1 is a JSON number JSON may have rounded; write %2 value this "
+                              "large as a string")
+                       .arg(describe(plain), article(tag));
+        return false;
+    }
     if (convertExactly(plain, type, out))
         return true;
     *why = QStringLiteral("%1 is not %2").arg(describe(plain), article(tag));
+    return false;
+}
+
+// QJsonDocument keeps the last of two members with one name and says nothing. This walks JSON
+// text that parsed and finds the first name given twice in one object: true, with the member
+// names leading to that object in *path and the name in *name.
+bool findDuplicateName(const QByteArray &json, QStringList *path, QString *name)
+{
+    struct Frame
+    {
+        bool isObject = false;
+        bool expectName = false;
+        QString via; // the member name that leads to this value ("" in an array or at the root)
+        QSet<QString> names;
+    };
+    QList<Frame> stack;
+    QString lastName;
+    for (qsizetype i = 0; i < json.size(); ++i) {
+        const char c = json.at(i);
+        switch (c) {
+        case '{':
+        case '[': {
+            Frame frame;
+            frame.isObject = c == '{';
+            frame.expectName = frame.isObject;
+            frame.via = !stack.isEmpty() && stack.constLast().isObject ? lastName : QString();
+            stack.append(std::move(frame));
+            break;
+        }
+        case '}':
+        case ']':
+            if (!stack.isEmpty())
+                stack.removeLast();
+            break;
+        case ',':
+            if (!stack.isEmpty() && stack.constLast().isObject)
+                stack.last().expectName = true;
+            break;
+        case ':':
+            if (!stack.isEmpty())
+                stack.last().expectName = false;
+            break;
+        case '"': {
+            const qsizetype start = i;
+            for (++i; i < json.size() && json.at(i) != '"'; ++i) {
+                if (json.at(i) == '\\')
+                    ++i;
+            }
+            if (stack.isEmpty() || !stack.constLast().isObject || !stack.constLast().expectName)
+                break;
+            // The name as JSON means it (escapes decoded): "\u0061" and "a" are one name.
+            const QByteArray token = '[' + json.mid(start, i - start + 1) + ']';
+            lastName = QJsonDocument::fromJson(token).array().at(0).toString();
+            Frame &top = stack.last();
+            if (top.names.contains(lastName)) {
+                path->clear();
+                for (qsizetype f = 1; f < stack.size(); ++f)
+                    path->append(stack.at(f).via);
+                *name = lastName;
+                return true;
+            }
+            top.names.insert(lastName);
+            break;
+        }
+        default:
+            break;
+        }
+    }
     return false;
 }
 
@@ -491,6 +595,25 @@ PersistentMapSchema PersistentMapSchema::fromJson(const QByteArray &json)
     }
     if (!document.isObject())
         refuse(QStringLiteral("the schema is not a JSON object"));
+    QStringList path;
+    QString name;
+    if (findDuplicateName(json, &path, &name)) {
+        const QJsonObject root = document.object();
+        const QJsonValue keysMember = root.value(QLatin1StringView("keys"));
+        // As fromJsonObject() tells the two forms apart.
+        const bool longForm = keysMember.isObject() &&
+                !keysMember.toObject().value(QLatin1StringView("type")).isString();
+        if (longForm && path.isEmpty())
+            refuse(QStringLiteral("field '%1' given twice").arg(name));
+        if (longForm)
+            path.removeFirst(); // "keys"
+        if (path.isEmpty())
+            refuse(QStringLiteral("key '%1': declared twice").arg(name));
+        if (path.size() == 1)
+            refuse(QStringLiteral("key '%1': field '%2' given twice").arg(path.at(0), name));
+        refuse(QStringLiteral("key '%1', field '%2': name '%3' given twice in one object")
+                       .arg(path.at(0), path.at(1), name));
+    }
     return fromJsonObject(document.object());
 }
 

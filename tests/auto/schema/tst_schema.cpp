@@ -28,6 +28,7 @@
 #include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
 
+#include <limits>
 #include <memory>
 
 namespace {
@@ -650,6 +651,16 @@ void tst_Schema::jsonGood()
     QCOMPARE(schema.defaultValue(QStringLiteral("extra")).metaType(),
              QMetaType::fromType<QVariantMap>());
     QVERIFY(!schema.key(QStringLiteral("plain")).hasDefault());
+    // The ends of int64 and uint64 as text (a JSON number there may have been rounded).
+    const PersistentMapSchema ends = PersistentMapSchema::fromJson(
+            R"({"i": {"type": "int64", "minimum": "-9223372036854775808",
+                      "default": "9223372036854775807"},
+                "u": {"type": "uint64", "default": "18446744073709551615"},
+                "m": {"type": "map", "default": {"a": {"a": 1}, "b": [{"a": 1}, {"a": 2}]}}})");
+    QCOMPARE(ends.key(QStringLiteral("i")).minimum(), QVariant(std::numeric_limits<qint64>::min()));
+    QCOMPARE(ends.defaultValue(QStringLiteral("i")), QVariant(std::numeric_limits<qint64>::max()));
+    QCOMPARE(ends.defaultValue(QStringLiteral("u")), QVariant(std::numeric_limits<quint64>::max()));
+    QVERIFY(PersistentMapSchema::fromJson(ends.toJson()) == ends);
     // toJson() reads back as the same schema.
     QVERIFY(PersistentMapSchema::fromJson(schema.toJson()) == schema);
     // The short form (QML's `schema` property): every member is a key; version 0.
@@ -720,11 +731,18 @@ void tst_Schema::jsonBad_data()
     QTest::newRow("version given twice")
             << QByteArray(R"({"version": 1, "keys": {}, "version": 2})")
             << QStringLiteral("field 'version' given twice");
+    QTest::newRow("key declared twice, once escaped")
+            << QByteArray(R"({"k": {"type": "int"}, "\u006b": {"type": "string"}})")
+            << QStringLiteral("key 'k': declared twice");
+    QTest::newRow("name twice inside a default")
+            << QByteArray(R"({"k": {"type": "map", "default": {"a": 1, "a": 2}}})")
+            << QStringLiteral("key 'k', field 'default': name 'a' given twice");
     // An integer literal beyond qint64 reaches the schema as a rounded double: exact for
     // neither int64 nor uint64 (the text says ...809, the double is 2^63).
     QTest::newRow("uint64 literal rounded by JSON")
             << QByteArray(R"({"k": {"type": "uint64", "default": 9223372036854775809}})")
             << QStringLiteral("key 'k', field 'default': ");
+    // (Qt 6.4 reads every literal from -2^63 - 1024 to -2^63 as the integer -2^63.)
     QTest::newRow("int64 literal rounded by JSON")
             << QByteArray(R"({"k": {"type": "int64", "minimum": -9223372036854775809}})")
             << QStringLiteral("key 'k', field 'minimum': ");
