@@ -31,6 +31,7 @@ struct Import
     QList<std::pair<QString, QVariant>> entries;
     QString marker;
     QString source;
+    QByteArray sourceBytes; // the file as run() read it: removed only if still so
     bool removeSource = false;
 
     void fail(const std::exception_ptr &error)
@@ -65,6 +66,19 @@ void removeSourceAfterFlush(const std::shared_ptr<Import> &import)
 {
     whenDone(import, import->map->flush(), [import] {
         QFile file(import->source);
+        // Another process may have written the file since run() read it: what it added was
+        // never imported, so the file stays. (A short window remains between this check and
+        // the removal, and between sync() and the read in run().)
+        if (file.exists() &&
+            (!file.open(QIODevice::ReadOnly) || file.readAll() != import->sourceBytes)) {
+            import->fail(std::make_exception_ptr(PersistentMapError(
+                    Code::WriteFailed,
+                    QStringLiteral("imported, but the QSettings file '%1' changed after it was "
+                                   "read (or cannot be read again); it was kept")
+                            .arg(import->source))));
+            return;
+        }
+        file.close();
         if (file.exists() && !file.remove()) {
             import->fail(std::make_exception_ptr(PersistentMapError(
                     Code::WriteFailed,
@@ -135,6 +149,11 @@ QFuture<Result> PersistentMapSettingsImport::run(PersistentMap &map, QSettings &
     import->marker = markerKey(name);
     import->source = settings.fileName();
     import->removeSource = options.testFlag(Option::RemoveSource);
+    if (import->removeSource) {
+        QFile file(import->source);
+        if (file.open(QIODevice::ReadOnly))
+            import->sourceBytes = file.readAll();
+    }
     const QString reserved = PersistentMapMigrations::reservedPrefix();
     const QStringList keys = settings.allKeys();
     for (const QString &key : keys) {

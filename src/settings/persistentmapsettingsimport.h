@@ -21,7 +21,9 @@
 /// with that error and writes nothing, marker included.
 ///
 /// Option::RemoveSource removes the QSettings file after the import was flushed to disk (the
-/// future of PersistentMap::flush() succeeded), and only when nothing was skipped; a later run()
+/// future of PersistentMap::flush() succeeded), only when nothing was skipped and only when the
+/// file still holds the bytes run() read (otherwise it is kept and the future fails with
+/// Code::WriteFailed: another process wrote something never imported); a later run()
 /// that finds the marker (the process ended between the flush and the removal) removes it then.
 /// The QSettings object must not be written afterwards, or it writes the file again.
 ///
