@@ -18,6 +18,7 @@
 #include "postgrestest.h"
 #include "testhelpers.h"
 
+#include <climits>
 #include <QtCore/QCoreApplication>
 #include <QtCore/QDataStream>
 #include <QtCore/QDate>
@@ -25,6 +26,7 @@
 #include <QtCore/QFileInfo>
 #include <QtCore/QMutex>
 #include <QtCore/QTemporaryDir>
+#include <QtCore/QTimeZone>
 #include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
 
@@ -149,6 +151,8 @@ private Q_SLOTS:
     void otherProcessRemovalFallsBackToDefault();
 
     void builder();
+    void checkIsExactAtTheEdges_data();
+    void checkIsExactAtTheEdges();
     void builderRefusesContradictions_data();
     void builderRefusesContradictions();
     void jsonGood();
@@ -522,6 +526,89 @@ void tst_Schema::otherProcessRemovalFallsBackToDefault()
     QCOMPARE(map->value(QStringLiteral("theme")), QVariant(QStringLiteral("light")));
     QVERIFY(map->isDefault(QStringLiteral("theme")));
     QVERIFY(other.quit());
+}
+
+void tst_Schema::checkIsExactAtTheEdges_data()
+{
+    QTest::addColumn<QString>("type");
+    QTest::addColumn<QVariant>("value");
+    QTest::addColumn<QVariant>("expected"); // invalid: refused
+    const QVariant refused;
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    const double inf = std::numeric_limits<double>::infinity();
+    QTest::newRow("int: 2^40") << u"int"_qs << QVariant(qint64(1) << 40) << refused;
+    QTest::newRow("int: -2^31 - 1") << u"int"_qs << QVariant(qint64(INT_MIN) - 1) << refused;
+    QTest::newRow("int: NaN") << u"int"_qs << QVariant(nan) << refused;
+    QTest::newRow("int: inf") << u"int"_qs << QVariant(inf) << refused;
+    QTest::newRow("int: 2^31 as double") << u"int"_qs << QVariant(2147483648.0) << refused;
+    QTest::newRow("int: text 2^31") << u"int"_qs << QVariant(u"2147483648"_qs) << refused;
+    QTest::newRow("int: text 017") << u"int"_qs << QVariant(u"017"_qs) << refused;
+    QTest::newRow("int: text 12") << u"int"_qs << QVariant(u"12"_qs) << QVariant(12);
+    QTest::newRow("uint: -1") << u"uint"_qs << QVariant(-1) << refused;
+    QTest::newRow("uint64: 2^64 as double")
+            << u"uint64"_qs << QVariant(18446744073709551616.0) << refused;
+    QTest::newRow("uint64: 2^63 as double") << u"uint64"_qs << QVariant(9223372036854775808.0)
+                                            << QVariant(quint64(9223372036854775808ull));
+    QTest::newRow("int64: 2^63 as double")
+            << u"int64"_qs << QVariant(9223372036854775808.0) << refused;
+    QTest::newRow("int64: uint64 max")
+            << u"int64"_qs << QVariant(std::numeric_limits<quint64>::max()) << refused;
+    QTest::newRow("double: 2^53 + 1")
+            << u"double"_qs << QVariant(qint64(9007199254740993)) << refused;
+    QTest::newRow("double: uint64 max")
+            << u"double"_qs << QVariant(std::numeric_limits<quint64>::max()) << refused;
+    QTest::newRow("double: text 1e400") << u"double"_qs << QVariant(u"1e400"_qs) << refused;
+    QTest::newRow("double: text 0.1") << u"double"_qs << QVariant(u"0.1"_qs) << QVariant(0.1);
+    QTest::newRow("float: 0.1") << u"float"_qs << QVariant(0.1) << refused;
+    QTest::newRow("float: 1e300") << u"float"_qs << QVariant(1e300) << refused;
+    QTest::newRow("float: 2^24 + 1") << u"float"_qs << QVariant(16777217) << refused;
+    QTest::newRow("string: bytes not UTF-8")
+            << u"string"_qs << QVariant(QByteArray("\xff\xfe")) << refused;
+    QTest::newRow("string: -0.0") << u"string"_qs << QVariant(-0.0) << refused; // Qt: "0"
+    QTest::newRow("bool: 2") << u"bool"_qs << QVariant(2) << refused;
+    QTest::newRow("bool: 0.5") << u"bool"_qs << QVariant(0.5) << refused;
+    QTest::newRow("bool: text yes") << u"bool"_qs << QVariant(u"yes"_qs) << refused;
+    QTest::newRow("date: a date-time at noon")
+            << u"date"_qs << QVariant(QDateTime(QDate(2026, 1, 2), QTime(12, 0), Qt::UTC))
+            << refused;
+    QTest::newRow("date: text 2026-02-30") << u"date"_qs << QVariant(u"2026-02-30"_qs) << refused;
+    QTest::newRow("time: text 12:00:00.5") // reads back as 12:00:00.500: refused, not rounded
+            << u"time"_qs << QVariant(u"12:00:00.5"_qs) << refused;
+    QTest::newRow("datetime: a date in UTC+14")
+            << u"datetime"_qs
+            << QVariant(QDateTime(QDate(2026, 1, 2), QTime(23, 59, 59, 999), Qt::OffsetFromUTC,
+                                  14 * 3600))
+            << QVariant(QDateTime(QDate(2026, 1, 2), QTime(23, 59, 59, 999), Qt::OffsetFromUTC,
+                                  14 * 3600));
+    QTest::newRow("stringlist: a list with a number")
+            << u"stringlist"_qs << QVariant(QVariantList{u"a"_qs, 1.5}) << refused;
+    QTest::newRow("intlist: a list with 1.5")
+            << u"intlist"_qs << QVariant(QVariantList{1, 1.5}) << refused;
+}
+
+// check() (the write rule) on values at the edges of each type: an exact result or a refusal,
+// never a rounded, wrapped or truncated value.
+void tst_Schema::checkIsExactAtTheEdges()
+{
+    QFETCH(QString, type);
+    QFETCH(QVariant, value);
+    QFETCH(QVariant, expected);
+    const PersistentMapSchema schema = PersistentMapSchema::fromJson(
+            QStringLiteral(R"({"k": {"type": "%1"}})").arg(type).toUtf8());
+    QVariant converted;
+    QString why;
+    const bool accepted = schema.check(QStringLiteral("k"), value, &converted, &why);
+    if (!expected.isValid()) {
+        QVERIFY2(!accepted,
+                 qPrintable(QStringLiteral("accepted as %1 (%2)")
+                                    .arg(converted.toString(),
+                                         QString::fromLatin1(converted.typeName()))));
+        QVERIFY2(why.startsWith(QStringLiteral("key 'k': ")), qPrintable(why));
+        return;
+    }
+    QVERIFY2(accepted, qPrintable(why));
+    QCOMPARE(converted.metaType(), expected.metaType());
+    QCOMPARE(converted, expected);
 }
 
 void tst_Schema::builder()
