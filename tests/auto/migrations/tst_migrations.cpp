@@ -234,6 +234,7 @@ private Q_SLOTS:
     void sourceRemovedOnlyAfterFlush();
     void sourceKeptWhenChangedAfterRead_data() { addPersistentBackends(); }
     void sourceKeptWhenChangedAfterRead();
+    void importLeavesOtherContinuationsAlone();
 #ifdef PERSISTENTMAP_KNOWN_BREAKS
     void sourceKeptWhenChangedAfterInterruptedImport_data()
     {
@@ -1172,6 +1173,44 @@ void tst_Migrations::sourceKeptWhenChangedAfterRead()
     QVERIFY(outcome.error);
     QCOMPARE(outcome.error->code(), Code::WriteFailed);
     QVERIFY2(outcome.error->message().contains(iniPath), qPrintable(outcome.error->message()));
+}
+
+// whenReady() hands every caller the same future, and Qt 6.4 keeps one continuation per future
+// (a second then() overwrites the first, with a warning). The import must not take the place of
+// a continuation the program attached, nor lose its own to a second import: here the program
+// waits for the load with then(), and two parts of it import the same file while the map loads.
+// Every continuation runs; one import imports, the other finds its marker.
+void tst_Migrations::importLeavesOtherContinuationsAlone()
+{
+    const QString iniPath = m_dir->filePath(QStringLiteral("twice.ini"));
+    QVERIFY(writeBytes(iniPath, "[General]\nk=v\n"));
+    auto gate = std::make_shared<Gate>();
+    auto control = std::make_shared<FaultControl>();
+    std::atomic<int> applies{0};
+    control->beforeApply = [&applies] { ++applies; };
+    PersistentMap map(std::make_unique<GatedBackend>(
+            std::make_unique<FaultyBackend>(makeBackend(QStringLiteral("sqlite")), control), gate));
+    QVERIFY(gate->waitEntered());
+    std::atomic<bool> programRan{false};
+    QFuture<void> program = map.whenReady().then([&programRan] { programRan = true; });
+    QSettings first(iniPath, QSettings::IniFormat);
+    QSettings second(iniPath, QSettings::IniFormat);
+    QFuture<Import::Result> a = Import::run(map, first);
+    QFuture<Import::Result> b = Import::run(map, second);
+    gate->open();
+    program.waitForFinished();
+    QVERIFY2(programRan, "the program's continuation of whenReady() never ran");
+    int imported = 0;
+    for (QFuture<Import::Result> *future : {&a, &b}) {
+        future->waitForFinished();
+        QVERIFY2(!future->isCanceled() && future->resultCount() == 1,
+                 "an import's future finished without a result");
+        imported += future->result().imported ? 1 : 0;
+    }
+    QCOMPARE(imported, 1);
+    VERIFY_OK(map.flush());
+    QCOMPARE(applies.load(), 1);
+    QCOMPARE(map.value(QStringLiteral("k")), QVariant(QStringLiteral("v")));
 }
 
 #ifdef PERSISTENTMAP_KNOWN_BREAKS
