@@ -11,9 +11,11 @@
 #include <QtCore/QFile>
 #include <QtCore/QPromise>
 #include <QtCore/QSettings>
+#include <QtCore/QThreadPool>
 
 #include <algorithm>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <utility>
 
@@ -46,19 +48,34 @@ struct Import
     }
 };
 
-// Runs next once future succeeded; fails the import with its error otherwise.
+// Runs next once future succeeded; fails the import with its error otherwise. Not
+// future.then(): Qt 6.4 keeps one continuation per future, a second then() replacing the first,
+// and these futures are shared with the program (whenReady() is one future for every caller, a
+// write's future is its batch's): the import would take the place of the program's continuation
+// or lose its own. A thread of the global pool waits instead (waitForFinished() serves any
+// number of waiters); a future already finished goes on at once.
 template<typename Next>
 void whenDone(const std::shared_ptr<Import> &import, QFuture<void> future, Next next)
 {
-    future.then([import, next = std::move(next)](QFuture<void> done) {
+    std::function<void()> step = [import, future, next = std::move(next)]() mutable {
         try {
-            done.waitForFinished();
+            future.waitForFinished();
         } catch (...) {
             import->fail(std::current_exception());
             return;
         }
+        if (future.isCanceled()) {
+            import->fail(std::make_exception_ptr(PersistentMapError(
+                    Code::WriteFailed,
+                    QStringLiteral("the map was destroyed before the import finished"))));
+            return;
+        }
         next();
-    });
+    };
+    if (future.isFinished())
+        step();
+    else
+        QThreadPool::globalInstance()->start(std::move(step));
 }
 
 // Removes the source once what the map committed is durable.

@@ -30,9 +30,11 @@
 /// Two processes importing into one store at once may both commit the import (the marker is
 /// looked up in the loaded map): run it from one process.
 ///
-/// Threads: call run() on the thread that uses the QSettings object. The future finishes on the
-/// map's storage thread or, when everything was done at once, before run() returns; the map must
-/// outlive it. It fails with the map's load error, with Code::OpenFailed or Code::Corrupt when
+/// Threads: call run() on the thread that uses the QSettings object. The future finishes on a
+/// thread of QThreadPool::globalInstance(), which waits for the map's futures (it attaches no
+/// then() to them: a Qt 6.4 future keeps one continuation, and the program may have attached
+/// its own to whenReady()), or, when everything was done at once, before run() returns; the map
+/// must outlive it. It fails with the map's load error, with Code::OpenFailed or Code::Corrupt when
 /// QSettings reports an access or format error, or with the write's or flush's error.
 #ifndef PERSISTENTMAPSETTINGSIMPORT_H
 #define PERSISTENTMAPSETTINGSIMPORT_H
