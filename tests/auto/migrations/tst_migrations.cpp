@@ -26,12 +26,15 @@
 #include <QtCore/QDir>
 #include <QtCore/QEasingCurve>
 #include <QtCore/QFile>
+#include <QtCore/QFileInfo>
 #include <QtCore/QMutex>
 #include <QtCore/QProcess>
 #include <QtCore/QProcessEnvironment>
+#include <QtCore/QScopeGuard>
 #include <QtCore/QSemaphore>
 #include <QtCore/QSettings>
 #include <QtCore/QSize>
+#include <QtCore/QStandardPaths>
 #include <QtCore/QTemporaryDir>
 #include <QtCore/QTimeZone>
 #include <QtTest/QSignalSpy>
@@ -234,6 +237,8 @@ private Q_SLOTS:
     void sourceRemovedOnlyAfterFlush();
     void sourceKeptWhenChangedAfterRead_data() { addPersistentBackends(); }
     void sourceKeptWhenChangedAfterRead();
+    void sourceInReadOnlyFolderIsKeptAndReported();
+    void sourceSymlinkRemovesTheLinkOnly();
     void importLeavesOtherContinuationsAlone();
 #ifdef PERSISTENTMAP_KNOWN_BREAKS
     void sourceKeptWhenChangedAfterInterruptedImport_data()
@@ -1173,6 +1178,63 @@ void tst_Migrations::sourceKeptWhenChangedAfterRead()
     QVERIFY(outcome.error);
     QCOMPARE(outcome.error->code(), Code::WriteFailed);
     QVERIFY2(outcome.error->message().contains(iniPath), qPrintable(outcome.error->message()));
+}
+
+// RemoveSource in a folder where nothing may be removed (immutable, so that root is refused
+// too): the import is committed and durable, the file stays, the future says so; once the folder
+// is writable again a later run() finds the marker and removes the file.
+void tst_Migrations::sourceInReadOnlyFolderIsKeptAndReported()
+{
+    const QString chattr = QStandardPaths::findExecutable(QStringLiteral("chattr"));
+    const QString folder = m_dir->filePath(QStringLiteral("locked"));
+    QVERIFY(QDir().mkpath(folder));
+    const QString iniPath = folder + QStringLiteral("/app.ini");
+    QVERIFY(writeBytes(iniPath, "[General]\nk=v\n"));
+    if (chattr.isEmpty() || QProcess::execute(chattr, {QStringLiteral("+i"), folder}) != 0)
+        QSKIP("chattr +i is not possible here (not root, or not ext2/3/4)");
+    auto unlock = qScopeGuard([&] { QProcess::execute(chattr, {QStringLiteral("-i"), folder}); });
+    {
+        const auto map = openPlain(QStringLiteral("sqlite"));
+        QSettings settings(iniPath, QSettings::IniFormat);
+        const ImportOutcome outcome =
+                waitFor(Import::run(*map, settings, Import::Option::RemoveSource));
+        QVERIFY(outcome.error);
+        QCOMPARE(outcome.error->code(), Code::WriteFailed);
+        QVERIFY2(outcome.error->message().contains(iniPath), qPrintable(outcome.error->message()));
+        QVERIFY(QFile::exists(iniPath));
+    }
+    const QVariantHash afterFirst = stored(QStringLiteral("sqlite"));
+    QCOMPARE(afterFirst.value(QStringLiteral("k")), QVariant(QStringLiteral("v")));
+    QVERIFY(afterFirst.contains(Import::markerKey()));
+    unlock.dismiss();
+    QCOMPARE(QProcess::execute(chattr, {QStringLiteral("-i"), folder}), 0);
+    const auto map = openPlain(QStringLiteral("sqlite"));
+    QSettings settings(iniPath, QSettings::IniFormat);
+    const ImportOutcome outcome =
+            waitFor(Import::run(*map, settings, Import::Option::RemoveSource));
+    QVERIFY2(!outcome.error, outcome.error ? qPrintable(outcome.error->message()) : "");
+    QVERIFY(!outcome.result->imported);
+    QVERIFY(outcome.result->sourceRemoved);
+    QVERIFY(!QFile::exists(iniPath));
+}
+
+// RemoveSource on a settings file reached through a symbolic link: the link is what run() was
+// given and what goes; the file it points to is left as it is (nothing is lost).
+void tst_Migrations::sourceSymlinkRemovesTheLinkOnly()
+{
+    const QString target = m_dir->filePath(QStringLiteral("real.ini"));
+    const QString link = m_dir->filePath(QStringLiteral("link.ini"));
+    QVERIFY(writeBytes(target, "[General]\nk=v\n"));
+    QVERIFY(QFile::link(target, link));
+    const auto map = openPlain(QStringLiteral("sqlite"));
+    QSettings settings(link, QSettings::IniFormat);
+    const ImportOutcome outcome =
+            waitFor(Import::run(*map, settings, Import::Option::RemoveSource));
+    QVERIFY2(!outcome.error, outcome.error ? qPrintable(outcome.error->message()) : "");
+    QVERIFY(outcome.result->sourceRemoved);
+    QVERIFY(!QFileInfo(link).isSymLink() && !QFile::exists(link));
+    QCOMPARE(readBytes(target), QByteArray("[General]\nk=v\n"));
+    QCOMPARE(map->value(QStringLiteral("k")), QVariant(QStringLiteral("v")));
 }
 
 // whenReady() hands every caller the same future, and Qt 6.4 keeps one continuation per future
