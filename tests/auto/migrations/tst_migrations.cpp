@@ -37,6 +37,9 @@
 #include <QtCore/QStandardPaths>
 #include <QtCore/QTemporaryDir>
 #include <QtCore/QTimeZone>
+#include <QtSql/QSqlDatabase>
+#include <QtSql/QSqlError>
+#include <QtSql/QSqlQuery>
 #include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
 
@@ -226,6 +229,8 @@ private Q_SLOTS:
     void concurrentMigrationCommitsEachStepOnce();
     void threeProcessesMigrateEachStepOnce_data();
     void threeProcessesMigrateEachStepOnce();
+    void undecodableVersionRecordIsDamaged_data();
+    void undecodableVersionRecordIsDamaged();
     void csvReadOnlyFollowerDoesNotMigrate();
     void csvSecondWriterIsLockedOutWhileMigrating();
     void killedMidMigrationCompletesNextStart_data();
@@ -777,6 +782,67 @@ void tst_Migrations::threeProcessesMigrateEachStepOnce()
     for (auto it = store.cbegin(); it != store.cend(); ++it)
         after += it.key().startsWith(QStringLiteral("after/")) ? 1 : 0;
     QCOMPARE(after, 3);
+}
+
+// A version record whose stored text does not decode (a damaged row: "int" with the text
+// "two") is a damaged record, as one that is not an integer: the load fails with Code::Corrupt
+// and no step runs. Taking it for an absent record (version 0) would run every step again over
+// a store they already migrated.
+void tst_Migrations::undecodableVersionRecordIsDamaged_data()
+{
+    QTest::addColumn<QString>("backend");
+    QTest::newRow("csv") << QStringLiteral("csv");
+    QTest::newRow("sqlite") << QStringLiteral("sqlite");
+}
+
+void tst_Migrations::undecodableVersionRecordIsDamaged()
+{
+    QFETCH(QString, backend);
+    seed(backend, {{VersionKey, 2}, {QStringLiteral("counter"), 2}});
+    const QString path = m_dir->filePath(backend == u"csv" ? QStringLiteral("data/store.csv")
+                                                           : QStringLiteral("data/store.db"));
+    if (backend == u"csv") {
+        QByteArray bytes = readBytes(path);
+        const QByteArray row = VersionKey.toUtf8() + ",int,2";
+        QVERIFY2(bytes.contains(row), bytes.constData());
+        bytes.replace(row, VersionKey.toUtf8() + ",int,two");
+        QVERIFY(writeBytes(path, bytes));
+    } else {
+        {
+            QSqlDatabase db =
+                    QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("damage"));
+            db.setDatabaseName(path);
+            QVERIFY(db.open());
+            QSqlQuery update(db);
+            QVERIFY(update.prepare(
+                    QStringLiteral("UPDATE persistent_map SET value = 'two' WHERE key = ?")));
+            update.addBindValue(VersionKey);
+            QVERIFY2(update.exec(), qPrintable(update.lastError().text()));
+            QCOMPARE(update.numRowsAffected(), 1);
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("damage"));
+    }
+    const QByteArray bytes = readBytes(path);
+    int ran = 0;
+    PersistentMapMigrations migrations;
+    for (int v = 1; v <= 3; ++v) {
+        migrations.addStep(v, QStringLiteral("count"), [&ran](const QVariantHash &entries) {
+            ++ran;
+            PersistentMapWriteBatch batch;
+            batch.insert(QStringLiteral("counter"),
+                         entries.value(QStringLiteral("counter")).toInt() + 1);
+            return batch;
+        });
+    }
+    {
+        const auto map = openMap(backend, migrations);
+        const auto failure = loadError(*map);
+        QVERIFY2(failure, "loaded; the steps ran again over a migrated store");
+        QCOMPARE(failure->code(), Code::Corrupt);
+        QVERIFY2(failure->message().contains(VersionKey), qPrintable(failure->message()));
+    }
+    QCOMPARE(ran, 0);
+    QCOMPARE(readBytes(path), bytes);
 }
 
 // A CSV store has one writer; a read-only follower loads it as it is and migrates nothing.
