@@ -60,10 +60,21 @@ QString stepName(const PersistentMapMigrations::Step &step)
     return QStringLiteral("migration step %1 (%2)").arg(step.version).arg(step.description);
 }
 
-// The stored version: 0 when absent; a value that is not an integer is a damaged record.
-qint64 storedVersion(const QVariantHash &entries)
+// The stored version: 0 when absent; a value that is not an integer, or that does not decode
+// (kept aside as undecoded: taking it for absent would run every step again), is a damaged
+// record.
+qint64 storedVersion(const Collector &store)
 {
     const QString key = PersistentMapMigrations::versionKey();
+    for (const auto &[undecodedKey, value] : store.undecoded) {
+        if (undecodedKey == key) {
+            throw PersistentMapError(Code::Corrupt,
+                                     QStringLiteral("the store's version record '%1' cannot be "
+                                                    "decoded: %2")
+                                             .arg(key, value.value<UndecodedValue>().why));
+        }
+    }
+    const QVariantHash &entries = store.entries;
     const auto found = entries.constFind(key);
     if (found == entries.cend())
         return 0;
@@ -121,7 +132,7 @@ void MigratingBackend::loadInto(Loader &loader)
 {
     Collector store;
     target()->loadInto(store);
-    qint64 version = storedVersion(store.entries);
+    qint64 version = storedVersion(store);
     const int latest = m_steps.isEmpty() ? 0 : m_steps.constLast().version;
     if (version > latest) {
         qCWarning(lcPersistentMap).noquote()
@@ -173,7 +184,7 @@ void MigratingBackend::loadInto(Loader &loader)
             if (precondition.stale && ++racesLost <= MaxRacesLost) {
                 // Another process committed a step first: go on from what it wrote.
                 store = std::move(fresh);
-                version = storedVersion(store.entries);
+                version = storedVersion(store);
                 qCInfo(lcPersistentMap).noquote()
                         << stepName(step)
                         << QStringLiteral("was committed by another process first; the store "
