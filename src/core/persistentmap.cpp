@@ -6,6 +6,7 @@
 #include "codec/valuecodec_p.h"
 #include "core/groupname_p.h"
 #include "core/persistentmap_p.h"
+#include "settings/persistentmappropertybinding_p.h"
 
 #include <QtConcurrent/QtConcurrentRun>
 
@@ -158,6 +159,8 @@ PersistentMap::PersistentMap(std::unique_ptr<PersistentMapBackend> backend, QObj
 PersistentMap::~PersistentMap()
 {
     Q_D(PersistentMap);
+    // Before the parts they read go away; their connections to the bound objects end with them.
+    PersistentMapPropertyBinding::removeAll(this);
     d->shutdown();
 }
 
@@ -430,4 +433,34 @@ void PersistentMap::setWatchInterval(int milliseconds)
         return;
     d->relay->post(&PersistentMapRelay::watchSettingsChanged, d->mutex);
     Q_EMIT watchIntervalChanged();
+}
+
+bool PersistentMap::bind(const QString &key, QObject *object, const char *property, BindFlags flags)
+{
+    PersistentMapPropertyBinding::Source source;
+    source.read = [this](const QString &k) { return value(k); };
+    source.write = [this](const QString &k, const QVariant &v) {
+        const QFuture<void> written = insert(k, v);
+        return !(written.isFinished() && written.isCanceled()); // refused at once
+    };
+    PersistentMapPropertyBinding *binding = PersistentMapPropertyBinding::create(
+            this, std::move(source), key, object, property, flags);
+    if (!binding)
+        return false;
+    auto changed = [binding](const QString &k) {
+        if (k == binding->key())
+            binding->sourceChanged();
+    };
+    connect(this, &PersistentMap::valueChanged, binding, changed);
+    connect(this, &PersistentMap::valueRemoved, binding, changed);
+    connect(this, &PersistentMap::statusChanged, binding, [this, binding] {
+        if (status() != Status::Loading)
+            binding->sourceLoaded();
+    });
+    return true;
+}
+
+bool PersistentMap::unbind(QObject *object, const char *property)
+{
+    return PersistentMapPropertyBinding::remove(this, object, property);
 }

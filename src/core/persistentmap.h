@@ -66,6 +66,8 @@
 
 class PersistentMapGroup;
 class PersistentMapPrivate;
+class PersistentMapDelayedView;
+class PersistentMapPropertyBinding;
 
 class PERSISTENTMAP_EXPORT PersistentMap : public QObject
 {
@@ -188,6 +190,42 @@ public:
     int watchInterval() const;
     void setWatchInterval(int milliseconds);
 
+    /// How bind() couples a key and a property; the values are those of GSettings'
+    /// GSettingsBindFlags (g_settings_bind()). docs/BINDING.md.
+    enum BindFlag {
+        BindDefault = 0, ///< BindGet | BindSet
+        BindGet = 0x1, ///< the store sets the property: at bind time, when Ready, on each change
+        BindSet = 0x2, ///< a change of the property (its NOTIFY signal) is inserted into the store
+        BindGetNoChanges = 0x8, ///< with BindGet: the property is set once, later changes ignored
+        BindInvertBoolean = 0x10, ///< a bool property holds the negation of a bool value
+    };
+    Q_DECLARE_FLAGS(BindFlags, BindFlag)
+    Q_FLAG(BindFlags)
+
+    /// Couples `key` with a property of `object` in both directions (or one, by `flags`), as
+    /// GSettings' g_settings_bind(). `property` nullptr means the object's USER property
+    /// (QMetaObject::userProperty(): QCheckBox checked, QLineEdit text, QSpinBox value, QComboBox
+    /// currentText, ...). With BindGet the property gets the stored value now (when the key is
+    /// present), again when the map becomes Ready and on every change (also changes made by
+    /// other processes); a key with no value gives the property back the value it had when it
+    /// was bound. With BindSet every change the property announces (its NOTIFY signal) is
+    /// inserted, in the type the stored value already has when it converts to it exactly,
+    /// else in the property's own type. Conversions are exact (get<T>()'s rule): a value that
+    /// does not convert exactly leaves the property unchanged and logs a warning; an insert()
+    /// the map refuses at once puts the stored value back into the property.
+    ///
+    /// Owner thread only; `object` must live in the map's thread. A property can be bound once
+    /// per map: binding it again replaces the earlier binding. The binding ends with unbind() or
+    /// when the object or the map is destroyed. Returns false, with a qWarning naming the
+    /// object, the property and the reason, when the object is null or in another thread, the
+    /// property does not exist, is not readable, is not writable (BindGet) or has no NOTIFY
+    /// signal (BindSet), or BindInvertBoolean is asked for a property that is not a bool.
+    bool bind(const QString &key, QObject *object, const char *property = nullptr,
+              BindFlags flags = BindDefault);
+    /// Ends the binding of that property (nullptr: the USER property) made by bind(); true when
+    /// there was one.
+    bool unbind(QObject *object, const char *property = nullptr);
+
 Q_SIGNALS:
     void valueChanged(const QString &key, const QVariant &value);
     void valueRemoved(const QString &key);
@@ -204,6 +242,8 @@ Q_SIGNALS:
     void schemaChanged();
 
 private:
+    friend class PersistentMapDelayedView; // its get<T>() and bindings share the rule below
+    friend class PersistentMapPropertyBinding;
     // get<T>()'s rule: true and *converted when `stored` converts to `type` exactly.
     static bool convertExactly(const QVariant &stored, QMetaType type, QVariant *converted);
 
@@ -227,5 +267,7 @@ std::optional<T> PersistentMap::get(const QString &key) const
         return std::nullopt;
     return converted.value<T>();
 }
+
+Q_DECLARE_OPERATORS_FOR_FLAGS(PersistentMap::BindFlags)
 
 #endif // PERSISTENTMAP_H

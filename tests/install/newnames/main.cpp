@@ -2,12 +2,13 @@
 // SPDX-FileCopyrightText: 2026 The persistent-map authors
 
 // Every public type by its new name, with the old names left out: a custom backend in three
-// functions, the factory, the spec parser, the wrapper, the model, migrations, the QSettings
-// import and a group.
+// functions, the factory, the spec parser, the wrapper, the model, bind(), the delayed view,
+// migrations, the QSettings import and a group.
 #include <PersistentMap/PersistentMap>
 #include <PersistentMap/PersistentMapBackend>
 #include <PersistentMap/PersistentMapBackendWrapper>
 #include <PersistentMap/PersistentMapCsvBackend>
+#include <PersistentMap/PersistentMapDelayedView>
 #include <PersistentMap/PersistentMapError>
 #include <PersistentMap/PersistentMapGroup>
 #include <PersistentMap/PersistentMapMemoryBackend>
@@ -68,6 +69,20 @@ int main(int argc, char **argv)
     map.setSchema(schema);
     if (map.count() != 1 || map.value(QStringLiteral("b")) != QVariant(2) ||
         map.value(QStringLiteral("c")) != QVariant(3) || !map.isDefault(QStringLiteral("d")))
+        return 1;
+
+    // A property bound both ways, and a change held back until apply().
+    QObject object;
+    if (!map.bind(QStringLiteral("name"), &object, "objectName", PersistentMap::BindDefault))
+        return 1;
+    object.setObjectName(QStringLiteral("bound"));
+    PersistentMapDelayedView view(&map);
+    view.insert(QStringLiteral("e"), 5);
+    if (!view.hasUnapplied() || map.contains(QStringLiteral("e")))
+        return 1;
+    view.apply().waitForFinished();
+    if (map.value(QStringLiteral("name")) != QVariant(QStringLiteral("bound")) ||
+        map.value(QStringLiteral("e")) != QVariant(5))
         return 1;
 
     // A migration step at load, then a QSettings file imported once.
