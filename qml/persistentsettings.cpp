@@ -7,6 +7,7 @@
 #include "qmlvalues_p.h"
 
 #include <PersistentMap/PersistentMap>
+#include <PersistentMap/PersistentMapDelayedView>
 #include <PersistentMap/PersistentMapGroup>
 
 #include <QtCore/QException>
@@ -123,6 +124,7 @@ void PersistentSettings::componentComplete()
 void PersistentSettings::attach(QmlPersistentMap *store)
 {
     if (m_store == store) {
+        updateView();
         restore();
         return;
     }
@@ -134,8 +136,10 @@ void PersistentSettings::attach(QmlPersistentMap *store)
         connect(store, &QmlPersistentMap::valueRemoved, this, &PersistentSettings::onValueRemoved);
         // Restore once loaded, and again whenever the item shows another store.
         connect(store, &QmlPersistentMap::statusChanged, this, &PersistentSettings::restore);
+        connect(store, &QmlPersistentMap::mapChanged, this, &PersistentSettings::updateView);
         connect(store, &QmlPersistentMap::mapChanged, this, &PersistentSettings::restore);
     }
+    updateView();
     restore();
 }
 
@@ -157,7 +161,9 @@ void PersistentSettings::restore()
     // A copy: a handler run by a property write may change the category, and so the keys.
     const QHash<QString, QMetaProperty> properties = m_propertiesByKey;
     for (auto it = properties.cbegin(); it != properties.cend(); ++it) {
-        if (map->contains(it.key())) {
+        if (m_view && m_view->contains(it.key())) {
+            writeProperty(it.value(), m_view->value(it.key()));
+        } else if (map->contains(it.key())) {
             writeProperty(it.value(), map->value(it.key()));
         } else if (const QVariant fallback = map->defaultValue(it.key()); fallback.isValid()) {
             // The map's schema has a default for the key: shown, never written (SCHEMA.md).
@@ -211,11 +217,16 @@ void PersistentSettings::propertyChanged()
     const auto applying = m_applying.constFind(it->propertyIndex());
     if (applying != m_applying.cend() && value == applying.value())
         return; // the property as the stored value left it: nothing to write
-    map->insert(keyFor(QString::fromUtf8(it->name())), value);
+    if (m_view)
+        m_view->insert(keyFor(QString::fromUtf8(it->name())), value);
+    else
+        map->insert(keyFor(QString::fromUtf8(it->name())), value);
 }
 
 void PersistentSettings::onValueChanged(const QString &key, const QVariant &value)
 {
+    if (m_view && sender() != m_view.get())
+        return; // delayed: the view's signals say what this object sees
     const auto it = m_propertiesByKey.constFind(key);
     if (it != m_propertiesByKey.cend())
         writeProperty(*it, value);
@@ -235,9 +246,11 @@ void PersistentSettings::onValueRemoved(const QString &key)
 QVariant PersistentSettings::value(const QString &key, const QVariant &defaultValue) const
 {
     const QString absolute = keyFor(key);
-    return m_store && m_store->map() && !absolute.isEmpty()
-            ? m_store->map()->value(absolute, defaultValue)
-            : defaultValue;
+    if (absolute.isEmpty())
+        return defaultValue;
+    if (m_view)
+        return m_view->value(absolute, defaultValue);
+    return m_store && m_store->map() ? m_store->map()->value(absolute, defaultValue) : defaultValue;
 }
 
 void PersistentSettings::setValue(const QString &key, const QVariant &value)
@@ -247,7 +260,62 @@ void PersistentSettings::setValue(const QString &key, const QVariant &value)
         qmlWarning(this) << "setValue() needs a key that is not empty (slashes alone are empty)";
         return;
     }
+    if (m_view) {
+        if (!m_view->insert(absolute, QmlValues::toStorable(value)))
+            qmlWarning(this) << "setValue(\"" << absolute << "\"): the value cannot be stored";
+        return;
+    }
     QmlValues::insert(m_store ? m_store->map() : nullptr, absolute, value);
+}
+
+bool PersistentSettings::delayed() const
+{
+    return m_delayed;
+}
+
+void PersistentSettings::setDelayed(bool delayed)
+{
+    if (m_delayed == delayed)
+        return;
+    m_delayed = delayed;
+    updateView();
+    Q_EMIT delayedChanged();
+    restore(); // what was held back is gone: the properties show the store again
+}
+
+bool PersistentSettings::hasUnapplied() const
+{
+    return m_view && m_view->hasUnapplied();
+}
+
+void PersistentSettings::updateView()
+{
+    PersistentMap *map = m_delayed && m_store ? m_store->map() : nullptr;
+    if (m_view && m_view->map() == map)
+        return;
+    const bool had = hasUnapplied();
+    m_view.reset();
+    if (map) {
+        m_view = std::make_unique<PersistentMapDelayedView>(map);
+        connect(m_view.get(), &PersistentMapDelayedView::valueChanged, this,
+                &PersistentSettings::onValueChanged);
+        connect(m_view.get(), &PersistentMapDelayedView::hasUnappliedChanged, this,
+                &PersistentSettings::hasUnappliedChanged);
+    }
+    if (had != hasUnapplied())
+        Q_EMIT hasUnappliedChanged();
+}
+
+void PersistentSettings::apply()
+{
+    if (m_view)
+        m_view->apply(); // a failure is reported through the map's errorOccurred
+}
+
+void PersistentSettings::revert()
+{
+    if (m_view)
+        m_view->revert();
 }
 
 void PersistentSettings::sync()

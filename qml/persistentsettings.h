@@ -31,6 +31,12 @@
 // object's own (as PersistentMap.source does). value(key, default) and setValue(key, value)
 // read and write keys under `category`; sync() waits until every write is durable (flush())
 // and restores the properties from the map.
+//
+// `delayed: true` makes it the OK/Cancel of a settings page (docs/DELAYED-APPLY.md): changes
+// of the properties and setValue() are held back in a PersistentMapDelayedView, seen by this
+// object's properties and value() but by nobody else, until apply() writes them in one atomic
+// batch; revert() drops them and the properties get the stored values back; hasUnapplied says
+// whether something is held back. Turning `delayed` off (or another store) drops what is held.
 #ifndef PERSISTENTSETTINGS_H
 #define PERSISTENTSETTINGS_H
 
@@ -40,6 +46,10 @@
 #include <QtCore/QMetaProperty>
 #include <QtCore/QPointer>
 
+#include <memory>
+
+class PersistentMapDelayedView;
+
 class PersistentSettings : public QObject, public QQmlParserStatus
 {
     Q_OBJECT
@@ -48,6 +58,8 @@ class PersistentSettings : public QObject, public QQmlParserStatus
     Q_PROPERTY(QObject *map READ map WRITE setMap NOTIFY mapChanged)
     Q_PROPERTY(QString source READ source WRITE setSource NOTIFY sourceChanged)
     Q_PROPERTY(QString category READ category WRITE setCategory NOTIFY categoryChanged)
+    Q_PROPERTY(bool delayed READ delayed WRITE setDelayed NOTIFY delayedChanged)
+    Q_PROPERTY(bool hasUnapplied READ hasUnapplied NOTIFY hasUnappliedChanged)
 
 public:
     explicit PersistentSettings(QObject *parent = nullptr);
@@ -59,10 +71,15 @@ public:
     void setSource(const QString &source);
     QString category() const;
     void setCategory(const QString &category);
+    bool delayed() const;
+    void setDelayed(bool delayed);
+    bool hasUnapplied() const;
 
     Q_INVOKABLE QVariant value(const QString &key, const QVariant &defaultValue = {}) const;
     Q_INVOKABLE void setValue(const QString &key, const QVariant &value);
     Q_INVOKABLE void sync();
+    Q_INVOKABLE void apply(); // delayed: writes what is held back, one atomic batch
+    Q_INVOKABLE void revert(); // delayed: drops it; the properties get the stored values
 
     void classBegin() override { }
     void componentComplete() override;
@@ -71,6 +88,8 @@ Q_SIGNALS:
     void mapChanged();
     void sourceChanged();
     void categoryChanged();
+    void delayedChanged();
+    void hasUnappliedChanged();
 
 private Q_SLOTS:
     void propertyChanged(); // connected to the notify signal of every declared property
@@ -79,6 +98,7 @@ private:
     QmlPersistentMap *ownStore();
     void attach(QmlPersistentMap *store);
     void restore();
+    void updateView(); // the delayed view over the store's map, while `delayed`
     void onValueChanged(const QString &key, const QVariant &value);
     void onValueRemoved(const QString &key);
     void writeProperty(const QMetaProperty &property, const QVariant &stored);
@@ -94,6 +114,8 @@ private:
     QHash<int, QVariant> m_applying; // property index -> the stored value being applied
     quint64 m_generation = 0; // of restore() calls
     bool m_complete = false;
+    bool m_delayed = false;
+    std::unique_ptr<PersistentMapDelayedView> m_view; // while delayed and a map is shown
 };
 
 #endif // PERSISTENTSETTINGS_H

@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The persistent-map authors
+
+import QtQuick
+import QtTest
+import PersistentMap
+
+// PersistentSettings { delayed: true }: the OK/Cancel of a settings page
+// (docs/DELAYED-APPLY.md). Changes are held back until apply() and dropped by revert().
+TestCase {
+    name: "Delayed"
+
+    Component {
+        id: storeComponent
+        PersistentMap { }
+    }
+    Component {
+        id: settingsComponent
+        PersistentSettings {
+            category: "prefs"
+            delayed: true
+            property int fontSize: 11
+            property string theme: "light"
+        }
+    }
+    SignalSpy {
+        id: unappliedSpy
+        signalName: "hasUnappliedChanged"
+    }
+
+    function test_applyAndRevert() {
+        const source = "sqlite:" + tempDir + "/delayed.db"
+        let store = createTemporaryObject(storeComponent, this, { source: source })
+        let settings = createTemporaryObject(settingsComponent, this, { map: store })
+        compare(store.status, PersistentMap.Ready)
+        compare(store.value("prefs/fontSize"), 11) // declared values are stored at once
+        unappliedSpy.target = settings
+        unappliedSpy.clear()
+        verify(!settings.hasUnapplied)
+
+        settings.fontSize = 14
+        settings.theme = "dark"
+        compare(settings.value("fontSize"), 14) // the object sees what it holds back
+        compare(store.value("prefs/fontSize"), 11) // nobody else does
+        compare(store.value("prefs/theme"), "light")
+        verify(settings.hasUnapplied)
+        compare(unappliedSpy.count, 1)
+
+        settings.revert() // Cancel
+        compare(settings.fontSize, 11)
+        compare(settings.theme, "light")
+        verify(!settings.hasUnapplied)
+        compare(unappliedSpy.count, 2)
+        compare(store.value("prefs/fontSize"), 11)
+
+        settings.fontSize = 16
+        settings.setValue("theme", "dark")
+        compare(settings.theme, "dark")
+        compare(store.value("prefs/theme"), "light")
+        settings.apply() // OK
+        compare(store.value("prefs/fontSize"), 16)
+        compare(store.value("prefs/theme"), "dark")
+        verify(!settings.hasUnapplied)
+        compare(unappliedSpy.count, 4)
+
+        // A change of the store reaches a property with nothing held back.
+        store.insert("prefs/fontSize", 20)
+        compare(settings.fontSize, 20)
+
+        store.source = "" // waits for the writes and closes the store
+        store = createTemporaryObject(storeComponent, this, { source: source })
+        compare(store.value("prefs/fontSize"), 20)
+        compare(store.value("prefs/theme"), "dark")
+    }
+
+    function test_turningDelayOffDropsHeldChanges() {
+        const store = createTemporaryObject(storeComponent, this, { source: "memory:" })
+        const settings = createTemporaryObject(settingsComponent, this, { map: store })
+        tryCompare(store, "status", PersistentMap.Ready)
+        settings.theme = "dark"
+        verify(settings.hasUnapplied)
+        settings.delayed = false
+        verify(!settings.hasUnapplied)
+        compare(settings.theme, "light")
+        settings.theme = "blue" // written at once now
+        compare(store.value("prefs/theme"), "blue")
+    }
+}
