@@ -2,10 +2,12 @@
 // SPDX-FileCopyrightText: 2026 The persistent-map authors
 
 #include "editorwindow.h"
+#include "preferencesdialog.h"
 
 #include <PersistentMap/PersistentMap>
 #include <PersistentMap/PersistentMapModel>
 
+#include <QCheckBox>
 #include <QDir>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -26,6 +28,8 @@ EditorWindow::EditorWindow(PersistentMap *map, const QString &path, QWidget *par
     , m_valueEdit(new QLineEdit)
     , m_addButton(new QPushButton(tr("&Add")))
     , m_removeButton(new QPushButton(tr("&Remove selected")))
+    , m_preferencesButton(new QPushButton(tr("&Preferences...")))
+    , m_wordWrap(new QCheckBox(tr("Wrap long lines")))
     , m_statusLabel(new QLabel)
     , m_countLabel(new QLabel)
 {
@@ -51,6 +55,7 @@ EditorWindow::EditorWindow(PersistentMap *map, const QString &path, QWidget *par
     addRow->addWidget(m_valueEdit, 3);
     addRow->addWidget(m_addButton);
     addRow->addWidget(m_removeButton);
+    addRow->addWidget(m_preferencesButton);
 
     auto *central = new QWidget;
     auto *layout = new QVBoxLayout(central);
@@ -59,12 +64,17 @@ EditorWindow::EditorWindow(PersistentMap *map, const QString &path, QWidget *par
     setCentralWidget(central);
 
     statusBar()->addWidget(m_statusLabel, 1);
+    statusBar()->addPermanentWidget(m_wordWrap);
     statusBar()->addPermanentWidget(m_countLabel);
+    // Both ways, at once: the box shows the stored value (also once the store has loaded, and
+    // when the table, the dialog's OK or another process changes it) and writes each click.
+    m_map->bind(QStringLiteral("editor/wordWrap"), m_wordWrap);
 
     connect(m_addButton, &QPushButton::clicked, this, &EditorWindow::addEntry);
     connect(m_keyEdit, &QLineEdit::returnPressed, this, &EditorWindow::addEntry);
     connect(m_valueEdit, &QLineEdit::returnPressed, this, &EditorWindow::addEntry);
     connect(m_removeButton, &QPushButton::clicked, this, &EditorWindow::removeSelected);
+    connect(m_preferencesButton, &QPushButton::clicked, this, &EditorWindow::openPreferences);
     connect(m_keyEdit, &QLineEdit::textChanged, this, &EditorWindow::updateButtons);
     connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             &EditorWindow::updateButtons);
@@ -115,6 +125,13 @@ void EditorWindow::removeSelected()
         keys << m_model->keyAt(index.row());
     for (const QString &key : std::as_const(keys))
         m_map->remove(key);
+}
+
+void EditorWindow::openPreferences()
+{
+    if (!m_preferences)
+        m_preferences = new PreferencesDialog(m_map, this);
+    m_preferences->open(); // window-modal; OK applies, Cancel reverts
 }
 
 void EditorWindow::selectKey(const QString &key)

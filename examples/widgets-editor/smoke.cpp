@@ -6,16 +6,21 @@
 // harness in ../shared/examplesupport.h.
 #include "editorwindow.h"
 #include "examplesupport.h"
+#include "preferencesdialog.h"
 
 #include <PersistentMap/PersistentMap>
+#include <PersistentMap/PersistentMapDelayedView>
 #include <PersistentMap/PersistentMapModel>
 
 #include <QApplication>
+#include <QCheckBox>
 #include <QCoreApplication>
+#include <QDialogButtonBox>
 #include <QEventLoop>
 #include <QLineEdit>
 #include <QPixmap>
 #include <QPushButton>
+#include <QSpinBox>
 #include <QTableView>
 
 using ExampleSupport::check;
@@ -68,6 +73,56 @@ bool exerciseUi(PersistentMap *map)
             check(model->indexOf(key) < 0, "the model dropped the row");
 }
 
+// The word-wrap box bound with bind(), and the Preferences dialog's Cancel and OK.
+bool exercisePreferences(PersistentMap *map)
+{
+    EditorWindow *window = editorWindow();
+    const QString fontSize = QStringLiteral("editor/fontSize");
+    const QString wordWrap = QStringLiteral("editor/wordWrap");
+    QCheckBox *mainWrap = window->wordWrapBox();
+    bool ok = check(mainWrap->isChecked() == map->value(wordWrap).toBool(),
+                    "the bound box shows editor/wordWrap");
+    mainWrap->click();
+    ok = ok &&
+            check(map->value(wordWrap) == QVariant(mainWrap->isChecked()),
+                  "a click on the bound box reached the map");
+    mainWrap->click();
+
+    window->preferencesButton()->click();
+    PreferencesDialog *dialog = window->preferencesDialog();
+    if (!check(dialog && dialog->isVisible(), "Preferences... opened the dialog"))
+        return false;
+    const QVariant sizeBefore = map->value(fontSize);
+    ok = ok &&
+            check(QVariant(dialog->fontSizeBox()->value()) == sizeBefore,
+                  "the dialog shows the stored font size");
+    dialog->fontSizeBox()->setValue(sizeBefore.toInt() + 3);
+    dialog->wordWrapBox()->setChecked(!mainWrap->isChecked());
+    QPushButton *apply = dialog->buttons()->button(QDialogButtonBox::Apply);
+    ok = ok &&
+            check(map->value(fontSize) == sizeBefore, "the map does not see the dialog's edit") &&
+            check(dialog->view()->hasUnapplied() && apply->isEnabled(),
+                  "the dialog has something to apply");
+    dialog->buttons()->button(QDialogButtonBox::Cancel)->click();
+    ok = ok && check(!dialog->isVisible(), "Cancel closed the dialog") &&
+            check(QVariant(dialog->fontSizeBox()->value()) == sizeBefore,
+                  "Cancel put the stored font size back") &&
+            check(map->value(fontSize) == sizeBefore, "Cancel wrote nothing") &&
+            check(!apply->isEnabled(), "nothing left to apply after Cancel");
+
+    window->preferencesButton()->click();
+    const bool wrapBefore = mainWrap->isChecked();
+    dialog->fontSizeBox()->setValue(sizeBefore.toInt() + 4);
+    dialog->wordWrapBox()->setChecked(!wrapBefore);
+    ok = ok && check(mainWrap->isChecked() == wrapBefore, "the main window waits for OK");
+    dialog->buttons()->button(QDialogButtonBox::Ok)->click();
+    return ok &&
+            check(map->value(fontSize) == QVariant(sizeBefore.toInt() + 4),
+                  "OK wrote the font size") &&
+            check(map->value(wordWrap) == QVariant(!wrapBefore), "OK wrote word wrap") &&
+            check(mainWrap->isChecked() == !wrapBefore, "the bound box followed OK");
+}
+
 bool screenshot(PersistentMap *, const QString &file)
 {
     EditorWindow *window = editorWindow();
@@ -88,7 +143,7 @@ ExampleSupport::Hooks ExampleSupport::hooks()
         EditorWindow *window = editorWindow();
         return window ? window->model()->map() : nullptr;
     };
-    hooks.smoke = exerciseUi;
+    hooks.smoke = [](PersistentMap *map) { return exerciseUi(map) && exercisePreferences(map); };
     hooks.screenshot = screenshot;
     return hooks;
 }
