@@ -23,6 +23,23 @@ TestCase {
             property string theme: "light"
         }
     }
+    Component {
+        id: aliasComponent
+        Item {
+            property alias settings: settings
+            property alias box: box
+            QtObject {
+                id: box // stands in for a control: a spin box's value
+                property int value: 3
+            }
+            PersistentSettings {
+                id: settings
+                category: "prefs"
+                delayed: true
+                property alias level: box.value
+            }
+        }
+    }
     SignalSpy {
         id: unappliedSpy
         signalName: "hasUnappliedChanged"
@@ -71,6 +88,25 @@ TestCase {
         store = createTemporaryObject(storeComponent, this, { source: source })
         compare(store.value("prefs/fontSize"), 20)
         compare(store.value("prefs/theme"), "dark")
+    }
+
+    // An alias's target edited directly (as a control does) is held back and reverted too.
+    function test_alias() {
+        const store = createTemporaryObject(storeComponent, this, { source: "memory:" })
+        const page = createTemporaryObject(aliasComponent, this)
+        const settings = page.settings
+        const box = page.box
+        settings.map = store
+        tryCompare(store, "status", PersistentMap.Ready)
+        compare(store.value("prefs/level"), 3)
+        box.value = 8
+        verify(settings.hasUnapplied)
+        compare(store.value("prefs/level"), 3)
+        settings.revert()
+        compare(box.value, 3)
+        box.value = 9
+        settings.apply()
+        compare(store.value("prefs/level"), 9)
     }
 
     function test_turningDelayOffDropsHeldChanges() {
