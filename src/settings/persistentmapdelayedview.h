@@ -36,7 +36,8 @@ class PersistentMapDelayedViewPrivate;
 class PERSISTENTMAP_EXPORT PersistentMapDelayedView : public QObject
 {
     Q_OBJECT
-    /// True while the view holds changes that differ from the map (GSettings' "has-unapplied").
+    /// True while the view holds changes back (GSettings' "has-unapplied"); a change set back to
+    /// the value the map holds at that moment is dropped rather than held.
     Q_PROPERTY(bool hasUnapplied READ hasUnapplied NOTIFY hasUnappliedChanged)
 
 public:

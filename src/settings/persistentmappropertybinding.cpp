@@ -201,6 +201,16 @@ void PersistentMapPropertyBinding::setProperty(bool initial)
         qCWarning(lcPersistentMap).noquote()
                 << QStringLiteral("%1: the property refused the value %2")
                            .arg(describe(), describeValue(target));
+        return;
+    }
+    // A property that clamps or rounds (a spin box's range, its decimals) holds another value
+    // now: said, not silent. The store keeps its value.
+    const QVariant now = m_property.read(m_object);
+    if (now != target) {
+        qCWarning(lcPersistentMap).noquote()
+                << QStringLiteral("%1: the property holds %2 after being set to %3 (it clamps or "
+                                  "rounds); the store keeps its value")
+                           .arg(describe(), describeValue(now), describeValue(target));
     }
 }
 

@@ -438,6 +438,19 @@ void tst_Binding::exactConversionOnly()
     fromText.setValue(18);
     QCOMPARE(map->value(QStringLiteral("text")), QVariant(QStringLiteral("18")));
 
+    // A property that clamps says so; the store keeps its value.
+    VERIFY_OK(map->insert(QStringLiteral("big"), 500));
+    QSpinBox clamped;
+    clamped.setRange(0, 99);
+    QTest::ignoreMessage(
+            QtWarningMsg,
+            QRegularExpression(QStringLiteral(
+                    "'big' bound to value of QSpinBox: the property holds "
+                    "QVariant\\(int, 99\\) after being set to QVariant\\(int, 500\\)")));
+    QVERIFY(map->bind(QStringLiteral("big"), &clamped));
+    QCOMPARE(clamped.value(), 99);
+    QCOMPARE(map->value(QStringLiteral("big")), QVariant(500));
+
     // QVariant properties take the stored value as it is.
     Target target;
     QVERIFY(map->bind(QStringLiteral("lossy"), &target, "any"));
