@@ -148,6 +148,9 @@ private Q_SLOTS:
     void exactConversionOnly_data() { addAllBackends(); }
     void exactConversionOnly();
     void refusedBindsWarn();
+    void removedKeyGivesBoundValueBack_data() { addAllBackends(); }
+    void removedKeyGivesBoundValueBack();
+    void refusedWriteRestoresProperty();
     void unbindAndRebind();
     void endsWhenObjectDestroyed_data() { addAllBackends(); }
     void endsWhenObjectDestroyed();
@@ -486,6 +489,50 @@ void tst_Binding::refusedBindsWarn()
     Q_EMIT target.shownChanged();
     QCOMPARE(map.value(QStringLiteral("k")), QVariant(7));
     QCOMPARE(target.plain(), 7);
+}
+
+void tst_Binding::removedKeyGivesBoundValueBack()
+{
+    QFETCH(QString, backend);
+    const auto map = openMap(backend);
+    VERIFY_OK(map->whenReady());
+    QLineEdit line;
+    line.setText(QStringLiteral("placeholder"));
+    QVERIFY(map->bind(QStringLiteral("k"), &line));
+    QCOMPARE(line.text(), QStringLiteral("placeholder")); // nothing stored: its own value stays
+    QVERIFY(!map->contains(QStringLiteral("k"))); // and nothing is written
+    map->insert(QStringLiteral("k"), QStringLiteral("stored"));
+    QCOMPARE(line.text(), QStringLiteral("stored"));
+    QSignalSpy changed(map.get(), &PersistentMap::valueChanged);
+    map->remove(QStringLiteral("k"));
+    QCOMPARE(line.text(), QStringLiteral("placeholder"));
+    QVERIFY(!map->contains(QStringLiteral("k"))); // giving it back wrote nothing
+    QCOMPARE(changed.size(), 0);
+    VERIFY_OK(map->flush());
+}
+
+// A write the map refuses at once (a read-only store): the property gets the stored value back.
+void tst_Binding::refusedWriteRestoresProperty()
+{
+    const QString path = m_dir->filePath(QStringLiteral("ro.csv"));
+    {
+        PersistentMap map(std::make_unique<PersistentMapCsvBackend>(path));
+        VERIFY_OK(map.insert(QStringLiteral("name"), QStringLiteral("Ada")));
+    }
+    PersistentMap map(PersistentMapBackend::create(QStringLiteral("csv:") + path +
+                                                   QStringLiteral("?readonly=1")));
+    VERIFY_OK(map.whenReady());
+    QLineEdit line;
+    QVERIFY(map.bind(QStringLiteral("name"), &line));
+    QCOMPARE(line.text(), QStringLiteral("Ada"));
+    QTest::ignoreMessage(QtWarningMsg,
+                         QRegularExpression(QStringLiteral(
+                                 "'name' bound to text of QLineEdit: the store refused the value "
+                                 "QVariant\\(QString, \"Grace\"\\); the property gets the "
+                                 "stored value back")));
+    line.setText(QStringLiteral("Grace"));
+    QCOMPARE(line.text(), QStringLiteral("Ada"));
+    QCOMPARE(map.value(QStringLiteral("name")), QVariant(QStringLiteral("Ada")));
 }
 
 void tst_Binding::unbindAndRebind()
