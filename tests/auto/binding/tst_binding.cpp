@@ -631,10 +631,23 @@ void tst_Binding::otherProcessReachesWidget()
     VERIFY_OK(map->whenReady());
     QLineEdit line;
     QVERIFY(map->bind(QStringLiteral("user/name"), &line));
+    // Through a delayed view too: a key with nothing held back follows the other process, a
+    // key with a change held back keeps it.
+    PersistentMapDelayedView view(map.get());
+    QLineEdit viewed;
+    QLineEdit held;
+    QVERIFY(view.bind(QStringLiteral("user/mail"), &viewed));
+    QVERIFY(view.bind(QStringLiteral("user/city"), &held));
+    held.setText(QStringLiteral("Paris"));
     MapWatcherProcess other(spec(backend));
     QVERIFY(other.waitUntilReady());
     QVERIFY(other.insert(QStringLiteral("user/name"), QStringLiteral("from-elsewhere")));
+    QVERIFY(other.insert(QStringLiteral("user/mail"), QStringLiteral("a@example.org")));
+    QVERIFY(other.insert(QStringLiteral("user/city"), QStringLiteral("Rome")));
     QTRY_COMPARE(line.text(), QStringLiteral("from-elsewhere"));
+    QTRY_COMPARE(viewed.text(), QStringLiteral("a@example.org"));
+    QTRY_COMPARE(map->value(QStringLiteral("user/city")), QVariant(QStringLiteral("Rome")));
+    QCOMPARE(held.text(), QStringLiteral("Paris"));
     // The widget's own change goes the other way.
     line.setText(QStringLiteral("from-here"));
     VERIFY_OK(map->flush());
