@@ -234,6 +234,8 @@ void PersistentSettings::onValueChanged(const QString &key, const QVariant &valu
 
 void PersistentSettings::onValueRemoved(const QString &key)
 {
+    if (m_view && sender() != m_view.get())
+        return; // delayed: the view's signals say what this object sees
     // Without a schema the property keeps its value; with one, a reset key shows its default.
     PersistentMap *map = m_store ? m_store->map() : nullptr;
     const auto it = m_propertiesByKey.constFind(key);
@@ -299,6 +301,8 @@ void PersistentSettings::updateView()
         m_view = std::make_unique<PersistentMapDelayedView>(map);
         connect(m_view.get(), &PersistentMapDelayedView::valueChanged, this,
                 &PersistentSettings::onValueChanged);
+        connect(m_view.get(), &PersistentMapDelayedView::valueRemoved, this,
+                &PersistentSettings::onValueRemoved);
         connect(m_view.get(), &PersistentMapDelayedView::hasUnappliedChanged, this,
                 &PersistentSettings::hasUnappliedChanged);
     }

@@ -457,6 +457,8 @@ bool PersistentMap::bind(const QString &key, QObject *object, const char *proper
         if (status() != Status::Loading)
             binding->sourceLoaded();
     });
+    // Another schema may give a key without a stored value another default.
+    connect(this, &PersistentMap::schemaChanged, binding, [binding] { binding->sourceChanged(); });
     return true;
 }
 

@@ -205,11 +205,13 @@ public:
     /// Couples `key` with a property of `object` in both directions (or one, by `flags`), as
     /// GSettings' g_settings_bind(). `property` nullptr means the object's USER property
     /// (QMetaObject::userProperty(): QCheckBox checked, QLineEdit text, QSpinBox value, QComboBox
-    /// currentText, ...). With BindGet the property gets the stored value now (when the key is
-    /// present), again when the map becomes Ready and on every change (also changes made by
-    /// other processes); a key with no value gives the property back the value it had when it
-    /// was bound. With BindSet every change the property announces (its NOTIFY signal) is
-    /// inserted, in the type the stored value already has when it converts to it exactly,
+    /// currentText, ...). With BindGet the property gets value(key) now (when the key is stored
+    /// or has a schema default), again when the map becomes Ready, on every change (also
+    /// changes made by other processes) and when the schema changes; a key with neither gives
+    /// the property back the value it had when it was bound. With BindSet every change the
+    /// property announces (its NOTIFY signal) is inserted (a value equal to value(key), such as
+    /// the default of a key not stored, is not written), converted by the schema for a declared
+    /// key, else in the type the stored value already has when it converts to it exactly,
     /// else in the property's own type. Conversions are exact (get<T>()'s rule): a value that
     /// does not convert exactly leaves the property unchanged and logs a warning; an insert()
     /// the map refuses at once puts the stored value back into the property.

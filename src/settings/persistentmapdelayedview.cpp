@@ -4,6 +4,7 @@
 #include <PersistentMap/persistentmapdelayedview.h>
 
 #include "codec/valuecodec_p.h"
+#include "logging_p.h"
 #include "settings/persistentmappropertybinding_p.h"
 
 #include <QtCore/QHash>
@@ -20,13 +21,23 @@ public:
     {
     }
 
-    // What the view's readers see: the change held back, else the map's value.
+    // What the view's readers see: the change held back, else the map's value; a key without
+    // a value gives the map's schema default, as PersistentMap::value() does.
     QVariant visible(const QString &key) const
+    {
+        if (!map)
+            return {};
+        const auto found = pending.constFind(key);
+        if (found != pending.cend())
+            return found->has_value() ? **found : map->defaultValue(key);
+        return map->value(key);
+    }
+    bool visiblyContains(const QString &key) const
     {
         const auto found = pending.constFind(key);
         if (found != pending.cend())
-            return found->value_or(QVariant());
-        return map ? map->value(key) : QVariant();
+            return found->has_value();
+        return map && map->contains(key);
     }
 
     // Same type and equal: what the view's signals and hasUnapplied compare.
@@ -83,26 +94,36 @@ QVariant PersistentMapDelayedView::value(const QString &key, const QVariant &def
 {
     Q_D(const PersistentMapDelayedView);
     const auto found = d->pending.constFind(key);
-    if (found != d->pending.cend())
-        return found->has_value() ? **found : defaultValue;
-    return d->map ? d->map->value(key, defaultValue) : defaultValue;
+    if (found != d->pending.cend() && found->has_value())
+        return **found;
+    if (!d->map)
+        return defaultValue;
+    if (found == d->pending.cend())
+        return d->map->value(key, defaultValue);
+    return defaultValue.isValid() ? defaultValue : d->map->defaultValue(key); // removal held back
 }
 
 bool PersistentMapDelayedView::contains(const QString &key) const
 {
     Q_D(const PersistentMapDelayedView);
-    const auto found = d->pending.constFind(key);
-    if (found != d->pending.cend())
-        return found->has_value();
-    return d->map && d->map->contains(key);
+    return d->visiblyContains(key);
 }
 
-bool PersistentMapDelayedView::insert(const QString &key, const QVariant &value)
+bool PersistentMapDelayedView::insert(const QString &key, const QVariant &given)
 {
     Q_D(PersistentMapDelayedView);
-    QString why;
-    if (!d->map || !PersistentMapInternal::isEncodable(value, &why))
+    if (!d->map)
         return false;
+    // The map's own rules, checked now rather than at apply(): its schema (the value converted
+    // exactly to the key's type, within its range and choices), then the value codec.
+    QVariant value;
+    QString why;
+    if (!d->map->schema().check(key, given, &value, &why) ||
+        !PersistentMapInternal::isEncodable(value, &why)) {
+        qCWarning(lcPersistentMap).noquote()
+                << QStringLiteral("PersistentMapDelayedView::insert(): %1").arg(why);
+        return false;
+    }
     const QVariant before = d->visible(key);
     const bool had = !d->pending.isEmpty();
     // Back to what the map holds: nothing left to apply for this key.
@@ -122,7 +143,7 @@ void PersistentMapDelayedView::remove(const QString &key)
     Q_D(PersistentMapDelayedView);
     if (!d->map)
         return;
-    const bool visibleBefore = contains(key);
+    const bool visibleBefore = d->visiblyContains(key);
     const bool had = !d->pending.isEmpty();
     if (!d->map->contains(key))
         d->pending.remove(key);
@@ -182,11 +203,13 @@ void PersistentMapDelayedView::revert()
         return;
     const auto pending = std::exchange(d->pending, {});
     for (auto it = pending.cbegin(); it != pending.cend(); ++it) {
+        const bool containedBefore = it->has_value();
         const QVariant before = it->value_or(QVariant());
-        const QVariant now = d->visible(it.key());
-        if (d->same(before, now))
+        const bool containedNow = d->visiblyContains(it.key());
+        const QVariant now = containedNow ? d->visible(it.key()) : QVariant();
+        if (containedBefore == containedNow && d->same(before, now))
             continue;
-        if (now.isValid())
+        if (containedNow)
             Q_EMIT valueChanged(it.key(), now);
         else
             Q_EMIT valueRemoved(it.key());
@@ -218,6 +241,7 @@ bool PersistentMapDelayedView::bind(const QString &key, QObject *object, const c
         if (map->status() != PersistentMap::Status::Loading)
             binding->sourceLoaded();
     });
+    connect(map, &PersistentMap::schemaChanged, binding, [binding] { binding->sourceChanged(); });
     return true;
 }
 

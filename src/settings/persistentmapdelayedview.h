@@ -46,7 +46,9 @@ public:
 
     PersistentMap *map() const; ///< nullptr once the map was destroyed
 
-    /// The value held back for `key`, else the map's value (the map's default rules apply).
+    /// The value held back for `key`, else the map's value. A key without a value (a removal
+    /// held back, or nothing stored) gives `defaultValue` when it is valid, else the schema's
+    /// default (PersistentMap::value()'s rule).
     QVariant value(const QString &key, const QVariant &defaultValue = {}) const;
     /// value() as a T, with PersistentMap::get<T>()'s exact conversion rule.
     template<typename T>
@@ -54,9 +56,13 @@ public:
     bool contains(const QString &key) const;
 
     /// Holds the change back until apply(). A change back to what the map holds is no longer
-    /// unapplied. Returns false, changing nothing, for a value no store can hold (a type
-    /// without a text encoding, docs/FORMAT.md); the map's own checks run at apply().
+    /// unapplied. The map's schema applies at once, as for PersistentMap::insert(): the value
+    /// is held converted exactly to the key's type; a value the schema refuses (type, range,
+    /// choices) or no store can hold (a type without a text encoding, docs/FORMAT.md) returns
+    /// false, changes nothing and logs a warning saying why. The backend's own checks (a
+    /// read-only store) run at apply().
     bool insert(const QString &key, const QVariant &value);
+    /// Holds a removal back (of a schema key: its reset, value() then gives the default).
     void remove(const QString &key);
     /// The keys with a change held back, sorted.
     QStringList unappliedKeys() const;

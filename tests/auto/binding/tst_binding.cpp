@@ -13,6 +13,7 @@
 #include <PersistentMap/PersistentMapDelayedView>
 #include <PersistentMap/PersistentMapMemoryBackend>
 #include <PersistentMap/PersistentMapPostgresBackend>
+#include <PersistentMap/PersistentMapSchema>
 #include <PersistentMap/PersistentMapSimpleBackend>
 #include <PersistentMap/PersistentMapSqliteBackend>
 
@@ -147,6 +148,10 @@ private Q_SLOTS:
     void invertBoolean();
     void exactConversionOnly_data() { addAllBackends(); }
     void exactConversionOnly();
+    void schemaDefaultsAndRules_data() { addAllBackends(); }
+    void schemaDefaultsAndRules();
+    void delayedViewFollowsSchema_data() { addAllBackends(); }
+    void delayedViewFollowsSchema();
     void refusedBindsWarn();
     void removedKeyGivesBoundValueBack_data() { addAllBackends(); }
     void removedKeyGivesBoundValueBack();
@@ -458,6 +463,109 @@ void tst_Binding::exactConversionOnly()
     Target target;
     QVERIFY(map->bind(QStringLiteral("lossy"), &target, "any"));
     QCOMPARE(target.any(), QVariant(0.8));
+    VERIFY_OK(map->flush());
+}
+
+static PersistentMapSchema fontSchema(int fontDefault)
+{
+    return PersistentMapSchema::fromJson(
+            QStringLiteral(R"({"fontSize": {"type": "int", "default": %1, "minimum": 6,
+                                              "maximum": 72},
+                                 "theme": {"type": "string", "default": "light",
+                                           "choices": ["light", "dark"]}})")
+                    .arg(fontDefault)
+                    .toUtf8());
+}
+
+// With a schema (docs/SCHEMA.md) a bound property shows a key's default while nothing is
+// stored, never writes it, gets the stored value back when the schema refuses its value, and
+// follows a reset and a new schema's default.
+void tst_Binding::schemaDefaultsAndRules()
+{
+    QFETCH(QString, backend);
+    {
+        const auto map = openMap(backend);
+        VERIFY_OK(map->whenReady());
+        map->setSchema(fontSchema(11));
+        QSpinBox spin;
+        spin.setRange(0, 200);
+        QComboBox combo;
+        combo.addItems({QStringLiteral("light"), QStringLiteral("dark"), QStringLiteral("neon")});
+        combo.setCurrentIndex(2);
+        QVERIFY(map->bind(QStringLiteral("fontSize"), &spin));
+        QVERIFY(map->bind(QStringLiteral("theme"), &combo));
+        QCOMPARE(spin.value(), 11);
+        QCOMPARE(combo.currentText(), QStringLiteral("light"));
+        QVERIFY(map->isDefault(QStringLiteral("fontSize")));
+        QVERIFY(map->isDefault(QStringLiteral("theme")));
+
+        spin.setValue(14);
+        QCOMPARE(map->value(QStringLiteral("fontSize")), QVariant(14));
+        QVERIFY(!map->isDefault(QStringLiteral("fontSize")));
+
+        QTest::ignoreMessage(QtWarningMsg,
+                             QRegularExpression(QStringLiteral(
+                                     "'fontSize' bound to value of QSpinBox: the store refused "
+                                     "the value QVariant\\(int, 100\\); the property gets the "
+                                     "stored value back")));
+        spin.setValue(100);
+        QCOMPARE(spin.value(), 14);
+        QCOMPARE(map->value(QStringLiteral("fontSize")), QVariant(14));
+        QTest::ignoreMessage(QtWarningMsg,
+                             QRegularExpression(QStringLiteral("'theme' bound to currentText of "
+                                                               "QComboBox: the store refused")));
+        combo.setCurrentIndex(2); // "neon" is not among the choices
+        QCOMPARE(combo.currentText(), QStringLiteral("light"));
+        QVERIFY(map->isDefault(QStringLiteral("theme")));
+
+        VERIFY_OK(map->reset(QStringLiteral("fontSize")));
+        QCOMPARE(spin.value(), 11);
+        map->setSchema(fontSchema(12)); // a new default reaches the property of a key not stored
+        QCOMPARE(spin.value(), 12);
+        VERIFY_OK(map->flush());
+    }
+    if (backend != u"memory")
+        COMPARE_CONTENT(reopened(backend), QVariantHash()); // no default was ever written
+}
+
+// The delayed view applies the schema at once: converted values, refused values, a removal
+// held back reading as the default.
+void tst_Binding::delayedViewFollowsSchema()
+{
+    QFETCH(QString, backend);
+    const auto map = openMap(backend);
+    VERIFY_OK(map->whenReady());
+    map->setSchema(fontSchema(11));
+    PersistentMapDelayedView view(map.get());
+    QSpinBox spin;
+    QVERIFY(view.bind(QStringLiteral("fontSize"), &spin));
+    QCOMPARE(spin.value(), 11);
+
+    QTest::ignoreMessage(QtWarningMsg,
+                         QRegularExpression(QStringLiteral(
+                                 "PersistentMapDelayedView::insert\\(\\): key 'fontSize'")));
+    QVERIFY(!view.insert(QStringLiteral("fontSize"), 100));
+    QVERIFY(!view.hasUnapplied());
+    QVERIFY(view.insert(QStringLiteral("fontSize"), QStringLiteral("13")));
+    QCOMPARE(view.value(QStringLiteral("fontSize")), QVariant(13)); // held as an int
+    QCOMPARE(spin.value(), 13);
+    QVERIFY(map->isDefault(QStringLiteral("fontSize")));
+    view.remove(QStringLiteral("fontSize")); // nothing stored: nothing left to apply
+    QVERIFY(!view.hasUnapplied());
+    QCOMPARE(spin.value(), 11);
+
+    spin.setValue(14);
+    VERIFY_OK(view.apply());
+    QCOMPARE(map->value(QStringLiteral("fontSize")), QVariant(14));
+    view.remove(QStringLiteral("fontSize")); // a reset held back
+    QVERIFY(view.hasUnapplied());
+    QCOMPARE(view.value(QStringLiteral("fontSize")), QVariant(11));
+    QVERIFY(!view.contains(QStringLiteral("fontSize")));
+    QCOMPARE(spin.value(), 11);
+    QCOMPARE(map->value(QStringLiteral("fontSize")), QVariant(14));
+    VERIFY_OK(view.apply());
+    QVERIFY(map->isDefault(QStringLiteral("fontSize")));
+    QCOMPARE(spin.value(), 11);
     VERIFY_OK(map->flush());
 }
 
