@@ -5,6 +5,7 @@
 
 #include "core/groupname_p.h"
 
+#include <QtCore/QDebug>
 #include <QtCore/QSet>
 
 #include <algorithm>
@@ -263,4 +264,25 @@ QFuture<void> PersistentMapGroup::resetAll() const
             batch.remove(key); // removing a declared key is its reset()
     }
     return map->apply(batch);
+}
+
+bool PersistentMapGroup::bind(const QString &key, QObject *object, const char *property,
+                              PersistentMap::BindFlags flags) const
+{
+    const QString absolute = absoluteKey(key);
+    PersistentMap *map = m_map.data();
+    if (!map || absolute.isEmpty()) {
+        qWarning().noquote() << QStringLiteral("PersistentMapGroup::bind('%1'): %2")
+                                        .arg(key,
+                                             map ? QStringLiteral("the key names nothing")
+                                                 : QStringLiteral("the group has no map"));
+        return false;
+    }
+    return map->bind(absolute, object, property, flags);
+}
+
+bool PersistentMapGroup::unbind(QObject *object, const char *property) const
+{
+    PersistentMap *map = m_map.data();
+    return map && map->unbind(object, property);
 }

@@ -107,6 +107,13 @@ public:
     /// of the group stay. On the whole map's group it is PersistentMap::resetAll().
     QFuture<void> resetAll() const;
 
+    /// PersistentMap::bind() of the key relative to this group (docs/BINDING.md): false, with a
+    /// warning, for an invalid group or a key that normalizes to "", as for a refused bind.
+    bool bind(const QString &key, QObject *object, const char *property = nullptr,
+              PersistentMap::BindFlags flags = PersistentMap::BindDefault) const;
+    /// PersistentMap::unbind(): bindings belong to the map, whichever group made them.
+    bool unbind(QObject *object, const char *property = nullptr) const;
+
 private:
     QFuture<void> invalid() const; // the failed future of a write without a map or a key
 

@@ -11,6 +11,7 @@
 #include <PersistentMap/PersistentMap>
 #include <PersistentMap/PersistentMapCsvBackend>
 #include <PersistentMap/PersistentMapDelayedView>
+#include <PersistentMap/PersistentMapGroup>
 #include <PersistentMap/PersistentMapMemoryBackend>
 #include <PersistentMap/PersistentMapPostgresBackend>
 #include <PersistentMap/PersistentMapSchema>
@@ -157,6 +158,8 @@ private Q_SLOTS:
     void removedKeyGivesBoundValueBack();
     void refusedWriteRestoresProperty();
     void unbindAndRebind();
+    void groupBind_data() { addAllBackends(); }
+    void groupBind();
     void endsWhenObjectDestroyed_data() { addAllBackends(); }
     void endsWhenObjectDestroyed();
     void endsWhenMapDestroyed_data() { addAllBackends(); }
@@ -661,6 +664,41 @@ void tst_Binding::unbindAndRebind()
     QCOMPARE(line.text(), QStringLiteral("y"));
     QCOMPARE(map.value(QStringLiteral("b")), QVariant(QStringLiteral("z")));
     QCOMPARE(map.children(), before); // nothing of the bindings left behind
+}
+
+// A group binds by keys relative to it (docs/GROUPS.md); the binding is the map's.
+void tst_Binding::groupBind()
+{
+    QFETCH(QString, backend);
+    {
+        const auto map = openMap(backend);
+        VERIFY_OK(map->whenReady());
+        VERIFY_OK(map->insert(QStringLiteral("editor/font/size"), 9));
+        const PersistentMapGroup editor = map->group(QStringLiteral("editor"));
+        QSpinBox spin;
+        QLineEdit name;
+        QVERIFY(editor.group(QStringLiteral("font")).bind(QStringLiteral("size"), &spin));
+        QVERIFY(editor.bind(QStringLiteral("name"), &name));
+        QCOMPARE(spin.value(), 9);
+        spin.setValue(12);
+        name.setText(QStringLiteral("mono"));
+        QCOMPARE(map->value(QStringLiteral("editor/font/size")), QVariant(12));
+        QCOMPARE(editor.value(QStringLiteral("name")), QVariant(QStringLiteral("mono")));
+        QVERIFY(map->unbind(&spin)); // the map's binding, whichever group made it
+        QVERIFY(editor.unbind(&name));
+        name.setText(QStringLiteral("serif"));
+        QCOMPARE(editor.value(QStringLiteral("name")), QVariant(QStringLiteral("mono")));
+        QTest::ignoreMessage(QtWarningMsg,
+                             QRegularExpression(QStringLiteral(
+                                     "PersistentMapGroup::bind\\('/'\\): the key names nothing")));
+        QVERIFY(!editor.bind(QStringLiteral("/"), &name));
+        VERIFY_OK(map->flush());
+    }
+    if (backend != u"memory") {
+        const QVariantHash stored = reopened(backend);
+        QCOMPARE(stored.value(QStringLiteral("editor/font/size")), QVariant(12));
+        QCOMPARE(stored.value(QStringLiteral("editor/name")), QVariant(QStringLiteral("mono")));
+    }
 }
 
 void tst_Binding::endsWhenObjectDestroyed()
