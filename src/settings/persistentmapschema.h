@@ -3,8 +3,8 @@
 
 /// PersistentMapSchema: the keys a settings store knows, each with a type, a default, optionally
 /// an inclusive range and a list of choices, and a description: what a GSettings schema
-/// (<key type= name=><default/><range min= max=/><choices/></key>) or a KConfigXT .kcfg file
-/// (<entry name= type=><default/><min/><max/><choices/></entry>) declares. Given to
+/// (`<key>` with `<default>`, `<range>` and `<choices>`) or a KConfigXT .kcfg file (`<entry>` with
+/// `<default>`, `<min>`, `<max>` and `<choices>`) declares. Given to
 /// PersistentMap::setSchema(), it makes value() fall back to the default of a key that is not
 /// stored, and makes insert()/apply() refuse a value that is not of the key's type or breaks its
 /// range or choices (PersistentMapError::Code::SchemaViolation). docs/SCHEMA.md.
