@@ -44,6 +44,11 @@ public:
     using Notification = PersistentMapInternal::NotificationQueue::Notification;
 
     PersistentMapPrivate(PersistentMap *q, std::unique_ptr<PersistentMapBackend> backend);
+    // For the settings layer (src/settings/), which is built on the public API but for this.
+    static PersistentMapPrivate *get(PersistentMap *map) { return map->d_func(); }
+    // Any thread: the store holds a value of the key that this process cannot decode (kept out
+    // of the cache, so value() and contains() do not see it).
+    bool holdsUndecoded(const QString &key);
 
     // Runs mutate() under the mutex, schedules a drain, then delivers the notifications it
     // queued. Returns the future of the batch the writes joined.

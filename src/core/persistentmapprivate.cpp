@@ -179,6 +179,12 @@ void PersistentMapPrivate::drain()
     WriteQueue::finish(*batch);
 }
 
+bool PersistentMapPrivate::holdsUndecoded(const QString &key)
+{
+    QMutexLocker locker(&mutex);
+    return undecoded.containsLocked(key);
+}
+
 void PersistentMapPrivate::reportError(const QString &message)
 {
     {

@@ -37,6 +37,7 @@ public:
         m_values.removeIf([&](const auto &it) { return !present.contains(it.key()); });
     }
     bool isEmptyLocked() const { return m_values.isEmpty(); }
+    bool containsLocked(const QString &key) const { return m_values.contains(key); }
     Values valuesLocked() const { return m_values; }
     // Takes the key back out when it still holds `was`: it reads now and joins the cache.
     bool takeIfUnchangedLocked(const QString &key, const UndecodedValue &was);

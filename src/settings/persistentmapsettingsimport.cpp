@@ -6,8 +6,10 @@
 #include <PersistentMap/persistentmapsettingsimport.h>
 
 #include "codec/valuecodec_p.h"
+#include "core/persistentmap_p.h"
 #include "logging_p.h"
 
+#include <QtCore/QCryptographicHash>
 #include <QtCore/QFile>
 #include <QtCore/QPromise>
 #include <QtCore/QSettings>
@@ -34,6 +36,7 @@ struct Import
     QString marker;
     QString source;
     QByteArray sourceBytes; // the file as run() read it: removed only if still so
+    QString sourceHash; // hex SHA-256 of sourceBytes, recorded in the marker; empty: unreadable
     bool removeSource = false;
 
     void fail(const std::exception_ptr &error)
@@ -112,12 +115,33 @@ void importLoaded(const std::shared_ptr<Import> &import)
 {
     PersistentMap &map = *import->map;
     const QVariant marker = map.value(import->marker);
+    if (!marker.isValid() && PersistentMapPrivate::get(&map)->holdsUndecoded(import->marker)) {
+        // Taking a damaged marker for none would import again, over values changed since.
+        import->fail(std::make_exception_ptr(PersistentMapError(
+                Code::Corrupt,
+                QStringLiteral("the marker '%1' of an earlier import is stored but cannot be "
+                               "read; nothing was imported again")
+                        .arg(import->marker))));
+        return;
+    }
     if (marker.isValid()) {
-        // Done before; its file is removed only when that import skipped nothing.
-        if (import->removeSource && marker.toStringList().isEmpty())
-            removeSourceAfterFlush(import);
-        else
+        // Done before. Its file is removed only when that import skipped nothing and the file
+        // is still the one imported: a file written since holds what was never imported.
+        const QVariantMap done = marker.toMap();
+        if (!import->removeSource ||
+            !done.value(QStringLiteral("skipped")).toStringList().isEmpty()) {
             import->succeed();
+        } else if (!QFile::exists(import->source) ||
+                   (!import->sourceHash.isEmpty() &&
+                    done.value(QStringLiteral("sha256")).toString() == import->sourceHash)) {
+            removeSourceAfterFlush(import);
+        } else {
+            import->fail(std::make_exception_ptr(PersistentMapError(
+                    Code::WriteFailed,
+                    QStringLiteral("the QSettings file '%1' changed after it was imported (or "
+                                   "cannot be read); it was kept")
+                            .arg(import->source))));
+        }
         return;
     }
     PersistentMapWriteBatch batch;
@@ -126,7 +150,9 @@ void importLoaded(const std::shared_ptr<Import> &import)
         batch.insert(key, value);
     QStringList skipped = import->result.skipped.keys();
     std::sort(skipped.begin(), skipped.end());
-    batch.insert(import->marker, skipped);
+    batch.insert(import->marker,
+                 QVariantMap{{QStringLiteral("skipped"), skipped},
+                             {QStringLiteral("sha256"), import->sourceHash}});
     import->result.imported = true;
     const QFuture<void> applied = map.apply(batch);
     if (import->removeSource && skipped.isEmpty()) {
@@ -166,10 +192,14 @@ QFuture<Result> PersistentMapSettingsImport::run(PersistentMap &map, QSettings &
     import->marker = markerKey(name);
     import->source = settings.fileName();
     import->removeSource = options.testFlag(Option::RemoveSource);
-    if (import->removeSource) {
+    { // Always: a later run() with RemoveSource removes the file only if it is still this one.
         QFile file(import->source);
-        if (file.open(QIODevice::ReadOnly))
+        if (file.open(QIODevice::ReadOnly)) {
             import->sourceBytes = file.readAll();
+            import->sourceHash = QString::fromLatin1(
+                    QCryptographicHash::hash(import->sourceBytes, QCryptographicHash::Sha256)
+                            .toHex());
+        }
     }
     const QString reserved = PersistentMapMigrations::reservedPrefix();
     const QStringList keys = settings.allKeys();

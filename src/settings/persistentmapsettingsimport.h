@@ -17,6 +17,8 @@
 /// Values of a type the map cannot store (PersistentMap::insert() refuses them with
 /// Code::Unsupported: a custom type QSettings kept as \@Variant) are skipped and reported in
 /// Result::skipped with the reason, and the rest is imported; the marker lists the skipped keys.
+/// A marker the store holds but this process cannot decode (a damaged row) fails the future with
+/// Code::Corrupt naming it, and nothing is imported again.
 /// A batch the store refuses as a whole (a value over a store's size limit) fails the future
 /// with that error and writes nothing, marker included.
 ///
@@ -24,7 +26,8 @@
 /// future of PersistentMap::flush() succeeded), only when nothing was skipped and only when the
 /// file still holds the bytes run() read (otherwise it is kept and the future fails with
 /// Code::WriteFailed: another process wrote something never imported); a later run()
-/// that finds the marker (the process ended between the flush and the removal) removes it then.
+/// that finds the marker (the process ended between the flush and the removal) removes it then,
+/// again only when the file's SHA-256 is still the one the marker recorded.
 /// The QSettings object must not be written afterwards, or it writes the file again.
 ///
 /// Two processes importing into one store at once may both commit the import (the marker is
@@ -73,8 +76,9 @@ public:
     static QFuture<Result> run(PersistentMap &map, QSettings &settings, Options options = {},
                                const QString &name = QStringLiteral("qsettings"));
 
-    /// The marker of an import: ".persistentmap/imported/NAME", its value the QStringList of the
-    /// keys skipped (empty when every key was imported).
+    /// The marker of an import: ".persistentmap/imported/NAME", its value a QVariantMap:
+    /// "skipped", the QStringList of the keys skipped (empty when every key was imported), and
+    /// "sha256", the hex SHA-256 of the file's bytes as run() read them (empty: not readable).
     static QString markerKey(const QString &name = QStringLiteral("qsettings"));
 
     PersistentMapSettingsImport() = delete;
