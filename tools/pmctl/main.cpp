@@ -630,6 +630,12 @@ std::optional<QVariantHash> readExport(const QString &file)
                          .arg(ExportFormat));
         return std::nullopt;
     }
+    // "entries" missing or not an array is no export: read as empty, it would make
+    // import --replace remove every key.
+    if (!root.value(QStringLiteral("entries")).isArray()) {
+        writeErr(QStringLiteral("%1: not a pmctl export: \"entries\" is not an array").arg(file));
+        return std::nullopt;
+    }
     QVariantHash entries;
     const QJsonArray array = root.value(QStringLiteral("entries")).toArray();
     for (qsizetype i = 0; i < array.size(); ++i) {
@@ -646,6 +652,13 @@ std::optional<QVariantHash> readExport(const QString &file)
                              .arg(file)
                              .arg(i + 1)
                              .arg(key.toString(), why));
+            return std::nullopt;
+        }
+        if (entries.contains(key.toString())) {
+            writeErr(QStringLiteral("%1: entry %2 ('%3'): the key appears twice")
+                             .arg(file)
+                             .arg(i + 1)
+                             .arg(key.toString()));
             return std::nullopt;
         }
         entries.insert(key.toString(), value);

@@ -249,6 +249,9 @@ private Q_SLOTS:
     void exportImportEveryType_data();
     void exportImportEveryType();
     void importIsAtomic();
+    void importReplaceOfNoExportWritesNothing();
+    void writesFailWhenSyncFails_data();
+    void writesFailWhenSyncFails();
     void convertChain();
     void check();
     void schema_data();
@@ -532,6 +535,92 @@ void tst_Pmctl::importIsAtomic()
                  FileError);
     diff = compareStore(spec, {{QStringLiteral("kept"), 1}});
     QVERIFY2(diff.isEmpty(), qPrintable(diff));
+}
+
+// An import file whose "entries" is missing or not an array, or names a key twice, is no export:
+// read as an empty list, import --replace removed every key of the store and exited 0.
+void tst_Pmctl::importReplaceOfNoExportWritesNothing()
+{
+    const QString spec = QStringLiteral("sqlite:") + m_dir.filePath(QStringLiteral("replace.db"));
+    QString error;
+    QVERIFY2(fill(spec, {{QStringLiteral("kept"), 1}}, &error), qPrintable(error));
+    const QString file = m_dir.filePath(QStringLiteral("noexport.json"));
+    const QByteArray header = R"("format": "persistent-map export", "version": 1)";
+    const QByteArray entry = R"({"key": "a", "type": "int", "value": "1"})";
+    for (const QByteArray &body :
+         {QByteArray("{" + header + "}"), QByteArray("{" + header + R"(, "entries": "oops"})"),
+          QByteArray("{" + header + R"(, "entries": {"a": 1}})"),
+          QByteArray("{" + header + R"(, "entries": null})"),
+          QByteArray("{" + header + ", \"entries\": [" + entry + ", " + entry + "]}")}) {
+        QVERIFY(writeBytes(file, body));
+        const Run run = pmctl({spec, QStringLiteral("import"), file, QStringLiteral("--replace")});
+        PMCTL_EXPECT(run, FileError);
+        const QString diff = compareStore(spec, {{QStringLiteral("kept"), 1}});
+        QVERIFY2(diff.isEmpty(), qPrintable(QString::fromUtf8(body) + QStringLiteral(": ") + diff));
+    }
+    // An export with an empty "entries" array is one: --replace empties the store.
+    QVERIFY(writeBytes(file, "{" + header + R"(, "entries": []})"));
+    PMCTL_EXPECT(pmctl({spec, QStringLiteral("import"), file, QStringLiteral("--replace")}), 0);
+    const QString diff = compareStore(spec, {});
+    QVERIFY2(diff.isEmpty(), qPrintable(diff));
+}
+
+void tst_Pmctl::writesFailWhenSyncFails_data()
+{
+    QTest::addColumn<QString>("kind");
+    QTest::addColumn<QString>("command");
+    for (const char *kind : {"sqlite", "csv"}) {
+        for (const char *command : {"set", "import", "remove", "convert"})
+            QTest::addRow("%s %s", kind, command)
+                    << QString::fromLatin1(kind) << QString::fromLatin1(command);
+    }
+}
+
+// docs/PMCTL.md: set "waits until it is durable on disk"; exit code 0 promises durability. Every
+// fsync()/fdatasync() of the store's files fails with EIO (an LD_PRELOAD of SyscallFaults):
+// the write is not durable, so the exit code must not be 0.
+void tst_Pmctl::writesFailWhenSyncFails()
+{
+    QFETCH(QString, kind);
+    QFETCH(QString, command);
+    const QString name = QStringLiteral("syncfail-%1-%2").arg(kind, command);
+    const QString spec = specFor(kind, name);
+    QString error;
+    QVERIFY2(fill(spec, {{QStringLiteral("old"), 1}}, &error), qPrintable(error));
+    const QString file = m_dir.filePath(name + QStringLiteral(".json"));
+    QVERIFY(writeBytes(file,
+                       R"({"format": "persistent-map export", "version": 1, "entries": )"
+                       R"([{"key": "k", "type": "int", "value": "1"}]})"));
+    const QString source = specFor(QStringLiteral("sqlite"), name + QStringLiteral("-source"));
+    QVERIFY2(fill(source, {{QStringLiteral("k"), 1}}, &error), qPrintable(error));
+
+    QStringList arguments;
+    QString target = spec;
+    if (command == u"set")
+        arguments = {spec, command, QStringLiteral("k"), QStringLiteral("1")};
+    else if (command == u"import")
+        arguments = {spec, command, file};
+    else if (command == u"remove")
+        arguments = {spec, command, QStringLiteral("old")};
+    else
+        arguments = {source, command, spec, QStringLiteral("--merge")};
+
+    QProcess process;
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.insert(QStringLiteral("LD_PRELOAD"), QStringLiteral(SYNCFAULTPRELOAD_PATH));
+    environment.insert(QStringLiteral("PM_FAIL_SYNCS"), m_dir.filePath(name));
+    process.setProcessEnvironment(environment);
+    process.start(QStringLiteral(PMCTL_PATH), arguments);
+    QVERIFY(process.waitForFinished(120000));
+    QCOMPARE(process.exitStatus(), QProcess::NormalExit);
+    const QString err = QString::fromUtf8(process.readAllStandardError());
+    // The shim was loaded and failed at least one sync (else this test proves nothing).
+    QVERIFY2(err.contains(u"syncfaultpreload: ") && !err.contains(u"syncfaultpreload: 0 "),
+             qPrintable(err));
+    QVERIFY2(process.exitCode() != 0,
+             qPrintable(QStringLiteral("pmctl %1 exited 0 though every sync of the store failed; "
+                                       "stderr: %2")
+                                .arg(arguments.join(u' '), err)));
 }
 
 void tst_Pmctl::convertChain()
