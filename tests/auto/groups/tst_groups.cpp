@@ -173,6 +173,8 @@ private Q_SLOTS:
     void clearRemovesTheGroupInOneBatch();
     void removeGroupWhileLoading_data() { addPersistentBackends(); }
     void removeGroupWhileLoading();
+    void removeGroupWhileLoadingThenFlush_data() { addPersistentBackends(); }
+    void removeGroupWhileLoadingThenFlush();
     void removalRacingWritersKeepsStoreEqualToMap_data() { addPersistentBackends(); }
     void removalRacingWritersKeepsStoreEqualToMap();
     void removalSeenAsOneChangeByAFollower_data();
@@ -538,6 +540,44 @@ void tst_Groups::removeGroupWhileLoading()
                          QStringLiteral("a/x"), QStringLiteral("a/b/y")}));
     }
     COMPARE_CONTENT(reopened(backend), expected);
+}
+
+// As removeGroupWhileLoading, with a flush() (or any write barrier) after the removal, still while
+// loading: the loaded keys of the group must be removed in the removal's batch, and be on disk
+// when that flush() resolves (docs/GROUPS.md: "in the same batch"; ARCHITECTURE.md: after
+// flush() the disk equals the cache).
+void tst_Groups::removeGroupWhileLoadingThenFlush()
+{
+    QFETCH(QString, backend);
+    {
+        const auto map = openMap(backend);
+        VERIFY_OK(map->whenReady());
+        VERIFY_OK(map->insert(QVariantHash{{QStringLiteral("a/x"), 1},
+                                           {QStringLiteral("a/b/y"), 2},
+                                           {QStringLiteral("keep"), 4}}));
+    }
+    auto batches = std::make_shared<Batches>();
+    auto gate = std::make_shared<Gate>();
+    const auto map = openMap(backend, batches, gate);
+    QVERIFY(gate->waitEntered());
+    QCOMPARE(map->status(), PersistentMap::Status::Loading);
+    map->insert(QStringLiteral("a/before"), 5);
+    const QFuture<void> removed = map->removeGroup(QStringLiteral("a"));
+    const QFuture<void> flushed = map->flush();
+    const QFuture<void> later = map->insert(QStringLiteral("z"), 7); // after the barrier
+    gate->open();
+    VERIFY_OK(map->whenReady());
+    VERIFY_OK(removed);
+    VERIFY_OK(flushed);
+    VERIFY_OK(later);
+    const auto applied = batches->take();
+    QVERIFY(!applied.isEmpty());
+    // The first commit holds the whole removal (a write after the barrier may join it).
+    const QStringList first = describeBatch(applied.constFirst());
+    for (const char *key : {"a/before", "a/x", "a/b/y"})
+        QVERIFY2(first.contains(QLatin1String(key)), qPrintable(first.join(u' ')));
+    COMPARE_CONTENT(map->toHash(),
+                    (QVariantHash{{QStringLiteral("keep"), 4}, {QStringLiteral("z"), 7}}));
 }
 
 // Group removals on one thread while another thread writes into the group and beside it: the
