@@ -28,6 +28,7 @@
 #include <QtCore/QPointer>
 #include <QtCore/QRegularExpression>
 #include <QtCore/QTemporaryDir>
+#include <QtCore/QThread>
 #include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
 #include <QtWidgets/QApplication>
@@ -114,6 +115,31 @@ private:
     QVariant m_any;
 };
 
+// A property whose setter normalizes (rounds down to even) and announces each change twice.
+class Twice : public QObject
+{
+    Q_OBJECT
+    Q_PROPERTY(int even READ even WRITE setEven NOTIFY evenChanged)
+
+public:
+    int even() const { return m_even; }
+    void setEven(int v)
+    {
+        v -= v % 2;
+        if (v == m_even)
+            return;
+        m_even = v;
+        Q_EMIT evenChanged();
+        Q_EMIT evenChanged();
+    }
+
+Q_SIGNALS:
+    void evenChanged();
+
+private:
+    int m_even = 0;
+};
+
 } // namespace
 
 class tst_Binding : public QObject
@@ -182,6 +208,8 @@ private Q_SLOTS:
     void delayedFollowsMapForKeysWithoutChanges();
     void delayedRefusedBatchStays();
     void delayedOutlivesMap();
+    void hostileBindings();
+    void delayedHasUnappliedExact();
 };
 
 void tst_Binding::addAllBackends()
@@ -1037,4 +1065,126 @@ void tst_Binding::delayedOutlivesMap()
 }
 
 QTEST_MAIN(tst_Binding)
+// Bindings under abuse: two widgets on one key, a combo box without the stored item, a setter
+// that normalizes and notifies twice, a widget deleted inside the map's own signal, an object of
+// another thread.
+void tst_Binding::hostileBindings()
+{
+    PersistentMap map(std::make_unique<PersistentMapMemoryBackend>());
+    VERIFY_OK(map.whenReady());
+    QSignalSpy changes(&map, &PersistentMap::valueChanged);
+
+    QSpinBox a, b;
+    a.setRange(0, 100);
+    b.setRange(0, 100);
+    QVERIFY(map.bind(QStringLiteral("n"), &a));
+    QVERIFY(map.bind(QStringLiteral("n"), &b));
+    a.setValue(5);
+    QCOMPARE(map.value(QStringLiteral("n")), QVariant(5));
+    QCOMPARE(b.value(), 5);
+    QCOMPARE(changes.size(), 1);
+    b.setValue(6);
+    QCOMPARE(map.value(QStringLiteral("n")), QVariant(6));
+    QCOMPARE(a.value(), 6);
+    QCOMPARE(changes.size(), 2);
+
+    // Not among the items: the combo box keeps its text and the store its value.
+    VERIFY_OK(map.insert(QStringLiteral("c"), QStringLiteral("zzz")));
+    QComboBox combo;
+    combo.addItems({QStringLiteral("x"), QStringLiteral("y")});
+    QTest::ignoreMessage(QtWarningMsg,
+                         QRegularExpression(QStringLiteral("'c' bound to currentText "
+                                                           ".*the store keeps")));
+    QVERIFY(map.bind(QStringLiteral("c"), &combo));
+    QCOMPARE(map.value(QStringLiteral("c")), QVariant(QStringLiteral("zzz")));
+    combo.setCurrentIndex(1);
+    QCOMPARE(map.value(QStringLiteral("c")), QVariant(QStringLiteral("y")));
+    VERIFY_OK(map.insert(QStringLiteral("c"), QStringLiteral("x")));
+    QCOMPARE(combo.currentText(), QStringLiteral("x"));
+
+    // Normalizing, twice-notifying setter: one user change is one valueChanged, of what the
+    // property holds.
+    Twice twice;
+    QVERIFY(map.bind(QStringLiteral("t"), &twice, "even"));
+    changes.clear();
+    twice.setEven(7);
+    QCOMPARE(twice.even(), 6);
+    QCOMPARE(map.value(QStringLiteral("t")), QVariant(6));
+    QCOMPARE(changes.size(), 1);
+    changes.clear();
+    QTest::ignoreMessage(QtWarningMsg,
+                         QRegularExpression(QStringLiteral("'t' bound to even .*"
+                                                           "the store keeps")));
+    VERIFY_OK(map.insert(QStringLiteral("t"), 9)); // the property holds 8; the store keeps 9
+    QCOMPARE(twice.even(), 8);
+    QCOMPARE(map.value(QStringLiteral("t")), QVariant(9));
+    QCOMPARE(changes.size(), 1);
+
+    // Deleted by a slot of the map's signal, before and after the binding's own slot.
+    QPointer<QSpinBox> early = new QSpinBox;
+    QPointer<QSpinBox> late = new QSpinBox;
+    QObject guard;
+    connect(&map, &PersistentMap::valueChanged, &guard, [&](const QString &key) {
+        if (key == u"d")
+            delete early.data();
+    });
+    QVERIFY(map.bind(QStringLiteral("d"), early.data()));
+    QVERIFY(map.bind(QStringLiteral("d"), late.data()));
+    connect(&map, &PersistentMap::valueChanged, &guard, [&](const QString &key) {
+        if (key == u"d")
+            delete late.data();
+    });
+    VERIFY_OK(map.insert(QStringLiteral("d"), 3));
+    QVERIFY(!early);
+    QVERIFY(!late);
+    VERIFY_OK(map.insert(QStringLiteral("d"), 4));
+    QCOMPARE(map.value(QStringLiteral("d")), QVariant(4));
+
+    // An object of another thread is refused.
+    QThread thread;
+    Target elsewhere;
+    elsewhere.moveToThread(&thread);
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("thread")));
+    QVERIFY(!map.bind(QStringLiteral("e"), &elsewhere, "any"));
+}
+
+// hasUnapplied and its signal through edits that cancel out, apply() twice, revert() after an
+// apply() in flight.
+void tst_Binding::delayedHasUnappliedExact()
+{
+    PersistentMap map(std::make_unique<PersistentMapMemoryBackend>());
+    VERIFY_OK(map.whenReady());
+    VERIFY_OK(map.insert(QStringLiteral("held"), 1));
+    PersistentMapDelayedView view(&map);
+    QSignalSpy flips(&view, &PersistentMapDelayedView::hasUnappliedChanged);
+
+    QVERIFY(view.insert(QStringLiteral("held"), 1)); // what the map holds: nothing to apply
+    QVERIFY(!view.hasUnapplied());
+    QCOMPARE(flips.size(), 0);
+    QVERIFY(view.insert(QStringLiteral("new"), 2)); // then removed again: nothing to apply
+    QCOMPARE(flips.size(), 1);
+    view.remove(QStringLiteral("new"));
+    QVERIFY(!view.hasUnapplied());
+    QCOMPARE(flips.size(), 2);
+    view.remove(QStringLiteral("absent")); // removing what nobody holds holds nothing
+    QVERIFY(!view.hasUnapplied());
+    QCOMPARE(flips.size(), 2);
+    view.remove(QStringLiteral("held"));
+    QVERIFY(view.insert(QStringLiteral("held"), 1)); // the removal undone
+    QVERIFY(!view.hasUnapplied());
+    QCOMPARE(flips.size(), 4);
+
+    QVERIFY(view.insert(QStringLiteral("held"), 5));
+    QCOMPARE(flips.size(), 5);
+    const QFuture<void> first = view.apply();
+    const QFuture<void> second = view.apply(); // nothing left: done at once
+    QCOMPARE(flips.size(), 6);
+    view.revert(); // nothing held: changes nothing, emits nothing
+    QCOMPARE(flips.size(), 6);
+    VERIFY_OK(first);
+    VERIFY_OK(second);
+    QCOMPARE(map.value(QStringLiteral("held")), QVariant(5));
+    QCOMPARE(view.value(QStringLiteral("held")), QVariant(5));
+}
+
 #include "tst_binding.moc"
