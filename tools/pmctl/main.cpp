@@ -590,6 +590,21 @@ int exportStore(const QString &spec, const QStringList &args)
     json.replace("\xef\xbb\xbf", "\\ufeff");
 
     const QString file = args.value(0);
+    // Replacing the store's own file (or a file SQLite keeps beside it) with the export would
+    // destroy the store: the same file by any path (a symbolic link, ../).
+    const PersistentMapStoreSpec parsed = PersistentMapStoreSpec::parse(spec);
+    if (!file.isEmpty() && file != u"-" && !parsed.path().isEmpty()) {
+        const QString target = QFileInfo(file).canonicalFilePath();
+        const QString store = QFileInfo(parsed.path()).canonicalFilePath();
+        for (const char *suffix : {"", "-wal", "-shm", "-journal"}) {
+            if (!target.isEmpty() && !store.isEmpty() &&
+                target == QFileInfo(store + QLatin1String(suffix)).canonicalFilePath()) {
+                writeErr(QStringLiteral("cannot write %1: it is the store %2 itself")
+                                 .arg(file, parsed.redacted()));
+                return FileError;
+            }
+        }
+    }
     if (file.isEmpty() || file == u"-") {
         std::fwrite(json.constData(), 1, size_t(json.size()), stdout);
         return std::fflush(stdout) == 0 ? Ok : FileError;

@@ -17,6 +17,8 @@
 #include <PersistentMap/PersistentMapStoreSpec>
 
 #include <QtCore/QDateTime>
+#include <QtCore/QDir>
+#include <QtCore/QFileInfo>
 #include <QtCore/QJsonArray>
 #include <QtCore/QJsonDocument>
 #include <QtCore/QJsonObject>
@@ -250,6 +252,7 @@ private Q_SLOTS:
     void exportImportEveryType();
     void importIsAtomic();
     void importReplaceOfNoExportWritesNothing();
+    void exportOntoTheStoreRefused();
     void writesFailWhenSyncFails_data();
     void writesFailWhenSyncFails();
     void convertChain();
@@ -565,6 +568,29 @@ void tst_Pmctl::importReplaceOfNoExportWritesNothing()
     PMCTL_EXPECT(pmctl({spec, QStringLiteral("import"), file, QStringLiteral("--replace")}), 0);
     const QString diff = compareStore(spec, {});
     QVERIFY2(diff.isEmpty(), qPrintable(diff));
+}
+
+// pmctl STORE export FILE where FILE is the store's own file (by its path, a symbolic link or
+// ../) replaced the store with its JSON export and exited 0: the store was then unreadable.
+void tst_Pmctl::exportOntoTheStoreRefused()
+{
+    for (const char *kind : {"sqlite", "csv"}) {
+        const QString spec = specFor(QString::fromLatin1(kind), QStringLiteral("self"));
+        const QString path = spec.section(u':', 1);
+        QString error;
+        QVERIFY2(fill(spec, {{QStringLiteral("k"), 1}}, &error), qPrintable(error));
+        QVERIFY(QDir(m_dir.path()).mkpath(QStringLiteral("sub")));
+        const QString link = m_dir.filePath(QStringLiteral("sub/link-") + QLatin1String(kind));
+        QFile::remove(link);
+        QVERIFY(QFile::link(path, link));
+        for (const QString &target :
+             {path, link, m_dir.filePath(QStringLiteral("sub/../")) + QFileInfo(path).fileName()}) {
+            const Run run = pmctl({spec, QStringLiteral("export"), target});
+            PMCTL_EXPECT(run, FileError);
+            const QString diff = compareStore(spec, {{QStringLiteral("k"), 1}});
+            QVERIFY2(diff.isEmpty(), qPrintable(target + QStringLiteral(": ") + diff));
+        }
+    }
 }
 
 void tst_Pmctl::writesFailWhenSyncFails_data()
