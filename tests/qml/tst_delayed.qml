@@ -121,4 +121,35 @@ TestCase {
         settings.theme = "blue" // written at once now
         compare(store.value("prefs/theme"), "blue")
     }
+    // Editing back to the stored value leaves nothing to apply; revert() shows what the store
+    // holds now, also a value another writer stored while the change was held back; a map
+    // switched while changes are held does not receive them.
+    function test_backToStoredAndRevertToCurrent() {
+        const store = createTemporaryObject(storeComponent, this, { source: "memory:" })
+        const settings = createTemporaryObject(settingsComponent, this, { map: store })
+        tryCompare(store, "status", PersistentMap.Ready)
+        unappliedSpy.target = settings
+        unappliedSpy.clear()
+        settings.fontSize = 14
+        verify(settings.hasUnapplied)
+        settings.fontSize = 11
+        verify(!settings.hasUnapplied)
+        compare(unappliedSpy.count, 2)
+
+        settings.fontSize = 15
+        store.insert("prefs/fontSize", 20) // another writer, while 15 is held back
+        compare(settings.fontSize, 15)
+        settings.revert()
+        compare(settings.fontSize, 20)
+        compare(store.value("prefs/fontSize"), 20)
+        verify(!settings.hasUnapplied)
+
+        settings.theme = "dark"
+        const other = createTemporaryObject(storeComponent, this, { source: "memory:" })
+        tryCompare(other, "status", PersistentMap.Ready)
+        settings.map = other
+        settings.apply()
+        compare(store.value("prefs/theme"), "light")
+        verify(!settings.hasUnapplied)
+    }
 }
