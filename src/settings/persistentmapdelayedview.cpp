@@ -118,6 +118,14 @@ bool PersistentMapDelayedView::insert(const QString &key, const QVariant &given)
     // exactly to the key's type, within its range and choices), then the value codec.
     QVariant value;
     QString why;
+    // A key the map refuses at once would be held back for good and fail every apply().
+    if (!QStringView(key).isValidUtf16()) {
+        qCWarning(lcPersistentMap).noquote()
+                << QStringLiteral("PersistentMapDelayedView::insert(): the key '%1' cannot be "
+                                  "stored: it contains an unpaired UTF-16 surrogate")
+                           .arg(QString::fromUtf8(key.toUtf8())); // the surrogate as U+FFFD
+        return false;
+    }
     if (!d->map->schema().check(key, given, &value, &why) ||
         !PersistentMapInternal::isEncodable(value, &why)) {
         qCWarning(lcPersistentMap).noquote()

@@ -210,6 +210,7 @@ private Q_SLOTS:
     void delayedOutlivesMap();
     void hostileBindings();
     void delayedHasUnappliedExact();
+    void delayedUnstorableKeyRefusedAtInsert();
 };
 
 void tst_Binding::addAllBackends()
@@ -1185,6 +1186,25 @@ void tst_Binding::delayedHasUnappliedExact()
     VERIFY_OK(second);
     QCOMPARE(map.value(QStringLiteral("held")), QVariant(5));
     QCOMPARE(view.value(QStringLiteral("held")), QVariant(5));
+}
+
+// A key the map can never store (an unpaired UTF-16 surrogate: map.insert() fails at once) must
+// be refused by the view's insert() too; held back, it made every apply() fail, and the other
+// changes held with it could never be applied.
+void tst_Binding::delayedUnstorableKeyRefusedAtInsert()
+{
+    PersistentMap map(std::make_unique<PersistentMapMemoryBackend>());
+    VERIFY_OK(map.whenReady());
+    const QString bad = QStringLiteral("k") + QChar(0xd800);
+    QVERIFY(failureOf(map.insert(bad, 1)));
+    PersistentMapDelayedView view(&map);
+    QVERIFY(view.insert(QStringLiteral("good"), 1));
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("unpaired")));
+    QVERIFY(!view.insert(bad, 1));
+    QCOMPARE(view.unappliedKeys(), QStringList{QStringLiteral("good")});
+    VERIFY_OK(view.apply());
+    QCOMPARE(map.value(QStringLiteral("good")), QVariant(1));
+    QVERIFY(!view.hasUnapplied());
 }
 
 #include "tst_binding.moc"
