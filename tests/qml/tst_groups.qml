@@ -96,4 +96,34 @@ TestCase {
         store = createTemporaryObject(storeComponent, this, { source: data.source })
         compare(store.keys(), ["win/width"])
     }
+    // removeGroup() of a live PersistentSettings' category removes its keys from the store for
+    // good (the object does not write them back) and leaves its properties their values; the
+    // next change of a property is stored again. Reopened, the store holds only that change.
+    function test_removeGroupUnderLiveSettings_data() { return sources("livecategory") }
+    function test_removeGroupUnderLiveSettings(data) {
+        let store = createTemporaryObject(storeComponent, this, { source: data.source })
+        compare(store.status, PersistentMap.Ready)
+        const settings = createTemporaryObject(settingsComponent, this, { map: store })
+        settings.width = 800
+        compare(store.value("win/geom/width"), 800)
+        store.insert("win/geom/other", 1)
+        store.insert("win/geometry", 2)
+        store.removeGroup("/win//geom/")
+        compare(store.childKeys("win/geom"), [])
+        compare(store.childGroups("win"), [])
+        compare(store.childKeys("win"), ["geometry"])
+        wait(0)
+        compare(store.value("win/geom/width"), undefined)
+        compare(settings.width, 800)
+        settings.width = 801
+        compare(store.value("win/geom/width"), 801)
+        if (!data.reopens)
+            return
+        store.source = ""
+        store = createTemporaryObject(storeComponent, this, { source: data.source })
+        compare(store.status, PersistentMap.Ready)
+        compare(store.childKeys("win/geom"), ["width"])
+        compare(store.value("win/geom/width"), 801)
+        compare(store.value("win/geom/other"), undefined)
+    }
 }
