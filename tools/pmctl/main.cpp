@@ -33,8 +33,10 @@
 #include <QtGui/QColor>
 
 #include <algorithm>
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <functional>
 #include <map>
 #include <optional>
@@ -609,9 +611,33 @@ int exportStore(const QString &spec, const QStringList &args)
         std::fwrite(json.constData(), 1, size_t(json.size()), stdout);
         return std::fflush(stdout) == 0 ? Ok : FileError;
     }
+    // QSaveFile does not sync: without it a crash after exit code 0 can leave an empty file where
+    // the old one was. Synced before the rename (commit), and the folder after it.
     QSaveFile out(file);
-    if (!out.open(QIODevice::WriteOnly) || out.write(json) != json.size() || !out.commit()) {
+    if (!out.open(QIODevice::WriteOnly) || out.write(json) != json.size() || !out.flush()) {
         writeErr(QStringLiteral("cannot write %1: %2").arg(file, out.errorString()));
+        return FileError;
+    }
+    if (::fsync(out.handle()) != 0) {
+        writeErr(QStringLiteral("cannot write %1: cannot sync it to disk: %2")
+                         .arg(file, QString::fromLocal8Bit(std::strerror(errno))));
+        out.cancelWriting();
+        out.commit();
+        return FileError;
+    }
+    if (!out.commit()) {
+        writeErr(QStringLiteral("cannot write %1: %2").arg(file, out.errorString()));
+        return FileError;
+    }
+    const int folder = ::open(QFile::encodeName(QFileInfo(file).absolutePath()).constData(),
+                              O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    const bool folderSynced = folder >= 0 && ::fsync(folder) == 0;
+    const int folderError = errno;
+    if (folder >= 0)
+        ::close(folder);
+    if (!folderSynced) {
+        writeErr(QStringLiteral("cannot write %1: cannot sync its folder to disk: %2")
+                         .arg(file, QString::fromLocal8Bit(std::strerror(folderError))));
         return FileError;
     }
     return Ok;

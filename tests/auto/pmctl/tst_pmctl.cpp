@@ -253,6 +253,7 @@ private Q_SLOTS:
     void importIsAtomic();
     void importReplaceOfNoExportWritesNothing();
     void exportOntoTheStoreRefused();
+    void exportFailsWhenSyncFails();
     void writesFailWhenSyncFails_data();
     void writesFailWhenSyncFails();
     void convertChain();
@@ -591,6 +592,47 @@ void tst_Pmctl::exportOntoTheStoreRefused()
             QVERIFY2(diff.isEmpty(), qPrintable(target + QStringLiteral(": ") + diff));
         }
     }
+}
+
+// export replaced FILE through QSaveFile, which does not sync: exit code 0 while the new file
+// (or its name in the folder) was not on disk, and a crash could leave an empty file where the
+// old one was. A failed sync of the file or of its folder must be exit code 4, and a failed
+// sync of the file must leave the old file as it was.
+void tst_Pmctl::exportFailsWhenSyncFails()
+{
+    const QString spec = specFor(QStringLiteral("sqlite"), QStringLiteral("exportsync"));
+    QString error;
+    QVERIFY2(fill(spec, {{QStringLiteral("k"), 1}}, &error), qPrintable(error));
+    const QString folder = m_dir.filePath(QStringLiteral("exportsync-out"));
+    QVERIFY(QDir().mkpath(folder));
+    const QString file = folder + QStringLiteral("/export.json");
+    QVERIFY(writeBytes(file, "old"));
+    const auto exportWith = [&](const QString &failing) {
+        QProcess process;
+        QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+        environment.insert(QStringLiteral("LD_PRELOAD"), QStringLiteral(SYNCFAULTPRELOAD_PATH));
+        environment.insert(QStringLiteral("PM_FAIL_SYNCS"), failing);
+        process.setProcessEnvironment(environment);
+        process.start(QStringLiteral(PMCTL_PATH), {spec, QStringLiteral("export"), file});
+        Run run;
+        if (!process.waitForFinished(120000))
+            return run;
+        run.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
+        run.err = QString::fromUtf8(process.readAllStandardError());
+        return run;
+    };
+    // The file (an unnamed temporary file in the folder until the rename).
+    const Run fileSync = exportWith(folder + QStringLiteral("/"));
+    PMCTL_EXPECT(fileSync, FileError);
+    QFile kept(m_dir.filePath(QStringLiteral("exportsync-out/export.json")));
+    QVERIFY(kept.open(QIODevice::ReadOnly));
+    QCOMPARE(kept.readAll(), QByteArray("old"));
+    kept.close();
+    // The folder, after the rename.
+    PMCTL_EXPECT(exportWith(folder + QStringLiteral("$")), FileError);
+    PMCTL_EXPECT(pmctl({spec, QStringLiteral("export"),
+                        m_dir.filePath(QStringLiteral("exportsync-out/x.json"))}),
+                 0);
 }
 
 void tst_Pmctl::writesFailWhenSyncFails_data()
