@@ -134,8 +134,11 @@ bool PersistentMapDelayedView::insert(const QString &key, const QVariant &given)
     }
     const QVariant before = d->visible(key);
     const bool had = !d->pending.isEmpty();
-    // Back to what the map holds: nothing left to apply for this key.
-    if (d->map->contains(key) && d->same(d->map->value(key), value))
+    // Back to what the map holds, or to the schema default of a key it does not store (what its
+    // readers see; a default is never written, as with PersistentMap::bind()): nothing left to
+    // apply for this key.
+    if (d->map->contains(key) ? d->same(d->map->value(key), value)
+                              : d->same(d->map->defaultValue(key), value))
         d->pending.remove(key);
     else
         d->pending.insert(key, value);

@@ -211,6 +211,7 @@ private Q_SLOTS:
     void hostileBindings();
     void delayedHasUnappliedExact();
     void delayedUnstorableKeyRefusedAtInsert();
+    void delayedEditBackToDefaultWritesNothing();
     void delayedBackendRefusedValueRefusedAtInsert_data();
     void delayedBackendRefusedValueRefusedAtInsert();
 };
@@ -1207,6 +1208,28 @@ void tst_Binding::delayedUnstorableKeyRefusedAtInsert()
     VERIFY_OK(view.apply());
     QCOMPARE(map.value(QStringLiteral("good")), QVariant(1));
     QVERIFY(!view.hasUnapplied());
+}
+
+// BINDING.md: "a user change to a value equal to the default of a key not stored writes
+// nothing"; DELAYED-APPLY.md: editing back to what the map holds leaves nothing to apply. A spin
+// box bound through the view, edited away from the schema default and back, must leave nothing
+// held, and apply() must not store the default.
+void tst_Binding::delayedEditBackToDefaultWritesNothing()
+{
+    PersistentMap map(std::make_unique<PersistentMapMemoryBackend>());
+    VERIFY_OK(map.whenReady());
+    map.setSchema(fontSchema(11));
+    PersistentMapDelayedView view(&map);
+    QSpinBox spin;
+    QVERIFY(view.bind(QStringLiteral("fontSize"), &spin));
+    QCOMPARE(spin.value(), 11);
+    spin.setValue(12);
+    QVERIFY(view.hasUnapplied());
+    spin.setValue(11);
+    QVERIFY(!view.hasUnapplied());
+    VERIFY_OK(view.apply());
+    QVERIFY(map.isDefault(QStringLiteral("fontSize")));
+    QVERIFY(!map.contains(QStringLiteral("fontSize")));
 }
 
 void tst_Binding::delayedBackendRefusedValueRefusedAtInsert_data()
