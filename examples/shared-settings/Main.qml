@@ -67,17 +67,19 @@ ApplicationWindow {
 
     // The operations of the UI, each a write to the store (persisted in the background), with a
     // note of which process made it.
+    // The note first, then the setting: writes to one map commit in order, so a process that
+    // sees the setting has the note too, and a change it makes in reply is the newer note.
     function setTheme(name) {
-        shared.theme = name;
         noteChange(qsTr("theme %1").arg(name));
+        shared.theme = name;
     }
     function setFontSize(size) {
-        shared.fontSize = size;
         noteChange(qsTr("font size %1 px").arg(size));
+        shared.fontSize = size;
     }
     function setMessage(text) {
-        shared.message = text;
         noteChange(qsTr("message"));
+        shared.message = text;
     }
     function noteChange(what) {
         store.values.lastChange = { process: root.processId, what: what };

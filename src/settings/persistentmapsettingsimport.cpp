@@ -11,6 +11,7 @@
 
 #include <QtCore/QCryptographicHash>
 #include <QtCore/QFile>
+#include <QtCore/QMutex>
 #include <QtCore/QPromise>
 #include <QtCore/QSettings>
 #include <QtCore/QThreadPool>
@@ -113,6 +114,10 @@ void removeSourceAfterFlush(const std::shared_ptr<Import> &import)
 
 void importLoaded(const std::shared_ptr<Import> &import)
 {
+    // Two imports of one name into one map may get here at once, each on a pool thread: the
+    // marker's check and the batch that writes it (in the map's memory at once) are one step.
+    static QMutex oneAtATime;
+    const QMutexLocker locker(&oneAtATime);
     PersistentMap &map = *import->map;
     const QVariant marker = map.value(import->marker);
     if (!marker.isValid() && PersistentMapPrivate::get(&map)->holdsUndecoded(import->marker)) {
