@@ -367,6 +367,8 @@ std::unique_ptr<FileWatch> FileWatch::tryCreate(const QList<Folder> &folders,
 
 FileWatch::~FileWatch()
 {
+    if (!m_entry)
+        return; // tryCreate() gave up before the entry was made (a folder it could not watch)
     {
         const QMutexLocker locker(&m_hub->mutex);
         m_hub->entries.removeOne(m_entry);

@@ -16,9 +16,12 @@
 #include "testhelpers.h"
 
 #include <PersistentMap/PersistentMap>
+#include <PersistentMap/PersistentMapBackendWrapper>
 #include <PersistentMap/PersistentMapCsvBackend>
 #include <PersistentMap/PersistentMapSqliteBackend>
 
+#include <QtCore/QDir>
+#include <QtCore/QFile>
 #include <QtCore/QMutex>
 #include <QtCore/QProcess>
 #include <QtCore/QStandardPaths>
@@ -178,6 +181,7 @@ private Q_SLOTS:
     void unwatchableFileSystemIsPolled_data();
     void unwatchableFileSystemIsPolled();
     void customBackendThatDoesNotPushIsPolled();
+    void folderReplacedBeforeTheWatchIsPolled();
     void pushedBackendIsPolledWhileItFails();
     void destroyedWhilePushesArrive();
     void followersComeAndGoWhileAWriterCommits_data() { stores(); }
@@ -516,6 +520,47 @@ void tst_PushedChanges::unwatchableFileSystemIsPolled()
     QSignalSpy changed(follower.get(), &PersistentMap::valueChanged);
     VERIFY_OK(writer->insert(QStringLiteral("k"), 2));
     QVERIFY(seen(changed, QStringLiteral("k"), 2));
+}
+
+// The store's folder is replaced by a file when the watch is set up (the watch comes after the
+// load): the kernel refuses to watch it, and the store is polled instead. The watch given up
+// halfway used to be destroyed before it had an entry (SIGSEGV, found by ThreadSanitizer's run).
+void tst_PushedChanges::folderReplacedBeforeTheWatchIsPolled()
+{
+    struct RemovesTheFolderFirst : PersistentMapBackendWrapper
+    {
+        RemovesTheFolderFirst(std::unique_ptr<PersistentMapBackend> inner, QString folder,
+                              std::atomic<int> *pushed)
+            : PersistentMapBackendWrapper(std::move(inner))
+            , folder(std::move(folder))
+            , pushed(pushed)
+        {
+        }
+        bool watchChanges(std::function<void()> othersCommitted) override
+        {
+            // A file where the folder was: the kernel refuses to watch it (IN_ONLYDIR).
+            QDir(folder).removeRecursively();
+            QFile file(folder);
+            if (!file.open(QIODevice::WriteOnly))
+                return false;
+            file.close();
+            const bool watched =
+                    PersistentMapBackendWrapper::watchChanges(std::move(othersCommitted));
+            *pushed = watched ? 1 : 0;
+            return watched;
+        }
+        QString folder;
+        std::atomic<int> *pushed;
+    };
+    const QString folder = m_dir.filePath(QStringLiteral("gone"));
+    QVERIFY(QDir().mkpath(folder));
+    std::atomic<int> pushed{-1};
+    PersistentMap map(std::make_unique<RemovesTheFolderFirst>(
+            std::make_unique<PersistentMapCsvBackend>(folder + QStringLiteral("/store.csv")),
+            folder, &pushed));
+    QVERIFY(!loadError(map));
+    QTRY_COMPARE(pushed.load(), 0);
+    QCOMPARE(map.status(), PersistentMap::Status::Ready);
 }
 
 void tst_PushedChanges::customBackendThatDoesNotPushIsPolled()
