@@ -71,12 +71,16 @@ Run pmctl(const QStringList &arguments, const QByteArray &input = {})
     return run;
 }
 
+// `run` is evaluated once: it is often the pmctl() call itself.
 #define PMCTL_EXPECT(run, code) \
-    QVERIFY2((run).exitCode == (code), \
-             qPrintable(QStringLiteral("exit code %1, expected %2; stdout: %3; stderr: %4") \
-                                .arg((run).exitCode) \
-                                .arg(code) \
-                                .arg((run).out, (run).err)))
+    do { \
+        const Run pmctlRun_ = (run); \
+        QVERIFY2(pmctlRun_.exitCode == (code), \
+                 qPrintable(QStringLiteral("exit code %1, expected %2; stdout: %3; stderr: %4") \
+                                    .arg(pmctlRun_.exitCode) \
+                                    .arg(code) \
+                                    .arg(pmctlRun_.out, pmctlRun_.err))); \
+    } while (false)
 
 // docs/PMCTL.md, "Exit codes".
 constexpr int UsageError = 2;
