@@ -244,10 +244,13 @@ Q_SIGNALS:
     void schemaChanged();
 
 private:
-    friend class PersistentMapDelayedView; // its get<T>() and bindings share the rule below
+    friend class PersistentMapDelayedView; // its get<T>() and bindings share exactly<T>()
     friend class PersistentMapPropertyBinding;
     // get<T>()'s rule: true and *converted when `stored` converts to `type` exactly.
     static bool convertExactly(const QVariant &stored, QMetaType type, QVariant *converted);
+    // get<T>() of a value already read: nullopt when invalid or not exactly a T.
+    template<typename T>
+    static std::optional<T> exactly(const QVariant &v);
 
     Q_DISABLE_COPY(PersistentMap)
     Q_DECLARE_PRIVATE(PersistentMap)
@@ -257,7 +260,12 @@ private:
 template<typename T>
 std::optional<T> PersistentMap::get(const QString &key) const
 {
-    const QVariant v = value(key);
+    return exactly<T>(value(key));
+}
+
+template<typename T>
+std::optional<T> PersistentMap::exactly(const QVariant &v)
+{
     if (!v.isValid())
         return std::nullopt;
     if constexpr (std::is_same_v<T, QVariant>)

@@ -99,17 +99,7 @@ private:
 template<typename T>
 std::optional<T> PersistentMapDelayedView::get(const QString &key) const
 {
-    const QVariant v = value(key);
-    if (!v.isValid())
-        return std::nullopt;
-    if constexpr (std::is_same_v<T, QVariant>)
-        return v;
-    if (v.metaType() == QMetaType::fromType<T>())
-        return v.value<T>();
-    QVariant converted;
-    if (!PersistentMap::convertExactly(v, QMetaType::fromType<T>(), &converted))
-        return std::nullopt;
-    return converted.value<T>();
+    return PersistentMap::exactly<T>(value(key));
 }
 
 #endif // PERSISTENTMAPDELAYEDVIEW_H
