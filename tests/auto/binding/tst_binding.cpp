@@ -3,8 +3,9 @@
 
 // PersistentMap::bind() and PersistentMapDelayedView (issue 16, items 4 and 5), checked once per
 // backend where they touch the store: memory, sqlite, postgres, csv and "custom" (a
-// PersistentMapSimpleBackend written here). What reaches the store is checked by reopening it;
-// what another process writes, through tests/auto/externalchanges/mapwatcher.
+// PersistentMapSimpleBackend, tests/auto/shared/serializedbackend.h). What reaches the store is
+// checked by reopening it; what another process writes, through
+// tests/auto/externalchanges/mapwatcher.
 //
 // The postgres rows need a server (PM_TEST_POSTGRES, docs/TESTING.md "PostgreSQL"): without one
 // they skip with the reason (fail under PM_REQUIRE_POSTGRES=1).
@@ -15,16 +16,14 @@
 #include <PersistentMap/PersistentMapMemoryBackend>
 #include <PersistentMap/PersistentMapPostgresBackend>
 #include <PersistentMap/PersistentMapSchema>
-#include <PersistentMap/PersistentMapSimpleBackend>
 #include <PersistentMap/PersistentMapSqliteBackend>
 
 #include "gatedbackend.h"
 #include "mapwatcherprocess.h"
 #include "postgrestest.h"
+#include "serializedbackend.h"
 #include "testhelpers.h"
 
-#include <QtCore/QDataStream>
-#include <QtCore/QMutex>
 #include <QtCore/QPointer>
 #include <QtCore/QRegularExpression>
 #include <QtCore/QTemporaryDir>
@@ -42,48 +41,6 @@
 #include <memory>
 
 namespace {
-
-// A custom backend through the seed's three functions; its data outlives the backend object in
-// a static table keyed by store name, so a reopen finds it.
-class CustomBackend : public PersistentMapSimpleBackend
-{
-public:
-    explicit CustomBackend(const QString &name)
-        : m_name(name)
-    {
-    }
-    QVariantHash loadAll() override
-    {
-        QMutexLocker locker(&s_mutex);
-        QVariantHash result;
-        const QHash<QString, QByteArray> store = s_stores.value(m_name);
-        for (auto it = store.cbegin(); it != store.cend(); ++it) {
-            QDataStream stream(it.value());
-            QVariant value;
-            stream >> value;
-            result.insert(it.key(), value);
-        }
-        return result;
-    }
-    void save(const QString &key, const QVariant &value) override
-    {
-        QMutexLocker locker(&s_mutex);
-        QByteArray bytes;
-        QDataStream stream(&bytes, QIODevice::WriteOnly);
-        stream << value;
-        s_stores[m_name].insert(key, bytes);
-    }
-    void remove(const QString &key) override
-    {
-        QMutexLocker locker(&s_mutex);
-        s_stores[m_name].remove(key);
-    }
-
-private:
-    QString m_name;
-    static inline QMutex s_mutex;
-    static inline QHash<QString, QHash<QString, QByteArray>> s_stores;
-};
 
 // Properties a widget does not offer: one without NOTIFY, one without WRITE, a QVariant one.
 class Target : public QObject
@@ -260,7 +217,7 @@ std::unique_ptr<PersistentMapBackend> tst_Binding::makeBackend(const QString &ki
     if (kind == u"csv")
         return std::make_unique<PersistentMapCsvBackend>(
                 m_dir->filePath(QStringLiteral("store.csv")));
-    return std::make_unique<CustomBackend>(m_customName);
+    return std::make_unique<SerializedBackend>(m_customName);
 }
 
 std::unique_ptr<PersistentMap> tst_Binding::openMap(const QString &kind) const

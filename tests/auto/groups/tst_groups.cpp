@@ -2,12 +2,12 @@
 // SPDX-FileCopyrightText: 2026 The persistent-map authors
 
 // PersistentMapGroup and PersistentMap::removeGroup() (docs/GROUPS.md), once per backend:
-// memory, sqlite, postgres, csv and "custom" (a PersistentMapSimpleBackend written here).
-// QSettings (INI format, in the test's folder) is the reference for names, childKeys(),
-// childGroups() and allKeys(): the same keys go into both and the answers must agree. What a
-// group wrote is read back by reopening the store; the atomicity of a group's removal by the
-// backend's own apply() calls (one batch), the signals (one countChanged), a second map or
-// another process that follows the store, and a reopen.
+// memory, sqlite, postgres, csv and "custom" (a PersistentMapSimpleBackend,
+// tests/auto/shared/serializedbackend.h). QSettings (INI format, in the test's folder) is the
+// reference for names, childKeys(), childGroups() and allKeys(): the same keys go into both and the
+// answers must agree. What a group wrote is read back by reopening the store; the atomicity of a
+// group's removal by the backend's own apply() calls (one batch), the signals (one countChanged), a
+// second map or another process that follows the store, and a reopen.
 //
 // The postgres rows need a server (PM_TEST_POSTGRES, docs/TESTING.md "PostgreSQL").
 #include <PersistentMap/PersistentMap>
@@ -17,16 +17,15 @@
 #include <PersistentMap/PersistentMapMemoryBackend>
 #include <PersistentMap/PersistentMapPostgresBackend>
 #include <PersistentMap/PersistentMapSchema>
-#include <PersistentMap/PersistentMapSimpleBackend>
 #include <PersistentMap/PersistentMapSqliteBackend>
 
 #include "gatedbackend.h"
 #include "mapwatcherprocess.h"
 #include "postgrestest.h"
+#include "serializedbackend.h"
 #include "testhelpers.h"
 
 #include <QtConcurrent/QtConcurrentRun>
-#include <QtCore/QDataStream>
 #include <QtCore/QMutex>
 #include <QtCore/QSettings>
 #include <QtCore/QTemporaryDir>
@@ -38,48 +37,6 @@
 #include <optional>
 
 namespace {
-
-// PersistentMapSimpleBackend's three functions over a static table keyed by store name, so a
-// backend made later with the same name reopens it.
-class CustomBackend : public PersistentMapSimpleBackend
-{
-public:
-    explicit CustomBackend(const QString &name)
-        : m_name(name)
-    {
-    }
-    QVariantHash loadAll() override
-    {
-        QMutexLocker locker(&s_mutex);
-        QVariantHash result;
-        const QHash<QString, QByteArray> &store = s_stores[m_name];
-        for (auto it = store.cbegin(); it != store.cend(); ++it) {
-            QDataStream stream(it.value());
-            QVariant value;
-            stream >> value;
-            result.insert(it.key(), value);
-        }
-        return result;
-    }
-    void save(const QString &key, const QVariant &value) override
-    {
-        QByteArray bytes;
-        QDataStream stream(&bytes, QIODevice::WriteOnly);
-        stream << value;
-        QMutexLocker locker(&s_mutex);
-        s_stores[m_name].insert(key, bytes);
-    }
-    void remove(const QString &key) override
-    {
-        QMutexLocker locker(&s_mutex);
-        s_stores[m_name].remove(key);
-    }
-
-private:
-    QString m_name;
-    static inline QMutex s_mutex;
-    static inline QHash<QString, QHash<QString, QByteArray>> s_stores;
-};
 
 // Records every batch the map hands to the backend, and can hold the load at a Gate.
 struct Batches
@@ -217,7 +174,7 @@ std::unique_ptr<PersistentMap> tst_Groups::openMap(const QString &kind,
     else if (kind == u"csv")
         backend = std::make_unique<PersistentMapCsvBackend>(m_dir->filePath("store.csv"));
     else
-        backend = std::make_unique<CustomBackend>(m_customName);
+        backend = std::make_unique<SerializedBackend>(m_customName);
     if (batches || loadGate) {
         backend = std::make_unique<RecordingBackend>(
                 std::move(backend), batches ? batches : std::make_shared<Batches>(), loadGate);

@@ -991,8 +991,12 @@ void tst_Pmctl::watchPrintsCommittedChangesInOrder()
     QStringList seen;
     bool ended = false;
     while (!ended || seen.isEmpty() || seen.constLast() != QString::number(Count)) {
-        while (!watch.canReadLine())
-            QVERIFY2(watch.waitForReadyRead(30000), qPrintable(seen.join(u' ')));
+        while (!watch.canReadLine()) {
+            // On failure, also what pmctl said on standard error (warnings, errorOccurred).
+            QVERIFY2(watch.waitForReadyRead(30000),
+                     qPrintable(seen.join(u' ') + QStringLiteral("; pmctl's standard error: ") +
+                                QString::fromLocal8Bit(watch.readAllStandardError())));
+        }
         const QString line = QString::fromUtf8(watch.readLine()).chopped(1);
         if (line.startsWith(u"set\tend\t"))
             ended = true;

@@ -11,20 +11,18 @@
 #include <PersistentMap/PersistentMapMemoryBackend>
 #include <PersistentMap/PersistentMapPostgresBackend>
 #include <PersistentMap/PersistentMapSchema>
-#include <PersistentMap/PersistentMapSimpleBackend>
 #include <PersistentMap/PersistentMapSqliteBackend>
 
 #include "mapwatcherprocess.h"
 #include "postgrestest.h"
+#include "serializedbackend.h"
 #include "testhelpers.h"
 
 #include <climits>
 #include <QtCore/QCoreApplication>
-#include <QtCore/QDataStream>
 #include <QtCore/QDate>
 #include <QtCore/QDir>
 #include <QtCore/QFileInfo>
-#include <QtCore/QMutex>
 #include <QtCore/QTemporaryDir>
 #include <QtCore/QTimeZone>
 #include <QtTest/QSignalSpy>
@@ -34,49 +32,6 @@
 #include <memory>
 
 namespace {
-
-// A custom backend of the contract's simple kind; its data outlives the backend object, keyed
-// by name, serialized as a real store would keep it.
-class CustomBackend : public PersistentMapSimpleBackend
-{
-public:
-    explicit CustomBackend(const QString &name)
-        : m_name(name)
-    {
-    }
-
-    QVariantHash loadAll() override
-    {
-        QMutexLocker locker(&s_mutex);
-        QVariantHash result;
-        const QHash<QString, QByteArray> &store = s_stores[m_name];
-        for (auto it = store.cbegin(); it != store.cend(); ++it) {
-            QDataStream stream(it.value());
-            QVariant value;
-            stream >> value;
-            result.insert(it.key(), value);
-        }
-        return result;
-    }
-    void save(const QString &key, const QVariant &value) override
-    {
-        QMutexLocker locker(&s_mutex);
-        QByteArray bytes;
-        QDataStream stream(&bytes, QIODevice::WriteOnly);
-        stream << value;
-        s_stores[m_name].insert(key, bytes);
-    }
-    void remove(const QString &key) override
-    {
-        QMutexLocker locker(&s_mutex);
-        s_stores[m_name].remove(key);
-    }
-
-private:
-    QString m_name;
-    static inline QMutex s_mutex;
-    static inline QHash<QString, QHash<QString, QByteArray>> s_stores;
-};
 
 // Records the batches the map commits, then forwards them.
 class BatchRecorder : public PersistentMapBackendWrapper
@@ -203,7 +158,7 @@ std::unique_ptr<PersistentMapBackend> tst_Schema::makeBackend(const QString &kin
         return std::make_unique<PersistentMapPostgresBackend>(m_postgresTable->spec());
     if (kind == u"csv")
         return std::make_unique<PersistentMapCsvBackend>(storeFile(kind));
-    return std::make_unique<CustomBackend>(m_customName);
+    return std::make_unique<SerializedBackend>(m_customName);
 }
 
 std::unique_ptr<PersistentMap> tst_Schema::openMap(const QString &kind, bool withSchema) const
