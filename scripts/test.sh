@@ -26,8 +26,11 @@ print_stages() {
 
 build=${BUILD_DIR:-build}
 # Every optional part is asked for (ON): a missing package fails here instead of a part being
-# left out silently.
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPERSISTENTMAP_DEVELOPER_MODE=ON \
+# left out silently. -g1 (line tables: file and line in every report and backtrace) instead of
+# RelWithDebInfo's -g: a quarter less compile time (tst_schema.cpp: 9.4 s instead of 12.9 s),
+# which keeps CI within its 30 minutes; the code is the same -O2 build users get.
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" -DPERSISTENTMAP_DEVELOPER_MODE=ON \
     -DPERSISTENTMAP_BUILD_TESTS=ON -DPERSISTENTMAP_BUILD_EXAMPLES=ON -DPERSISTENTMAP_BUILD_TOOLS=ON \
     -DPERSISTENTMAP_BUILD_BENCHMARKS=ON -DPERSISTENTMAP_BUILD_QML=ON \
     -DPERSISTENTMAP_WITH_SQLITE3_API=ON -DPERSISTENTMAP_TEST_APIDOCS=ON

@@ -46,6 +46,18 @@ QString selectedColumns(SqlStore::Dialect dialect)
                              "typeof(key)");
 }
 
+bool keysAreUnique(const PersistentMapWriteBatch &batch)
+{
+    QSet<QString> keys;
+    keys.reserve(batch.size());
+    for (const PersistentMapWriteBatch::Entry &entry : batch.entries()) {
+        if (keys.contains(entry.key))
+            return false;
+        keys.insert(entry.key);
+    }
+    return true;
+}
+
 } // namespace
 
 SqlStore::SqlStore(Dialect dialect, const QString &label)
@@ -301,19 +313,11 @@ void SqlStore::apply(const PersistentMapWriteBatch &batch)
         QSqlQuery(QStringLiteral("ROLLBACK"), m_db);
         throw;
     }
-    for (const PersistentMapWriteBatch::Entry &entry : batch.entries()) {
-        QSqlQuery &query = entry.isRemove ? *m_erase : *m_upsert;
-        query.bindValue(0, textValue(entry.key));
-        if (!entry.isRemove) {
-            const EncodedValue encoded = encodeValue(entry.value);
-            query.bindValue(1, textValue(encoded.type));
-            query.bindValue(2, textValue(encoded.text));
-        }
-        if (!query.exec())
-            rollbackAndFail(QStringLiteral("cannot write key '%1'").arg(entry.key.left(200)),
-                            query.lastError());
-    }
     try {
+        if (m_dialect == Dialect::Postgres && batch.size() > 1 && keysAreUnique(batch))
+            writeRowsInChunks(batch.entries());
+        else
+            writeRows(batch.entries());
         logChanges(batch);
     } catch (...) {
         QSqlQuery(QStringLiteral("ROLLBACK"), m_db);
@@ -323,6 +327,79 @@ void SqlStore::apply(const PersistentMapWriteBatch &batch)
     if (!commit.exec(QStringLiteral("COMMIT")))
         rollbackAndFail(QStringLiteral("cannot commit"), commit.lastError());
     committed();
+}
+
+// Throws on the first row that fails; apply() rolls the transaction back.
+void SqlStore::writeRows(const QList<PersistentMapWriteBatch::Entry> &entries)
+{
+    for (const PersistentMapWriteBatch::Entry &entry : entries) {
+        QSqlQuery &query = entry.isRemove ? *m_erase : *m_upsert;
+        query.bindValue(0, textValue(entry.key));
+        if (!entry.isRemove) {
+            const EncodedValue encoded = encodeValue(entry.value);
+            query.bindValue(1, textValue(encoded.type));
+            query.bindValue(2, textValue(encoded.text));
+        }
+        if (!query.exec()) {
+            fail(isBusy(query.lastError()) ? Code::Locked : Code::WriteFailed,
+                 QStringLiteral("cannot write key '%1'").arg(entry.key.left(200)),
+                 query.lastError());
+        }
+    }
+}
+
+// A statement per row is a round trip to the server per row: 20 000 keys took about 4 s here
+// (tst_migrations' PostgreSQL rows), in chunks of RowsPerStatement a few hundred milliseconds.
+// Each chunk runs inside a savepoint: when it fails, its rows go again one by one from the
+// savepoint, so the error names the key as writeRows() does. Only for a batch in which each key
+// appears once (what the map hands over): one statement may not upsert a key twice.
+void SqlStore::writeRowsInChunks(const QList<PersistentMapWriteBatch::Entry> &entries)
+{
+    QList<PersistentMapWriteBatch::Entry> upserts;
+    QList<PersistentMapWriteBatch::Entry> removes;
+    for (const PersistentMapWriteBatch::Entry &entry : entries)
+        (entry.isRemove ? removes : upserts).append(entry);
+    const auto write = [this](const QList<PersistentMapWriteBatch::Entry> &rows, bool remove) {
+        for (qsizetype start = 0; start < rows.size(); start += RowsPerStatement) {
+            const qsizetype n = std::min(RowsPerStatement, rows.size() - start);
+            const QList<PersistentMapWriteBatch::Entry> chunk = rows.mid(start, n);
+            QString sql;
+            if (remove) {
+                sql = QStringLiteral("DELETE FROM %1 WHERE key IN (%2)")
+                              .arg(quoted(m_table), QStringList(n, QStringLiteral("?")).join(u','));
+            } else {
+                sql = QStringLiteral(
+                              "INSERT INTO %1 (key, type, value) VALUES %2 ON CONFLICT (key) "
+                              "DO UPDATE SET type = excluded.type, value = excluded.value")
+                              .arg(quoted(m_table),
+                                   QStringList(n, QStringLiteral("(?, ?, ?)")).join(u','));
+            }
+            exec(QStringLiteral("SAVEPOINT persistentmap_rows"), Code::WriteFailed,
+                 QStringLiteral("cannot write the batch"));
+            QSqlQuery query(m_db);
+            bool written = query.prepare(sql);
+            if (written) {
+                for (const PersistentMapWriteBatch::Entry &entry : chunk) {
+                    query.addBindValue(textValue(entry.key));
+                    if (!remove) {
+                        const EncodedValue encoded = encodeValue(entry.value);
+                        query.addBindValue(textValue(encoded.type));
+                        query.addBindValue(textValue(encoded.text));
+                    }
+                }
+                written = query.exec();
+            }
+            if (!written) {
+                exec(QStringLiteral("ROLLBACK TO SAVEPOINT persistentmap_rows"), Code::WriteFailed,
+                     QStringLiteral("cannot write the batch"));
+                writeRows(chunk); // throws, naming the key, if one fails on its own too
+            }
+            exec(QStringLiteral("RELEASE SAVEPOINT persistentmap_rows"), Code::WriteFailed,
+                 QStringLiteral("cannot write the batch"));
+        }
+    };
+    write(upserts, false);
+    write(removes, true);
 }
 
 void SqlStore::clear()

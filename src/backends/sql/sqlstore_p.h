@@ -39,6 +39,9 @@ public:
     static constexpr qint64 LogKeep = 256; // transactions
     static constexpr qint64 PruneEvery = LogKeep / 8;
     static constexpr qsizetype ReloadAbove = 20000; // changed keys: cheaper to read everything
+    // PostgreSQL: rows per INSERT or DELETE statement of a batch (3 parameters a row, within the
+    // protocol's 65 535).
+    static constexpr qsizetype RowsPerStatement = 1000;
     static constexpr qint64 LogTextLimit = 1 << 20; // bytes of a log row's JSON, escaped
     enum class Unlogged { Reload, Ignore }; // when the table changed but the log did not
 
@@ -111,6 +114,10 @@ public:
 private:
     QString quoted(const QString &name) const;
     void prepareWrites();
+    // One row per statement: the fallback, and what SQLite (in this process) always takes.
+    void writeRows(const QList<PersistentMapWriteBatch::Entry> &entries);
+    // PostgreSQL: many rows per statement (a statement is a round trip to the server).
+    void writeRowsInChunks(const QList<PersistentMapWriteBatch::Entry> &entries);
     void log(const QString &keys); // inside a transaction
     PersistentMapBackend::Changes reloadAll(qint64 newest);
     PersistentMapBackend::Changes readChanges(Unlogged unlogged); // inside a read transaction

@@ -73,6 +73,8 @@ private Q_SLOTS:
     void readOnlyStoreWithoutItsTables_data();
     void readOnlyStoreWithoutItsTables();
     void nulCannotBeStored();
+    void largeBatchesInChunks();
+    void rowRefusedInALargeBatchIsNamed();
     void twoClientsOneTable();
     void reconnectsAfterTheServerDroppedIt();
     void clearRacingAnotherWriter();
@@ -770,6 +772,75 @@ void tst_PostgresBackend::nulCannotBeStored()
                     (QVariantHash{{QStringLiteral("fine"), 1},
                                   {QStringLiteral("nested"), nested},
                                   {QStringLiteral("after"), 4}}));
+}
+
+// A batch goes to the server in multi-row statements of SqlStore::RowsPerStatement rows (1000):
+// 2 500 inserts and then 1 500 removes and 1 200 changes in one batch span several statements of
+// each kind; the table holds exactly the result, read back by a reopened map and by SQL.
+void tst_PostgresBackend::largeBatchesInChunks()
+{
+    PostgresTestTable table(m_spec);
+    QVariantHash expected;
+    {
+        PersistentMap map(std::make_unique<PersistentMapPostgresBackend>(table.spec()));
+        VERIFY_OK(map.whenReady());
+        PersistentMapWriteBatch inserts;
+        for (int i = 0; i < 2500; ++i) {
+            inserts.insert(QStringLiteral("k%1").arg(i), i);
+            expected.insert(QStringLiteral("k%1").arg(i), i);
+        }
+        VERIFY_OK(map.apply(inserts));
+        PersistentMapWriteBatch mixed;
+        for (int i = 0; i < 1500; ++i) {
+            mixed.remove(QStringLiteral("k%1").arg(i));
+            expected.remove(QStringLiteral("k%1").arg(i));
+        }
+        for (int i = 1500; i < 2700; ++i) {
+            mixed.insert(QStringLiteral("k%1").arg(i), QStringLiteral("v%1").arg(i));
+            expected.insert(QStringLiteral("k%1").arg(i), QStringLiteral("v%1").arg(i));
+        }
+        VERIFY_OK(map.apply(mixed));
+        VERIFY_OK(map.flush());
+    }
+    PersistentMap reopened(std::make_unique<PersistentMapPostgresBackend>(table.spec()));
+    VERIFY_OK(reopened.whenReady());
+    COMPARE_CONTENT(reopened.toHash(), expected);
+    QCOMPARE(rows(m_spec, QStringLiteral("SELECT count(*) FROM %1").arg(table.name())),
+             (QList<QStringList>{{QString::number(expected.size())}}));
+}
+
+// A row the server refuses inside a multi-row statement (here a CHECK constraint a database
+// administrator added to the table): the error names that key, as a single write's does, and
+// nothing of the batch is stored.
+void tst_PostgresBackend::rowRefusedInALargeBatchIsNamed()
+{
+    PostgresTestTable table(m_spec);
+    PersistentMap map(std::make_unique<PersistentMapPostgresBackend>(table.spec()));
+    VERIFY_OK(map.whenReady());
+    VERIFY_OK(map.insert(QStringLiteral("before"), 1));
+    PostgresTestConnection setup(m_spec);
+    QVERIFY2(setup.exec(QStringLiteral("ALTER TABLE %1 ADD CONSTRAINT short_values "
+                                       "CHECK (length(value) < 20)")
+                                .arg(table.name())),
+             qPrintable(setup.errorString()));
+    PersistentMapWriteBatch batch;
+    for (int i = 0; i < 2500; ++i)
+        batch.insert(QStringLiteral("k%1").arg(i),
+                     i == 1700 ? QStringLiteral("x").repeated(40) : QStringLiteral("fine"));
+    const std::optional<PersistentMapError> failure = failureOf(map.apply(batch));
+    QVERIFY(failure);
+    QCOMPARE(failure->code(), PersistentMapError::Code::WriteFailed);
+    QVERIFY2(failure->message().contains(QStringLiteral("'k1700'")),
+             qPrintable(failure->message()));
+    QVERIFY2(failure->message().contains(QStringLiteral("short_values")),
+             qPrintable(failure->message()));
+    QCOMPARE(rows(m_spec, QStringLiteral("SELECT key FROM %1").arg(table.name())),
+             (QList<QStringList>{{QStringLiteral("before")}}));
+    // The connection is usable afterwards: the next batch (without the long value) commits.
+    batch.insert(QStringLiteral("k1700"), QStringLiteral("short"));
+    VERIFY_OK(map.apply(batch));
+    QCOMPARE(rows(m_spec, QStringLiteral("SELECT count(*) FROM %1").arg(table.name())),
+             (QList<QStringList>{{QStringLiteral("2501")}}));
 }
 
 // Two clients on one table: each one's writes reach the other as signals, the last writer wins.
