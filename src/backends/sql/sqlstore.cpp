@@ -360,9 +360,24 @@ void SqlStore::writeRowsInChunks(const QList<PersistentMapWriteBatch::Entry> &en
     for (const PersistentMapWriteBatch::Entry &entry : entries)
         (entry.isRemove ? removes : upserts).append(entry);
     const auto write = [this](const QList<PersistentMapWriteBatch::Entry> &rows, bool remove) {
-        for (qsizetype start = 0; start < rows.size(); start += RowsPerStatement) {
-            const qsizetype n = std::min(RowsPerStatement, rows.size() - start);
+        for (qsizetype start = 0; start < rows.size();) {
+            // Up to RowsPerStatement rows, and up to BytesPerStatement of text: large values
+            // stay within the protocol's message size (1 GB) that each fits on its own.
+            QList<EncodedValue> encoded;
+            qsizetype n = 0;
+            qsizetype characters = 0;
+            while (start + n < rows.size() && n < RowsPerStatement &&
+                   (n == 0 || characters < BytesPerStatement / 2)) {
+                const PersistentMapWriteBatch::Entry &entry = rows.at(start + n);
+                characters += entry.key.size();
+                if (!remove) {
+                    encoded.append(encodeValue(entry.value));
+                    characters += encoded.constLast().type.size() + encoded.constLast().text.size();
+                }
+                ++n;
+            }
             const QList<PersistentMapWriteBatch::Entry> chunk = rows.mid(start, n);
+            start += n;
             QString sql;
             if (remove) {
                 sql = QStringLiteral("DELETE FROM %1 WHERE key IN (%2)")
@@ -379,12 +394,11 @@ void SqlStore::writeRowsInChunks(const QList<PersistentMapWriteBatch::Entry> &en
             QSqlQuery query(m_db);
             bool written = query.prepare(sql);
             if (written) {
-                for (const PersistentMapWriteBatch::Entry &entry : chunk) {
-                    query.addBindValue(textValue(entry.key));
+                for (qsizetype i = 0; i < n; ++i) {
+                    query.addBindValue(textValue(chunk.at(i).key));
                     if (!remove) {
-                        const EncodedValue encoded = encodeValue(entry.value);
-                        query.addBindValue(textValue(encoded.type));
-                        query.addBindValue(textValue(encoded.text));
+                        query.addBindValue(textValue(encoded.at(i).type));
+                        query.addBindValue(textValue(encoded.at(i).text));
                     }
                 }
                 written = query.exec();

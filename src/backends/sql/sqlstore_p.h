@@ -42,6 +42,9 @@ public:
     // PostgreSQL: rows per INSERT or DELETE statement of a batch (3 parameters a row, within the
     // protocol's 65 535).
     static constexpr qsizetype RowsPerStatement = 1000;
+    // ... and of about this much text, counted as 2 bytes a UTF-16 unit (8 Mi units: 8 to 24 MiB
+    // of UTF-8 on the wire); a single larger row goes alone.
+    static constexpr qsizetype BytesPerStatement = 16 * 1024 * 1024;
     static constexpr qint64 LogTextLimit = 1 << 20; // bytes of a log row's JSON, escaped
     enum class Unlogged { Reload, Ignore }; // when the table changed but the log did not
 

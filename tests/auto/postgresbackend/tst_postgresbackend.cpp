@@ -774,8 +774,9 @@ void tst_PostgresBackend::nulCannotBeStored()
                                   {QStringLiteral("after"), 4}}));
 }
 
-// A batch goes to the server in multi-row statements of SqlStore::RowsPerStatement rows (1000):
-// 2 500 inserts and then 1 500 removes and 1 200 changes in one batch span several statements of
+// A batch goes to the server in multi-row statements of SqlStore::RowsPerStatement rows (1000)
+// and about SqlStore::BytesPerStatement of text (16 MiB): 2 500 inserts, then 1 500 removes and
+// 1 200 changes in one batch, then 40 values of a million characters span several statements of
 // each kind; the table holds exactly the result, read back by a reopened map and by SQL.
 void tst_PostgresBackend::largeBatchesInChunks()
 {
@@ -800,6 +801,14 @@ void tst_PostgresBackend::largeBatchesInChunks()
             expected.insert(QStringLiteral("k%1").arg(i), QStringLiteral("v%1").arg(i));
         }
         VERIFY_OK(map.apply(mixed));
+        // 40 values of a million characters: statements are also cut at about 16 MiB of text.
+        PersistentMapWriteBatch large;
+        for (int i = 0; i < 40; ++i) {
+            const QString value = QString(1000 * 1000, QChar(u'a' + i % 26));
+            large.insert(QStringLiteral("large%1").arg(i), value);
+            expected.insert(QStringLiteral("large%1").arg(i), value);
+        }
+        VERIFY_OK(map.apply(large));
         VERIFY_OK(map.flush());
     }
     PersistentMap reopened(std::make_unique<PersistentMapPostgresBackend>(table.spec()));
